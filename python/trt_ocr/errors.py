@@ -1,0 +1,27 @@
+"""The exception hierarchy: every error trt-ocr raises on purpose is a TrtOcrError."""
+
+from __future__ import annotations
+
+
+class TrtOcrError(Exception):
+    """Base class of trt-ocr's own errors."""
+
+
+class ModelError(TrtOcrError):
+    """A model set is unknown, missing, corrupt or inconsistent."""
+
+
+class ModelDownloadError(ModelError):
+    """Fetching a model package failed (network, hash mismatch, disk)."""
+
+
+class ImageLoadError(TrtOcrError, ValueError):
+    """An input image could not be read (unreadable, truncated, empty, unsupported type)."""
+
+
+class BackendError(TrtOcrError):
+    """An inference backend is unavailable or failed."""
+
+
+class EngineBuildError(TrtOcrError):
+    """Converting, quantizing or building an engine failed."""

@@ -1,0 +1,44 @@
+// CTC greedy decoding and the orientation classifier's decision.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace trtocr {
+
+struct DecodedText {
+  std::string text;          // UTF-8
+  float score = 0.f;         // mean max-probability of the kept steps (0 when none)
+  std::vector<int> steps;    // time step of each kept character (when asked for)
+  std::vector<int> classes;  // class index of each kept character (when asked for)
+};
+
+// Owns the class -> string table. Class 0 is the CTC blank.
+class CTCDecoder {
+ public:
+  // characters[i] is the text of class i + 1 (the blank is implicit).
+  explicit CTCDecoder(std::vector<std::string> characters);
+
+  std::size_t num_classes() const { return characters_.size() + 1; }
+
+  // probs: n x t x c float32 row-major, c == num_classes().
+  std::vector<DecodedText> decode(const float* probs, std::size_t n, std::size_t t, std::size_t c,
+                                  bool with_steps) const;
+
+ private:
+  std::vector<std::string> characters_;
+};
+
+struct OrientationDecision {
+  int label = 0;  // argmax class index
+  float score = 0.f;
+  bool flip = false;  // label is the 180-degree class and score > thresh
+};
+
+// probs: n x num_labels; label_180 names the class meaning "upside down".
+std::vector<OrientationDecision> decide_orientation(const float* probs, std::size_t n,
+                                                   std::size_t num_labels, int label_180,
+                                                   float thresh);
+
+}  // namespace trtocr
