@@ -43,5 +43,12 @@ def create(name: str = "auto", threads: int | None = None) -> Backend:
     return OnnxRuntimeBackend(threads=threads)
 
 
-__all__ = ["BACKENDS", "Backend", "Session", "ShapeRange", "TensorSpec", "create",
-           "tensorrt_available"]
+__all__ = [
+    "BACKENDS",
+    "Backend",
+    "Session",
+    "ShapeRange",
+    "TensorSpec",
+    "create",
+    "tensorrt_available",
+]

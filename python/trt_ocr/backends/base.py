@@ -34,7 +34,8 @@ class ShapeRange:
 
     def contains(self, shape: Sequence[int]) -> bool:
         return len(shape) == len(self.min) and all(
-            lo <= s <= hi for s, lo, hi in zip(shape, self.min, self.max, strict=True))
+            lo <= s <= hi for s, lo, hi in zip(shape, self.min, self.max, strict=True)
+        )
 
 
 class Session(ABC):
@@ -53,8 +54,12 @@ class Session(ABC):
     def __enter__(self) -> Session:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()
 
     @property
@@ -72,8 +77,9 @@ class Backend(ABC):
     name: str
 
     @abstractmethod
-    def open(self, model: Path, role: str,
-             shapes: Mapping[str, Sequence[ShapeRange]] | None = None) -> Session:
+    def open(
+        self, model: Path, role: str, shapes: Mapping[str, Sequence[ShapeRange]] | None = None
+    ) -> Session:
         """Loads model for role ("det", "cls" or "rec"). shapes: per input name, the shape
         ranges the pipeline will use (one per TensorRT optimization profile)."""
 

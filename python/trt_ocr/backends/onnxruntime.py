@@ -49,10 +49,14 @@ class OrtSession(Session):
     def __init__(self, session: object, use_gpu: bool) -> None:
         self._session = session
         self.use_gpu = use_gpu
-        self.inputs = [TensorSpec(i.name, tuple(i.shape), _ORT_TYPES.get(i.type, np.dtype("O")))
-                       for i in session.get_inputs()]
-        self.outputs = [TensorSpec(o.name, tuple(o.shape), _ORT_TYPES.get(o.type, np.dtype("O")))
-                        for o in session.get_outputs()]
+        self.inputs = [
+            TensorSpec(i.name, tuple(i.shape), _ORT_TYPES.get(i.type, np.dtype("O")))
+            for i in session.get_inputs()
+        ]
+        self.outputs = [
+            TensorSpec(o.name, tuple(o.shape), _ORT_TYPES.get(o.type, np.dtype("O")))
+            for o in session.get_outputs()
+        ]
         self._output_names = [o.name for o in self.outputs]
 
     def run(self, feeds: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -77,14 +81,20 @@ class OnnxRuntimeBackend(Backend):
         available = ort.get_available_providers()
         has_cuda = "CUDAExecutionProvider" in available
         if use_gpu and not has_cuda:
-            raise BackendError("use_gpu=True but onnxruntime has no CUDA execution provider "
-                               "(install onnxruntime-gpu on a machine with an NVIDIA GPU)")
+            raise BackendError(
+                "use_gpu=True but onnxruntime has no CUDA execution provider "
+                "(install onnxruntime-gpu on a machine with an NVIDIA GPU)"
+            )
         self.use_gpu = has_cuda if use_gpu is None else use_gpu
-        self.providers = (["CUDAExecutionProvider", "CPUExecutionProvider"] if self.use_gpu
-                          else ["CPUExecutionProvider"])
+        self.providers = (
+            ["CUDAExecutionProvider", "CPUExecutionProvider"]
+            if self.use_gpu
+            else ["CPUExecutionProvider"]
+        )
 
-    def open(self, model: Path, role: str,
-             shapes: Mapping[str, Sequence[ShapeRange]] | None = None) -> Session:
+    def open(
+        self, model: Path, role: str, shapes: Mapping[str, Sequence[ShapeRange]] | None = None
+    ) -> Session:
         ort = self._ort
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = self.threads
