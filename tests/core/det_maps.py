@@ -91,12 +91,18 @@ def load_maps(det_onnx: Path, root: Path, cache: Path | None = None) -> list[Det
         z = np.load(cache, allow_pickle=False)
         names = [str(n) for n in z["names"]]
         sizes = z["sizes"]
-        return [DetMap(n, np.ascontiguousarray(z[f"m{i}"]), int(s[0]), int(s[1]))
-                for i, (n, s) in enumerate(zip(names, sizes, strict=True))]
+        return [
+            DetMap(n, np.ascontiguousarray(z[f"m{i}"]), int(s[0]), int(s[1]))
+            for i, (n, s) in enumerate(zip(names, sizes, strict=True))
+        ]
     maps = compute_maps(det_onnx, root)
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
         arrays = {f"m{i}": m.prob for i, m in enumerate(maps)}
-        np.savez(cache, names=np.array([m.name for m in maps]),
-                 sizes=np.array([[m.src_h, m.src_w] for m in maps]), **arrays)
+        np.savez(
+            cache,
+            names=np.array([m.name for m in maps]),
+            sizes=np.array([[m.src_h, m.src_w] for m in maps]),
+            **arrays,
+        )
     return maps

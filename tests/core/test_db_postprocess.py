@@ -8,13 +8,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from det_maps import DetMap, load_maps
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from reference_db import db_postprocess_ref, reading_order_ref
 from shapely.geometry import Polygon
 
 from conftest import shared_path
-from det_maps import DetMap, load_maps
-from reference_db import db_postprocess_ref, reading_order_ref
 from trt_ocr import _core
 
 
@@ -64,8 +64,10 @@ def _agreement(maps: list[DetMap], **kw) -> tuple[float, int, list[float]]:
 @pytest.mark.parametrize("use_dilation", [False, True])
 def test_quad_matches_reference(det_maps, score_mode, use_dilation):
     same, worst, ious = _agreement(det_maps, score_mode=score_mode, use_dilation=use_dilation)
-    print(f"same count {same:.3f}, worst diff {worst}, matched {len(ious)}, "
-          f"mean IoU {np.mean(ious):.4f}")
+    print(
+        f"same count {same:.3f}, worst diff {worst}, matched {len(ious)}, "
+        f"mean IoU {np.mean(ious):.4f}"
+    )
     assert same >= 0.95
     assert worst <= 1
     assert np.mean(ious) >= 0.98
@@ -77,8 +79,10 @@ def test_poly_matches_reference(det_maps):
     # Poly outlines come from our own union of the offset ring, so vertices differ; regions and
     # counts must still agree closely.
     same, worst, ious = _agreement(det_maps, box_type="poly")
-    print(f"same count {same:.3f}, worst diff {worst}, matched {len(ious)}, "
-          f"mean IoU {np.mean(ious):.4f}")
+    print(
+        f"same count {same:.3f}, worst diff {worst}, matched {len(ious)}, "
+        f"mean IoU {np.mean(ious):.4f}"
+    )
     assert same >= 0.85
     assert worst <= 3
     assert np.mean(ious) >= 0.95
@@ -172,7 +176,8 @@ def test_reading_order_matches_reference():
     for _ in range(200):
         n = int(rng.integers(0, 30))
         tl = rng.integers(0, 200, (n, 2)).astype(np.float32)
-        boxes = np.stack([tl, tl + [40, 0], tl + [40, 12], tl + [0, 12]], axis=1)
+        size = np.array([[0, 0], [40, 0], [40, 12], [0, 12]], np.float32)
+        boxes = tl[:, None, :] + size[None]
         boxes = np.ascontiguousarray(boxes, dtype=np.float32)
         np.testing.assert_array_equal(_core.reading_order(boxes), reading_order_ref(boxes))
         np.testing.assert_array_equal(
@@ -240,14 +245,30 @@ def _prob_maps(draw) -> np.ndarray:
     max_candidates=st.integers(-1, 5),
 )
 def test_fuzz_db_postprocess_never_crashes(
-    prob, src_h, src_w, thresh, box_thresh, unclip_ratio, use_dilation, score_mode, box_type,
-    min_size, max_candidates,
+    prob,
+    src_h,
+    src_w,
+    thresh,
+    box_thresh,
+    unclip_ratio,
+    use_dilation,
+    score_mode,
+    box_type,
+    min_size,
+    max_candidates,
 ):
     try:
         boxes, scores = _core.db_postprocess(
-            prob, src_h, src_w, thresh=thresh, box_thresh=box_thresh,
-            max_candidates=max_candidates, unclip_ratio=unclip_ratio,
-            use_dilation=use_dilation, score_mode=score_mode, box_type=box_type,
+            prob,
+            src_h,
+            src_w,
+            thresh=thresh,
+            box_thresh=box_thresh,
+            max_candidates=max_candidates,
+            unclip_ratio=unclip_ratio,
+            use_dilation=use_dilation,
+            score_mode=score_mode,
+            box_type=box_type,
             min_size=min_size,
         )
     except ValueError:
@@ -264,7 +285,8 @@ def test_fuzz_db_postprocess_never_crashes(
 @given(
     boxes=st.integers(0, 20).flatmap(
         lambda n: st.lists(
-            st.floats(width=32, allow_nan=True, allow_infinity=True), min_size=n * 8,
+            st.floats(width=32, allow_nan=True, allow_infinity=True),
+            min_size=n * 8,
             max_size=n * 8,
         ).map(lambda v, n=n: np.array(v, np.float32).reshape(n, 4, 2))
     ),
