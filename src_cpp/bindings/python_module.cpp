@@ -5,10 +5,12 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <limits>
 #include <string>
 #include <vector>
 
 #include "trtocr/ctc.hpp"
+#include "trtocr/db_postprocess.hpp"
 #include "trtocr/det_preprocess.hpp"
 
 namespace py = pybind11;
@@ -43,6 +45,33 @@ CArray<T> as_c_array(const py::handle& obj, const char* name, int ndim) {
   if (!(arr.flags() & py::array::c_style))
     throw py::value_error(std::string(name) + ": array must be C-contiguous");
   return py::reinterpret_borrow<CArray<T>>(arr);
+}
+
+// A detector output [H, W], [1, H, W] or [1, 1, H, W] (a batch of one), without copying.
+CArray<float> as_prob_map(const py::handle& obj, int& h, int& w) {
+  if (!py::isinstance<py::array>(obj)) throw py::value_error("prob: expected a numpy array");
+  const auto nd = py::reinterpret_borrow<py::array>(obj).ndim();
+  if (nd < 2 || nd > 4)
+    throw py::value_error("prob: expected shape [H, W], [1, H, W] or [1, 1, H, W], got " +
+                          std::to_string(nd) + " dimensions");
+  auto arr = as_c_array<float>(obj, "prob", static_cast<int>(nd));
+  for (py::ssize_t i = 0; i + 2 < nd; ++i)
+    if (arr.shape(i) != 1)
+      throw py::value_error("prob: leading dimensions must be 1 (one image per call)");
+  const py::ssize_t hh = arr.shape(nd - 2), ww = arr.shape(nd - 1);
+  if (hh <= 0 || ww <= 0) throw py::value_error("prob: the map is empty");
+  if (hh > std::numeric_limits<int>::max() / 2 || ww > std::numeric_limits<int>::max() / 2)
+    throw py::value_error("prob: the map is too large");
+  h = static_cast<int>(hh);
+  w = static_cast<int>(ww);
+  return arr;
+}
+
+int as_size(long long v, const char* name) {
+  if (v <= 0 || v > std::numeric_limits<int>::max())
+    throw py::value_error(std::string(name) + " must be in [1, 2**31 - 1], got " +
+                          std::to_string(v));
+  return static_cast<int>(v);
 }
 
 LimitType parse_limit_type(const std::string& s) {
@@ -118,4 +147,93 @@ PYBIND11_MODULE(_core, m) {
                               flip_arr);
       },
       py::arg("probs"), py::arg("label_180") = 1, py::arg("thresh") = 0.9f);
+
+  m.def(
+      "db_postprocess",
+      [](const py::handle& prob_obj, long long src_h, long long src_w, float thresh,
+         float box_thresh, int max_candidates, float unclip_ratio, bool use_dilation,
+         const std::string& score_mode, const std::string& box_type, int min_size) -> py::tuple {
+        int h = 0, w = 0;
+        auto prob = as_prob_map(prob_obj, h, w);
+        DBParams p;
+        p.thresh = thresh;
+        p.box_thresh = box_thresh;
+        p.max_candidates = max_candidates;
+        p.unclip_ratio = unclip_ratio;
+        p.use_dilation = use_dilation;
+        p.min_size = min_size;
+        if (score_mode == "fast")
+          p.score_mode = ScoreMode::Fast;
+        else if (score_mode == "slow")
+          p.score_mode = ScoreMode::Slow;
+        else
+          throw py::value_error("score_mode must be 'fast' or 'slow', got '" + score_mode + "'");
+        if (box_type == "quad")
+          p.box_type = BoxType::Quad;
+        else if (box_type == "poly")
+          p.box_type = BoxType::Poly;
+        else
+          throw py::value_error("box_type must be 'quad' or 'poly', got '" + box_type + "'");
+        const int sh = as_size(src_h, "src_h");
+        const int sw = as_size(src_w, "src_w");
+        const float* data = prob.data();
+        std::vector<TextRegion> regions;
+        {
+          py::gil_scoped_release release;
+          regions = db_postprocess(data, h, w, sh, sw, p);
+        }
+        const auto n = static_cast<py::ssize_t>(regions.size());
+        std::vector<float> scores(regions.size());
+        for (std::size_t i = 0; i < regions.size(); ++i) scores[i] = regions[i].score;
+        auto score_arr = vector_to_numpy(std::move(scores), {n});
+        if (p.box_type == BoxType::Quad) {
+          std::vector<float> flat(regions.size() * 8);
+          for (std::size_t i = 0; i < regions.size(); ++i)
+            for (std::size_t k = 0; k < 4; ++k) {
+              flat[i * 8 + k * 2] = regions[i].points[k].x;
+              flat[i * 8 + k * 2 + 1] = regions[i].points[k].y;
+            }
+          return py::make_tuple(vector_to_numpy(std::move(flat), {n, 4, 2}), score_arr);
+        }
+        py::list polys;
+        for (auto& r : regions) {
+          const auto k = static_cast<py::ssize_t>(r.points.size());
+          std::vector<float> flat(r.points.size() * 2);
+          for (std::size_t i = 0; i < r.points.size(); ++i) {
+            flat[i * 2] = r.points[i].x;
+            flat[i * 2 + 1] = r.points[i].y;
+          }
+          polys.append(vector_to_numpy(std::move(flat), {k, 2}));
+        }
+        return py::make_tuple(polys, score_arr);
+      },
+      py::arg("prob"), py::arg("src_h"), py::arg("src_w"), py::kw_only(),
+      py::arg("thresh") = 0.3f, py::arg("box_thresh") = 0.6f, py::arg("max_candidates") = 1000,
+      py::arg("unclip_ratio") = 1.5f, py::arg("use_dilation") = false,
+      py::arg("score_mode") = "fast", py::arg("box_type") = "quad", py::arg("min_size") = 3,
+      "DB post-processing (PP-OCR semantics): probability map -> (boxes, scores) in the source "
+      "image's coordinates. Raises ValueError on bad input, including NaN/inf in prob.");
+
+  m.def(
+      "reading_order",
+      [](const py::handle& boxes_obj, float y_tolerance) {
+        auto boxes = as_c_array<float>(boxes_obj, "boxes", 3);
+        if (boxes.shape(1) != 4 || boxes.shape(2) != 2)
+          throw py::value_error("boxes: expected shape [N, 4, 2]");
+        const auto n = static_cast<std::size_t>(boxes.shape(0));
+        std::vector<Quad> quads(n);
+        const float* d = boxes.data();
+        for (std::size_t i = 0; i < n; ++i)
+          for (std::size_t k = 0; k < 4; ++k) quads[i][k] = {d[i * 8 + k * 2], d[i * 8 + k * 2 + 1]};
+        std::vector<std::size_t> order;
+        {
+          py::gil_scoped_release release;
+          order = reading_order(quads, y_tolerance);
+        }
+        std::vector<std::int64_t> out(order.begin(), order.end());
+        return vector_to_numpy(std::move(out), {static_cast<py::ssize_t>(n)});
+      },
+      py::arg("boxes"), py::arg("y_tolerance") = 10.0f,
+      "PaddleOCR's sorted_boxes order: indices sorting boxes top-to-bottom, left-to-right, with "
+      "boxes whose top-left y differ by less than y_tolerance treated as one line.");
 }
