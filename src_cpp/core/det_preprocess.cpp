@@ -7,15 +7,11 @@
 #include <vector>
 
 #include "image_checks.hpp"
+#include "linear_resize.hpp"
 
 namespace trtocr {
 
 namespace {
-
-// OpenCV's INTER_LINEAR on 8-bit images works in 11-bit fixed point; reproducing it exactly is
-// both the way to agree with cv2.resize and cheaper than float arithmetic.
-constexpr int kCoefBits = 11;
-constexpr float kCoefScale = static_cast<float>(1 << kCoefBits);
 
 // PP-OCR's max(int(round(x / 32) * 32), 32) with Python's round (half to even); x / 32 is exact
 // in double for every x we accept, so ties are exactly the remainders of 16.
@@ -24,35 +20,6 @@ long long round_to_32(long long x) {
   const long long r = x % 32;
   if (r > 16 || (r == 16 && (q & 1))) ++q;
   return std::max<long long>(q * 32, 32);
-}
-
-// Source index and fixed-point weights of one output coordinate, as OpenCV's resize computes them
-// (the float cast and the rounding of the weights matter for bit-exactness).
-struct Tap {
-  int index;
-  std::int16_t w0;
-  std::int16_t w1;
-};
-
-std::vector<Tap> linear_taps(int src, int dst, bool clamp_weight) {
-  const double inv_scale = static_cast<double>(dst) / src;
-  const double scale = 1.0 / inv_scale;
-  std::vector<Tap> taps(static_cast<std::size_t>(dst));
-  for (int d = 0; d < dst; ++d) {
-    float f = static_cast<float>((d + 0.5) * scale - 0.5);
-    int s = static_cast<int>(std::floor(f));
-    f -= static_cast<float>(s);
-    // Columns clamp both the index and the weight; rows (clamp_weight false) keep the weight and
-    // read a clamped row twice, as OpenCV does. The results agree except for rounding.
-    if (clamp_weight) {
-      if (s < 0) f = 0.f, s = 0;
-      if (s >= src - 1) f = 0.f, s = src - 1;
-    }
-    taps[d].index = s;
-    taps[d].w0 = static_cast<std::int16_t>(std::lrint((1.f - f) * kCoefScale));
-    taps[d].w1 = static_cast<std::int16_t>(std::lrint(f * kCoefScale));
-  }
-  return taps;
 }
 
 }  // namespace
@@ -100,8 +67,8 @@ void resize_normalize_chw(const ImageView& src, int out_h, int out_w, const Norm
   require(out != nullptr, "resize_normalize_chw: no output buffer");
   require_normalization(norm, "resize_normalize_chw");
 
-  const std::vector<Tap> xt = linear_taps(src.width, out_w, true);
-  const std::vector<Tap> yt = linear_taps(src.height, out_h, false);
+  const std::vector<linear::Tap> xt = linear::taps(src.width, out_w, true);
+  const std::vector<linear::Tap> yt = linear::taps(src.height, out_h, false);
 
   // Horizontal pass results for two source rows, planar (one plane per channel) so the vertical
   // pass and the normalisation are plain vectorisable loops writing CHW directly. OpenCV keeps
@@ -118,13 +85,13 @@ void resize_normalize_chw(const ImageView& src, int out_h, int out_w, const Norm
     std::int16_t* d1 = dst + plane;
     std::int16_t* d2 = dst + 2 * plane;
     for (int x = 0; x < out_w; ++x) {
-      const Tap t = xt[x];
+      const linear::Tap t = xt[x];
       const std::uint8_t* p0 = s + 3 * t.index;
       // The second tap has weight 0 when the index was clamped to the last column.
       const std::uint8_t* p1 = s + 3 * std::min(t.index + 1, last_x);
-      d0[x] = static_cast<std::int16_t>((p0[0] * t.w0 + p1[0] * t.w1) >> 4);
-      d1[x] = static_cast<std::int16_t>((p0[1] * t.w0 + p1[1] * t.w1) >> 4);
-      d2[x] = static_cast<std::int16_t>((p0[2] * t.w0 + p1[2] * t.w1) >> 4);
+      d0[x] = linear::horizontal(p0[0], p1[0], t);
+      d1[x] = linear::horizontal(p0[1], p1[1], t);
+      d2[x] = linear::horizontal(p0[2], p1[2], t);
     }
   };
   // Returns the horizontal pass of source row y, computing it only if neither slot holds it;
@@ -146,7 +113,7 @@ void resize_normalize_chw(const ImageView& src, int out_h, int out_w, const Norm
   const std::size_t out_plane = static_cast<std::size_t>(out_h) * out_w;
   const int last_y = src.height - 1;
   for (int y = 0; y < out_h; ++y) {
-    const Tap t = yt[y];
+    const linear::Tap t = yt[y];
     const int y0 = std::clamp(t.index, 0, last_y);
     const int y1 = std::clamp(t.index + 1, 0, last_y);
     const std::int16_t* r0 = fetch(y0, -1);
@@ -159,10 +126,7 @@ void resize_normalize_chw(const ImageView& src, int out_h, int out_w, const Norm
       float* dst = out + c * out_plane + static_cast<std::size_t>(y) * out_w;
       const float m = mul[c], a = add[c], sd = norm.std[c];
       for (int x = 0; x < out_w; ++x) {
-        // OpenCV's rounding: high halves of the 16x16-bit products, then (+2) >> 2.
-        const int v = ((static_cast<std::int16_t>((b0 * s0[x]) >> 16)) +
-                       (static_cast<std::int16_t>((b1 * s1[x]) >> 16)) + 2) >>
-                      2;
+        const int v = linear::vertical(s0[x], s1[x], b0, b1);
         // Same float32 operations as numpy's (img.astype(float32) * scale - mean) / std.
         dst[x] = (static_cast<float>(v) * m - a) / sd;
       }
