@@ -19,9 +19,10 @@ namespace {
 
 // Scratch buffers of one call; nothing is shared between calls (thread safety).
 struct Scratch {
-  std::vector<IPoint> hull;
+  geom::MinAreaScratch rect;
   std::vector<IPoint> ipts;
   std::vector<IPoint> ring;
+  std::vector<IPoint> ordered;
   std::vector<IPoint> approx;
   std::vector<std::uint8_t> mask;
   std::vector<std::int8_t> raster;
@@ -84,6 +85,42 @@ std::array<DPoint, 4> to_float32(const std::array<DPoint, 4>& c) {
     r[i] = {static_cast<double>(static_cast<float>(c[i].x)),
             static_cast<double>(static_cast<float>(c[i].y))};
   return r;
+}
+
+// The point order pyclipper returns for a simple offset ring (Clipper's union output): the ring
+// without duplicate or collinear vertices, starting right after its (last) top-most vertex.
+// minAreaRect's result depends on the input order through OpenCV's hull start.
+void clipper_output_order(const std::vector<IPoint>& ring, std::vector<IPoint>& out) {
+  auto collinear = [](const IPoint& a, const IPoint& b, const IPoint& c) {
+    return (a.y - b.y) * (b.x - c.x) == (a.x - b.x) * (b.y - c.y);
+  };
+  out.clear();
+  for (const IPoint& p : ring) {
+    if (!out.empty() && out.back() == p) continue;
+    out.push_back(p);
+    while (out.size() >= 3 && collinear(out[out.size() - 3], out[out.size() - 2], out.back()))
+      out.erase(out.end() - 2);
+  }
+  while (out.size() >= 3) {
+    const std::size_t n = out.size();
+    if (out.front() == out.back() || collinear(out[n - 2], out[n - 1], out[0])) {
+      out.pop_back();
+    } else if (collinear(out[n - 1], out[0], out[1])) {
+      out.erase(out.begin());
+    } else {
+      break;
+    }
+  }
+  const std::size_t n = out.size();
+  if (n < 3) return;
+  std::int64_t miny = out[0].y;
+  for (const IPoint& p : out) miny = std::min(miny, p.y);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (out[i].y == miny && out[(i + 1) % n].y != miny) {
+      std::rotate(out.begin(), out.begin() + static_cast<std::ptrdiff_t>((i + 1) % n), out.end());
+      break;
+    }
+  }
 }
 
 // np.round (half to even) of a map coordinate scaled to the source image, clipped to [0, size].
@@ -273,7 +310,7 @@ std::vector<TextRegion> db_postprocess(const float* prob, int map_h, int map_w, 
     const std::size_t cn = contours.count(ci);
 
     if (params.box_type == BoxType::Quad) {
-      const geom::RotatedBox rb = geom::min_area_rect(cpts, cn, s.hull);
+      const geom::RotatedBox rb = geom::min_area_rect(cpts, cn, s.rect);
       if (rb.short_side() < min_size) continue;
       const auto box = to_float32(geom::mini_box_order(rb.corners));
       const double score = params.score_mode == ScoreMode::Fast
@@ -291,9 +328,11 @@ std::vector<TextRegion> db_postprocess(const float* prob, int map_h, int map_w, 
         s.approx[i] = {static_cast<std::int64_t>(box[i].x), static_cast<std::int64_t>(box[i].y)};
       geom::offset_round_raw(s.approx, distance, s.ring);
       if (s.ring.empty()) continue;
-      // For a convex box the offset ring is already simple, so Clipper's union would not change
-      // its hull: the min-area rect of the raw ring is the one PP-OCR gets.
-      const geom::RotatedBox grown = geom::min_area_rect(s.ring.data(), s.ring.size(), s.hull);
+      // For a convex box the offset ring is already simple, so Clipper's union only drops
+      // redundant vertices and picks the start: replicate that, then take the min-area rect.
+      clipper_output_order(s.ring, s.ordered);
+      if (s.ordered.size() < 3) continue;
+      const geom::RotatedBox grown = geom::min_area_rect(s.ordered.data(), s.ordered.size(), s.rect);
       if (grown.short_side() < min_size + 2) continue;
       auto q = to_float32(geom::mini_box_order(grown.corners));
       for (auto& p : q) p = {map_coord(p.x, w, src_w), map_coord(p.y, h, src_h)};
@@ -333,7 +372,7 @@ std::vector<TextRegion> db_postprocess(const float* prob, int map_h, int map_w, 
       for (std::size_t i = 0; i < outline.size(); ++i)
         s.ipts[i] = {static_cast<std::int64_t>(std::llround(outline[i].x * 64.0)),
                      static_cast<std::int64_t>(std::llround(outline[i].y * 64.0))};
-      const geom::RotatedBox rb = geom::min_area_rect(s.ipts.data(), s.ipts.size(), s.hull);
+      const geom::RotatedBox rb = geom::min_area_rect(s.ipts.data(), s.ipts.size(), s.rect);
       if (rb.short_side() / 64.0 < min_size + 2) continue;
       TextRegion r;
       r.points.reserve(outline.size());

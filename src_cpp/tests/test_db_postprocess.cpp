@@ -72,16 +72,17 @@ TEST_CASE("contours: isolated pixel and diagonal chain") {
 TEST_CASE("min-area rect of an axis-aligned and of a rotated rectangle") {
   std::vector<IPoint> hull;
   std::vector<IPoint> pts{{0, 0}, {10, 0}, {10, 4}, {0, 4}, {5, 2}};
-  auto r = geom::min_area_rect(pts.data(), pts.size(), hull);
-  CHECK(near(r.width * r.height, 40.0));
-  CHECK(near(r.short_side(), 4.0));
+  geom::MinAreaScratch ms;
+  auto r = geom::min_area_rect(pts.data(), pts.size(), ms);
+  CHECK(near(r.width * r.height, 40.0, 1e-4));
+  CHECK(near(r.short_side(), 4.0, 1e-5));
   // a 45-degree square of side sqrt(2)*3
   std::vector<IPoint> diamond{{3, 0}, {6, 3}, {3, 6}, {0, 3}};
-  r = geom::min_area_rect(diamond.data(), diamond.size(), hull);
-  CHECK(near(r.width * r.height, 18.0, 1e-9));
+  r = geom::min_area_rect(diamond.data(), diamond.size(), ms);
+  CHECK(near(r.width * r.height, 18.0, 1e-4));
   const auto o = geom::mini_box_order(r.corners);
-  CHECK(near(o[0].x, 0, 1e-9) || near(o[0].y, 0, 1e-9));  // a left-most / top corner
-  CHECK(near(o[2].x, 6, 1e-9) || near(o[2].y, 6, 1e-9));
+  CHECK(near(o[0].x, 0, 1e-4) || near(o[0].y, 0, 1e-4));  // a left-most / top corner
+  CHECK(near(o[2].x, 6, 1e-4) || near(o[2].y, 6, 1e-4));
 }
 
 TEST_CASE("round offset of a rectangle matches pyclipper") {
