@@ -104,8 +104,49 @@ DPoint unit_normal(const IPoint& a, const IPoint& b) {
   return {dy, -dx};
 }
 
-// One OpenCV LineIterator (8-connected, left to right) pass, plotting pixels inside the mask.
+// cv::clipLine: clips segment a-b to [0, w-1] x [0, h-1] (integer Cohen-Sutherland, as OpenCV
+// does it, truncating intersections); false when nothing is left.
+bool clip_line(std::int64_t w, std::int64_t h, IPoint& a, IPoint& b) {
+  if (w <= 0 || h <= 0) return false;
+  const std::int64_t right = w - 1, bottom = h - 1;
+  auto code = [&](const IPoint& p) {
+    return (p.x < 0) + (p.x > right) * 2 + (p.y < 0) * 4 + (p.y > bottom) * 8;
+  };
+  int c1 = code(a), c2 = code(b);
+  if ((c1 & c2) == 0 && (c1 | c2) != 0) {
+    if (c1 & 12) {
+      const std::int64_t t = c1 < 8 ? 0 : bottom;
+      a.x += static_cast<std::int64_t>(static_cast<double>(t - a.y) * (b.x - a.x) / (b.y - a.y));
+      a.y = t;
+      c1 = (a.x < 0) + (a.x > right) * 2;
+    }
+    if (c2 & 12) {
+      const std::int64_t t = c2 < 8 ? 0 : bottom;
+      b.x += static_cast<std::int64_t>(static_cast<double>(t - b.y) * (b.x - a.x) / (b.y - a.y));
+      b.y = t;
+      c2 = (b.x < 0) + (b.x > right) * 2;
+    }
+    if ((c1 & c2) == 0 && (c1 | c2) != 0) {
+      if (c1) {
+        const std::int64_t t = c1 == 1 ? 0 : right;
+        a.y += static_cast<std::int64_t>(static_cast<double>(t - a.x) * (b.y - a.y) / (b.x - a.x));
+        a.x = t;
+        c1 = 0;
+      }
+      if (c2) {
+        const std::int64_t t = c2 == 1 ? 0 : right;
+        b.y += static_cast<std::int64_t>(static_cast<double>(t - b.x) * (b.y - a.y) / (b.x - a.x));
+        b.x = t;
+        c2 = 0;
+      }
+    }
+  }
+  return (c1 | c2) == 0;
+}
+
+// One OpenCV LineIterator (8-connected, left to right) pass over the clipped segment.
 void draw_line(std::uint8_t* mask, int mh, int mw, IPoint a, IPoint b) {
+  if (!clip_line(mw, mh, a, b)) return;
   if (b.x < a.x) std::swap(a, b);
   std::int64_t dx = b.x - a.x;
   std::int64_t dy = b.y - a.y;
@@ -773,7 +814,7 @@ void fill_poly(std::uint8_t* mask, int mh, int mw, const IPoint* pts, std::size_
   if (n == 0 || mh <= 0 || mw <= 0) return;
   for (std::size_t i = 0; i < n; ++i) draw_line(mask, mh, mw, pts[i == 0 ? n - 1 : i - 1], pts[i]);
 
-  // Even-odd scanline fill in 16.16 fixed point, spans [floor(x_left), floor(x_right)].
+  // Even-odd scanline fill in 16.16 fixed point, spans [ceil(x_left), floor(x_right)].
   constexpr int kShift = 16;
   struct Edge {
     std::int64_t y0, y1, x, dx;
@@ -820,8 +861,8 @@ void fill_poly(std::uint8_t* mask, int mh, int mw, const IPoint* pts, std::size_
     std::sort(xs, xs + nx);
     std::uint8_t* row = mask + y * mw;
     for (std::size_t i = 0; i + 1 < nx; i += 2) {
-      // Arithmetic shift floors negative coordinates, as OpenCV's does.
-      std::int64_t x1 = xs[i] >> kShift;
+      // Arithmetic shifts round towards -inf for negative coordinates too.
+      std::int64_t x1 = (xs[i] + (std::int64_t{1} << kShift) - 1) >> kShift;
       std::int64_t x2 = xs[i + 1] >> kShift;
       if (x1 >= mw || x2 < 0) continue;
       x1 = std::max<std::int64_t>(x1, 0);
