@@ -18,8 +18,14 @@ using geom::IPoint;
 namespace {
 
 // Scratch buffers of one call; nothing is shared between calls (thread safety).
+struct Cross {
+  double x;
+  int dir;
+};
+
 struct Scratch {
   geom::MinAreaScratch rect;
+  std::vector<Cross> crossings;
   std::vector<IPoint> ipts;
   std::vector<IPoint> ring;
   std::vector<IPoint> ordered;
@@ -156,9 +162,10 @@ double clip_trunc(double v, int size) {
 }
 
 // The union step of pyclipper's offset (positive fill of the raw, self-overlapping offset ring),
-// done on a raster at `scale` x the map resolution; returns the outline of the largest region in
-// raster units (x = (rx + 0.5) / scale + x0). The ring is grown by half a raster pixel so that
-// outline pixel centres lie on the true boundary.
+// done on a raster at `scale` x the map resolution. A raster pixel is set when its square meets
+// the region (sampled on three lines per row), which grows the region by half a pixel, so the
+// outline traced through boundary pixel centres lies on the true boundary. Returns
+// false when the union is not a single polygon (PP-OCR drops those) or is degenerate.
 bool union_outline(const std::vector<IPoint>& ring, Scratch& s, std::vector<DPoint>& outline) {
   outline.clear();
   std::int64_t x0 = ring[0].x, x1 = ring[0].x, y0 = ring[0].y, y1 = ring[0].y;
@@ -168,73 +175,59 @@ bool union_outline(const std::vector<IPoint>& ring, Scratch& s, std::vector<DPoi
     y0 = std::min(y0, p.y);
     y1 = std::max(y1, p.y);
   }
-  const double bw = static_cast<double>(x1 - x0) + 1.0;
-  const double bh = static_cast<double>(y1 - y0) + 1.0;
+  const double bw = static_cast<double>(x1 - x0);
+  const double bh = static_cast<double>(y1 - y0);
+  if ((bw + 1) * (bh + 1) > 6.4e7) return false;  // absurd region: refuse rather than allocate
   int scale = 4;
-  while (scale > 1 && bw * bh * scale * scale > 4.0e6) scale /= 2;
-  if (bw * bh > 6.4e7) return false;  // absurd region: refuse rather than allocate gigabytes
-  const int rw = static_cast<int>(bw) * scale;
-  const int rh = static_cast<int>(bh) * scale;
+  while (scale > 1 && (bw + 1) * (bh + 1) * scale * scale > 4.0e6) scale /= 2;
+  const double inv = 1.0 / scale;
+  // Pixel centres on integer coordinates (the ring's vertices), one pixel of margin.
+  const double ox = static_cast<double>(x0) - 1.5 * inv;
+  const double oy = static_cast<double>(y0) - 1.5 * inv;
+  const int rw = static_cast<int>(bw) * scale + 3;
+  const int rh = static_cast<int>(bh) * scale + 3;
   s.raster.assign(static_cast<std::size_t>(rw + 2) * (rh + 2), 0);
 
-  struct Cross {
-    double x;
-    int dir;
-  };
-  std::vector<Cross> xs;
+  std::vector<Cross>& xs = s.crossings;
   const std::size_t n = ring.size();
+  constexpr double kSamples[3] = {1e-6, 0.5, 1.0 - 1e-6};
   for (int ry = 0; ry < rh; ++ry) {
-    const double yc = static_cast<double>(y0) + (ry + 0.5) / scale;
-    xs.clear();
-    for (std::size_t i = 0, j = n - 1; i < n; j = i++) {
-      const double ay = static_cast<double>(ring[j].y), by = static_cast<double>(ring[i].y);
-      const bool up = ay <= yc && yc < by;
-      const bool down = by <= yc && yc < ay;
-      if (!up && !down) continue;
-      const double ax = static_cast<double>(ring[j].x), bx = static_cast<double>(ring[i].x);
-      xs.push_back({ax + (yc - ay) / (by - ay) * (bx - ax), up ? 1 : -1});
-    }
-    std::sort(xs.begin(), xs.end(), [](const Cross& a, const Cross& b) { return a.x < b.x; });
-    // Winding of a point = sum of directions of the crossings to its right; keep winding > 0
-    // (Clipper's pftPositive after its orientation fix makes the outer ring positive).
-    int total = 0;
-    for (const Cross& c : xs) total += c.dir;
-    int winding = total;
     std::int8_t* row = s.raster.data() + static_cast<std::size_t>(ry + 1) * (rw + 2) + 1;
-    for (std::size_t k = 0; k + 1 < xs.size(); ++k) {
-      winding -= xs[k].dir;
-      if (winding <= 0) continue;
-      // pixel centres (rx + 0.5) / scale + x0 inside (xs[k].x, xs[k + 1].x)
-      const double a = (xs[k].x - static_cast<double>(x0)) * scale - 0.5;
-      const double b = (xs[k + 1].x - static_cast<double>(x0)) * scale - 0.5;
-      const int from = std::max(0, static_cast<int>(std::floor(a)) + 1);
-      const int to = std::min(rw - 1, static_cast<int>(std::ceil(b)) - 1);
-      for (int rx = from; rx <= to; ++rx) row[rx] = 1;
+    for (double f : kSamples) {
+      const double yc = oy + (ry + f) * inv;
+      xs.clear();
+      for (std::size_t i = 0, j = n - 1; i < n; j = i++) {
+        const double ay = static_cast<double>(ring[j].y), by = static_cast<double>(ring[i].y);
+        const bool up = ay <= yc && yc < by;
+        const bool down = by <= yc && yc < ay;
+        if (!up && !down) continue;
+        const double ax = static_cast<double>(ring[j].x), bx = static_cast<double>(ring[i].x);
+        xs.push_back({ax + (yc - ay) / (by - ay) * (bx - ax), up ? 1 : -1});
+      }
+      std::sort(xs.begin(), xs.end(), [](const Cross& a, const Cross& b) { return a.x < b.x; });
+      // Winding of a point = sum of the directions of the crossings to its right; keep > 0
+      // (Clipper's pftPositive; its orientation fix makes the outer ring positive).
+      int winding = 0;
+      for (const Cross& c : xs) winding += c.dir;
+      for (std::size_t k = 0; k + 1 < xs.size(); ++k) {
+        winding -= xs[k].dir;
+        if (winding <= 0) continue;
+        const int from = std::max(0, static_cast<int>(std::floor((xs[k].x - ox) * scale)));
+        const int to = std::min(rw - 1, static_cast<int>(std::ceil((xs[k + 1].x - ox) * scale)) - 1);
+        for (int rx = from; rx <= to; ++rx) row[rx] = 1;
+      }
     }
   }
   geom::find_contours(s.raster, rh, rw, s.raster_contours);
   const geom::ContourSet& cs = s.raster_contours;
-  std::size_t best = cs.size();
-  double best_area = -1.0;
-  std::vector<DPoint> tmp;
-  for (std::size_t i = 0; i < cs.size(); ++i) {
-    tmp.resize(cs.count(i));
-    for (std::size_t k = 0; k < cs.count(i); ++k)
-      tmp[k] = {static_cast<double>(cs.begin(i)[k].x), static_cast<double>(cs.begin(i)[k].y)};
-    const double a = geom::polygon_area(tmp.data(), tmp.size());
-    if (a > best_area) {
-      best_area = a;
-      best = i;
-    }
-  }
-  if (best == cs.size() || cs.count(best) < 3) return false;
+  if (cs.size() != 1 || cs.count(0) < 3) return false;
   // Simplify the staircase (a quarter of a map pixel) before going back to map units.
-  geom::approx_poly_dp_closed(cs.begin(best), cs.count(best), 0.25 * scale, s.approx);
+  geom::approx_poly_dp_closed(cs.begin(0), cs.count(0), 0.25 * scale, s.approx);
   if (s.approx.size() < 3) return false;
   outline.reserve(s.approx.size());
   for (const IPoint& p : s.approx)
-    outline.push_back({static_cast<double>(x0) + (static_cast<double>(p.x) + 0.5) / scale,
-                       static_cast<double>(y0) + (static_cast<double>(p.y) + 0.5) / scale});
+    outline.push_back({ox + (static_cast<double>(p.x) + 0.5) * inv,
+                       oy + (static_cast<double>(p.y) + 0.5) * inv});
   return true;
 }
 
@@ -372,7 +365,8 @@ std::vector<TextRegion> db_postprocess(const float* prob, int map_h, int map_w, 
       for (std::size_t i = 0; i < outline.size(); ++i)
         s.ipts[i] = {static_cast<std::int64_t>(std::llround(outline[i].x * 64.0)),
                      static_cast<std::int64_t>(std::llround(outline[i].y * 64.0))};
-      const geom::RotatedBox rb = geom::min_area_rect(s.ipts.data(), s.ipts.size(), s.rect);
+      const geom::RotatedBox rb =
+          geom::min_area_rect_exact(s.ipts.data(), s.ipts.size(), s.rect.exact_hull);
       if (rb.short_side() / 64.0 < min_size + 2) continue;
       TextRegion r;
       r.points.reserve(outline.size());

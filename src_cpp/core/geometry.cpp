@@ -704,10 +704,11 @@ double polygon_perimeter(const DPoint* p, std::size_t n) {
 
 double arc_length_closed(const IPoint* p, std::size_t n) {
   if (n < 2) return 0.0;
+  // float segment lengths summed in double, as cv::arcLength
   double len = 0.0;
   for (std::size_t i = 0, j = n - 1; i < n; j = i++) {
-    const double dx = static_cast<double>(p[i].x - p[j].x);
-    const double dy = static_cast<double>(p[i].y - p[j].y);
+    const float dx = static_cast<float>(p[i].x) - static_cast<float>(p[j].x);
+    const float dy = static_cast<float>(p[i].y) - static_cast<float>(p[j].y);
     len += std::sqrt(dx * dx + dy * dy);
   }
   return len;
@@ -780,34 +781,42 @@ void approx_poly_dp_closed(const IPoint* src, std::size_t n, double epsilon,
       stack.push_back({r.a, split});
     }
   }
-  // Final pass (as OpenCV): drop points lying almost on the line through their neighbours.
-  const std::size_t m = kept.size();
-  if (m <= 2) {
-    out = kept;
-    return;
-  }
-  std::vector<bool> drop(m, false);
-  std::size_t remaining = m;
-  std::size_t prev = m - 1;
-  for (std::size_t i = 0; i < m && remaining > 2; ++i) {
-    const IPoint& p0 = kept[prev];
-    const IPoint& p1 = kept[i];
-    const IPoint& p2 = kept[(i + 1) % m];
-    const double dx = static_cast<double>(p2.x - p0.x);
-    const double dy = static_cast<double>(p2.y - p0.y);
-    const double d = std::fabs(static_cast<double>(p1.x - p0.x) * dy -
-                               static_cast<double>(p1.y - p0.y) * dx);
-    const double inner = static_cast<double>(p1.x - p0.x) * static_cast<double>(p2.x - p1.x) +
-                         static_cast<double>(p1.y - p0.y) * static_cast<double>(p2.y - p1.y);
-    if (d * d <= 0.5 * eps2 * (dx * dx + dy * dy) && dx != 0 && dy != 0 && inner >= 0) {
-      drop[i] = true;
-      --remaining;
-    } else {
-      prev = i;
+  // Final pass (as OpenCV, in place): drop points lying almost on the line through their
+  // neighbours; a dropped point makes its successor the next chord start.
+  std::size_t count = kept.size();
+  std::size_t left = count;
+  if (count > 2) {
+    std::size_t pos = count - 1;
+    IPoint start_pt = kept[pos];
+    pos = 0;
+    std::size_t wpos = pos;
+    IPoint pt = kept[pos];
+    pos = 1 % count;
+    for (std::size_t i = 0; i < count && left > 2; ++i) {
+      const IPoint end_pt = kept[pos];
+      pos = (pos + 1) % count;
+      const double dx = static_cast<double>(end_pt.x - start_pt.x);
+      const double dy = static_cast<double>(end_pt.y - start_pt.y);
+      const double d = std::fabs(static_cast<double>(pt.x - start_pt.x) * dy -
+                                 static_cast<double>(pt.y - start_pt.y) * dx);
+      const double inner =
+          static_cast<double>(pt.x - start_pt.x) * static_cast<double>(end_pt.x - pt.x) +
+          static_cast<double>(pt.y - start_pt.y) * static_cast<double>(end_pt.y - pt.y);
+      if (d * d <= 0.5 * eps2 * (dx * dx + dy * dy) && dx != 0 && dy != 0 && inner >= 0) {
+        --left;
+        kept[wpos] = start_pt = end_pt;
+        wpos = (wpos + 1) % count;
+        pt = kept[pos];
+        pos = (pos + 1) % count;
+        ++i;
+        continue;
+      }
+      kept[wpos] = start_pt = pt;
+      wpos = (wpos + 1) % count;
+      pt = end_pt;
     }
   }
-  for (std::size_t i = 0; i < m; ++i)
-    if (!drop[i]) out.push_back(kept[i]);
+  out.assign(kept.begin(), kept.begin() + static_cast<std::ptrdiff_t>(left));
 }
 
 void fill_poly(std::uint8_t* mask, int mh, int mw, const IPoint* pts, std::size_t n) {
