@@ -23,9 +23,16 @@ struct Cross {
   int dir;
 };
 
+struct RasterEdge {
+  double y0, y1, x0, slope;  // y0 < y1; x at y is x0 + (y - y0) * slope
+  int dir;                   // +1 when the ring goes down the edge (y increasing)
+};
+
 struct Scratch {
   geom::MinAreaScratch rect;
   std::vector<Cross> crossings;
+  std::vector<RasterEdge> edges;
+  std::vector<const RasterEdge*> active;
   std::vector<IPoint> ipts;
   std::vector<IPoint> ring;
   std::vector<IPoint> ordered;
@@ -189,21 +196,40 @@ bool union_outline(const std::vector<IPoint>& ring, Scratch& s, std::vector<DPoi
   s.raster.assign(static_cast<std::size_t>(rw + 2) * (rh + 2), 0);
 
   std::vector<Cross>& xs = s.crossings;
+  // Edge table sorted by top y; sample lines go down monotonically, so an active list keeps
+  // the per-line work to the edges that actually cross it.
+  std::vector<RasterEdge>& edges = s.edges;
+  edges.clear();
   const std::size_t n = ring.size();
+  for (std::size_t i = 0, j = n - 1; i < n; j = i++) {
+    if (ring[j].y == ring[i].y) continue;  // horizontal edges never cross a sample line
+    const bool up = ring[j].y < ring[i].y;
+    const IPoint& lo = up ? ring[j] : ring[i];
+    const IPoint& hi = up ? ring[i] : ring[j];
+    edges.push_back({static_cast<double>(lo.y), static_cast<double>(hi.y),
+                     static_cast<double>(lo.x),
+                     static_cast<double>(hi.x - lo.x) / static_cast<double>(hi.y - lo.y),
+                     up ? 1 : -1});
+  }
+  std::sort(edges.begin(), edges.end(),
+            [](const RasterEdge& a, const RasterEdge& b) { return a.y0 < b.y0; });
+  std::vector<const RasterEdge*>& active = s.active;
+  active.clear();
+  std::size_t next_edge = 0;
   constexpr double kSamples[3] = {1e-6, 0.5, 1.0 - 1e-6};
   for (int ry = 0; ry < rh; ++ry) {
     std::int8_t* row = s.raster.data() + static_cast<std::size_t>(ry + 1) * (rw + 2) + 1;
     for (double f : kSamples) {
       const double yc = oy + (ry + f) * inv;
+      while (next_edge < edges.size() && edges[next_edge].y0 <= yc) active.push_back(&edges[next_edge++]);
       xs.clear();
-      for (std::size_t i = 0, j = n - 1; i < n; j = i++) {
-        const double ay = static_cast<double>(ring[j].y), by = static_cast<double>(ring[i].y);
-        const bool up = ay <= yc && yc < by;
-        const bool down = by <= yc && yc < ay;
-        if (!up && !down) continue;
-        const double ax = static_cast<double>(ring[j].x), bx = static_cast<double>(ring[i].x);
-        xs.push_back({ax + (yc - ay) / (by - ay) * (bx - ax), up ? 1 : -1});
+      std::size_t kept = 0;
+      for (const RasterEdge* e : active) {
+        if (e->y1 <= yc) continue;  // finished: dropped from the active list
+        active[kept++] = e;
+        xs.push_back({e->x0 + (yc - e->y0) * e->slope, e->dir});
       }
+      active.resize(kept);
       std::sort(xs.begin(), xs.end(), [](const Cross& a, const Cross& b) { return a.x < b.x; });
       // Winding of a point = sum of the directions of the crossings to its right; keep > 0
       // (Clipper's pftPositive; its orientation fix makes the outer ring positive).
