@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <numeric>
 #include <string>
@@ -287,29 +288,35 @@ std::vector<TextRegion> db_postprocess(const float* prob, int map_h, int map_w, 
   // One pass: threshold into a zero-framed label image (the frame is what OpenCV's
   // findContours adds) and check the values are finite.
   std::vector<std::int8_t> labels(stride * (static_cast<std::size_t>(h) + 2), 0);
-  bool finite = true;
+  std::uint32_t nonfinite = 0;
   const float thresh = params.thresh;
   for (int y = 0; y < h; ++y) {
     const float* prow = prob + static_cast<std::size_t>(y) * w;
     std::int8_t* lrow = labels.data() + (static_cast<std::size_t>(y) + 1) * stride + 1;
-    bool row_finite = true;
     for (int x = 0; x < w; ++x) {
       const float v = prow[x];
-      row_finite &= (v - v) == 0.f;  // false for NaN and +-inf
-      lrow[x] = v > thresh;
+      std::uint32_t bits;
+      std::memcpy(&bits, &v, 4);
+      // all-ones exponent: NaN or +-inf (integer test, so the loop vectorises)
+      nonfinite |= static_cast<std::uint32_t>((bits & 0x7f800000u) == 0x7f800000u);
+      lrow[x] = static_cast<std::int8_t>(v > thresh);
     }
-    finite = finite && row_finite;
   }
-  require(finite, "db_postprocess: the probability map contains NaN or inf");
+  require(nonfinite == 0, "db_postprocess: the probability map contains NaN or inf");
 
   if (params.use_dilation) {
     // cv2.dilate with the 2x2 kernel (anchor at its centre (1, 1)): a pixel is set when it or
-    // its left, upper or upper-left neighbour is. Bottom-up, right-to-left keeps it in place.
-    for (int y = h; y >= 1; --y) {
+    // its left, upper or upper-left neighbour is. Two row copies keep it in place and let the
+    // inner loop vectorise.
+    std::vector<std::int8_t> above(stride, 0), orig(stride);
+    for (int y = 1; y <= h; ++y) {
       std::int8_t* cur = labels.data() + static_cast<std::size_t>(y) * stride;
-      const std::int8_t* up = cur - stride;
-      for (int x = w; x >= 1; --x)
-        cur[x] = static_cast<std::int8_t>(cur[x] | cur[x - 1] | up[x] | up[x - 1]);
+      std::memcpy(orig.data(), cur, stride);
+      const std::int8_t* o = orig.data();
+      const std::int8_t* a = above.data();
+      for (int x = 1; x <= w; ++x)
+        cur[x] = static_cast<std::int8_t>(o[x] | o[x - 1] | a[x] | a[x - 1]);
+      above.swap(orig);
     }
   }
 

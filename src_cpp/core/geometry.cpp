@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cfloat>
+#include <cstring>
 #include <numeric>
 
 namespace trtocr::geom {
@@ -186,6 +187,18 @@ void find_contours(std::vector<std::int8_t>& labels, int h, int w, ContourSet& o
     std::int8_t* row = img + y * step;
     int prev = row[0];
     for (int x = 1; x <= w + 1; ++x) {
+      // Skip runs of background / untouched foreground eight pixels at a time (rows are
+      // mostly one or the other); the frame column keeps reads inside the row.
+      if (prev == 0 || prev == 1) {
+        const std::uint64_t run = prev == 0 ? 0 : 0x0101010101010101ull;
+        std::uint64_t word;
+        while (x + 8 <= w + 2) {
+          std::memcpy(&word, row + x, 8);
+          if (word != run) break;
+          x += 8;
+        }
+        if (x > w + 1) break;
+      }
       int p = row[x];
       if (p == prev) continue;
       if (prev == 0 && p == 1) {
