@@ -207,8 +207,8 @@ PYBIND11_MODULE(_core, m) {
         }
         return py::make_tuple(polys, score_arr);
       },
-      py::arg("prob"), py::arg("src_h"), py::arg("src_w"), py::kw_only(),
-      py::arg("thresh") = 0.3f, py::arg("box_thresh") = 0.6f, py::arg("max_candidates") = 1000,
+      py::arg("prob"), py::arg("src_h"), py::arg("src_w"), py::kw_only(), py::arg("thresh") = 0.3f,
+      py::arg("box_thresh") = 0.6f, py::arg("max_candidates") = 1000,
       py::arg("unclip_ratio") = 1.5f, py::arg("use_dilation") = false,
       py::arg("score_mode") = "fast", py::arg("box_type") = "quad", py::arg("min_size") = 3,
       "DB post-processing (PP-OCR semantics): probability map -> (boxes, scores) in the source "
@@ -224,7 +224,8 @@ PYBIND11_MODULE(_core, m) {
         std::vector<Quad> quads(n);
         const float* d = boxes.data();
         for (std::size_t i = 0; i < n; ++i)
-          for (std::size_t k = 0; k < 4; ++k) quads[i][k] = {d[i * 8 + k * 2], d[i * 8 + k * 2 + 1]};
+          for (std::size_t k = 0; k < 4; ++k)
+            quads[i][k] = {d[i * 8 + k * 2], d[i * 8 + k * 2 + 1]};
         std::vector<std::size_t> order;
         {
           py::gil_scoped_release release;

@@ -45,8 +45,7 @@ struct Scratch {
 
 // cv2.mean(prob[rect], mask) where mask = fillPoly of the points on their clipped bounding
 // rect (box_score_fast / box_score_slow): only the rect is touched.
-double polygon_mean(const float* prob, int h, int w, const DPoint* pts, std::size_t n,
-                    Scratch& s) {
+double polygon_mean(const float* prob, int h, int w, const DPoint* pts, std::size_t n, Scratch& s) {
   double fxmin = pts[0].x, fxmax = pts[0].x, fymin = pts[0].y, fymax = pts[0].y;
   for (std::size_t i = 1; i < n; ++i) {
     fxmin = std::min(fxmin, pts[i].x);
@@ -84,8 +83,8 @@ double polygon_mean(const float* prob, int h, int w, const DPoint* pts, std::siz
   return count ? sum / static_cast<double>(count) : 0.0;
 }
 
-double polygon_mean(const float* prob, int h, int w, const IPoint* pts, std::size_t n,
-                    Scratch& s, std::vector<DPoint>& tmp) {
+double polygon_mean(const float* prob, int h, int w, const IPoint* pts, std::size_t n, Scratch& s,
+                    std::vector<DPoint>& tmp) {
   tmp.resize(n);
   for (std::size_t i = 0; i < n; ++i)
     tmp[i] = {static_cast<double>(pts[i].x), static_cast<double>(pts[i].y)};
@@ -207,10 +206,9 @@ bool union_outline(const std::vector<IPoint>& ring, Scratch& s, std::vector<DPoi
     const bool up = ring[j].y < ring[i].y;
     const IPoint& lo = up ? ring[j] : ring[i];
     const IPoint& hi = up ? ring[i] : ring[j];
-    edges.push_back({static_cast<double>(lo.y), static_cast<double>(hi.y),
-                     static_cast<double>(lo.x),
-                     static_cast<double>(hi.x - lo.x) / static_cast<double>(hi.y - lo.y),
-                     up ? 1 : -1});
+    edges.push_back(
+        {static_cast<double>(lo.y), static_cast<double>(hi.y), static_cast<double>(lo.x),
+         static_cast<double>(hi.x - lo.x) / static_cast<double>(hi.y - lo.y), up ? 1 : -1});
   }
   std::sort(edges.begin(), edges.end(),
             [](const RasterEdge& a, const RasterEdge& b) { return a.y0 < b.y0; });
@@ -222,7 +220,8 @@ bool union_outline(const std::vector<IPoint>& ring, Scratch& s, std::vector<DPoi
     std::int8_t* row = s.raster.data() + static_cast<std::size_t>(ry + 1) * (rw + 2) + 1;
     for (double f : kSamples) {
       const double yc = oy + (ry + f) * inv;
-      while (next_edge < edges.size() && edges[next_edge].y0 <= yc) active.push_back(&edges[next_edge++]);
+      while (next_edge < edges.size() && edges[next_edge].y0 <= yc)
+        active.push_back(&edges[next_edge++]);
       xs.clear();
       std::size_t kept = 0;
       for (const RasterEdge* e : active) {
@@ -240,7 +239,8 @@ bool union_outline(const std::vector<IPoint>& ring, Scratch& s, std::vector<DPoi
         winding -= xs[k].dir;
         if (winding <= 0) continue;
         const int from = std::max(0, static_cast<int>(std::floor((xs[k].x - ox) * scale)));
-        const int to = std::min(rw - 1, static_cast<int>(std::ceil((xs[k + 1].x - ox) * scale)) - 1);
+        const int to =
+            std::min(rw - 1, static_cast<int>(std::ceil((xs[k + 1].x - ox) * scale)) - 1);
         for (int rx = from; rx <= to; ++rx) row[rx] = 1;
       }
     }
@@ -253,8 +253,8 @@ bool union_outline(const std::vector<IPoint>& ring, Scratch& s, std::vector<DPoi
   if (s.approx.size() < 3) return false;
   outline.reserve(s.approx.size());
   for (const IPoint& p : s.approx)
-    outline.push_back({ox + (static_cast<double>(p.x) + 0.5) * inv,
-                       oy + (static_cast<double>(p.y) + 0.5) * inv});
+    outline.push_back(
+        {ox + (static_cast<double>(p.x) + 0.5) * inv, oy + (static_cast<double>(p.y) + 0.5) * inv});
   return true;
 }
 
@@ -269,9 +269,9 @@ void validate(const float* prob, int map_h, int map_w, int src_h, int src_w, con
   require(std::isfinite(p.box_thresh) && p.box_thresh >= 0.f && p.box_thresh <= 1.f,
           "db_postprocess: box_thresh must be in [0, 1], got " + std::to_string(p.box_thresh));
   require(p.max_candidates >= 0, "db_postprocess: max_candidates must be >= 0");
-  require(std::isfinite(p.unclip_ratio) && p.unclip_ratio > 0.f && p.unclip_ratio <= 100.f,
-          "db_postprocess: unclip_ratio must be in (0, 100], got " +
-              std::to_string(p.unclip_ratio));
+  require(
+      std::isfinite(p.unclip_ratio) && p.unclip_ratio > 0.f && p.unclip_ratio <= 100.f,
+      "db_postprocess: unclip_ratio must be in (0, 100], got " + std::to_string(p.unclip_ratio));
   require(p.min_size >= 0 && p.min_size <= 1000000,
           "db_postprocess: min_size must be in [0, 1e6], got " + std::to_string(p.min_size));
 }
@@ -358,7 +358,8 @@ std::vector<TextRegion> db_postprocess(const float* prob, int map_h, int map_w, 
       // redundant vertices and picks the start: replicate that, then take the min-area rect.
       clipper_output_order(s.ring, s.ordered);
       if (s.ordered.size() < 3) continue;
-      const geom::RotatedBox grown = geom::min_area_rect(s.ordered.data(), s.ordered.size(), s.rect);
+      const geom::RotatedBox grown =
+          geom::min_area_rect(s.ordered.data(), s.ordered.size(), s.rect);
       if (grown.short_side() < min_size + 2) continue;
       auto q = to_float32(geom::mini_box_order(grown.corners));
       for (auto& p : q) p = {map_coord(p.x, w, src_w), map_coord(p.y, h, src_h)};
@@ -371,7 +372,8 @@ std::vector<TextRegion> db_postprocess(const float* prob, int map_h, int map_w, 
       if (rect_w <= 3 || rect_h <= 3) continue;
       TextRegion r;
       r.points.reserve(4);
-      for (const auto& p : q) r.points.push_back({static_cast<float>(p.x), static_cast<float>(p.y)});
+      for (const auto& p : q)
+        r.points.push_back({static_cast<float>(p.x), static_cast<float>(p.y)});
       r.score = static_cast<float>(score);
       out.push_back(std::move(r));
     } else {

@@ -1,8 +1,8 @@
 #include "geometry.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <cfloat>
+#include <cmath>
 #include <cstring>
 #include <numeric>
 
@@ -223,8 +223,9 @@ void find_contours(std::vector<std::int8_t>& labels, int h, int w, ContourSet& o
 
 void convex_hull(const IPoint* pts, std::size_t n, std::vector<IPoint>& hull) {
   hull.assign(pts, pts + n);
-  std::sort(hull.begin(), hull.end(),
-            [](const IPoint& a, const IPoint& b) { return a.x < b.x || (a.x == b.x && a.y < b.y); });
+  std::sort(hull.begin(), hull.end(), [](const IPoint& a, const IPoint& b) {
+    return a.x < b.x || (a.x == b.x && a.y < b.y);
+  });
   hull.erase(std::unique(hull.begin(), hull.end()), hull.end());
   const std::size_t m = hull.size();
   if (m < 3) return;
@@ -329,17 +330,16 @@ void convex_hull_cv_order(const IPoint* pts, std::size_t n, MinAreaScratch& s) {
     const int tl_count = sklansky_chain(a, total - 1, maxy, tl_stack, -1, -1);
     for (int i = 0; i < tl_count - 1; ++i) emit(tl_stack[i]);
     for (int i = tr_count - 1; i > 0; --i) emit(tr_stack[i]);
-    const int stop_idx =
-        tr_count > 2 ? tr_stack[1] : tl_count > 2 ? tl_stack[tl_count - 2] : -1;
+    const int stop_idx = tr_count > 2 ? tr_stack[1] : tl_count > 2 ? tl_stack[tl_count - 2] : -1;
     // lower part
     int* bl_stack = stack;
     int bl_count = sklansky_chain(a, 0, miny, bl_stack, 1, -1);
     int* br_stack = stack + bl_count;
     int br_count = sklansky_chain(a, total - 1, miny, br_stack, 1, 1);
     if (stop_idx >= 0) {
-      const int check_idx = bl_count > 2                ? bl_stack[1]
+      const int check_idx = bl_count > 2              ? bl_stack[1]
                             : bl_count + br_count > 2 ? br_stack[2 - bl_count]
-                                                        : -1;
+                                                      : -1;
       if (check_idx == stop_idx || (check_idx >= 0 && *a[check_idx] == *a[stop_idx])) {
         // all points on one line: the lower part mirrors the upper one
         bl_count = std::min(bl_count, 2);
@@ -486,10 +486,18 @@ bool calipers_min_area(const std::vector<IPoint>& hull, std::vector<float>& scra
     const float lead_x = vect[pi].x * inv_len[pi];
     const float lead_y = vect[pi].y * inv_len[pi];
     switch (main) {
-      case 0: base_a = lead_x, base_b = lead_y; break;
-      case 1: base_a = lead_y, base_b = -lead_x; break;
-      case 2: base_a = -lead_x, base_b = -lead_y; break;
-      default: base_a = -lead_y, base_b = lead_x; break;
+      case 0:
+        base_a = lead_x, base_b = lead_y;
+        break;
+      case 1:
+        base_a = lead_y, base_b = -lead_x;
+        break;
+      case 2:
+        base_a = -lead_x, base_b = -lead_y;
+        break;
+      default:
+        base_a = -lead_y, base_b = lead_x;
+        break;
     }
     seq[main] = seq[main] + 1 == n ? 0 : seq[main] + 1;
 
@@ -711,7 +719,8 @@ double polygon_area(const DPoint* p, std::size_t n) {
 double polygon_perimeter(const DPoint* p, std::size_t n) {
   if (n < 2) return 0.0;
   double len = 0.0;
-  for (std::size_t i = 0, j = n - 1; i < n; j = i++) len += std::hypot(p[i].x - p[j].x, p[i].y - p[j].y);
+  for (std::size_t i = 0, j = n - 1; i < n; j = i++)
+    len += std::hypot(p[i].x - p[j].x, p[i].y - p[j].y);
   return len;
 }
 

@@ -1,6 +1,6 @@
 #include <algorithm>
-#include <cstdint>
 #include <cmath>
+#include <cstdint>
 #include <vector>
 
 #include "../core/geometry.hpp"
@@ -44,10 +44,10 @@ TEST_CASE("contours: holes are listed, newest first, and image borders are foreg
   int h, w;
   // cv2.findContours(RETR_LIST) on this gives: hole [[4,7],[5,6],[6,7],[5,8]], then the lower
   // blob [[2,6],[2,8],[9,8],[9,6]], then the upper one [[1,1],[1,2],[3,2],[3,1]].
-  auto l = labels_from({"............", ".###........", ".###........", "............",
-                        "............", "............", "..########..", "..###.####..",
-                        "..########..", "............"},
-                       h, w);
+  auto l =
+      labels_from({"............", ".###........", ".###........", "............", "............",
+                   "............", "..########..", "..###.####..", "..########..", "............"},
+                  h, w);
   geom::ContourSet cs;
   geom::find_contours(l, h, w, cs);
   CHECK(cs.size() == 3);
