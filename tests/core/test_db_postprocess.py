@@ -136,6 +136,13 @@ def test_simple_rectangle():
     assert boxes.shape == (1, 4, 2)
 
 
+def test_sizes_accept_numpy_integers_and_reject_floats():
+    prob = np.zeros((8, 8), np.float32)
+    assert _core.db_postprocess(prob, np.int64(10), np.int32(10))[0].shape == (0, 4, 2)
+    with pytest.raises(TypeError):
+        _core.db_postprocess(prob, 10.0, 10)
+
+
 def test_empty_and_blank_maps():
     for prob in (np.zeros((32, 32), np.float32), np.ones((1, 1), np.float32)):
         boxes, scores = _core.db_postprocess(prob, 100, 100)
@@ -162,6 +169,7 @@ def test_empty_and_blank_maps():
         (np.zeros((8, 8), np.float32), {"unclip_ratio": 0.0}),
         (np.zeros((8, 8), np.float32), {"max_candidates": -1}),
         (np.zeros((8, 8), np.float32), {"min_size": -1}),
+        (np.zeros((8, 8), np.float32), {"max_candidates": 2**80}),
     ],
 )
 def test_bad_input_raises_value_error(prob, kwargs):
@@ -169,7 +177,9 @@ def test_bad_input_raises_value_error(prob, kwargs):
         _core.db_postprocess(prob, 10, 10, **kwargs)
 
 
-@pytest.mark.parametrize(("h", "w"), [(0, 10), (10, 0), (-5, 10), (2**31, 10), (10, 2**40)])
+@pytest.mark.parametrize(
+    ("h", "w"), [(0, 10), (10, 0), (-5, 10), (2**31, 10), (10, 2**40), (2**70, 10)]
+)
 def test_bad_source_size_raises(h, w):
     with pytest.raises(ValueError):
         _core.db_postprocess(np.zeros((8, 8), np.float32), h, w)
