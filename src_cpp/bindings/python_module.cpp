@@ -158,9 +158,9 @@ PYBIND11_MODULE(_core, m) {
 
   m.def(
       "db_postprocess",
-      [](const py::handle& prob_obj, const py::handle& src_h, const py::handle& src_w,
-         float thresh, float box_thresh, const py::handle& max_candidates, float unclip_ratio,
-         bool use_dilation, const std::string& score_mode, const std::string& box_type,
+      [](const py::handle& prob_obj, const py::handle& src_h, const py::handle& src_w, float thresh,
+         float box_thresh, const py::handle& max_candidates, float unclip_ratio, bool use_dilation,
+         const std::string& score_mode, const std::string& box_type,
          const py::handle& min_size) -> py::tuple {
         constexpr long long kIntMax = std::numeric_limits<int>::max();
         int h = 0, w = 0;

@@ -18,7 +18,6 @@ using geom::IPoint;
 
 namespace {
 
-// Scratch buffers of one call; nothing is shared between calls (thread safety).
 struct Cross {
   double x;
   int dir;
@@ -29,6 +28,8 @@ struct RasterEdge {
   int dir;                   // +1 when the ring goes down the edge (y increasing)
 };
 
+// Scratch buffers of one call, reused across its candidates; nothing is shared between calls
+// (thread safety) and nothing is allocated per pixel.
 struct Scratch {
   geom::MinAreaScratch rect;
   std::vector<Cross> crossings;
@@ -38,6 +39,7 @@ struct Scratch {
   std::vector<IPoint> ring;
   std::vector<IPoint> ordered;
   std::vector<IPoint> approx;
+  std::vector<IPoint> poly;
   std::vector<std::uint8_t> mask;
   std::vector<std::int8_t> raster;
   geom::ContourSet raster_contours;
@@ -379,7 +381,7 @@ std::vector<TextRegion> db_postprocess(const float* prob, int map_h, int map_w, 
     } else {
       // polygons_from_bitmap
       const double epsilon = 0.002 * geom::arc_length_closed(cpts, cn);
-      std::vector<IPoint> approx;
+      std::vector<IPoint>& approx = s.poly;
       geom::approx_poly_dp_closed(cpts, cn, epsilon, approx);
       if (approx.size() < 4) continue;
       const double score = polygon_mean(prob, h, w, approx.data(), approx.size(), s, tmp);
