@@ -159,7 +159,12 @@ std::pair<py::array_t<float>, float*> result_tensor(const py::handle& out_obj,
                                                     std::vector<py::ssize_t> shape) {
   std::size_t need = 1;
   for (auto d : shape) need *= static_cast<std::size_t>(d);
-  if (out_obj.is_none()) return owned_array<float>(shape);
+  if (out_obj.is_none()) {
+    // numpy's allocator (which asks for huge pages on large arrays) makes a fresh multi-MB
+    // tensor much cheaper to fault in than a plain new[].
+    py::array_t<float> fresh(shape);
+    return {fresh, fresh.mutable_data()};
+  }
   auto out = as_c_array<float>(out_obj, "out", -1);
   if (!out.writeable()) throw py::value_error("out: array is read-only");
   if (static_cast<std::size_t>(out.size()) < need)

@@ -1,11 +1,49 @@
 #include "trtocr/ctc.hpp"
 
+#include <cstring>
 #include <stdexcept>
 #include <utility>
 
 #include "trtocr/image.hpp"
 
 namespace trtocr {
+
+namespace {
+
+// First index of the largest value of row[0..c) in the sense of a scalar scan that starts at
+// row[0] and takes strictly greater values: NaNs are never taken, and a NaN row[0] gives 0 (the
+// blank). Finding the maximum first is a branch-free, vectorisable pass over the (large, 6k+
+// classes) row; the index is then found by an early-exit scan of data already in cache.
+float row_max(const float* row, std::size_t c, std::size_t& best) {
+  float m = row[0];
+  best = 0;
+  if (m != m) return m;  // NaN first value: nothing compares greater
+#if defined(__GNUC__)
+  typedef float v4 __attribute__((vector_size(16)));
+  constexpr std::size_t kLanes = 4, kUnroll = 4;
+  if (c >= kLanes * kUnroll) {
+    v4 acc[kUnroll];
+    for (auto& a : acc) a = v4{m, m, m, m};
+    std::size_t k = 0;
+    for (; k + kLanes * kUnroll <= c; k += kLanes * kUnroll)
+      for (std::size_t u = 0; u < kUnroll; ++u) {
+        v4 x;
+        std::memcpy(&x, row + k + u * kLanes, sizeof x);
+        acc[u] = x > acc[u] ? x : acc[u];  // NaN compares false: keeps the accumulator
+      }
+    for (std::size_t u = 0; u < kUnroll; ++u)
+      for (std::size_t l = 0; l < kLanes; ++l) m = acc[u][l] > m ? acc[u][l] : m;
+    for (; k < c; ++k) m = row[k] > m ? row[k] : m;
+  } else
+#endif
+  {
+    for (std::size_t k = 1; k < c; ++k) m = row[k] > m ? row[k] : m;
+  }
+  while (!(row[best] == m)) ++best;  // m is one of the values, and not NaN
+  return row[best];  // (not m: keeps the sign of a zero as the scalar scan would)
+}
+
+}  // namespace
 
 CTCDecoder::CTCDecoder(std::vector<std::string> characters) : characters_(std::move(characters)) {
   require(!characters_.empty(), "CTCDecoder: the character list is empty");
@@ -26,14 +64,7 @@ std::vector<DecodedText> CTCDecoder::decode(const float* probs, std::size_t n, s
     for (std::size_t step = 0; step < t; ++step) {
       const float* row = seq + step * c;
       std::size_t best = 0;
-      float best_p = row[0];
-      for (std::size_t k = 1; k < c; ++k) {
-        // A NaN never compares greater, so NaN rows fall back to the blank.
-        if (row[k] > best_p) {
-          best_p = row[k];
-          best = k;
-        }
-      }
+      const float best_p = row_max(row, c, best);
       if (best != 0 && !(step > 0 && best == previous)) {
         out.text += characters_[best - 1];
         score_sum += best_p;
