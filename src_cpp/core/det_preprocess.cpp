@@ -40,8 +40,9 @@ DetInputShape det_input_shape(int src_h, int src_w, const DetResizeParams& param
   }
   const double rh = std::floor(src_h * ratio), rw = std::floor(src_w * ratio);  // Python int()
   require(rh <= kMaxDetSide && rw <= kMaxDetSide,
-          "det_input_shape: the detector input would be about " + std::to_string(rh) + "x" +
-              std::to_string(rw) + ", above the limit of " + std::to_string(kMaxDetSide) +
+          "det_input_shape: the detector input would be about " +
+              std::to_string(static_cast<long long>(std::min(rh, 1e18))) + "x" +
+              std::to_string(static_cast<long long>(std::min(rw, 1e18))) + ", above the limit of " + std::to_string(kMaxDetSide) +
               " per side; lower limit_side_len or use limit_type 'max'");
   DetInputShape shape;
   shape.height = static_cast<int>(round_to_32(static_cast<long long>(rh)));
