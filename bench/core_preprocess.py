@@ -71,10 +71,14 @@ def main() -> int:
 
     # Crops into a 48 x 320 recognizer batch (one batch per image).
     def ours_crops(out=None):
-        return [_core.crop_batch(im, b, 48, 320, out=out) for im, b in zip(images, boxes)]
+        return [
+            _core.crop_batch(im, b, 48, 320, out=out) for im, b in zip(images, boxes, strict=True)
+        ]
 
-    t_ref = best_time(lambda: [ref.crop_batch(im, b, 48, 320) for im, b in zip(images, boxes)],
-                      args.repeats)
+    t_ref = best_time(
+        lambda: [ref.crop_batch(im, b, 48, 320) for im, b in zip(images, boxes, strict=True)],
+        args.repeats,
+    )
     t_our = best_time(ours_crops, args.repeats)
     big = np.empty(max(len(b) for b in boxes) * 3 * 48 * 320, np.float32)
     t_buf = best_time(lambda: ours_crops(big), args.repeats)

@@ -14,19 +14,22 @@ from hypothesis.extra import numpy as hnp
 
 from trt_ocr import _core
 
+
 def fuzz(examples: int) -> settings:
-    return settings(max_examples=examples, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+    return settings(
+        max_examples=examples, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    )
+
 
 # Coordinates: mostly in and around a small image, sometimes wild.
 coord = st.one_of(
     st.floats(-20, 60, width=32),
     st.sampled_from([0.0, 1.0, -1.0, 1e30, -1e30, 3e38, math.nan, math.inf, -math.inf, 1e-30]),
 )
-quads = st.integers(0, 5).flatmap(
-    lambda n: hnp.arrays(np.float32, (n, 4, 2), elements=coord))
+quads = st.integers(0, 5).flatmap(lambda n: hnp.arrays(np.float32, (n, 4, 2), elements=coord))
 sane_quads = st.integers(0, 5).flatmap(
-    lambda n: hnp.arrays(np.float32, (n, 4, 2), elements=st.floats(-10, 50, width=32)))
+    lambda n: hnp.arrays(np.float32, (n, 4, 2), elements=st.floats(-10, 50, width=32))
+)
 image_dtypes = st.sampled_from([np.uint8] * 6 + [np.int8, np.uint16, np.float32, np.bool_])
 
 
@@ -45,20 +48,28 @@ def images(draw, channels=(3,)):
 
 def valid_image(img: np.ndarray, channels: tuple[int, ...]) -> bool:
     c = 0 if img.ndim == 2 else img.shape[2]
-    return (img.dtype == np.uint8 and img.size > 0 and c in channels
-            and img.strides[0] > 0)
+    return img.dtype == np.uint8 and img.size > 0 and c in channels and img.strides[0] > 0
 
 
 @fuzz(500)
-@given(h=st.integers(-3, 200000), w=st.integers(-3, 200000), limit=st.integers(-2, 5000),
-       limit_type=st.sampled_from(["max", "min"]))
+@given(
+    h=st.integers(-3, 200000),
+    w=st.integers(-3, 200000),
+    limit=st.integers(-2, 5000),
+    limit_type=st.sampled_from(["max", "min"]),
+)
 def test_fuzz_det_input_shape(h, w, limit, limit_type):
     try:
         rh, rw, ratio_h, ratio_w = _core.det_input_shape(h, w, limit, limit_type)
     except ValueError as e:
         assert str(e)
-        assert h <= 0 or w <= 0 or limit <= 0 or max(ref.det_input_shape(h, w, limit, limit_type)) > 32768 or (
-            np.prod(ref.det_input_shape(h, w, limit, limit_type)) > 1 << 26)
+        assert (
+            h <= 0
+            or w <= 0
+            or limit <= 0
+            or max(ref.det_input_shape(h, w, limit, limit_type)) > 32768
+            or (np.prod(ref.det_input_shape(h, w, limit, limit_type)) > 1 << 26)
+        )
         return
     assert (rh, rw) == ref.det_input_shape(h, w, limit, limit_type)
     assert rh % 32 == 0 and rw % 32 == 0 and rh >= 32 and rw >= 32
@@ -66,17 +77,26 @@ def test_fuzz_det_input_shape(h, w, limit, limit_type):
 
 
 @fuzz(400)
-@given(img=images(channels=(0, 1, 3, 4)), limit=st.integers(-1, 100),
-       limit_type=st.sampled_from(["max", "min", "avg"]),
-       std=st.sampled_from([(0.229, 0.224, 0.225), (1.0, 1.0, 1.0), (0.5, 0.0, 0.5),
-                            (math.nan, 1.0, 1.0)]))
+@given(
+    img=images(channels=(0, 1, 3, 4)),
+    limit=st.integers(-1, 100),
+    limit_type=st.sampled_from(["max", "min", "avg"]),
+    std=st.sampled_from(
+        [(0.229, 0.224, 0.225), (1.0, 1.0, 1.0), (0.5, 0.0, 0.5), (math.nan, 1.0, 1.0)]
+    ),
+)
 def test_fuzz_det_preprocess(img, limit, limit_type, std):
     try:
         t, rh, rw = _core.det_preprocess(img, limit, limit_type, std=std)
     except ValueError as e:
         assert str(e)
-        assert (not valid_image(img, (3,)) or limit <= 0 or limit_type == "avg"
-                or 0.0 in std or any(map(math.isnan, std)))
+        assert (
+            not valid_image(img, (3,))
+            or limit <= 0
+            or limit_type == "avg"
+            or 0.0 in std
+            or any(map(math.isnan, std))
+        )
         return
     h, w = img.shape[:2]
     want, wh, ww = ref.det_preprocess(np.ascontiguousarray(img), limit, limit_type, std=std)
@@ -108,7 +128,7 @@ def test_fuzz_crop_sizes(boxes, tall):
     assert sizes.shape == (len(boxes), 2) and rotated.shape == (len(boxes),)
     assert (sizes >= 0).all() and (sizes <= 1 << 24).all()
     assert ((sizes[:, 0] == 0) == (sizes[:, 1] == 0)).all()
-    for q, (cw, ch), rot in zip(boxes, sizes, rotated):
+    for q, (cw, ch), rot in zip(boxes, sizes, rotated, strict=True):
         if not np.isfinite(q).all() or cw == 0 or max(cw, ch) == 1 << 24:
             continue
         w, h = ref.crop_size(q)
@@ -127,17 +147,28 @@ def flips_for(draw, n):
 
 
 @fuzz(500)
-@given(data=st.data(), img=images(), boxes=st.one_of(quads, sane_quads),
-       height=st.integers(-1, 40), width=st.integers(-1, 80), keep_ratio=st.booleans())
+@given(
+    data=st.data(),
+    img=images(),
+    boxes=st.one_of(quads, sane_quads),
+    height=st.integers(-1, 40),
+    width=st.integers(-1, 80),
+    keep_ratio=st.booleans(),
+)
 def test_fuzz_crop_batch(data, img, boxes, height, width, keep_ratio):
     flips = data.draw(flips_for(len(boxes)))
     try:
-        t, widths = _core.crop_batch(img, boxes, height, width, flip180=flips,
-                                     keep_ratio=keep_ratio)
+        t, widths = _core.crop_batch(
+            img, boxes, height, width, flip180=flips, keep_ratio=keep_ratio
+        )
     except ValueError as e:
         assert str(e)
-        assert (not valid_image(img, (3,)) or height <= 0 or width <= 0
-                or (flips is not None and len(flips) != len(boxes)))
+        assert (
+            not valid_image(img, (3,))
+            or height <= 0
+            or width <= 0
+            or (flips is not None and len(flips) != len(boxes))
+        )
         return
     n = len(boxes)
     assert t.shape == (n, 3, height, width) and widths.shape == (n,)
@@ -150,7 +181,7 @@ def test_fuzz_crop_batch(data, img, boxes, height, width, keep_ratio):
             assert widths[i] == min(width, math.ceil(height * (sizes[i, 0] / sizes[i, 1])))
         elif widths[i]:
             assert widths[i] == width
-        assert (t[i, :, :, widths[i]:] == 0).all()
+        assert (t[i, :, :, widths[i] :] == 0).all()
 
 
 @fuzz(400)
@@ -162,21 +193,24 @@ def test_fuzz_crop_images(data, img, boxes):
     except ValueError as e:
         assert str(e)
         sizes, _ = _core.crop_sizes(boxes)
-        assert (not valid_image(img, (0, 1, 2, 3, 4))
-                or (flips is not None and len(flips) != len(boxes))
-                or (sizes.astype(np.int64).prod(axis=1) > 1 << 26).any())
+        assert (
+            not valid_image(img, (0, 1, 2, 3, 4))
+            or (flips is not None and len(flips) != len(boxes))
+            or (sizes.astype(np.int64).prod(axis=1) > 1 << 26).any()
+        )
         return
     sizes, _ = _core.crop_sizes(boxes)
     assert len(crops) == len(boxes)
-    for crop, (w, h) in zip(crops, sizes):
+    for crop, (w, h) in zip(crops, sizes, strict=True):
         assert crop.dtype == np.uint8 and crop.shape[:2] == (h, w)
         assert crop.shape[2:] == img.shape[2:]
         assert crop.flags.c_contiguous
 
 
 CHARS = ["a", "b", "c", "\u4e2d", " "]
-prob_values = st.one_of(st.floats(0, 1, width=32),
-                        st.sampled_from([math.nan, math.inf, -math.inf, 0.0, 1.0, -0.0]))
+prob_values = st.one_of(
+    st.floats(0, 1, width=32), st.sampled_from([math.nan, math.inf, -math.inf, 0.0, 1.0, -0.0])
+)
 
 
 def scalar_decode(probs: np.ndarray) -> list[tuple[str, float]]:
@@ -199,8 +233,12 @@ def scalar_decode(probs: np.ndarray) -> list[tuple[str, float]]:
 
 
 @fuzz(400)
-@given(data=st.data(), n=st.integers(0, 4), t=st.integers(0, 12),
-       c=st.sampled_from([len(CHARS) + 1] * 5 + [2, 40]))
+@given(
+    data=st.data(),
+    n=st.integers(0, 4),
+    t=st.integers(0, 12),
+    c=st.sampled_from([len(CHARS) + 1] * 5 + [2, 40]),
+)
 def test_fuzz_ctc_decode(data, n, t, c):
     probs = data.draw(hnp.arrays(np.float32, (n, t, c), elements=prob_values))
     decoder = _core.CTCDecoder(CHARS)
@@ -214,17 +252,25 @@ def test_fuzz_ctc_decode(data, n, t, c):
     got = decoder.decode(probs, return_steps=data.draw(st.booleans()))
     want = scalar_decode(probs)
     assert len(got) == n
-    for g, (text, score) in zip(got, want):
+    for g, (text, score) in zip(got, want, strict=True):
         assert g[0] == text
-        assert (math.isnan(score) and math.isnan(g[1])) or math.isclose(
-            g[1], score, rel_tol=1e-5, abs_tol=1e-6) or not math.isfinite(score)
+        assert (
+            (math.isnan(score) and math.isnan(g[1]))
+            or math.isclose(g[1], score, rel_tol=1e-5, abs_tol=1e-6)
+            or not math.isfinite(score)
+        )
     if n and np.isfinite(probs).all():
         assert [g[0] for g in got] == [r[0] for r in ref.ctc_decode(probs, CHARS)]
 
 
 @fuzz(300)
-@given(data=st.data(), n=st.integers(0, 6), k=st.integers(1, 5), label=st.integers(-1, 5),
-       thresh=st.floats(0, 1))
+@given(
+    data=st.data(),
+    n=st.integers(0, 6),
+    k=st.integers(1, 5),
+    label=st.integers(-1, 5),
+    thresh=st.floats(0, 1),
+)
 def test_fuzz_decide_orientation(data, n, k, label, thresh):
     probs = data.draw(hnp.arrays(np.float32, (n, k), elements=prob_values))
     try:
@@ -249,16 +295,23 @@ def test_wrong_types_raise_value_error():
     img = np.zeros((10, 10, 3), np.uint8)
     box = np.zeros((1, 4, 2), np.float32)
     for bad in (None, "image", [[1, 2, 3]], np.zeros((10, 10, 3), np.float64)):
-        for fn in (_core.det_preprocess, lambda b: _core.crop_batch(b, box, 48, 320),
-                   lambda b: _core.crop_images(b, box)):
+        for fn in (
+            _core.det_preprocess,
+            lambda b: _core.crop_batch(b, box, 48, 320),
+            lambda b: _core.crop_images(b, box),
+        ):
             try:
                 fn(bad)
             except (ValueError, TypeError) as e:
                 assert str(e)
             else:
                 raise AssertionError(f"accepted {bad!r}")
-    for bad in (np.zeros((1, 4), np.float32), np.array([["a"] * 2] * 4)[None],
-                np.zeros((1, 4, 2), np.complex64), "boxes"):
+    for bad in (
+        np.zeros((1, 4), np.float32),
+        np.array([["a"] * 2] * 4)[None],
+        np.zeros((1, 4, 2), np.complex64),
+        "boxes",
+    ):
         try:
             _core.crop_batch(img, bad, 48, 320)
         except ValueError as e:

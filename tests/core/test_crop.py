@@ -8,8 +8,8 @@ import math
 import cv2
 import numpy as np
 import pytest
-
 import reference_crop as ref
+
 from conftest import shared_path
 from trt_ocr import _core
 
@@ -34,7 +34,7 @@ def test_crop_sizes_match_reference(samples):
     for img, quads, _ in samples:
         sizes, rotated = _core.crop_sizes(quads)
         assert sizes.dtype == np.int32 and rotated.dtype == np.bool_
-        for q, (w, h), rot in zip(quads, sizes, rotated):
+        for q, (w, h), rot in zip(quads, sizes, rotated, strict=True):
             crop = ref.rotate_crop(img, q)
             assert (crop.shape[1], crop.shape[0]) == (w, h)
             cw, ch = ref.crop_size(q)
@@ -51,7 +51,9 @@ def test_crop_images_match_warp_perspective(samples):
         jittered = quads + rng.uniform(-0.5, 0.5, quads.shape).astype(np.float32)
         for qs in (quads, jittered):
             flips = rng.random(len(qs)) < 0.3
-            for q, crop, f in zip(qs, _core.crop_images(img, qs, flip180=flips), flips):
+            for q, crop, f in zip(
+                qs, _core.crop_images(img, qs, flip180=flips), flips, strict=True
+            ):
                 want = ref.rotate_crop(img, q)
                 if f:
                     want = cv2.rotate(want, cv2.ROTATE_180)
@@ -109,7 +111,7 @@ def test_recognizer_text_equal_on_real_lines(samples, v4_models):
             want, _ = ref.crop_batch(img, quads[idx], 48, width)
             a = decoder.decode(sess.run(None, {name: ours})[0])
             b = decoder.decode(sess.run(None, {name: want})[0])
-            same += sum(x[0] == y[0] for x, y in zip(a, b))
+            same += sum(x[0] == y[0] for x, y in zip(a, b, strict=True))
             total += len(a)
     assert total > 600
     # Measured: 686 / 686 lines identical (a single bilinear resampling reached only 95.5%).
@@ -130,10 +132,12 @@ def test_classifier_inputs_match_reference(samples, v4_models):
     same = total = 0
     for img, quads, _ in samples[::3]:
         flips = rng.random(len(quads)) < 0.5
-        ours, widths = _core.crop_batch(img, quads, spec.height, spec.width, flip180=flips,
-                                        mean=spec.mean, std=spec.std)
-        want, want_widths = ref.crop_batch(img, quads, spec.height, spec.width, flip180=flips,
-                                           mean=spec.mean, std=spec.std)
+        ours, widths = _core.crop_batch(
+            img, quads, spec.height, spec.width, flip180=flips, mean=spec.mean, std=spec.std
+        )
+        want, want_widths = ref.crop_batch(
+            img, quads, spec.height, spec.width, flip180=flips, mean=spec.mean, std=spec.std
+        )
         assert np.array_equal(widths, want_widths)
         assert float(np.abs(ours - want).max()) <= ONE_GREY + 1e-6
         po = sess.run(None, {name: ours})[0]
@@ -150,10 +154,12 @@ def test_classifier_inputs_match_reference(samples, v4_models):
 def test_stretched_imagenet_classifier_input_matches_reference(samples):
     """PP-LCNet text-line orientation input: 3x80x160 stretched, ImageNet mean/std."""
     for img, quads, _ in samples[::4]:
-        ours, widths = _core.crop_batch(img, quads, 80, 160, keep_ratio=False,
-                                        mean=ref.IMAGENET_MEAN, std=ref.IMAGENET_STD)
-        want, _ = ref.crop_batch(img, quads, 80, 160, keep_ratio=False,
-                                 mean=ref.IMAGENET_MEAN, std=ref.IMAGENET_STD)
+        ours, widths = _core.crop_batch(
+            img, quads, 80, 160, keep_ratio=False, mean=ref.IMAGENET_MEAN, std=ref.IMAGENET_STD
+        )
+        want, _ = ref.crop_batch(
+            img, quads, 80, 160, keep_ratio=False, mean=ref.IMAGENET_MEAN, std=ref.IMAGENET_STD
+        )
         assert (widths == 160).all()
         assert float(np.abs(ours - want).max()) <= (1 / 255) / 0.224 + 1e-5
         assert float(np.abs(ours - want).mean()) < 1e-4
@@ -162,11 +168,13 @@ def test_stretched_imagenet_classifier_input_matches_reference(samples):
 def test_tall_and_flipped_crops_on_synthetic_image():
     rng = np.random.default_rng(5)
     img = rng.integers(0, 256, (120, 90, 3), dtype=np.uint8)
-    quads = np.float32([
-        [[10, 5], [30, 5], [30, 100], [10, 100]],  # tall: rotated
-        [[40.5, 10.2], [80.1, 14.9], [76.3, 40.4], [38.8, 35.5]],  # perspective
-        [[60, 60], [70, 62], [68, 110], [58, 108]],  # tall and tilted
-    ])
+    quads = np.float32(
+        [
+            [[10, 5], [30, 5], [30, 100], [10, 100]],  # tall: rotated
+            [[40.5, 10.2], [80.1, 14.9], [76.3, 40.4], [38.8, 35.5]],  # perspective
+            [[60, 60], [70, 62], [68, 110], [58, 108]],  # tall and tilted
+        ]
+    )
     sizes, rotated = _core.crop_sizes(quads)
     assert rotated.tolist() == [True, False, True]
     for flips in ([False] * 3, [True, False, True]):
@@ -224,4 +232,3 @@ def test_crop_on_huge_image_touches_only_its_pixels():
     assert w.tolist() == [320] and np.allclose(t[0, :, :, :320], -1.0)
     (crop,) = _core.crop_images(img, quads)
     assert crop.shape[2] == 3 and not crop.any()
-

@@ -5,8 +5,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-
 import reference_crop as ref
+
 from conftest import shared_path
 from trt_ocr import _core
 
@@ -110,8 +110,9 @@ def test_det_preprocess_out_buffer_and_views():
     # Row/column slices of a C-contiguous image need no copy; other layouts are refused.
     big = rng.integers(0, 256, (400, 500, 3), dtype=np.uint8)
     sub = big[10:210, 50:350]
-    assert np.array_equal(_core.det_preprocess(sub)[0],
-                          _core.det_preprocess(np.ascontiguousarray(sub))[0])
+    assert np.array_equal(
+        _core.det_preprocess(sub)[0], _core.det_preprocess(np.ascontiguousarray(sub))[0]
+    )
     with pytest.raises(ValueError, match="packed"):
         _core.det_preprocess(big[:, :, ::-1])
     with pytest.raises(ValueError, match="packed"):
