@@ -53,9 +53,9 @@ inline int floor_int(float x) {
 // pixel instead; the two differ by a grey level or so on a fraction of pixels.
 // Along one crop row the homogeneous source position is linear in the column, so the caller
 // passes it as (x, y, w) = base + k * column.
-template <int C>
+template <int C, bool kAffine>
 inline void warp_pixel(const ImageView& img, double x, double y, double w, std::uint8_t* out) {
-  const double inv = w != 0.0 ? 1.0 / w : 0.0;
+  const double inv = kAffine ? 1.0 : (w != 0.0 ? 1.0 / w : 0.0);
   // Clamped just outside the image (NaN sent to a bound by std::min/max) so the conversions
   // below are defined; beyond two pixels out every tap replicates the border anyway.
   const float sx = static_cast<float>(std::max(-3.0, std::min(img.width + 2.0, x * inv)));
@@ -176,9 +176,16 @@ void crop_row(const CropSource& s, int cy, const int* cols, std::size_t n, std::
   const double bx = m[0] * ox0 + m[1] * oy0 + m[2], kx = m[0] * o.a + m[1] * o.d;
   const double by = m[3] * ox0 + m[4] * oy0 + m[5], ky = m[3] * o.a + m[4] * o.d;
   const double bw = m[6] * ox0 + m[7] * oy0 + m[8], kw = m[6] * o.a + m[7] * o.d;
+  if (kw == 0.0 && bw == 1.0) {  // parallelograms (e.g. DB's rotated rectangles): no division
+    for (std::size_t j = 0; j < n; ++j) {
+      const double cx = cols[j];
+      warp_pixel<C, true>(*s.img, bx + kx * cx, by + ky * cx, 1.0, out + C * j);
+    }
+    return;
+  }
   for (std::size_t j = 0; j < n; ++j) {
     const double cx = cols[j];
-    warp_pixel<C>(*s.img, bx + kx * cx, by + ky * cx, bw + kw * cx, out + C * j);
+    warp_pixel<C, false>(*s.img, bx + kx * cx, by + ky * cx, bw + kw * cx, out + C * j);
   }
 }
 
