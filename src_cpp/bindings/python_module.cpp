@@ -143,7 +143,8 @@ std::vector<char> flags_from(const py::handle& obj, std::size_t n) {
   return flags;
 }
 
-Normalization normalization_from(const std::array<float, 3>& mean, const std::array<float, 3>& std) {
+Normalization normalization_from(const std::array<float, 3>& mean,
+                                 const std::array<float, 3>& std) {
   Normalization n;
   n.mean = mean;
   n.std = std;
@@ -168,7 +169,8 @@ std::pair<py::array_t<float>, float*> result_tensor(const py::handle& out_obj,
   auto out = as_c_array<float>(out_obj, "out", -1);
   if (!out.writeable()) throw py::value_error("out: array is read-only");
   if (static_cast<std::size_t>(out.size()) < need)
-    throw py::value_error("out: needs at least " + std::to_string(need) + " float32 elements, has " +
+    throw py::value_error("out: needs at least " + std::to_string(need) +
+                          " float32 elements, has " +
                           std::to_string(out.size()));
   float* data = out.mutable_data();
   return {py::array_t<float>(shape, data, out), data};

@@ -314,7 +314,8 @@ void crop_batch(const ImageView& image, const Quad* quads, std::size_t count, co
                       sizeof(float) * static_cast<std::size_t>(W - rw));
     if (rw == 0) continue;
     const CropSource src = make_source(image, quads[i], cs, flip180 != nullptr && flip180[i]);
-    resize_crop(src, cs.width, cs.height, rw, H, params.norm, dst, plane, static_cast<std::size_t>(W));
+    resize_crop(src, cs.width, cs.height, rw, H, params.norm, dst, plane,
+                static_cast<std::size_t>(W));
   }
 }
 

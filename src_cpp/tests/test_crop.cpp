@@ -32,7 +32,9 @@ struct Gradient {
         p[2] = static_cast<std::uint8_t>(x + y);
       }
   }
-  ImageView view() const { return ImageView{px.data(), h, w, 3, static_cast<std::ptrdiff_t>(w) * 3}; }
+  ImageView view() const {
+    return ImageView{px.data(), h, w, 3, static_cast<std::ptrdiff_t>(w) * 3};
+  }
 };
 }  // namespace
 

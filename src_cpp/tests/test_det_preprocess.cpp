@@ -48,7 +48,8 @@ TEST_CASE("resize of a constant image stays constant, normalised per channel") {
   Normalization n;
   n.mean = {0.485f, 0.456f, 0.406f};
   n.std = {0.229f, 0.224f, 0.225f};
-  for (auto [oh, ow] : {std::pair{64, 96}, std::pair{32, 32}, std::pair{7, 200}, std::pair{37, 53}}) {
+  for (auto [oh, ow] :
+       {std::pair{64, 96}, std::pair{32, 32}, std::pair{7, 200}, std::pair{37, 53}}) {
     std::vector<float> out(3 * static_cast<std::size_t>(oh) * ow);
     resize_normalize_chw(view(px, h, w), oh, ow, n, out.data());
     const int vals[3] = {10, 128, 255};
