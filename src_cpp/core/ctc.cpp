@@ -14,26 +14,45 @@ namespace {
 // row[0] and takes strictly greater values: NaNs are never taken, and a NaN row[0] gives 0 (the
 // blank). Finding the maximum first is a branch-free, vectorisable pass over the (large, 6k+
 // classes) row; the index is then found by an early-exit scan of data already in cache.
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+// Runtime dispatch: an AVX2 build of the scan where the CPU has it, baseline SSE2 otherwise.
+__attribute__((target_clones("avx2", "default")))
+#endif
+#endif
 float row_max(const float* row, std::size_t c, std::size_t& best) {
   float m = row[0];
   best = 0;
   if (m != m) return m;  // NaN first value: nothing compares greater
 #if defined(__GNUC__)
-  typedef float v4 __attribute__((vector_size(16)));
-  constexpr std::size_t kLanes = 4, kUnroll = 4;
+  typedef float v8 __attribute__((vector_size(32)));
+  typedef int v8i __attribute__((vector_size(32)));
+  constexpr std::size_t kLanes = 8, kUnroll = 4;
   if (c >= kLanes * kUnroll) {
-    v4 acc[kUnroll];
-    for (auto& a : acc) a = v4{m, m, m, m};
+    v8 acc[kUnroll];
+    for (auto& a : acc) a = v8{} + m;
     std::size_t k = 0;
     for (; k + kLanes * kUnroll <= c; k += kLanes * kUnroll)
       for (std::size_t u = 0; u < kUnroll; ++u) {
-        v4 x;
+        v8 x;
         std::memcpy(&x, row + k + u * kLanes, sizeof x);
         acc[u] = x > acc[u] ? x : acc[u];  // NaN compares false: keeps the accumulator
       }
     for (std::size_t u = 0; u < kUnroll; ++u)
       for (std::size_t l = 0; l < kLanes; ++l) m = acc[u][l] > m ? acc[u][l] : m;
     for (; k < c; ++k) m = row[k] > m ? row[k] : m;
+    // Skip whole blocks that do not hold m, then finish with the scalar scan.
+    const v8 mv = v8{} + m;
+    std::size_t b = 0;
+    for (; b + kLanes <= c; b += kLanes) {
+      v8 x;
+      std::memcpy(&x, row + b, sizeof x);
+      const v8i eq = x == mv;
+      long long words[4];
+      std::memcpy(words, &eq, sizeof words);
+      if (words[0] | words[1] | words[2] | words[3]) break;
+    }
+    best = b;
   } else
 #endif
   {

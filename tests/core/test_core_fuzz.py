@@ -208,12 +208,14 @@ def test_fuzz_crop_images(data, img, boxes):
 
 
 CHARS = ["a", "b", "c", "\u4e2d", " "]
+# Enough classes for the vectorised row scan (blocks of 32 values) to run, with a scalar tail.
+MANY = [chr(0x4E00 + i) for i in range(70)]
 prob_values = st.one_of(
     st.floats(0, 1, width=32), st.sampled_from([math.nan, math.inf, -math.inf, 0.0, 1.0, -0.0])
 )
 
 
-def scalar_decode(probs: np.ndarray) -> list[tuple[str, float]]:
+def scalar_decode(probs: np.ndarray, chars: list[str]) -> list[tuple[str, float]]:
     """The documented semantics: scan from class 0 taking strictly greater values (NaN never
     taken; a NaN class 0 gives the blank), merge repeats, drop blanks, mean score."""
     out = []
@@ -225,7 +227,7 @@ def scalar_decode(probs: np.ndarray) -> list[tuple[str, float]]:
                 if row[k] > row[best]:
                     best = k
             if best != 0 and not (step > 0 and best == prev):
-                text += CHARS[best - 1]
+                text += chars[best - 1]
                 scores.append(float(row[best]))
             prev = best
         out.append((text, float(np.mean(np.float64(scores))) if scores else 0.0))
@@ -237,12 +239,14 @@ def scalar_decode(probs: np.ndarray) -> list[tuple[str, float]]:
     data=st.data(),
     n=st.integers(0, 4),
     t=st.integers(0, 12),
-    c=st.sampled_from([len(CHARS) + 1] * 5 + [2, 40]),
+    chars=st.sampled_from([CHARS, MANY]),
+    wrong=st.integers(0, 6),
 )
-def test_fuzz_ctc_decode(data, n, t, c):
+def test_fuzz_ctc_decode(data, n, t, chars, wrong):
+    c = len(chars) + 1 if wrong else data.draw(st.sampled_from([2, 40, 200]))
     probs = data.draw(hnp.arrays(np.float32, (n, t, c), elements=prob_values))
-    decoder = _core.CTCDecoder(CHARS)
-    if c != len(CHARS) + 1:
+    decoder = _core.CTCDecoder(chars)
+    if c != len(chars) + 1:
         try:
             decoder.decode(probs)
         except ValueError as e:
@@ -250,7 +254,7 @@ def test_fuzz_ctc_decode(data, n, t, c):
             return
         raise AssertionError("a class count mismatch must raise")
     got = decoder.decode(probs, return_steps=data.draw(st.booleans()))
-    want = scalar_decode(probs)
+    want = scalar_decode(probs, chars)
     assert len(got) == n
     for g, (text, score) in zip(got, want, strict=True):
         assert g[0] == text
@@ -260,7 +264,7 @@ def test_fuzz_ctc_decode(data, n, t, c):
             or not math.isfinite(score)
         )
     if n and np.isfinite(probs).all():
-        assert [g[0] for g in got] == [r[0] for r in ref.ctc_decode(probs, CHARS)]
+        assert [g[0] for g in got] == [r[0] for r in ref.ctc_decode(probs, chars)]
 
 
 @fuzz(300)
