@@ -102,5 +102,6 @@ def crop_images(
     flip180: npt.ArrayLike | None = None,
     tall_ratio: float = 1.5,
 ) -> list[npt.NDArray[np.uint8]]:
-    """Plain uint8 crops (h, w[, C]) with the input's channels (image [H, W] or [H, W, 1..4]);
-    ValueError for a crop above 2^26 pixels."""
+    """Plain uint8 crops (h, w[, C]) as get_rotate_crop_image makes them (bicubic warp,
+    replicated border, rot90 when tall) with the input's channels (image [H, W] or
+    [H, W, 1..4]), then the optional 180-degree flip; ValueError for a crop above 2^26 pixels."""

@@ -402,5 +402,6 @@ PYBIND11_MODULE(_core, m) {
       },
       py::arg("image"), py::arg("boxes"), py::arg("flip180") = py::none(),
       py::arg("tall_ratio") = 1.5,
-      "Plain uint8 crops (same channels as image, bilinear, replicated border), one per box.");
+      "Plain uint8 crops as get_rotate_crop_image makes them (same channels as image; "
+      "bicubic, replicated border), one per box.");
 }
