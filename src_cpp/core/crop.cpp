@@ -35,6 +35,14 @@ inline void cubic_coeffs(float x, float c[4]) {
 
 using Mat3 = std::array<double, 9>;
 
+struct ByteToFloat {
+  float v[256];
+  constexpr ByteToFloat() : v() {
+    for (int i = 0; i < 256; ++i) v[i] = static_cast<float>(i);
+  }
+};
+constexpr ByteToFloat kByteToFloat{};
+
 // Round half to even for |x| < 2^22, like lrint in the default rounding mode but inlined.
 inline int round_even(float x) {
   const float magic = 12582912.f;  // 1.5 * 2^23: adding it leaves no fractional bits
@@ -75,12 +83,13 @@ inline void warp_pixel(const ImageView& img, double x, double y, double w, std::
   cubic_coeffs(fy, wy);
   int xs[4];
   for (int k = 0; k < 4; ++k) xs[k] = std::clamp(ix - 1 + k, 0, max_x) * C;
+  const float* f = kByteToFloat.v;  // a load instead of an int -> float conversion per tap
   float acc[C] = {};
   for (int r = 0; r < 4; ++r) {
     const std::uint8_t* row = img.row(std::clamp(iy - 1 + r, 0, max_y));
     for (int c = 0; c < C; ++c) {
-      const float h = wx[0] * row[xs[0] + c] + wx[1] * row[xs[1] + c] + wx[2] * row[xs[2] + c] +
-                      wx[3] * row[xs[3] + c];
+      const float h = wx[0] * f[row[xs[0] + c]] + wx[1] * f[row[xs[1] + c]] +
+                      wx[2] * f[row[xs[2] + c]] + wx[3] * f[row[xs[3] + c]];
       acc[c] += wy[r] * h;
     }
   }
