@@ -180,7 +180,8 @@ std::vector<char> flags_from(const py::handle& obj, std::size_t n) {
   return flags;
 }
 
-Normalization normalization_from(const std::array<float, 3>& mean, const std::array<float, 3>& std) {
+Normalization normalization_from(const std::array<float, 3>& mean,
+                                 const std::array<float, 3>& std) {
   Normalization n;
   n.mean = mean;
   n.std = std;
@@ -196,11 +197,17 @@ std::pair<py::array_t<float>, float*> result_tensor(const py::handle& out_obj,
                                                     std::vector<py::ssize_t> shape) {
   std::size_t need = 1;
   for (auto d : shape) need *= static_cast<std::size_t>(d);
-  if (out_obj.is_none()) return owned_array<float>(shape);
+  if (out_obj.is_none()) {
+    // numpy's allocator (which asks for huge pages on large arrays) makes a fresh multi-MB
+    // tensor much cheaper to fault in than a plain new[].
+    py::array_t<float> fresh(shape);
+    return {fresh, fresh.mutable_data()};
+  }
   auto out = as_c_array<float>(out_obj, "out", -1);
   if (!out.writeable()) throw py::value_error("out: array is read-only");
   if (static_cast<std::size_t>(out.size()) < need)
-    throw py::value_error("out: needs at least " + std::to_string(need) + " float32 elements, has " +
+    throw py::value_error("out: needs at least " + std::to_string(need) +
+                          " float32 elements, has " +
                           std::to_string(out.size()));
   float* data = out.mutable_data();
   return {py::array_t<float>(shape, data, out), data};
@@ -526,5 +533,6 @@ PYBIND11_MODULE(_core, m) {
       },
       py::arg("image"), py::arg("boxes"), py::arg("flip180") = py::none(),
       py::arg("tall_ratio") = 1.5,
-      "Plain uint8 crops (same channels as image, bilinear, replicated border), one per box.");
+      "Plain uint8 crops as get_rotate_crop_image makes them (same channels as image; "
+      "bicubic, replicated border), one per box.");
 }
