@@ -8,13 +8,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from det_maps import DetMap, load_maps
+from tests.core.det_maps import DetMap, load_maps
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from reference_db import db_postprocess_ref, reading_order_ref
+from tests.core.reference_db import db_postprocess_ref, reading_order_ref
 from shapely.geometry import Polygon
 
-from conftest import shared_path
+from tests.conftest import shared_path
 from trt_ocr import _core
 
 
