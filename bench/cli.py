@@ -1,0 +1,393 @@
+"""``python -m bench``: every engine in its own process on the same images with the same
+thread count, then accuracy (``trt_ocr.eval``), FLOP-based distance to the machine's peak, and
+a report (Markdown + JSON + PNG) in ``bench/results/``.
+
+``python -m bench setup [--venv DIR]`` installs the peers (the ``bench`` extra) into the
+current environment or into a new virtual environment DIR; run the bench with
+``--peer-python DIR/bin/python`` then.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = Path(os.environ.get("TRT_OCR_SHARED_DATA", REPO.parent / "shared" / "data"))
+RESULTS = REPO / "bench" / "results"
+ENGINE_NAMES = ("ours", "rapidocr", "paddle")
+PEERS = ("rapidocr", "paddle")
+PEER_REQUIREMENTS = [
+    "rapidocr_onnxruntime==1.4.4",
+    "rapidocr_paddle==1.4.5",
+    "paddlepaddle==3.3.1",
+    "matplotlib>=3.7",
+    "onnx>=1.15",
+    "shapely>=2.0",
+]
+
+QUICK = {"ic15": 5, "sroie": 3, "photos_per_folder": 1, "words": 100, "throughput": 5,
+         "warmup": 1}
+FULL = {"ic15": None, "sroie": None, "photos_per_folder": None, "words": None,
+        "throughput": 50, "warmup": 2}
+
+
+def log(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+# ---- data selection ---------------------------------------------------------------------
+
+def select_data(data: Path, plan: dict) -> dict:
+    from trt_ocr.eval import list_images
+
+    def take(paths, n):
+        return [str(p) for p in (paths if n is None else paths[:n])]
+
+    sel: dict = {"e2e": {}, "words": [], "throughput": []}
+    ic15 = data / "icdar2015" / "det_e2e" / "images"
+    if ic15.is_dir():
+        sel["e2e"]["ic15"] = take(list_images(ic15), plan["ic15"])
+    sroie = data / "sroie" / "images"
+    if sroie.is_dir():
+        sel["e2e"]["sroie"] = take(list_images(sroie), plan["sroie"])
+    photos: list[str] = []
+    img_root = data / "images"
+    if img_root.is_dir():
+        for folder in sorted(p for p in img_root.iterdir() if p.is_dir()):
+            photos += take(list_images(folder), plan["photos_per_folder"])
+    if photos:
+        sel["e2e"]["photos"] = photos
+    words_gt = data / "icdar2015" / "words" / "gt.txt"
+    if words_gt.is_file():
+        from trt_ocr.eval import load_ic15_words
+
+        names = list(load_ic15_words(words_gt))
+        names = names if plan["words"] is None else names[: plan["words"]]
+        sel["words"] = [str(words_gt.parent / "images" / n) for n in names]
+    first = sel["e2e"].get("ic15") or next(iter(sel["e2e"].values()), [])
+    sel["throughput"] = first[: plan["throughput"]]
+    sel["warmup_images"] = first[: plan["warmup"]]
+    sel["warmup_words"] = sel["words"][: plan["warmup"]]
+    return sel
+
+
+# ---- workers ----------------------------------------------------------------------------
+
+def worker_env(threads: int) -> dict[str, str]:
+    env = dict(os.environ)
+    paths = [str(REPO)]
+    if list((REPO / "python" / "trt_ocr").glob("_core*.so")):  # a dev build in the tree
+        paths.insert(0, str(REPO / "python"))
+    if env.get("PYTHONPATH"):
+        paths.append(env["PYTHONPATH"])
+    env["PYTHONPATH"] = os.pathsep.join(paths)
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        env[var] = str(threads)
+    env.setdefault("FLAGS_call_stack_level", "0")
+    env.setdefault("GLOG_minloglevel", "2")
+    return env
+
+
+def run_worker(engine: str, python: str, job: dict, threads: int, timeout: float) -> dict:
+    with tempfile.TemporaryDirectory(prefix="trt-ocr-bench-") as tmp:
+        jp, op = Path(tmp) / "job.json", Path(tmp) / "out.json"
+        jp.write_text(json.dumps({**job, "engine": engine, "threads": threads}), "utf-8")
+        cmd = [python, "-m", "bench.worker", str(jp), str(op)]
+        t = time.perf_counter()
+        try:
+            proc = subprocess.run(cmd, cwd=REPO, env=worker_env(threads), capture_output=True,
+                                  text=True, timeout=timeout, check=False)
+        except subprocess.TimeoutExpired:
+            return {"engine": engine, "error": f"timed out after {timeout:.0f} s"}
+        except OSError as e:
+            return {"engine": engine, "error": f"cannot start {python}: {e}"}
+        wall = time.perf_counter() - t
+        if op.is_file():
+            out = json.loads(op.read_text("utf-8"))
+        else:
+            tail = "\n".join((proc.stderr or "").strip().splitlines()[-5:])
+            out = {"engine": engine, "error": f"worker exited {proc.returncode}: {tail}"}
+        out["worker_wall_seconds"] = wall
+        out["interpreter"] = python
+        return out
+
+
+def measure_peak(python: str, threads: int, seconds: float) -> dict:
+    cmd = [python, "-m", "bench.peak", str(threads), "2048", str(seconds)]
+    proc = subprocess.run(cmd, cwd=REPO, env=worker_env(threads), capture_output=True,
+                          text=True, timeout=600, check=False)
+    try:
+        return json.loads(proc.stdout.strip().splitlines()[-1])
+    except (IndexError, json.JSONDecodeError):
+        return {"error": (proc.stderr or "no output").strip()[-500:]}
+
+
+# ---- analysis ---------------------------------------------------------------------------
+
+def _pct(xs: list[float], q: float) -> float:
+    import numpy as np
+
+    return float(np.percentile(np.asarray(xs, dtype=np.float64), q)) if xs else float("nan")
+
+
+def latency_summary(records: list[dict]) -> dict:
+    """Per-image figures: e2e total, network time per stage (sum over that image's calls),
+    outside = total - all network time. Means are additive (the chart stacks them)."""
+    import numpy as np
+
+    tot = [r["total"] for r in records]
+    stages = {s: [sum(e[2] for e in r["net"] if e[0] == s) for r in records]
+              for s in ("det", "cls", "rec")}
+    net = [sum(e[2] for e in r["net"]) for r in records]
+    outside = [t - n for t, n in zip(tot, net, strict=True)]
+    out = {"images": len(records), "median": _pct(tot, 50), "p90": _pct(tot, 90),
+           "mean": float(np.mean(tot)) if tot else float("nan"),
+           "outside_median": _pct(outside, 50),
+           "outside_mean": float(np.mean(outside)) if outside else float("nan"),
+           "net_mean": float(np.mean(net)) if net else float("nan"),
+           "lines_mean": float(np.mean([len(r.get("lines", ())) for r in records]))
+           if records and "lines" in records[0] else None}
+    for s, v in stages.items():
+        out[f"{s}_mean"] = float(np.mean(v)) if v else float("nan")
+        out[f"{s}_median"] = _pct(v, 50)
+    rep_keys = sorted({k for r in records for k in r.get("reported", {})})
+    # over the images where the engine reported the figure (RapidOCR reports nothing for an
+    # image where it keeps no line)
+    out["reported_mean"] = {k: float(np.mean([r["reported"][k] for r in records
+                                              if k in r.get("reported", {})]))
+                            for k in rep_keys}
+    return out
+
+
+def flop_summary(records: list[dict], models: dict[str, str], peak: float | None) -> dict:
+    from bench.flops import flops
+
+    out = {}
+    for s in ("det", "cls", "rec"):
+        fl = secs = 0.0
+        calls = 0
+        for r in records:
+            for st, shape, t in r["net"]:
+                if st == s:
+                    fl += flops(models[s], tuple(shape))
+                    secs += t
+                    calls += 1
+        gfs = fl / secs / 1e9 if secs else float("nan")
+        out[s] = {"calls": calls, "gflop": fl / 1e9, "seconds": secs, "gflops": gfs,
+                  "share_of_peak": gfs / peak if peak and secs else float("nan"),
+                  "seconds_at_peak": fl / 1e9 / peak if peak else float("nan")}
+    fl = sum(v["gflop"] for v in out.values())
+    secs = sum(v["seconds"] for v in out.values())
+    out["all"] = {"gflop": fl, "seconds": secs, "gflops": fl / secs if secs else float("nan"),
+                  "share_of_peak": fl / secs / peak if peak and secs else float("nan"),
+                  "seconds_at_peak": fl / peak if peak else float("nan")}
+    return out
+
+
+def accuracy(res: dict, data: Path) -> dict:
+    from trt_ocr import eval as ev
+
+    acc: dict = {}
+    sets = res.get("sets", {})
+    if "ic15" in sets:
+        preds = {Path(r["image"]).stem: [(ln["box"], ln["text"]) for ln in r["lines"]]
+                 for r in sets["ic15"]}
+        gt = ev.load_ic15_gt(data / "icdar2015" / "det_e2e" / "gts", list(preds))
+        acc["ic15_det"] = ev.evaluate_detection(gt, preds).summary()
+        acc["ic15_e2e"] = ev.evaluate_end_to_end(gt, preds).summary()
+    if "sroie" in sets:
+        preds = {Path(r["image"]).stem: [(ln["box"], ln["text"]) for ln in r["lines"]]
+                 for r in sets["sroie"]}
+        gt = ev.load_sroie_boxes(data / "sroie" / "boxes", list(preds))
+        acc["sroie"] = ev.evaluate_lines(gt, preds).summary()
+    if res.get("words"):
+        gt_all = ev.load_ic15_words(data / "icdar2015" / "words" / "gt.txt")
+        preds = {Path(w["image"]).name: w["text"] for w in res["words"]}
+        acc["ic15_words"] = ev.evaluate_words({k: gt_all[k] for k in preds}, preds).summary()
+    return acc
+
+
+def analyse(res: dict, data: Path, models: dict[str, str], peak: float | None) -> dict:
+    if "error" in res:
+        return {"error": res["error"]}
+    sets = res.get("sets", {})
+    a: dict = {"latency": {k: latency_summary(v) for k, v in sets.items()}}
+    if res.get("words"):
+        a["latency"]["words_rec"] = latency_summary(res["words"])
+    all_records = [r for v in sets.values() for r in v]
+    a["flops"] = flop_summary(all_records, models, peak)
+    a["accuracy"] = accuracy(res, data)
+    a["throughput"] = res.get("throughput")
+    a["memory"] = {k: res.get(k) for k in ("rss_start", "rss_after_load", "peak_rss")}
+    a["load_seconds"] = res.get("load_seconds")
+    return a
+
+
+def ratios(analysis: dict, base: str = "rapidocr") -> dict:
+    """engine / base for latency figures (lower is better for the engine when < 1)."""
+    out: dict = {}
+    b = analysis.get(base, {})
+    if "latency" not in b:
+        return out
+    for name, a in analysis.items():
+        if name == base or "latency" not in a:
+            continue
+        r: dict = {}
+        for set_name, lat in a["latency"].items():
+            bl = b["latency"].get(set_name)
+            if not bl:
+                continue
+            r[set_name] = {
+                "e2e_median": lat["median"] / bl["median"] if bl["median"] else None,
+                "e2e_mean": lat["mean"] / bl["mean"] if bl["mean"] else None,
+                "outside_mean": (lat["outside_mean"] / bl["outside_mean"]
+                                 if bl["outside_mean"] else None),
+                "net_mean": lat["net_mean"] / bl["net_mean"] if bl["net_mean"] else None,
+            }
+        tp, btp = a.get("throughput"), b.get("throughput")
+        if tp and btp:
+            r["throughput"] = tp["images_per_second"] / btp["images_per_second"]
+        out[name] = r
+    return out
+
+
+# ---- main -------------------------------------------------------------------------------
+
+def machine_info() -> dict:
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"hostname": socket.gethostname(), "cpu": cpu, "logical_cpus": os.cpu_count(),
+            "platform": platform.platform(), "python": sys.version.split()[0]}
+
+
+def parse_args(argv):
+    ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="a few images per data set (< 5 min)")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="intra-op threads for every engine and for the peak matmul")
+    ap.add_argument("--engines", default=",".join(ENGINE_NAMES),
+                    help=f"comma-separated subset of {', '.join(ENGINE_NAMES)}")
+    ap.add_argument("--peer-python", help="interpreter with the peers installed "
+                    "(default: this one); see 'python -m bench setup --venv'")
+    ap.add_argument("--python", action="append", default=[], metavar="ENGINE=PATH",
+                    help="interpreter for one engine (overrides --peer-python)")
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the shared data folder")
+    ap.add_argument("--out", type=Path, default=RESULTS, help="where the report goes")
+    ap.add_argument("--machine", default=None, help="machine name in the report's file name")
+    ap.add_argument("--ic15", type=int, help="override: number of IC15 images")
+    ap.add_argument("--sroie", type=int, help="override: number of SROIE images")
+    ap.add_argument("--words", type=int, help="override: number of IC15 word crops")
+    ap.add_argument("--timeout", type=float, default=None, help="seconds per engine")
+    ap.add_argument("--peak-seconds", type=float, default=3.0)
+    return ap.parse_args(argv)
+
+
+def setup(argv) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench setup")
+    ap.add_argument("--venv", type=Path, help="create this virtual environment for the peers")
+    args = ap.parse_args(argv)
+    py = sys.executable
+    if args.venv:
+        if not (args.venv / "bin" / "python").exists():
+            subprocess.run([sys.executable, "-m", "venv", str(args.venv)], check=True)
+        py = str(args.venv / "bin" / "python")
+    subprocess.run([py, "-m", "pip", "install", "--disable-pip-version-check",
+                    *PEER_REQUIREMENTS], check=True)
+    print(f"peers installed for {py}; run: python -m bench --peer-python {py}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["setup"]:
+        return setup(argv[1:])
+    args = parse_args(argv)
+    try:
+        import trt_ocr.eval  # noqa: F401
+    except ImportError:
+        sys.path.insert(0, str(REPO / "python"))
+    engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    bad = [e for e in engines if e not in ENGINE_NAMES]
+    if bad:
+        raise SystemExit(f"unknown engine(s) {bad}; known: {', '.join(ENGINE_NAMES)}")
+    if not args.data.is_dir():
+        raise SystemExit(f"no data folder {args.data} (set --data or TRT_OCR_SHARED_DATA)")
+    pythons = {e: sys.executable for e in engines}
+    for e in engines:
+        if e in PEERS and args.peer_python:
+            pythons[e] = args.peer_python
+    for spec in args.python:
+        name, _, path = spec.partition("=")
+        if name not in ENGINE_NAMES or not path:
+            raise SystemExit(f"--python wants ENGINE=PATH, got {spec!r}")
+        pythons[name] = path
+
+    plan = dict(QUICK if args.quick else FULL)
+    for key in ("ic15", "sroie", "words"):
+        if getattr(args, key) is not None:
+            plan[key] = getattr(args, key)
+    sel = select_data(args.data, plan)
+    timeout = args.timeout or (600 if args.quick else 6 * 3600)
+    started = dt.datetime.now()
+    command = "python -m bench " + " ".join(argv)
+
+    from trt_ocr import models as trt_models
+
+    rm = trt_models.resolve("ppocr-v4-mobile")
+    onnx_models = {"det": str(rm.det), "cls": str(rm.cls), "rec": str(rm.rec)}
+
+    log(f"peak matmul with {args.threads} thread(s)")
+    peak = measure_peak(sys.executable, args.threads, args.peak_seconds)
+    peak_gflops = peak.get("gflops_best")
+    raw: dict = {}
+    loads: dict = {}
+    for e in engines:
+        log(f"{e}: {sum(len(v) for v in sel['e2e'].values())} images, "
+            f"{len(sel['words'])} words, python {pythons[e]}")
+        loads[e] = {"before": os.getloadavg()}
+        raw[e] = run_worker(e, pythons[e], sel, args.threads, timeout)
+        loads[e]["after"] = os.getloadavg()
+        if "error" in raw[e]:
+            log(f"{e}: FAILED: {raw[e]['error']}")
+    peak_after = measure_peak(sys.executable, args.threads, args.peak_seconds)
+    log("analysis")
+    analysis = {e: analyse(raw[e], args.data, onnx_models, peak_gflops) for e in engines}
+    report = {
+        "command": command, "started": started.isoformat(timespec="seconds"),
+        "finished": dt.datetime.now().isoformat(timespec="seconds"),
+        "mode": "quick" if args.quick else "full", "threads": args.threads,
+        "machine": machine_info(), "peak": peak, "peak_after": peak_after,
+        "load_average": loads, "plan": plan,
+        "data": {**{k: len(v) for k, v in sel["e2e"].items()}, "words": len(sel["words"]),
+                 "throughput": len(sel["throughput"])},
+        "onnx_models": onnx_models,
+        "engines": {e: {k: raw[e].get(k) for k in ("description", "versions", "interpreter",
+                                                     "python", "cv2", "numpy", "error",
+                                                     "load_seconds", "worker_wall_seconds")}
+                    for e in engines},
+        "analysis": analysis, "ratios_vs_rapidocr": ratios(analysis),
+    }
+    from bench.report import write_report
+
+    name = args.machine or socket.gethostname().split(".")[0]
+    stem = f"{name}-{started:%Y-%m-%d}" + ("-quick" if args.quick else "")
+    paths = write_report(report, raw, args.out, stem)
+    for p in paths:
+        log(f"wrote {p}")
+    return 0 if all("error" not in raw[e] for e in engines) else 1
