@@ -345,7 +345,9 @@ def main(argv: list[str] | None = None) -> int:
     sel = select_data(args.data, plan)
     timeout = args.timeout or (600 if args.quick else 6 * 3600)
     started = dt.datetime.now()
-    command = "python -m bench " + " ".join(argv)
+    env_shown = " ".join(f"{k}={os.environ[k]}" for k in ("PYTHONPATH", "TRT_OCR_HOME")
+                         if os.environ.get(k))
+    command = " ".join(x for x in (env_shown, sys.executable, "-m bench", *argv) if x)
 
     from trt_ocr import models as trt_models
 

@@ -6,6 +6,9 @@ dominate PP-OCR's cost): Conv ``N*Cout*Hout*Wout*(Cin/group)*kH*kW``, ConvTransp
 ``M*K*N``. Shapes come from ONNX shape inference with data propagation at the given input
 shape; if a needed shape stays unknown, the model is run once in ONNX Runtime on zeros with
 those tensors exposed as outputs. FLOPs = 2 * MACs.
+
+These counts are the work the network definition asks for; a runtime may do more (padding,
+im2col copies, Winograd) or less (fusions do not change MACs).
 """
 
 from __future__ import annotations
@@ -136,4 +139,9 @@ def _shapes_by_running(model, inp_name: str, shape, names: list[str]) -> dict[st
 
 
 def flops(model_path: str | Path, shape: tuple[int, ...]) -> int:
-    return 2 * macs(str(model_path), tuple(int(s) for s in shape))["total"]
+    """FLOPs of one call on a batch: PP-OCR's networks compute every sample on its own, so a
+    batch of N costs N single-sample passes (counted once per distinct sample shape)."""
+    shape = tuple(int(s) for s in shape)
+    if not shape:
+        return 0
+    return 2 * shape[0] * macs(str(model_path), (1, *shape[1:]))["total"]

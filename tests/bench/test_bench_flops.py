@@ -64,3 +64,10 @@ def test_matmul_with_dynamic_reshape(tmp_path):
     m = macs(p, (1, 3, 4, 16))
     assert m["MatMul"] == 12 * 16 * 5
     assert m["Gemm"] == 12 * 5 * 7
+
+
+def test_batch_counts_linearly(tmp_path):
+    w = np.zeros((4, 3, 1, 1), np.float32)
+    p = _save(tmp_path, [helper.make_node("Conv", ["x", "w"], ["y"])], {"w": w})
+    assert macs(p, (5, 3, 8, 8))["total"] == 5 * macs(p, (1, 3, 8, 8))["total"]
+    assert flops(p, (5, 3, 8, 8)) == 2 * 5 * 4 * 3 * 64

@@ -72,3 +72,18 @@ def test_real_sroie_boxes():
     assert first.quad.tolist() == [[72, 25], [326, 25], [326, 64], [72, 64]]
     assert any("," in b.text for v in gt.values() for b in v)
     assert not any(b.dont_care for v in gt.values() for b in v)
+
+
+@pytest.mark.data
+def test_ground_truth_scores_itself_perfectly():
+    from trt_ocr.eval import evaluate_detection, evaluate_end_to_end, evaluate_lines
+
+    gt = load_ic15_gt(shared_path("icdar2015", "det_e2e", "gts"),
+                      ids=[f"img_{i}" for i in range(1, 51)])
+    preds = {k: [(b.quad, b.text) for b in v] for k, v in gt.items()}
+    for r in (evaluate_detection(gt, preds), evaluate_end_to_end(gt, preds)):
+        assert (r.precision, r.recall, r.hmean) == (1.0, 1.0, 1.0)
+        assert r.n_det == r.n_gt == sum(not b.dont_care for v in gt.values() for b in v)
+    sroie = load_sroie_boxes(shared_path("sroie", "boxes"), ids=["000", "001"])
+    r = evaluate_lines(sroie, {k: [(b.quad, b.text) for b in v] for k, v in sroie.items()})
+    assert r.line_recall == 1.0
