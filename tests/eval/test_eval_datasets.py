@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import shared_path
+from tests.conftest import shared_path
 from trt_ocr.eval import load_ic15_gt, load_ic15_words, load_sroie_boxes
 from trt_ocr.eval.datasets import parse_quad_line, parse_word_label_line
 
