@@ -261,6 +261,31 @@ def ratios(analysis: dict, base: str = "rapidocr") -> dict:
     return out
 
 
+def same_network_inputs(raw: dict, base: str = "rapidocr") -> dict:
+    """Per engine: on how many images its sequence of network calls (stage, input shape) is
+    the same as the base engine's. Equal sequences mean equal work for the networks, so the
+    network-time ratio then compares runtimes/session settings only."""
+    out: dict = {}
+    b = raw.get(base, {})
+    if "sets" not in b:
+        return out
+    for name, res in raw.items():
+        if name == base or "sets" not in res:
+            continue
+        same = total = 0
+        for set_name, recs in res["sets"].items():
+            brecs = {r["image"]: r for r in b["sets"].get(set_name, [])}
+            for r in recs:
+                br = brecs.get(r["image"])
+                if br is None:
+                    continue
+                total += 1
+                same += ([(e[0], e[1]) for e in r["net"]]
+                         == [(e[0], e[1]) for e in br["net"]])
+        out[name] = {"same": same, "images": total}
+    return out
+
+
 # ---- main -------------------------------------------------------------------------------
 
 def machine_info() -> dict:
@@ -384,6 +409,7 @@ def main(argv: list[str] | None = None) -> int:
                                                      "load_seconds", "worker_wall_seconds")}
                     for e in engines},
         "analysis": analysis, "ratios_vs_rapidocr": ratios(analysis),
+        "same_network_inputs_as_rapidocr": same_network_inputs(raw),
     }
     from bench.report import write_report
 

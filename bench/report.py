@@ -125,6 +125,11 @@ def markdown(rep: dict, chart: str | None) -> str:
                              ""])
         L += _table(["engine", "set", "e2e median", "e2e mean", "outside-network mean",
                      "network mean"], rows)
+        same = rep.get("same_network_inputs_as_rapidocr", {})
+        if same:
+            L += ["", "Identical network calls (same stages, same input shapes, same order) as "
+                  "RapidOCR: " + ", ".join(f"{e} on {v['same']}/{v['images']} images"
+                                           for e, v in same.items()) + "."]
 
     L += ["", "## Accuracy (trt_ocr.eval, same predictions as timed)", ""]
     rows = []
