@@ -17,7 +17,6 @@ import platform
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -98,28 +97,121 @@ def worker_env(threads: int) -> dict[str, str]:
     return env
 
 
-def run_worker(engine: str, python: str, job: dict, threads: int, timeout: float) -> dict:
-    with tempfile.TemporaryDirectory(prefix="trt-ocr-bench-") as tmp:
-        jp, op = Path(tmp) / "job.json", Path(tmp) / "out.json"
-        jp.write_text(json.dumps({**job, "engine": engine, "threads": threads}), "utf-8")
-        cmd = [python, "-m", "bench.worker", str(jp), str(op)]
-        t = time.perf_counter()
+class WorkerProc:
+    """A running ``bench.worker`` process and its request/answer pipe."""
+
+    def __init__(self, engine: str, python: str, threads: int, log_dir: Path) -> None:
+        self.engine, self.python = engine, python
+        self.error: str | None = None
+        self.stderr = (log_dir / f"{engine}.stderr.txt").open("w", encoding="utf-8")
         try:
-            proc = subprocess.run(cmd, cwd=REPO, env=worker_env(threads), capture_output=True,
-                                  text=True, timeout=timeout, check=False)
-        except subprocess.TimeoutExpired:
-            return {"engine": engine, "error": f"timed out after {timeout:.0f} s"}
+            self.proc = subprocess.Popen(
+                [python, "-m", "bench.worker"], cwd=REPO, env=worker_env(threads),
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr, text=True,
+                bufsize=1)
         except OSError as e:
-            return {"engine": engine, "error": f"cannot start {python}: {e}"}
-        wall = time.perf_counter() - t
-        if op.is_file():
-            out = json.loads(op.read_text("utf-8"))
-        else:
-            tail = "\n".join((proc.stderr or "").strip().splitlines()[-5:])
-            out = {"engine": engine, "error": f"worker exited {proc.returncode}: {tail}"}
-        out["worker_wall_seconds"] = wall
-        out["interpreter"] = python
-        return out
+            self.proc = None
+            self.error = f"cannot start {python}: {e}"
+            return
+        self.info = self.call({"engine": engine, "threads": threads}) or {}
+
+    @property
+    def alive(self) -> bool:
+        return self.error is None
+
+    def call(self, req: dict) -> dict | None:
+        """Sends one request; None (and self.error set) when the engine failed."""
+        if self.error is not None:
+            return None
+        try:
+            self.proc.stdin.write(json.dumps(req) + "\n")
+            self.proc.stdin.flush()
+            line = self.proc.stdout.readline()
+        except OSError as e:
+            line, self.error = "", f"worker pipe broke: {e}"
+        if not line:
+            self.proc.wait(timeout=30)
+            self.stderr.flush()
+            tail = Path(self.stderr.name).read_text("utf-8", "replace").strip().splitlines()[-3:]
+            self.error = self.error or (f"worker exited {self.proc.returncode}: "
+                                        + " | ".join(tail))
+            return None
+        ans = json.loads(line)
+        if "error" in ans:
+            self.error = ans["error"]
+            log(f"{self.engine}: {ans.get('traceback', ans['error']).strip()}")
+            return None
+        ans.pop("ok", None)
+        return ans
+
+    def close(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                if self.error is None:
+                    self.call({"op": "quit"})
+                self.proc.stdin.close()
+                self.proc.wait(timeout=60)
+            except (OSError, subprocess.TimeoutExpired):
+                self.proc.kill()
+        self.stderr.close()
+
+
+def run_engines(engines: list[str], pythons: dict[str, str], sel: dict, threads: int,
+                log_dir: Path) -> dict:
+    """All engines loaded at once, each in its own process; every image goes to every engine
+    in turn (the order rotating from one image to the next), so a load change on the machine
+    hits all engines alike. Only one engine computes at any time."""
+    procs: dict[str, WorkerProc] = {}
+    for e in engines:
+        log(f"{e}: loading in {pythons[e]}")
+        procs[e] = WorkerProc(e, pythons[e], threads, log_dir)
+        if not procs[e].alive:
+            log(f"{e}: FAILED: {procs[e].error}")
+    raw: dict = {e: {"sets": {}, "words": []} for e in engines}
+    turn = 0
+
+    def each(req: dict):
+        nonlocal turn
+        live = [e for e in engines if procs[e].alive]
+        k = turn % len(live) if live else 0
+        turn += 1
+        for e in live[k:] + live[:k]:
+            yield e, procs[e].call(req)
+
+    try:
+        for _ in each({"op": "warmup", "images": sel["warmup_images"],
+                       "words": sel["warmup_words"]}):
+            pass
+        for set_name, paths in sel["e2e"].items():
+            log(f"{set_name}: {len(paths)} images x {len(engines)} engines")
+            for e in engines:
+                raw[e]["sets"][set_name] = []
+            for i, p in enumerate(paths, 1):
+                for e, ans in each({"op": "ocr", "image": p}):
+                    if ans is not None:
+                        raw[e]["sets"][set_name].append(ans)
+                if i % 50 == 0:
+                    log(f"{set_name}: {i}/{len(paths)}")
+        if sel["words"]:
+            log(f"words: {len(sel['words'])} crops x {len(engines)} engines")
+        for p in sel["words"]:
+            for e, ans in each({"op": "rec", "image": p}):
+                if ans is not None:
+                    raw[e]["words"].append(ans)
+        if sel["throughput"]:
+            log(f"throughput: {len(sel['throughput'])} images per engine")
+            for e, ans in each({"op": "throughput", "images": sel["throughput"]}):
+                if ans is not None:
+                    raw[e]["throughput"] = ans
+        for e, ans in each({"op": "stats"}):
+            raw[e].update(ans or {})
+    finally:
+        for e, w in procs.items():
+            w.close()
+            raw[e]["interpreter"] = w.python
+            if w.error:
+                raw[e]["error"] = w.error
+    return raw
 
 
 def measure_peak(python: str, threads: int, seconds: float) -> dict:
@@ -318,7 +410,6 @@ def parse_args(argv):
     ap.add_argument("--ic15", type=int, help="override: number of IC15 images")
     ap.add_argument("--sroie", type=int, help="override: number of SROIE images")
     ap.add_argument("--words", type=int, help="override: number of IC15 word crops")
-    ap.add_argument("--timeout", type=float, default=None, help="seconds per engine")
     ap.add_argument("--peak-seconds", type=float, default=3.0)
     return ap.parse_args(argv)
 
@@ -368,7 +459,6 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, key) is not None:
             plan[key] = getattr(args, key)
     sel = select_data(args.data, plan)
-    timeout = args.timeout or (600 if args.quick else 6 * 3600)
     started = dt.datetime.now()
     env_shown = " ".join(f"{k}={os.environ[k]}" for k in ("PYTHONPATH", "TRT_OCR_HOME")
                          if os.environ.get(k))
@@ -382,16 +472,11 @@ def main(argv: list[str] | None = None) -> int:
     log(f"peak matmul with {args.threads} thread(s)")
     peak = measure_peak(sys.executable, args.threads, args.peak_seconds)
     peak_gflops = peak.get("gflops_best")
-    raw: dict = {}
-    loads: dict = {}
-    for e in engines:
-        log(f"{e}: {sum(len(v) for v in sel['e2e'].values())} images, "
-            f"{len(sel['words'])} words, python {pythons[e]}")
-        loads[e] = {"before": os.getloadavg()}
-        raw[e] = run_worker(e, pythons[e], sel, args.threads, timeout)
-        loads[e]["after"] = os.getloadavg()
-        if "error" in raw[e]:
-            log(f"{e}: FAILED: {raw[e]['error']}")
+    load_before = os.getloadavg()
+    log_dir = args.out / "tmp"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    raw = run_engines(engines, pythons, sel, args.threads, log_dir)
+    loads = {"before": load_before, "after": os.getloadavg()}
     peak_after = measure_peak(sys.executable, args.threads, args.peak_seconds)
     log("analysis")
     analysis = {e: analyse(raw[e], args.data, onnx_models, peak_gflops) for e in engines}
@@ -406,7 +491,7 @@ def main(argv: list[str] | None = None) -> int:
         "onnx_models": onnx_models,
         "engines": {e: {k: raw[e].get(k) for k in ("description", "versions", "interpreter",
                                                      "python", "cv2", "numpy", "error",
-                                                     "load_seconds", "worker_wall_seconds")}
+                                                     "load_seconds")}
                     for e in engines},
         "analysis": analysis, "ratios_vs_rapidocr": ratios(analysis),
         "same_network_inputs_as_rapidocr": same_network_inputs(raw),

@@ -26,6 +26,10 @@ def _mib(x) -> str:
     return "-" if not x else f"{x / 2**20:.0f}"
 
 
+def _loads(v) -> str:
+    return "/".join(f"{x:.2f}" for x in v)
+
+
 def _table(head: list[str], rows: list[list[str]]) -> list[str]:
     out = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
     out += ["| " + " | ".join(r) + " |" for r in rows]
@@ -50,9 +54,9 @@ def markdown(rep: dict, chart: str | None) -> str:
              f"{_f(pa.get('gflops_median'), 1)})")
     la = rep.get("load_average", {})
     if la:
-        L.append("- 1-minute load average before / after each engine (other processes share "
-                 "this machine): " + ", ".join(
-                     f"{e} {v['before'][0]:.2f} / {v['after'][0]:.2f}" for e, v in la.items()))
+        L.append(f"- 1/5/15-minute load average before: {_loads(la['before'])}, after: "
+                 f"{_loads(la['after'])} (other processes share this machine; engines are "
+                 f"interleaved image by image, so they see the same conditions)")
     L.append("- Data: " + ", ".join(f"{k} {v}" for k, v in rep["data"].items()))
     L += ["", "## Engines", ""]
     rows = []

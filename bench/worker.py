@@ -1,8 +1,14 @@
-"""One engine in its own process: ``python -m bench.worker JOB.json OUT.json``.
+"""One engine in its own process, driven over stdin/stdout: ``python -m bench.worker``.
 
-Loads the engine, warms it up, then times every image of the job (decoding happens outside
-the timer; every engine gets the same BGR uint8 array), records each network call (stage,
-input shape, seconds), the predictions, a throughput pass and the process's peak RSS.
+Protocol: one JSON object per line each way. The first request is
+``{"engine": NAME, "threads": N}``; the worker loads the engine and answers with its versions
+and memory. Then requests ``{"op": ...}``: ``warmup`` (images, words), ``ocr`` (image),
+``rec`` (image), ``throughput`` (images, rounds), ``stats``, ``quit``. Every answer has
+``"ok": true`` or an ``"error"``. Anything the engine prints goes to stderr (the protocol has
+the real stdout to itself).
+
+Each timed call decodes the image with OpenCV outside the timer, so every engine gets the same
+BGR uint8 array, and records the network calls (stage, input shape, seconds) made during it.
 Needs only numpy, opencv and the engine's own package.
 """
 
@@ -33,88 +39,109 @@ def _events(ev):
     return [[stage, list(shape), dt] for stage, shape, dt in ev]
 
 
-def run(job: dict) -> dict:
-    import cv2
-    import numpy as np
+class Worker:
+    def __init__(self, engine: str, threads: int) -> None:
+        import cv2
+        import numpy as np
 
-    from bench import nettime
-    from bench.engines import ENGINES
+        from bench import nettime
+        from bench.engines import ENGINES
 
-    def read(p: str) -> np.ndarray:
-        img = cv2.imread(p, cv2.IMREAD_COLOR)
+        self.cv2, self.timer = cv2, nettime.TIMER
+        self.info: dict = {"engine": engine, "threads": threads, "pid": os.getpid(),
+                           "python": sys.version.split()[0], "rss_start": _rss_now(),
+                           "cv2": cv2.__version__, "numpy": np.__version__}
+        t0 = time.perf_counter()
+        self.engine = ENGINES[engine](threads)
+        self.info["load_seconds"] = time.perf_counter() - t0
+        self.info["rss_after_load"] = _rss_now()
+        self.info["versions"] = self.engine.versions()
+        self.info["description"] = self.engine.description
+
+    def read(self, p: str):
+        img = self.cv2.imread(p, self.cv2.IMREAD_COLOR)
         if img is None:
             raise OSError(f"cannot read {p}")
         return img
 
-    out: dict = {"engine": job["engine"], "threads": job["threads"], "pid": os.getpid(),
-                 "python": sys.version.split()[0], "rss_start": _rss_now()}
-    t0 = time.perf_counter()
-    engine = ENGINES[job["engine"]](job["threads"])
-    out["load_seconds"] = time.perf_counter() - t0
-    out["rss_after_load"] = _rss_now()
-    out["versions"] = engine.versions()
-    out["description"] = engine.description
-    out["cv2"] = cv2.__version__
-    out["numpy"] = np.__version__
+    def warmup(self, images=(), words=()) -> dict:
+        for p in images:
+            self.engine.ocr(self.read(p))
+        for p in words:
+            self.engine.recognize(self.read(p))
+        self.timer.take()
+        return {}
 
-    warm_paths = job.get("warmup_images", [])
-    for p in warm_paths:
-        engine.ocr(read(p))
-    for p in job.get("warmup_words", []):
-        engine.recognize(read(p))
-    nettime.TIMER.take()
-
-    out["sets"] = {}
-    for set_name, paths in job.get("e2e", {}).items():
-        records = []
-        for p in paths:
-            img = read(p)
-            nettime.TIMER.take()
-            t = time.perf_counter()
-            lines, reported = engine.ocr(img)
-            total = time.perf_counter() - t
-            records.append({"image": p, "total": total, "net": _events(nettime.TIMER.take()),
-                            "reported": reported,
-                            "lines": [{"box": b, "text": s, "score": sc} for b, s, sc in lines]})
-        out["sets"][set_name] = records
-
-    words = []
-    for p in job.get("words", []):
-        img = read(p)
-        nettime.TIMER.take()
+    def ocr(self, image: str) -> dict:
+        img = self.read(image)
+        self.timer.take()
         t = time.perf_counter()
-        text, score = engine.recognize(img)
+        lines, reported = self.engine.ocr(img)
         total = time.perf_counter() - t
-        words.append({"image": p, "total": total, "net": _events(nettime.TIMER.take()),
-                      "text": text, "score": score})
-    out["words"] = words
+        return {"image": image, "total": total, "net": _events(self.timer.take()),
+                "reported": reported,
+                "lines": [{"box": b, "text": s, "score": sc} for b, s, sc in lines]}
 
-    tp_paths = job.get("throughput", [])
-    if tp_paths:
-        imgs = [read(p) for p in tp_paths]
-        rounds = int(job.get("throughput_rounds", 1))
+    def rec(self, image: str) -> dict:
+        img = self.read(image)
+        self.timer.take()
+        t = time.perf_counter()
+        text, score = self.engine.recognize(img)
+        total = time.perf_counter() - t
+        return {"image": image, "total": total, "net": _events(self.timer.take()),
+                "text": text, "score": score}
+
+    def throughput(self, images=(), rounds: int = 1) -> dict:
+        imgs = [self.read(p) for p in images]
         t = time.perf_counter()
         for _ in range(rounds):
             for img in imgs:
-                engine.ocr(img)
+                self.engine.ocr(img)
         wall = time.perf_counter() - t
-        nettime.TIMER.take()
-        out["throughput"] = {"images": len(imgs) * rounds, "seconds": wall,
-                             "images_per_second": len(imgs) * rounds / wall if wall else 0.0}
-    out["peak_rss"] = _peak_rss()
-    return out
+        self.timer.take()
+        n = len(imgs) * rounds
+        return {"images": n, "seconds": wall, "images_per_second": n / wall if wall else 0.0}
+
+    def stats(self) -> dict:
+        return {**self.info, "rss_now": _rss_now(), "peak_rss": _peak_rss()}
 
 
-def main(argv: list[str]) -> int:
-    job = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
+def serve(inp, out) -> int:
+    def reply(obj: dict) -> None:
+        out.write(json.dumps(obj) + "\n")
+        out.flush()
+
+    first = json.loads(inp.readline() or "{}")
     try:
-        out = run(job)
+        w = Worker(first["engine"], int(first["threads"]))
     except Exception as e:  # reported to the orchestrator, which keeps the other engines
-        out = {"engine": job.get("engine"), "error": f"{type(e).__name__}: {e}",
-               "traceback": traceback.format_exc()}
-    Path(argv[1]).write_text(json.dumps(out), encoding="utf-8")
-    return 0 if "error" not in out else 1
+        reply({"error": f"{type(e).__name__}: {e}", "traceback": traceback.format_exc()})
+        return 1
+    reply({"ok": True, **w.stats()})
+    for line in inp:
+        req = json.loads(line)
+        op = req.pop("op", None)
+        if op == "quit":
+            reply({"ok": True})
+            return 0
+        fn = {"warmup": w.warmup, "ocr": w.ocr, "rec": w.rec, "throughput": w.throughput,
+              "stats": w.stats}.get(op)
+        try:
+            if fn is None:
+                raise ValueError(f"unknown op {op!r}")
+            reply({"ok": True, **fn(**req)})
+        except Exception as e:
+            reply({"error": f"{type(e).__name__}: {e}", "traceback": traceback.format_exc()})
+    return 0
+
+
+def main() -> int:
+    # The protocol keeps the real stdout; fd 1 (Python prints, C libraries) goes to stderr.
+    proto = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    return serve(sys.stdin, proto)
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+    raise SystemExit(main())

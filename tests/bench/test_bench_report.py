@@ -30,7 +30,7 @@ def test_write_report(tmp_path):
            "machine": {"cpu": "cpu", "logical_cpus": 2, "platform": "p", "python": "3",
                        "hostname": "h"},
            "peak": {"n": 2048, "gflops_best": 100.0}, "peak_after": {"gflops_best": 90.0},
-           "load_average": {"ours": {"before": [1, 1, 1], "after": [2, 1, 1]}},
+           "load_average": {"before": [1, 1, 1], "after": [2, 1, 1]},
            "data": {"ic15": 1}, "analysis": analysis,
            "engines": {"ours": {"description": "ours", "versions": {"trt_ocr": "0.1"}},
                        "rapidocr": {"description": "r", "versions": {}},

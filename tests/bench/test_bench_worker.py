@@ -1,6 +1,9 @@
-"""The worker loop with a stand-in engine: timings, network events, predictions, RSS."""
+"""The worker protocol with a stand-in engine: timings, network events, predictions, RSS."""
 
 from __future__ import annotations
+
+import io
+import json
 
 import numpy as np
 import pytest
@@ -26,27 +29,58 @@ class FakeEngine(engines.Engine):
         return "WORD", 0.8
 
 
-def test_worker_run(tmp_path, monkeypatch):
+def _serve(requests: list[dict]) -> tuple[int, list[dict]]:
+    inp = io.StringIO("".join(json.dumps(r) + "\n" for r in requests))
+    out = io.StringIO()
+    rc = worker.serve(inp, out)
+    return rc, [json.loads(x) for x in out.getvalue().splitlines()]
+
+
+def test_worker_protocol(tmp_path, monkeypatch):
     monkeypatch.setitem(engines.ENGINES, "fake", FakeEngine)
-    p = tmp_path / "a.png"
-    cv2.imwrite(str(p), np.zeros((20, 30, 3), np.uint8))
-    job = {"engine": "fake", "threads": 1, "warmup_images": [str(p)], "warmup_words": [str(p)],
-           "e2e": {"set": [str(p), str(p)]}, "words": [str(p)], "throughput": [str(p)]}
-    out = worker.run(job)
-    recs = out["sets"]["set"]
-    assert len(recs) == 2
-    assert recs[0]["net"] == [["det", [1, 3, 20, 30], 0.001]]  # warm-up events not included
-    assert recs[0]["lines"][0]["text"] == "HI"
-    assert recs[0]["total"] > 0
-    assert out["words"][0]["text"] == "WORD"
-    assert out["throughput"]["images"] == 1
-    assert out["peak_rss"] >= out["rss_after_load"] > 0
+    p = str(tmp_path / "a.png")
+    cv2.imwrite(p, np.zeros((20, 30, 3), np.uint8))
+    rc, answers = _serve([
+        {"engine": "fake", "threads": 1},
+        {"op": "warmup", "images": [p], "words": [p]},
+        {"op": "ocr", "image": p},
+        {"op": "rec", "image": p},
+        {"op": "throughput", "images": [p, p], "rounds": 2},
+        {"op": "ocr", "image": str(tmp_path / "missing.png")},
+        {"op": "bogus"},
+        {"op": "stats"},
+        {"op": "quit"},
+    ])
+    assert rc == 0
+    load, warm, ocr, rec, tp, missing, bogus, stats, bye = answers
+    assert load["ok"] and load["description"] == "stand-in" and load["rss_after_load"] > 0
+    assert warm == {"ok": True}
+    assert ocr["net"] == [["det", [1, 3, 20, 30], 0.001]]  # warm-up events not included
+    assert ocr["lines"][0]["text"] == "HI" and ocr["total"] > 0
+    assert ocr["reported"] == {"det_stage": 0.002}
+    assert rec["text"] == "WORD" and rec["net"][0][0] == "rec"
+    assert tp["images"] == 4 and tp["images_per_second"] > 0
+    assert "cannot read" in missing["error"]
+    assert "unknown op" in bogus["error"]
+    assert stats["peak_rss"] >= stats["rss_after_load"]
+    assert bye == {"ok": True}
 
 
-def test_worker_reports_errors(tmp_path):
-    import json
+def test_worker_reports_load_errors():
+    rc, answers = _serve([{"engine": "nope", "threads": 1}])
+    assert rc == 1
+    assert "KeyError" in answers[0]["error"]
 
-    job = tmp_path / "job.json"
-    job.write_text(json.dumps({"engine": "nope", "threads": 1}))
-    assert worker.main([str(job), str(tmp_path / "out.json")]) == 1
-    assert "KeyError" in json.loads((tmp_path / "out.json").read_text())["error"]
+
+def test_run_engines_keeps_going_when_an_engine_fails(tmp_path):
+    import sys
+
+    from bench.cli import run_engines
+
+    sel = {"e2e": {"s": []}, "words": [], "throughput": [], "warmup_images": [],
+           "warmup_words": []}
+    raw = run_engines(["ours", "nope-engine"], {"ours": str(tmp_path / "no-python"),
+                                                 "nope-engine": sys.executable},
+                      sel, 1, tmp_path)
+    assert "cannot start" in raw["ours"]["error"]
+    assert "KeyError" in raw["nope-engine"]["error"]  # the worker answered with its error
