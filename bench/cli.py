@@ -145,14 +145,16 @@ class WorkerProc:
         return ans
 
     def close(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
+        if self.proc is not None:
             try:
-                if self.error is None:
+                if self.error is None and self.proc.poll() is None:
                     self.call({"op": "quit"})
                 self.proc.stdin.close()
                 self.proc.wait(timeout=60)
             except (OSError, subprocess.TimeoutExpired):
                 self.proc.kill()
+                self.proc.wait()
+            self.proc.stdout.close()
         self.stderr.close()
 
 
