@@ -392,7 +392,19 @@ def machine_info() -> dict:
     except OSError:
         pass
     return {"hostname": socket.gethostname(), "cpu": cpu, "logical_cpus": os.cpu_count(),
-            "platform": platform.platform(), "python": sys.version.split()[0]}
+            "platform": platform.platform(), "python": sys.version.split()[0],
+            "git": git_describe()}
+
+
+def git_describe() -> str:
+    try:
+        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO,
+                             capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=REPO, capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return rev + (" (with uncommitted changes)" if dirty.strip() else "")
 
 
 def parse_args(argv):

@@ -43,6 +43,7 @@ def markdown(rep: dict, chart: str | None) -> str:
     L = [f"# trt-ocr side-by-side benchmark ({rep['mode']})", ""]
     L += [f"- Started {rep['started']}, finished {rep['finished']}",
           f"- Command (from the repository root): `{rep['command']}`",
+          f"- Source: commit {m.get('git', 'unknown')}",
           f"- Machine: {m['cpu']}, {m['logical_cpus']} logical CPUs, {m['platform']}, "
           f"Python {m['python']} (host `{m['hostname']}`)",
           f"- Threads for every engine: {rep['threads']} (intra-op; OMP/OpenBLAS/MKL variables "
