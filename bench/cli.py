@@ -380,6 +380,31 @@ def same_network_inputs(raw: dict, base: str = "rapidocr") -> dict:
     return out
 
 
+def same_text(raw: dict, base: str = "rapidocr") -> dict:
+    """Per engine: word crops read exactly as the base engine reads them, and images whose
+    list of line texts (in the engine's order) equals the base engine's."""
+    out: dict = {}
+    b = raw.get(base, {})
+    if "sets" not in b:
+        return out
+    bwords = {w["image"]: w["text"] for w in b.get("words", [])}
+    for name, res in raw.items():
+        if name == base or "sets" not in res:
+            continue
+        words = [w for w in res.get("words", []) if w["image"] in bwords]
+        r = {"words_same": sum(w["text"] == bwords[w["image"]] for w in words),
+             "words": len(words), "images_same": 0, "images": 0}
+        for set_name, recs in res["sets"].items():
+            brecs = {x["image"]: x for x in b["sets"].get(set_name, [])}
+            for x in recs:
+                if x["image"] in brecs:
+                    r["images"] += 1
+                    r["images_same"] += ([ln["text"] for ln in x["lines"]]
+                                         == [ln["text"] for ln in brecs[x["image"]]["lines"]])
+        out[name] = r
+    return out
+
+
 # ---- main -------------------------------------------------------------------------------
 
 def machine_info() -> dict:
@@ -509,6 +534,7 @@ def main(argv: list[str] | None = None) -> int:
                     for e in engines},
         "analysis": analysis, "ratios_vs_rapidocr": ratios(analysis),
         "same_network_inputs_as_rapidocr": same_network_inputs(raw),
+        "same_text_as_rapidocr": same_text(raw),
     }
     from bench.report import write_report
 

@@ -150,6 +150,11 @@ def markdown(rep: dict, chart: str | None) -> str:
                      f"{sr.get('total', '-')})", _f(sr.get("det_recall"))])
     L += _table(["engine", "IC15 det P/R/H", "IC15 e2e P/R/H", "IC15 word acc",
                  "IC15 word 1-NED", "SROIE line recall", "SROIE det recall"], rows)
+    st = rep.get("same_text_as_rapidocr", {})
+    if st:
+        L += ["", "Same text as RapidOCR: " + "; ".join(
+            f"{e}: {v['words_same']}/{v['words']} word crops, all line texts equal on "
+            f"{v['images_same']}/{v['images']} images" for e, v in st.items()) + "."]
     L += ["", "IC15 ground truth is word-level while PP-OCR detects lines, so IC15 det/e2e "
           "figures are low by construction; compare engines with each other, not with "
           "published IC15 results. Rules: `python/trt_ocr/eval/` docstrings."]

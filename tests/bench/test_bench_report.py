@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from bench.cli import latency_summary, ratios, same_network_inputs
+from bench.cli import latency_summary, ratios, same_network_inputs, same_text
 from bench.report import write_report
 
 
@@ -36,7 +36,8 @@ def test_write_report(tmp_path):
                        "rapidocr": {"description": "r", "versions": {}},
                        "paddle": {"error": raw["paddle"]["error"]}},
            "ratios_vs_rapidocr": ratios(analysis),
-           "same_network_inputs_as_rapidocr": same_network_inputs(raw)}
+           "same_network_inputs_as_rapidocr": same_network_inputs(raw),
+           "same_text_as_rapidocr": same_text(raw)}
     paths = write_report(rep, raw, tmp_path, "m-2026-01-01-quick")
     names = [p.name for p in paths]
     assert "m-2026-01-01-quick.md" in names and "m-2026-01-01-quick.json" in names
@@ -44,6 +45,7 @@ def test_write_report(tmp_path):
     assert "FAILED: ImportError: no paddle" in md
     assert "| ours | ic15 | 0.500 | 0.500 |" in md  # e2e ratio vs RapidOCR
     assert "ours on 1/1 images" in md
+    assert "ours: 0/0 word crops, all line texts equal on 1/1 images" in md
     data = json.loads((tmp_path / "m-2026-01-01-quick.json").read_text())
     assert data["ratios_vs_rapidocr"]["ours"]["ic15"]["e2e_median"] == 0.5
     assert (tmp_path / "tmp" / "m-2026-01-01-quick-records.json").is_file()
