@@ -72,7 +72,8 @@ def markdown(rep: dict, chart: str | None) -> str:
     L += _table(["engine", "what", "versions", "libs", "status"], rows)
     ok = [e for e in names if "error" not in an[e]]
 
-    L += ["", "## Latency per image (ms; after warm-up; image decoding excluded)", "",
+    L += ["", "## Latency per image (ms; after warm-up; image decoding excluded; "
+          f"{rep.get('repeat', 1)} run(s) per image, median kept)", "",
           "Network time = time inside the runtime's run call (ONNX Runtime "
           "`InferenceSession.run` / Paddle predictor call incl. copies), measured by the same "
           "timer for every engine. Outside = end-to-end minus all network time (pre/post-"

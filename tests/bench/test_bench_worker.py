@@ -84,3 +84,30 @@ def test_run_engines_keeps_going_when_an_engine_fails(tmp_path):
                       sel, 1, tmp_path)
     assert "cannot start" in raw["ours"]["error"]
     assert "KeyError" in raw["nope-engine"]["error"]  # the worker answered with its error
+
+
+def test_run_engines_repeat_keeps_the_median_run(tmp_path, monkeypatch):
+    from bench import cli
+
+    totals = iter([0.3, 0.1, 0.2])
+
+    class Fake:
+        def __init__(self, engine, python, threads, log_dir):
+            self.engine, self.python, self.error = engine, python, None
+
+        alive = True
+
+        def call(self, req):
+            if req["op"] == "ocr":
+                return {"image": req["image"], "total": next(totals), "net": [], "lines": []}
+            return {}
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(cli, "WorkerProc", Fake)
+    sel = {"e2e": {"s": ["a.jpg"]}, "words": [], "throughput": [], "warmup_images": [],
+           "warmup_words": []}
+    raw = cli.run_engines(["x"], {"x": "py"}, sel, 1, tmp_path, repeat=3)
+    (rec,) = raw["x"]["sets"]["s"]
+    assert rec["total"] == 0.2 and rec["repeats"] == 3
