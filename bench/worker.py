@@ -95,8 +95,7 @@ class Worker:
         imgs = [self.read(p) for p in images]
         t = time.perf_counter()
         for _ in range(rounds):
-            for img in imgs:
-                self.engine.ocr(img)
+            self.engine.batch(imgs)
         wall = time.perf_counter() - t
         self.timer.take()
         n = len(imgs) * rounds
