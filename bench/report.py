@@ -100,8 +100,9 @@ def markdown(rep: dict, chart: str | None) -> str:
         rows.append([e, _f(tp.get("images_per_second"), 2), str(tp.get("images", "-")),
                      _mib(mem.get("peak_rss")), _mib(mem.get("rss_after_load")),
                      _f(an[e].get("load_seconds"), 2)])
-    L += ["**Throughput and memory** (throughput: one process, images one after another, "
-          "whole loop timed; RSS of the engine's own process)", ""]
+    L += ["**Throughput and memory** (throughput: preloaded images through the engine's batch "
+          "entry point, `OCR.batch` for ours, a loop of calls for the peers; RSS of the "
+          "engine's own process)", ""]
     L += _table(["engine", "images/s", "images", "peak RSS MiB", "RSS after load MiB",
                  "load s"], rows)
     rep_rows = []
