@@ -66,6 +66,7 @@ def select_data(data: Path, plan: dict) -> dict:
             photos += take(list_images(folder), plan["photos_per_folder"])
     if photos:
         sel["e2e"]["photos"] = photos
+    sel["e2e"] = {k: v for k, v in sel["e2e"].items() if v}  # e.g. --sroie 0
     words_gt = data / "icdar2015" / "words" / "gt.txt"
     if words_gt.is_file():
         from trt_ocr.eval import load_ic15_words
