@@ -48,6 +48,9 @@ def markdown(rep: dict, chart: str | None) -> str:
           f"Python {m['python']} (host `{m['hostname']}`)",
           f"- Threads for every engine: {rep['threads']} (intra-op; OMP/OpenBLAS/MKL variables "
           f"set to the same)"]
+    if rep["threads"] > (m.get("logical_cpus") or rep["threads"]):
+        L.append(f"- WARNING: {rep['threads']} threads > {m['logical_cpus']} CPUs; RapidOCR "
+                 "ignores such a thread count and keeps ONNX Runtime's default")
     pk, pa = rep["peak"], rep.get("peak_after", {})
     L.append(f"- Machine peak, float32 numpy matmul n={pk.get('n')}, {rep['threads']} "
              f"thread(s): best {_f(pk.get('gflops_best'), 1)} GFLOP/s before the engines, "
