@@ -19,8 +19,7 @@ def _tiny_model(path: Path) -> Path:
     x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 3, "h", "w"])
     y = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", 3, "h", "w"])
     two = helper.make_tensor("two", TensorProto.FLOAT, [], [2.0])
-    graph = helper.make_graph([helper.make_node("Mul", ["x", "two"], ["y"])], "g", [x], [y],
-                              [two])
+    graph = helper.make_graph([helper.make_node("Mul", ["x", "two"], ["y"])], "g", [x], [y], [two])
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
     model.ir_version = 8
     onnx.save(model, path)

@@ -40,9 +40,13 @@ def normalize_chw(img: np.ndarray, mean: Sequence[float], std: Sequence[float]) 
     return ((img.astype(np.float32) * scale - m) / s).transpose(2, 0, 1)
 
 
-def det_preprocess(img: np.ndarray, limit: int = 960, limit_type: str = "max",
-                   mean: Sequence[float] = IMAGENET_MEAN,
-                   std: Sequence[float] = IMAGENET_STD) -> tuple[np.ndarray, float, float]:
+def det_preprocess(
+    img: np.ndarray,
+    limit: int = 960,
+    limit_type: str = "max",
+    mean: Sequence[float] = IMAGENET_MEAN,
+    std: Sequence[float] = IMAGENET_STD,
+) -> tuple[np.ndarray, float, float]:
     h, w = img.shape[:2]
     rh, rw = det_input_shape(h, w, limit, limit_type)
     resized = cv2.resize(img, (rw, rh))
@@ -68,15 +72,22 @@ def rotate_crop(img: np.ndarray, quad: np.ndarray, tall_ratio: float = 1.5) -> n
     w, h = crop_size(q)
     dst = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
     m = cv2.getPerspectiveTransform(q, dst)
-    crop = cv2.warpPerspective(img, m, (w, h), borderMode=cv2.BORDER_REPLICATE,
-                               flags=cv2.INTER_CUBIC)
+    crop = cv2.warpPerspective(
+        img, m, (w, h), borderMode=cv2.BORDER_REPLICATE, flags=cv2.INTER_CUBIC
+    )
     if crop.shape[0] * 1.0 / crop.shape[1] >= tall_ratio:
         crop = np.rot90(crop)
     return crop
 
 
-def resize_norm(crop: np.ndarray, height: int, width: int, keep_ratio: bool = True,
-                mean: Sequence[float] = HALF, std: Sequence[float] = HALF) -> tuple[np.ndarray, int]:
+def resize_norm(
+    crop: np.ndarray,
+    height: int,
+    width: int,
+    keep_ratio: bool = True,
+    mean: Sequence[float] = HALF,
+    std: Sequence[float] = HALF,
+) -> tuple[np.ndarray, int]:
     """PP-OCR's resize_norm_img (rec and cls): bilinear resize to height (keeping the aspect
     ratio, capped at width, padded right with 0) or stretched to height x width."""
     h, w = crop.shape[:2]
@@ -91,10 +102,17 @@ def resize_norm(crop: np.ndarray, height: int, width: int, keep_ratio: bool = Tr
     return out, resized_w
 
 
-def crop_batch(img: np.ndarray, quads: np.ndarray, height: int, width: int,
-               flip180: Sequence[bool] | None = None, keep_ratio: bool = True,
-               mean: Sequence[float] = HALF, std: Sequence[float] = HALF,
-               tall_ratio: float = 1.5) -> tuple[np.ndarray, np.ndarray]:
+def crop_batch(
+    img: np.ndarray,
+    quads: np.ndarray,
+    height: int,
+    width: int,
+    flip180: Sequence[bool] | None = None,
+    keep_ratio: bool = True,
+    mean: Sequence[float] = HALF,
+    std: Sequence[float] = HALF,
+    tall_ratio: float = 1.5,
+) -> tuple[np.ndarray, np.ndarray]:
     batch = np.zeros((len(quads), 3, height, width), dtype=np.float32)
     widths = np.zeros(len(quads), dtype=np.int32)
     for i, q in enumerate(quads):
