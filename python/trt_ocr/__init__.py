@@ -10,7 +10,7 @@ from trt_ocr.errors import (
     ModelError,
     TrtOcrError,
 )
-from trt_ocr.options import ClsOptions, DetOptions, RecOptions
+from trt_ocr.options import ClsOptions, DetOptions, ImageOptions, RecOptions
 from trt_ocr.pipeline import OCR
 from trt_ocr.result import OCRResult, TextLine
 
@@ -21,6 +21,7 @@ __all__ = [
     "BackendError",
     "ClsOptions",
     "DetOptions",
+    "ImageOptions",
     "EngineBuildError",
     "ImageLoadError",
     "ModelDownloadError",

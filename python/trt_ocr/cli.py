@@ -96,6 +96,7 @@ def _ocr_kwargs(args: argparse.Namespace) -> dict:
     if args.no_cls:
         cls["enabled"] = False
     kwargs = {
+        "image": dict(base.get("image", {})),
         "backend": args.backend,
         "det": det,
         "rec": rec,

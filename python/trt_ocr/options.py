@@ -9,6 +9,16 @@ T = TypeVar("T")
 
 
 @dataclass(frozen=True)
+class ImageOptions:
+    """Whole-image rescaling before every stage, as RapidOCR does (0 switches each off): an
+    image whose long side exceeds max_side_len, or whose short side is below min_side_len, is
+    resized (sides rounded to multiples of 32) and boxes are mapped back to the original."""
+
+    max_side_len: int = 0
+    min_side_len: int = 0
+
+
+@dataclass(frozen=True)
 class DetOptions:
     limit_side_len: int = 960
     limit_type: str = "max"  # "max": long side <= limit; "min": short side >= limit

@@ -21,6 +21,7 @@ from trt_ocr.io import ImageInput, load_image
 from trt_ocr.options import (
     ClsOptions,
     DetOptions,
+    ImageOptions,
     RecOptions,
     build_options,
     validate_batch,
@@ -52,6 +53,7 @@ class OCR:
         cls: ClsOptions | dict[str, Any] | bool | None = None,
         rec: RecOptions | dict[str, Any] | None = None,
         *,
+        image: ImageOptions | dict[str, Any] | None = None,
         threads: int | None = None,
         precision: str = "fp32",
         engines_dir: str | Path | None = None,
@@ -70,6 +72,7 @@ class OCR:
         self.det_options = build_options(DetOptions, det, "det")
         self.cls_options = build_options(ClsOptions, cls, "cls")
         self.rec_options = build_options(RecOptions, rec, "rec")
+        self.image_options = build_options(ImageOptions, image, "image")
         validate_det(self.det_options)
         validate_batch("cls", self.cls_options.batch_size)
         validate_batch("rec", self.rec_options.batch_size)
@@ -171,6 +174,26 @@ class OCR:
             )
 
     # ---- stages ---------------------------------------------------------------------------
+
+    def _rescale(self, img: np.ndarray) -> tuple[np.ndarray, float, float]:
+        """Optional whole-image resize (ImageOptions); returns (image, scale_y, scale_x) with
+        scale = original / resized."""
+        o = self.image_options
+        h, w = img.shape[:2]
+        ratio = 1.0
+        if o.max_side_len > 0 and max(h, w) > o.max_side_len:
+            ratio = o.max_side_len / max(h, w)
+        elif o.min_side_len > 0 and min(h, w) < o.min_side_len:
+            ratio = o.min_side_len / min(h, w)
+        if ratio == 1.0:
+            return img, 1.0, 1.0
+        rh = max(32, round(int(h * ratio) / 32) * 32)
+        rw = max(32, round(int(w * ratio) / 32) * 32)
+        # resize_normalize with mean 0 and std 1/255 is the bit-exact uint8 bilinear resize.
+        planes = _core.resize_normalize(img, rh, rw, mean=(0.0, 0.0, 0.0),
+                                        std=(1 / 255, 1 / 255, 1 / 255))[0]
+        out = np.clip(np.rint(planes), 0, 255).astype(np.uint8).transpose(1, 2, 0)
+        return np.ascontiguousarray(out), h / rh, w / rw
 
     def _letterbox(self, img: np.ndarray) -> tuple[np.ndarray, int]:
         """RapidOCR-style padding of thin images before detection (off by default)."""
@@ -344,9 +367,12 @@ class OCR:
     def _run(self, image: ImageInput, *, det: bool, cls: bool | None, rec: bool) -> OCRResult:
         t_start = time.perf_counter()
         t = {"load": 0.0, "pre": 0.0, "det": 0.0, "cls": 0.0, "rec": 0.0, "post": 0.0}
-        img = load_image(image)
+        original = load_image(image)
         t["load"] = time.perf_counter() - t_start
-        h, w = img.shape[:2]
+        h, w = original.shape[:2]
+        t0 = time.perf_counter()
+        img, scale_y, scale_x = self._rescale(original)
+        t["pre"] += time.perf_counter() - t0
         source = str(image) if isinstance(image, (str, Path)) else None
         if cls and self._cls is None:
             raise ValueError("cls=True but this OCR was built with the classifier off")
@@ -357,7 +383,8 @@ class OCR:
             (quads, det_scores, polys), _ = self._detect(img, t)
             tall_ratio = 1.5
         else:
-            quads = np.array([[[0, 0], [w, 0], [w, h], [0, h]]], np.float32)
+            ih, iw = img.shape[:2]
+            quads = np.array([[[0, 0], [iw, 0], [iw, ih], [0, ih]]], np.float32)
             det_scores = np.ones(1, np.float32)
             tall_ratio = _NO_ROTATION
         if use_cls:
@@ -366,6 +393,15 @@ class OCR:
             flips = np.zeros(len(quads), np.bool_)
             angle_scores = np.zeros(len(quads), np.float32)
 
+        out_quads, out_polys = quads, polys
+        if scale_y != 1.0 or scale_x != 1.0:
+            scale = np.array([scale_x, scale_y], np.float32)
+            limit = np.array([w, h], np.float32)
+            out_quads = np.clip(quads * scale, 0, limit)
+            if polys is not None:
+                out_polys = [np.clip(p * scale, 0, limit) for p in polys]
+        quads_out = out_polys if out_polys is not None else out_quads
+
         lines: list[TextLine] = []
         if rec:
             texts = self._recognize(img, quads, flips, tall_ratio, t)
@@ -373,7 +409,7 @@ class OCR:
             for i, (text, score, steps) in enumerate(texts):
                 if score < drop:
                     continue
-                box = polys[i] if polys is not None else quads[i]
+                box = quads_out[i]
                 lines.append(
                     TextLine(
                         box,
@@ -387,7 +423,7 @@ class OCR:
                 )
         else:
             for i in range(len(quads)):
-                box = polys[i] if polys is not None else quads[i]
+                box = quads_out[i]
                 lines.append(
                     TextLine(
                         box,

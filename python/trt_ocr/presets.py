@@ -19,6 +19,7 @@ PPOCR: dict[str, Any] = {
 
 #: rapidocr_onnxruntime 1.4.4's config.yaml, for side-by-side parity runs.
 RAPIDOCR_1_4: dict[str, Any] = {
+    "image": {"max_side_len": 2000, "min_side_len": 30},
     "det": {
         "limit_side_len": 736,
         "limit_type": "min",

@@ -73,10 +73,18 @@ CArray<float> as_prob_map(const py::handle& obj, int& h, int& w) {
   return arr;
 }
 
-int as_size(long long v, const char* name) {
-  if (v <= 0 || v > std::numeric_limits<int>::max())
-    throw py::value_error(std::string(name) + " must be in [1, 2**31 - 1], got " +
-                          std::to_string(v));
+// A Python integer (or numpy integer) in [lo, hi]: out of range, however large, is a ValueError;
+// a non-integer is a TypeError.
+int as_int(const py::handle& obj, const char* name, long long lo, long long hi) {
+  if (!PyIndex_Check(obj.ptr()) || PyBool_Check(obj.ptr()))
+    throw py::type_error(std::string(name) + ": expected an int");
+  const auto index = py::reinterpret_steal<py::object>(PyNumber_Index(obj.ptr()));
+  if (!index) throw py::error_already_set();
+  int overflow = 0;
+  const long long v = PyLong_AsLongLongAndOverflow(index.ptr(), &overflow);
+  if (overflow != 0 || v < lo || v > hi)
+    throw py::value_error(std::string(name) + " must be in [" + std::to_string(lo) + ", " +
+                          std::to_string(hi) + "], got " + std::string(py::str(obj)));
   return static_cast<int>(v);
 }
 
@@ -172,7 +180,8 @@ std::vector<char> flags_from(const py::handle& obj, std::size_t n) {
   return flags;
 }
 
-Normalization normalization_from(const std::array<float, 3>& mean, const std::array<float, 3>& std) {
+Normalization normalization_from(const std::array<float, 3>& mean,
+                                 const std::array<float, 3>& std) {
   Normalization n;
   n.mean = mean;
   n.std = std;
@@ -188,11 +197,17 @@ std::pair<py::array_t<float>, float*> result_tensor(const py::handle& out_obj,
                                                     std::vector<py::ssize_t> shape) {
   std::size_t need = 1;
   for (auto d : shape) need *= static_cast<std::size_t>(d);
-  if (out_obj.is_none()) return owned_array<float>(shape);
+  if (out_obj.is_none()) {
+    // numpy's allocator (which asks for huge pages on large arrays) makes a fresh multi-MB
+    // tensor much cheaper to fault in than a plain new[].
+    py::array_t<float> fresh(shape);
+    return {fresh, fresh.mutable_data()};
+  }
   auto out = as_c_array<float>(out_obj, "out", -1);
   if (!out.writeable()) throw py::value_error("out: array is read-only");
   if (static_cast<std::size_t>(out.size()) < need)
-    throw py::value_error("out: needs at least " + std::to_string(need) + " float32 elements, has " +
+    throw py::value_error("out: needs at least " + std::to_string(need) +
+                          " float32 elements, has " +
                           std::to_string(out.size()));
   float* data = out.mutable_data();
   return {py::array_t<float>(shape, data, out), data};
@@ -270,18 +285,20 @@ PYBIND11_MODULE(_core, m) {
 
   m.def(
       "db_postprocess",
-      [](const py::handle& prob_obj, long long src_h, long long src_w, float thresh,
-         float box_thresh, int max_candidates, float unclip_ratio, bool use_dilation,
-         const std::string& score_mode, const std::string& box_type, int min_size) -> py::tuple {
+      [](const py::handle& prob_obj, const py::handle& src_h, const py::handle& src_w, float thresh,
+         float box_thresh, const py::handle& max_candidates, float unclip_ratio, bool use_dilation,
+         const std::string& score_mode, const std::string& box_type,
+         const py::handle& min_size) -> py::tuple {
+        constexpr long long kIntMax = std::numeric_limits<int>::max();
         int h = 0, w = 0;
         auto prob = as_prob_map(prob_obj, h, w);
         DBParams p;
         p.thresh = thresh;
         p.box_thresh = box_thresh;
-        p.max_candidates = max_candidates;
+        p.max_candidates = as_int(max_candidates, "max_candidates", 0, kIntMax);
         p.unclip_ratio = unclip_ratio;
         p.use_dilation = use_dilation;
-        p.min_size = min_size;
+        p.min_size = as_int(min_size, "min_size", 0, 1000000);
         if (score_mode == "fast")
           p.score_mode = ScoreMode::Fast;
         else if (score_mode == "slow")
@@ -294,8 +311,8 @@ PYBIND11_MODULE(_core, m) {
           p.box_type = BoxType::Poly;
         else
           throw py::value_error("box_type must be 'quad' or 'poly', got '" + box_type + "'");
-        const int sh = as_size(src_h, "src_h");
-        const int sw = as_size(src_w, "src_w");
+        const int sh = as_int(src_h, "src_h", 1, kIntMax);
+        const int sw = as_int(src_w, "src_w", 1, kIntMax);
         const float* data = prob.data();
         std::vector<TextRegion> regions;
         {
@@ -327,12 +344,15 @@ PYBIND11_MODULE(_core, m) {
         }
         return py::make_tuple(polys, score_arr);
       },
-      py::arg("prob"), py::arg("src_h"), py::arg("src_w"), py::kw_only(),
-      py::arg("thresh") = 0.3f, py::arg("box_thresh") = 0.6f, py::arg("max_candidates") = 1000,
+      py::arg("prob"), py::arg("src_h"), py::arg("src_w"), py::kw_only(), py::arg("thresh") = 0.3f,
+      py::arg("box_thresh") = 0.6f, py::arg("max_candidates") = 1000,
       py::arg("unclip_ratio") = 1.5f, py::arg("use_dilation") = false,
       py::arg("score_mode") = "fast", py::arg("box_type") = "quad", py::arg("min_size") = 3,
       "DB post-processing (PP-OCR semantics): probability map -> (boxes, scores) in the source "
-      "image's coordinates. Raises ValueError on bad input, including NaN/inf in prob.");
+      "image's coordinates. prob: float32 C-contiguous [H, W], [1, H, W] or [1, 1, H, W]. "
+      "Ranges: thresh [0, 1), box_thresh [0, 1], unclip_ratio (0, 100], max_candidates >= 0, "
+      "min_size [0, 1e6], src sizes [1, 2**31 - 1]. Raises ValueError on bad input, including "
+      "NaN/inf in prob.");
 
   m.def(
       "reading_order",
@@ -344,7 +364,8 @@ PYBIND11_MODULE(_core, m) {
         std::vector<Quad> quads(n);
         const float* d = boxes.data();
         for (std::size_t i = 0; i < n; ++i)
-          for (std::size_t k = 0; k < 4; ++k) quads[i][k] = {d[i * 8 + k * 2], d[i * 8 + k * 2 + 1]};
+          for (std::size_t k = 0; k < 4; ++k)
+            quads[i][k] = {d[i * 8 + k * 2], d[i * 8 + k * 2 + 1]};
         std::vector<std::size_t> order;
         {
           py::gil_scoped_release release;
@@ -512,5 +533,6 @@ PYBIND11_MODULE(_core, m) {
       },
       py::arg("image"), py::arg("boxes"), py::arg("flip180") = py::none(),
       py::arg("tall_ratio") = 1.5,
-      "Plain uint8 crops (same channels as image, bilinear, replicated border), one per box.");
+      "Plain uint8 crops as get_rotate_crop_image makes them (same channels as image; "
+      "bicubic, replicated border), one per box.");
 }

@@ -35,24 +35,41 @@ inline void cubic_coeffs(float x, float c[4]) {
 
 using Mat3 = std::array<double, 9>;
 
-// One output pixel of warpPerspective(src, M, ..., INTER_CUBIC | inverse map, BORDER_REPLICATE)
-// as OpenCV 5 computes it (exact sub-pixel position, float weights, rounded to nearest): crop
+struct ByteToFloat {
+  float v[256];
+  constexpr ByteToFloat() : v() {
+    for (int i = 0; i < 256; ++i) v[i] = static_cast<float>(i);
+  }
+};
+constexpr ByteToFloat kByteToFloat{};
+
+// Round half to even for |x| < 2^22, like lrint in the default rounding mode but inlined.
+inline int round_even(float x) {
+  const float magic = 12582912.f;  // 1.5 * 2^23: adding it leaves no fractional bits
+  return static_cast<int>((x + magic) - magic);
+}
+
+// floor for values well inside the int range, without a libm call.
+inline int floor_int(float x) {
+  const int i = static_cast<int>(x);
+  return i - (x < static_cast<float>(i));
+}
+
+// Pixels of warpPerspective(src, M, ..., INTER_CUBIC | inverse map, BORDER_REPLICATE) as
+// OpenCV 5 computes them (exact sub-pixel position, float weights, rounded to nearest): crop
 // pixel (ox, oy) samples the source at M * (ox, oy, 1). OpenCV 4 quantised the position to 1/32
 // pixel instead; the two differ by a grey level or so on a fraction of pixels.
-template <int C>
-inline void warp_pixel(const ImageView& img, const Mat3& m, int ox, int oy, std::uint8_t* out) {
-  const double w = m[6] * ox + m[7] * oy + m[8];
-  const double inv = w != 0.0 ? 1.0 / w : 0.0;
-  // Clamped far outside the image (and NaN sent to a bound by std::min/max) so the conversions
+// Along one crop row the homogeneous source position is linear in the column, so the caller
+// passes it as (x, y, w) = base + k * column.
+template <int C, bool kAffine>
+inline void warp_pixel(const ImageView& img, double x, double y, double w, std::uint8_t* out) {
+  const double inv = kAffine ? 1.0 : (w != 0.0 ? 1.0 / w : 0.0);
+  // Clamped just outside the image (NaN sent to a bound by std::min/max) so the conversions
   // below are defined; beyond two pixels out every tap replicates the border anyway.
-  const double lim_x = img.width + 2.0, lim_y = img.height + 2.0;
-  const float sx = static_cast<float>(
-      std::max(-3.0, std::min(lim_x, (m[0] * ox + m[1] * oy + m[2]) * inv)));
-  const float sy = static_cast<float>(
-      std::max(-3.0, std::min(lim_y, (m[3] * ox + m[4] * oy + m[5]) * inv)));
-  const float flx = std::floor(sx), fly = std::floor(sy);
-  const int ix = static_cast<int>(flx), iy = static_cast<int>(fly);
-  const float fx = sx - flx, fy = sy - fly;
+  const float sx = static_cast<float>(std::max(-3.0, std::min(img.width + 2.0, x * inv)));
+  const float sy = static_cast<float>(std::max(-3.0, std::min(img.height + 2.0, y * inv)));
+  const int ix = floor_int(sx), iy = floor_int(sy);
+  const float fx = sx - static_cast<float>(ix), fy = sy - static_cast<float>(iy);
   const int max_x = img.width - 1, max_y = img.height - 1;
   if (fx == 0.f && fy == 0.f && ix >= 0 && ix <= max_x && iy >= 0 && iy <= max_y) {
     // Integer position: the cubic weights are exactly (0, 1, 0, 0), e.g. every pixel of an
@@ -66,17 +83,18 @@ inline void warp_pixel(const ImageView& img, const Mat3& m, int ox, int oy, std:
   cubic_coeffs(fy, wy);
   int xs[4];
   for (int k = 0; k < 4; ++k) xs[k] = std::clamp(ix - 1 + k, 0, max_x) * C;
+  const float* f = kByteToFloat.v;  // a load instead of an int -> float conversion per tap
   float acc[C] = {};
   for (int r = 0; r < 4; ++r) {
     const std::uint8_t* row = img.row(std::clamp(iy - 1 + r, 0, max_y));
     for (int c = 0; c < C; ++c) {
-      const float h = wx[0] * row[xs[0] + c] + wx[1] * row[xs[1] + c] + wx[2] * row[xs[2] + c] +
-                      wx[3] * row[xs[3] + c];
+      const float h = wx[0] * f[row[xs[0] + c]] + wx[1] * f[row[xs[1] + c]] +
+                      wx[2] * f[row[xs[2] + c]] + wx[3] * f[row[xs[3] + c]];
       acc[c] += wy[r] * h;
     }
   }
   for (int c = 0; c < C; ++c)
-    out[c] = static_cast<std::uint8_t>(std::clamp(std::lrint(acc[c]), 0L, 255L));
+    out[c] = static_cast<std::uint8_t>(std::clamp(round_even(acc[c]), 0, 255));
 }
 
 bool finite(const Quad& q) {
@@ -157,17 +175,34 @@ CropSource make_source(const ImageView& img, const Quad& q, const CropSize& cs, 
   return {&img, rect_to_quad(q, w, h), orientation(cs, flip)};
 }
 
+// Crop pixels (cols[j], cy) of the rotated/flipped crop grid for j < n, C channels each.
 template <int C>
-inline void crop_pixel(const CropSource& s, int cx, int cy, std::uint8_t* out) {
+void crop_row(const CropSource& s, int cy, const int* cols, std::size_t n, std::uint8_t* out) {
   const Orientation& o = s.o;
-  warp_pixel<C>(*s.img, s.m, o.a * cx + o.b * cy + o.c, o.d * cx + o.e * cy + o.f, out);
+  const Mat3& m = s.m;
+  // (ox, oy) = (a, d) * cx + (b * cy + c, e * cy + f); the source position is linear in cx.
+  const double ox0 = o.b * cy + o.c, oy0 = o.e * cy + o.f;
+  const double bx = m[0] * ox0 + m[1] * oy0 + m[2], kx = m[0] * o.a + m[1] * o.d;
+  const double by = m[3] * ox0 + m[4] * oy0 + m[5], ky = m[3] * o.a + m[4] * o.d;
+  const double bw = m[6] * ox0 + m[7] * oy0 + m[8], kw = m[6] * o.a + m[7] * o.d;
+  if (kw == 0.0 && bw == 1.0) {  // parallelograms (e.g. DB's rotated rectangles): no division
+    for (std::size_t j = 0; j < n; ++j) {
+      const double cx = cols[j];
+      warp_pixel<C, true>(*s.img, bx + kx * cx, by + ky * cx, 1.0, out + C * j);
+    }
+    return;
+  }
+  for (std::size_t j = 0; j < n; ++j) {
+    const double cx = cols[j];
+    warp_pixel<C, false>(*s.img, bx + kx * cx, by + ky * cx, bw + kw * cx, out + C * j);
+  }
 }
 
 // Resizes the crop of s (crop_w x crop_h, computed on demand) to out_w x out_h with cv2.resize's
-// INTER_LINEAR arithmetic and writes lut[c][value] as planar rows: plane c, row y at
+// INTER_LINEAR arithmetic and writes the normalised values as planar rows: plane c, row y at
 // out + c * plane + y * stride.
 void resize_crop(const CropSource& s, int crop_w, int crop_h, int out_w, int out_h,
-                 const float (*lut)[256], float* out, std::size_t plane, std::size_t stride) {
+                 const Normalization& norm, float* out, std::size_t plane, std::size_t stride) {
   const std::vector<linear::Tap> xt = linear::taps(crop_w, out_w, true);
   const std::vector<linear::Tap> yt = linear::taps(crop_h, out_h, false);
 
@@ -193,7 +228,7 @@ void resize_crop(const CropSource& s, int crop_w, int crop_h, int out_w, int out
   std::int16_t* slot[2] = {buf.data(), buf.data() + 3 * n};
   int slot_row[2] = {-1, -1};
   auto horizontal = [&](int cy, std::int16_t* dst) {
-    for (std::size_t j = 0; j < cols.size(); ++j) crop_pixel<3>(s, cols[j], cy, &pix[3 * j]);
+    crop_row<3>(s, cy, cols.data(), cols.size(), pix.data());
     for (int u = 0; u < out_w; ++u) {
       const std::uint8_t* p0 = &pix[3 * i0[u]];
       const std::uint8_t* p1 = &pix[3 * i1[u]];
@@ -215,18 +250,22 @@ void resize_crop(const CropSource& s, int crop_w, int crop_h, int out_w, int out
     for (int c = 0; c < 3; ++c) {
       const std::int16_t* s0 = r0 + c * n;
       const std::int16_t* s1 = r1 + c * n;
-      const float* l = lut[c];
+      // (x * scale - mean) / std folded into one multiply-add (within an ulp or two of it).
+      const float mul = norm.scale / norm.std[c], add = -norm.mean[c] / norm.std[c];
       float* dst = out + c * plane + static_cast<std::size_t>(y) * stride;
-      for (int u = 0; u < out_w; ++u) dst[u] = l[linear::vertical(s0[u], s1[u], t.w0, t.w1)];
+      for (int u = 0; u < out_w; ++u)
+        dst[u] = static_cast<float>(linear::vertical(s0[u], s1[u], t.w0, t.w1)) * mul + add;
     }
   }
 }
 
 template <int C>
 void crop_image_c(const CropSource& s, const CropSize& cs, std::uint8_t* out) {
+  std::vector<int> cols(static_cast<std::size_t>(cs.width));
+  for (int x = 0; x < cs.width; ++x) cols[x] = x;
   for (int y = 0; y < cs.height; ++y)
-    for (int x = 0; x < cs.width; ++x)
-      crop_pixel<C>(s, x, y, out + (static_cast<std::size_t>(y) * cs.width + x) * C);
+    crop_row<C>(s, y, cols.data(), cols.size(),
+                out + static_cast<std::size_t>(y) * cs.width * C);
 }
 
 }  // namespace
@@ -264,13 +303,6 @@ void crop_batch(const ImageView& image, const Quad* quads, std::size_t count, co
 
   const int H = params.height, W = params.width;
   const std::size_t plane = static_cast<std::size_t>(H) * W;
-  // The resized crop is 8-bit, so normalisation is a table: same float ops as numpy's
-  // (x.astype(float32) * scale - mean) / std.
-  float lut[3][256];
-  for (int c = 0; c < 3; ++c)
-    for (int v = 0; v < 256; ++v)
-      lut[c][v] = (static_cast<float>(v) * params.norm.scale - params.norm.mean[c]) /
-                  params.norm.std[c];
   for (std::size_t i = 0; i < count; ++i) {
     float* dst = out + i * 3 * plane;
     const CropSize cs = crop_size(quads[i], params.tall_ratio);
@@ -291,7 +323,8 @@ void crop_batch(const ImageView& image, const Quad* quads, std::size_t count, co
                       sizeof(float) * static_cast<std::size_t>(W - rw));
     if (rw == 0) continue;
     const CropSource src = make_source(image, quads[i], cs, flip180 != nullptr && flip180[i]);
-    resize_crop(src, cs.width, cs.height, rw, H, lut, dst, plane, static_cast<std::size_t>(W));
+    resize_crop(src, cs.width, cs.height, rw, H, params.norm, dst, plane,
+                static_cast<std::size_t>(W));
   }
 }
 

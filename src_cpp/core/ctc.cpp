@@ -1,11 +1,68 @@
 #include "trtocr/ctc.hpp"
 
+#include <cstring>
 #include <stdexcept>
 #include <utility>
 
 #include "trtocr/image.hpp"
 
 namespace trtocr {
+
+namespace {
+
+// First index of the largest value of row[0..c) in the sense of a scalar scan that starts at
+// row[0] and takes strictly greater values: NaNs are never taken, and a NaN row[0] gives 0 (the
+// blank). Finding the maximum first is a branch-free, vectorisable pass over the (large, 6k+
+// classes) row; the index is then found by an early-exit scan of data already in cache.
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+// Runtime dispatch: an AVX2 build of the scan where the CPU has it, baseline SSE2 otherwise.
+__attribute__((target_clones("avx2", "default")))
+#endif
+#endif
+float row_max(const float* row, std::size_t c, std::size_t& best) {
+  float m = row[0];
+  best = 0;
+  if (m != m) return m;  // NaN first value: nothing compares greater
+#if defined(__GNUC__)
+  typedef float v8 __attribute__((vector_size(32)));
+  typedef int v8i __attribute__((vector_size(32)));
+  constexpr std::size_t kLanes = 8, kUnroll = 4;
+  if (c >= kLanes * kUnroll) {
+    v8 acc[kUnroll];
+    for (auto& a : acc) a = v8{} + m;
+    std::size_t k = 0;
+    for (; k + kLanes * kUnroll <= c; k += kLanes * kUnroll)
+      for (std::size_t u = 0; u < kUnroll; ++u) {
+        v8 x;
+        std::memcpy(&x, row + k + u * kLanes, sizeof x);
+        acc[u] = x > acc[u] ? x : acc[u];  // NaN compares false: keeps the accumulator
+      }
+    for (std::size_t u = 0; u < kUnroll; ++u)
+      for (std::size_t l = 0; l < kLanes; ++l) m = acc[u][l] > m ? acc[u][l] : m;
+    for (; k < c; ++k) m = row[k] > m ? row[k] : m;
+    // Skip whole blocks that do not hold m, then finish with the scalar scan.
+    const v8 mv = v8{} + m;
+    std::size_t b = 0;
+    for (; b + kLanes <= c; b += kLanes) {
+      v8 x;
+      std::memcpy(&x, row + b, sizeof x);
+      const v8i eq = x == mv;
+      long long words[4];
+      std::memcpy(words, &eq, sizeof words);
+      if (words[0] | words[1] | words[2] | words[3]) break;
+    }
+    best = b;
+  } else
+#endif
+  {
+    for (std::size_t k = 1; k < c; ++k) m = row[k] > m ? row[k] : m;
+  }
+  while (!(row[best] == m)) ++best;  // m is one of the values, and not NaN
+  return row[best];  // (not m: keeps the sign of a zero as the scalar scan would)
+}
+
+}  // namespace
 
 CTCDecoder::CTCDecoder(std::vector<std::string> characters) : characters_(std::move(characters)) {
   require(!characters_.empty(), "CTCDecoder: the character list is empty");
@@ -26,14 +83,7 @@ std::vector<DecodedText> CTCDecoder::decode(const float* probs, std::size_t n, s
     for (std::size_t step = 0; step < t; ++step) {
       const float* row = seq + step * c;
       std::size_t best = 0;
-      float best_p = row[0];
-      for (std::size_t k = 1; k < c; ++k) {
-        // A NaN never compares greater, so NaN rows fall back to the blank.
-        if (row[k] > best_p) {
-          best_p = row[k];
-          best = k;
-        }
-      }
+      const float best_p = row_max(row, c, best);
       if (best != 0 && !(step > 0 && best == previous)) {
         out.text += characters_[best - 1];
         score_sum += best_p;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <numeric>
 #include <string>
@@ -17,12 +18,28 @@ using geom::IPoint;
 
 namespace {
 
-// Scratch buffers of one call; nothing is shared between calls (thread safety).
+struct Cross {
+  double x;
+  int dir;
+};
+
+struct RasterEdge {
+  double y0, y1, x0, slope;  // y0 < y1; x at y is x0 + (y - y0) * slope
+  int dir;                   // +1 when the ring goes down the edge (y increasing)
+};
+
+// Scratch buffers of one call, reused across its candidates; nothing is shared between calls
+// (thread safety) and nothing is allocated per pixel.
 struct Scratch {
-  std::vector<IPoint> hull;
+  geom::MinAreaScratch rect;
+  std::vector<Cross> crossings;
+  std::vector<RasterEdge> edges;
+  std::vector<const RasterEdge*> active;
   std::vector<IPoint> ipts;
   std::vector<IPoint> ring;
+  std::vector<IPoint> ordered;
   std::vector<IPoint> approx;
+  std::vector<IPoint> poly;
   std::vector<std::uint8_t> mask;
   std::vector<std::int8_t> raster;
   geom::ContourSet raster_contours;
@@ -30,8 +47,7 @@ struct Scratch {
 
 // cv2.mean(prob[rect], mask) where mask = fillPoly of the points on their clipped bounding
 // rect (box_score_fast / box_score_slow): only the rect is touched.
-double polygon_mean(const float* prob, int h, int w, const DPoint* pts, std::size_t n,
-                    Scratch& s) {
+double polygon_mean(const float* prob, int h, int w, const DPoint* pts, std::size_t n, Scratch& s) {
   double fxmin = pts[0].x, fxmax = pts[0].x, fymin = pts[0].y, fymax = pts[0].y;
   for (std::size_t i = 1; i < n; ++i) {
     fxmin = std::min(fxmin, pts[i].x);
@@ -69,8 +85,8 @@ double polygon_mean(const float* prob, int h, int w, const DPoint* pts, std::siz
   return count ? sum / static_cast<double>(count) : 0.0;
 }
 
-double polygon_mean(const float* prob, int h, int w, const IPoint* pts, std::size_t n,
-                    Scratch& s, std::vector<DPoint>& tmp) {
+double polygon_mean(const float* prob, int h, int w, const IPoint* pts, std::size_t n, Scratch& s,
+                    std::vector<DPoint>& tmp) {
   tmp.resize(n);
   for (std::size_t i = 0; i < n; ++i)
     tmp[i] = {static_cast<double>(pts[i].x), static_cast<double>(pts[i].y)};
@@ -84,6 +100,42 @@ std::array<DPoint, 4> to_float32(const std::array<DPoint, 4>& c) {
     r[i] = {static_cast<double>(static_cast<float>(c[i].x)),
             static_cast<double>(static_cast<float>(c[i].y))};
   return r;
+}
+
+// The point order pyclipper returns for a simple offset ring (Clipper's union output): the ring
+// without duplicate or collinear vertices, starting right after its (last) top-most vertex.
+// minAreaRect's result depends on the input order through OpenCV's hull start.
+void clipper_output_order(const std::vector<IPoint>& ring, std::vector<IPoint>& out) {
+  auto collinear = [](const IPoint& a, const IPoint& b, const IPoint& c) {
+    return (a.y - b.y) * (b.x - c.x) == (a.x - b.x) * (b.y - c.y);
+  };
+  out.clear();
+  for (const IPoint& p : ring) {
+    if (!out.empty() && out.back() == p) continue;
+    out.push_back(p);
+    while (out.size() >= 3 && collinear(out[out.size() - 3], out[out.size() - 2], out.back()))
+      out.erase(out.end() - 2);
+  }
+  while (out.size() >= 3) {
+    const std::size_t n = out.size();
+    if (out.front() == out.back() || collinear(out[n - 2], out[n - 1], out[0])) {
+      out.pop_back();
+    } else if (collinear(out[n - 1], out[0], out[1])) {
+      out.erase(out.begin());
+    } else {
+      break;
+    }
+  }
+  const std::size_t n = out.size();
+  if (n < 3) return;
+  std::int64_t miny = out[0].y;
+  for (const IPoint& p : out) miny = std::min(miny, p.y);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (out[i].y == miny && out[(i + 1) % n].y != miny) {
+      std::rotate(out.begin(), out.begin() + static_cast<std::ptrdiff_t>((i + 1) % n), out.end());
+      break;
+    }
+  }
 }
 
 // np.round (half to even) of a map coordinate scaled to the source image, clipped to [0, size].
@@ -119,9 +171,10 @@ double clip_trunc(double v, int size) {
 }
 
 // The union step of pyclipper's offset (positive fill of the raw, self-overlapping offset ring),
-// done on a raster at `scale` x the map resolution; returns the outline of the largest region in
-// raster units (x = (rx + 0.5) / scale + x0). The ring is grown by half a raster pixel so that
-// outline pixel centres lie on the true boundary.
+// done on a raster at `scale` x the map resolution. A raster pixel is set when its square meets
+// the region (sampled on three lines per row), which grows the region by half a pixel, so the
+// outline traced through boundary pixel centres lies on the true boundary. Returns
+// false when the union is not a single polygon (PP-OCR drops those) or is degenerate.
 bool union_outline(const std::vector<IPoint>& ring, Scratch& s, std::vector<DPoint>& outline) {
   outline.clear();
   std::int64_t x0 = ring[0].x, x1 = ring[0].x, y0 = ring[0].y, y1 = ring[0].y;
@@ -131,73 +184,79 @@ bool union_outline(const std::vector<IPoint>& ring, Scratch& s, std::vector<DPoi
     y0 = std::min(y0, p.y);
     y1 = std::max(y1, p.y);
   }
-  const double bw = static_cast<double>(x1 - x0) + 1.0;
-  const double bh = static_cast<double>(y1 - y0) + 1.0;
+  const double bw = static_cast<double>(x1 - x0);
+  const double bh = static_cast<double>(y1 - y0);
+  if ((bw + 1) * (bh + 1) > 6.4e7) return false;  // absurd region: refuse rather than allocate
   int scale = 4;
-  while (scale > 1 && bw * bh * scale * scale > 4.0e6) scale /= 2;
-  if (bw * bh > 6.4e7) return false;  // absurd region: refuse rather than allocate gigabytes
-  const int rw = static_cast<int>(bw) * scale;
-  const int rh = static_cast<int>(bh) * scale;
+  while (scale > 1 && (bw + 1) * (bh + 1) * scale * scale > 4.0e6) scale /= 2;
+  const double inv = 1.0 / scale;
+  // Pixel centres on integer coordinates (the ring's vertices), one pixel of margin.
+  const double ox = static_cast<double>(x0) - 1.5 * inv;
+  const double oy = static_cast<double>(y0) - 1.5 * inv;
+  const int rw = static_cast<int>(bw) * scale + 3;
+  const int rh = static_cast<int>(bh) * scale + 3;
   s.raster.assign(static_cast<std::size_t>(rw + 2) * (rh + 2), 0);
 
-  struct Cross {
-    double x;
-    int dir;
-  };
-  std::vector<Cross> xs;
+  std::vector<Cross>& xs = s.crossings;
+  // Edge table sorted by top y; sample lines go down monotonically, so an active list keeps
+  // the per-line work to the edges that actually cross it.
+  std::vector<RasterEdge>& edges = s.edges;
+  edges.clear();
   const std::size_t n = ring.size();
+  for (std::size_t i = 0, j = n - 1; i < n; j = i++) {
+    if (ring[j].y == ring[i].y) continue;  // horizontal edges never cross a sample line
+    const bool up = ring[j].y < ring[i].y;
+    const IPoint& lo = up ? ring[j] : ring[i];
+    const IPoint& hi = up ? ring[i] : ring[j];
+    edges.push_back(
+        {static_cast<double>(lo.y), static_cast<double>(hi.y), static_cast<double>(lo.x),
+         static_cast<double>(hi.x - lo.x) / static_cast<double>(hi.y - lo.y), up ? 1 : -1});
+  }
+  std::sort(edges.begin(), edges.end(),
+            [](const RasterEdge& a, const RasterEdge& b) { return a.y0 < b.y0; });
+  std::vector<const RasterEdge*>& active = s.active;
+  active.clear();
+  std::size_t next_edge = 0;
+  constexpr double kSamples[3] = {1e-6, 0.5, 1.0 - 1e-6};
   for (int ry = 0; ry < rh; ++ry) {
-    const double yc = static_cast<double>(y0) + (ry + 0.5) / scale;
-    xs.clear();
-    for (std::size_t i = 0, j = n - 1; i < n; j = i++) {
-      const double ay = static_cast<double>(ring[j].y), by = static_cast<double>(ring[i].y);
-      const bool up = ay <= yc && yc < by;
-      const bool down = by <= yc && yc < ay;
-      if (!up && !down) continue;
-      const double ax = static_cast<double>(ring[j].x), bx = static_cast<double>(ring[i].x);
-      xs.push_back({ax + (yc - ay) / (by - ay) * (bx - ax), up ? 1 : -1});
-    }
-    std::sort(xs.begin(), xs.end(), [](const Cross& a, const Cross& b) { return a.x < b.x; });
-    // Winding of a point = sum of directions of the crossings to its right; keep winding > 0
-    // (Clipper's pftPositive after its orientation fix makes the outer ring positive).
-    int total = 0;
-    for (const Cross& c : xs) total += c.dir;
-    int winding = total;
     std::int8_t* row = s.raster.data() + static_cast<std::size_t>(ry + 1) * (rw + 2) + 1;
-    for (std::size_t k = 0; k + 1 < xs.size(); ++k) {
-      winding -= xs[k].dir;
-      if (winding <= 0) continue;
-      // pixel centres (rx + 0.5) / scale + x0 inside (xs[k].x, xs[k + 1].x)
-      const double a = (xs[k].x - static_cast<double>(x0)) * scale - 0.5;
-      const double b = (xs[k + 1].x - static_cast<double>(x0)) * scale - 0.5;
-      const int from = std::max(0, static_cast<int>(std::floor(a)) + 1);
-      const int to = std::min(rw - 1, static_cast<int>(std::ceil(b)) - 1);
-      for (int rx = from; rx <= to; ++rx) row[rx] = 1;
+    for (double f : kSamples) {
+      const double yc = oy + (ry + f) * inv;
+      while (next_edge < edges.size() && edges[next_edge].y0 <= yc)
+        active.push_back(&edges[next_edge++]);
+      xs.clear();
+      std::size_t kept = 0;
+      for (const RasterEdge* e : active) {
+        if (e->y1 <= yc) continue;  // finished: dropped from the active list
+        active[kept++] = e;
+        xs.push_back({e->x0 + (yc - e->y0) * e->slope, e->dir});
+      }
+      active.resize(kept);
+      std::sort(xs.begin(), xs.end(), [](const Cross& a, const Cross& b) { return a.x < b.x; });
+      // Winding of a point = sum of the directions of the crossings to its right; keep > 0
+      // (Clipper's pftPositive; its orientation fix makes the outer ring positive).
+      int winding = 0;
+      for (const Cross& c : xs) winding += c.dir;
+      for (std::size_t k = 0; k + 1 < xs.size(); ++k) {
+        winding -= xs[k].dir;
+        if (winding <= 0) continue;
+        const int from = std::max(0, static_cast<int>(std::floor((xs[k].x - ox) * scale)));
+        const int to =
+            std::min(rw - 1, static_cast<int>(std::ceil((xs[k + 1].x - ox) * scale)) - 1);
+        for (int rx = from; rx <= to; ++rx) row[rx] = 1;
+      }
     }
   }
   geom::find_contours(s.raster, rh, rw, s.raster_contours);
   const geom::ContourSet& cs = s.raster_contours;
-  std::size_t best = cs.size();
-  double best_area = -1.0;
-  std::vector<DPoint> tmp;
-  for (std::size_t i = 0; i < cs.size(); ++i) {
-    tmp.resize(cs.count(i));
-    for (std::size_t k = 0; k < cs.count(i); ++k)
-      tmp[k] = {static_cast<double>(cs.begin(i)[k].x), static_cast<double>(cs.begin(i)[k].y)};
-    const double a = geom::polygon_area(tmp.data(), tmp.size());
-    if (a > best_area) {
-      best_area = a;
-      best = i;
-    }
-  }
-  if (best == cs.size() || cs.count(best) < 3) return false;
+  if (cs.size() != 1 || cs.count(0) < 3) return false;
   // Simplify the staircase (a quarter of a map pixel) before going back to map units.
-  geom::approx_poly_dp_closed(cs.begin(best), cs.count(best), 0.25 * scale, s.approx);
+  geom::approx_poly_dp_closed(cs.begin(0), cs.count(0), 0.25 * scale, s.approx);
   if (s.approx.size() < 3) return false;
   outline.reserve(s.approx.size());
   for (const IPoint& p : s.approx)
-    outline.push_back({static_cast<double>(x0) + (static_cast<double>(p.x) + 0.5) / scale,
-                       static_cast<double>(y0) + (static_cast<double>(p.y) + 0.5) / scale});
+    outline.push_back(
+        {ox + (static_cast<double>(p.x) + 0.5) * inv, oy + (static_cast<double>(p.y) + 0.5) * inv});
   return true;
 }
 
@@ -212,9 +271,9 @@ void validate(const float* prob, int map_h, int map_w, int src_h, int src_w, con
   require(std::isfinite(p.box_thresh) && p.box_thresh >= 0.f && p.box_thresh <= 1.f,
           "db_postprocess: box_thresh must be in [0, 1], got " + std::to_string(p.box_thresh));
   require(p.max_candidates >= 0, "db_postprocess: max_candidates must be >= 0");
-  require(std::isfinite(p.unclip_ratio) && p.unclip_ratio > 0.f && p.unclip_ratio <= 100.f,
-          "db_postprocess: unclip_ratio must be in (0, 100], got " +
-              std::to_string(p.unclip_ratio));
+  require(
+      std::isfinite(p.unclip_ratio) && p.unclip_ratio > 0.f && p.unclip_ratio <= 100.f,
+      "db_postprocess: unclip_ratio must be in (0, 100], got " + std::to_string(p.unclip_ratio));
   require(p.min_size >= 0 && p.min_size <= 1000000,
           "db_postprocess: min_size must be in [0, 1e6], got " + std::to_string(p.min_size));
 }
@@ -231,29 +290,35 @@ std::vector<TextRegion> db_postprocess(const float* prob, int map_h, int map_w, 
   // One pass: threshold into a zero-framed label image (the frame is what OpenCV's
   // findContours adds) and check the values are finite.
   std::vector<std::int8_t> labels(stride * (static_cast<std::size_t>(h) + 2), 0);
-  bool finite = true;
+  std::uint32_t nonfinite = 0;
   const float thresh = params.thresh;
   for (int y = 0; y < h; ++y) {
     const float* prow = prob + static_cast<std::size_t>(y) * w;
     std::int8_t* lrow = labels.data() + (static_cast<std::size_t>(y) + 1) * stride + 1;
-    bool row_finite = true;
     for (int x = 0; x < w; ++x) {
       const float v = prow[x];
-      row_finite &= (v - v) == 0.f;  // false for NaN and +-inf
-      lrow[x] = v > thresh;
+      std::uint32_t bits;
+      std::memcpy(&bits, &v, 4);
+      // all-ones exponent: NaN or +-inf (integer test, so the loop vectorises)
+      nonfinite |= static_cast<std::uint32_t>((bits & 0x7f800000u) == 0x7f800000u);
+      lrow[x] = static_cast<std::int8_t>(v > thresh);
     }
-    finite = finite && row_finite;
   }
-  require(finite, "db_postprocess: the probability map contains NaN or inf");
+  require(nonfinite == 0, "db_postprocess: the probability map contains NaN or inf");
 
   if (params.use_dilation) {
     // cv2.dilate with the 2x2 kernel (anchor at its centre (1, 1)): a pixel is set when it or
-    // its left, upper or upper-left neighbour is. Bottom-up, right-to-left keeps it in place.
-    for (int y = h; y >= 1; --y) {
+    // its left, upper or upper-left neighbour is. Two row copies keep it in place and let the
+    // inner loop vectorise.
+    std::vector<std::int8_t> above(stride, 0), orig(stride);
+    for (int y = 1; y <= h; ++y) {
       std::int8_t* cur = labels.data() + static_cast<std::size_t>(y) * stride;
-      const std::int8_t* up = cur - stride;
-      for (int x = w; x >= 1; --x)
-        cur[x] = static_cast<std::int8_t>(cur[x] | cur[x - 1] | up[x] | up[x - 1]);
+      std::memcpy(orig.data(), cur, stride);
+      const std::int8_t* o = orig.data();
+      const std::int8_t* a = above.data();
+      for (int x = 1; x <= w; ++x)
+        cur[x] = static_cast<std::int8_t>(o[x] | o[x - 1] | a[x] | a[x - 1]);
+      above.swap(orig);
     }
   }
 
@@ -273,7 +338,7 @@ std::vector<TextRegion> db_postprocess(const float* prob, int map_h, int map_w, 
     const std::size_t cn = contours.count(ci);
 
     if (params.box_type == BoxType::Quad) {
-      const geom::RotatedBox rb = geom::min_area_rect(cpts, cn, s.hull);
+      const geom::RotatedBox rb = geom::min_area_rect(cpts, cn, s.rect);
       if (rb.short_side() < min_size) continue;
       const auto box = to_float32(geom::mini_box_order(rb.corners));
       const double score = params.score_mode == ScoreMode::Fast
@@ -291,9 +356,12 @@ std::vector<TextRegion> db_postprocess(const float* prob, int map_h, int map_w, 
         s.approx[i] = {static_cast<std::int64_t>(box[i].x), static_cast<std::int64_t>(box[i].y)};
       geom::offset_round_raw(s.approx, distance, s.ring);
       if (s.ring.empty()) continue;
-      // For a convex box the offset ring is already simple, so Clipper's union would not change
-      // its hull: the min-area rect of the raw ring is the one PP-OCR gets.
-      const geom::RotatedBox grown = geom::min_area_rect(s.ring.data(), s.ring.size(), s.hull);
+      // For a convex box the offset ring is already simple, so Clipper's union only drops
+      // redundant vertices and picks the start: replicate that, then take the min-area rect.
+      clipper_output_order(s.ring, s.ordered);
+      if (s.ordered.size() < 3) continue;
+      const geom::RotatedBox grown =
+          geom::min_area_rect(s.ordered.data(), s.ordered.size(), s.rect);
       if (grown.short_side() < min_size + 2) continue;
       auto q = to_float32(geom::mini_box_order(grown.corners));
       for (auto& p : q) p = {map_coord(p.x, w, src_w), map_coord(p.y, h, src_h)};
@@ -306,13 +374,14 @@ std::vector<TextRegion> db_postprocess(const float* prob, int map_h, int map_w, 
       if (rect_w <= 3 || rect_h <= 3) continue;
       TextRegion r;
       r.points.reserve(4);
-      for (const auto& p : q) r.points.push_back({static_cast<float>(p.x), static_cast<float>(p.y)});
+      for (const auto& p : q)
+        r.points.push_back({static_cast<float>(p.x), static_cast<float>(p.y)});
       r.score = static_cast<float>(score);
       out.push_back(std::move(r));
     } else {
       // polygons_from_bitmap
       const double epsilon = 0.002 * geom::arc_length_closed(cpts, cn);
-      std::vector<IPoint> approx;
+      std::vector<IPoint>& approx = s.poly;
       geom::approx_poly_dp_closed(cpts, cn, epsilon, approx);
       if (approx.size() < 4) continue;
       const double score = polygon_mean(prob, h, w, approx.data(), approx.size(), s, tmp);
@@ -333,7 +402,8 @@ std::vector<TextRegion> db_postprocess(const float* prob, int map_h, int map_w, 
       for (std::size_t i = 0; i < outline.size(); ++i)
         s.ipts[i] = {static_cast<std::int64_t>(std::llround(outline[i].x * 64.0)),
                      static_cast<std::int64_t>(std::llround(outline[i].y * 64.0))};
-      const geom::RotatedBox rb = geom::min_area_rect(s.ipts.data(), s.ipts.size(), s.hull);
+      const geom::RotatedBox rb =
+          geom::min_area_rect_exact(s.ipts.data(), s.ipts.size(), s.rect.exact_hull);
       if (rb.short_side() / 64.0 < min_size + 2) continue;
       TextRegion r;
       r.points.reserve(outline.size());

@@ -39,13 +39,16 @@ DetInputShape det_input_shape(int src_h, int src_w, const DetResizeParams& param
       ratio = limit / (src_h < src_w ? src_h : src_w);
   }
   const double rh = std::floor(src_h * ratio), rw = std::floor(src_w * ratio);  // Python int()
-  require(rh <= kMaxDetSide && rw <= kMaxDetSide,
-          "det_input_shape: the detector input would be about " + std::to_string(rh) + "x" +
-              std::to_string(rw) + ", above the limit of " + std::to_string(kMaxDetSide) +
+  // The limit applies to the rounded size; 2^40 only keeps the integer conversion defined.
+  const long long h32 = rh < 0x1p40 ? round_to_32(static_cast<long long>(rh)) : 1LL << 40;
+  const long long w32 = rw < 0x1p40 ? round_to_32(static_cast<long long>(rw)) : 1LL << 40;
+  require(h32 <= kMaxDetSide && w32 <= kMaxDetSide,
+          "det_input_shape: the detector input would be about " + std::to_string(h32) + "x" +
+              std::to_string(w32) + ", above the limit of " + std::to_string(kMaxDetSide) +
               " per side; lower limit_side_len or use limit_type 'max'");
   DetInputShape shape;
-  shape.height = static_cast<int>(round_to_32(static_cast<long long>(rh)));
-  shape.width = static_cast<int>(round_to_32(static_cast<long long>(rw)));
+  shape.height = static_cast<int>(h32);
+  shape.width = static_cast<int>(w32);
   require(static_cast<long long>(shape.height) * shape.width <= kMaxDetPixels,
           "det_input_shape: the detector input would be " + std::to_string(shape.height) + "x" +
               std::to_string(shape.width) + " pixels, above the limit of " +

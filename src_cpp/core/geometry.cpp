@@ -1,7 +1,9 @@
 #include "geometry.hpp"
 
 #include <algorithm>
+#include <cfloat>
 #include <cmath>
+#include <cstring>
 #include <numeric>
 
 namespace trtocr::geom {
@@ -18,6 +20,8 @@ constexpr int kDy[8] = {0, -1, -1, -1, 0, 1, 1, 1};
 // neighbour is background (a hole border must not start there).
 constexpr std::int8_t kTraced = 2;
 constexpr std::int8_t kTracedRight = -2;
+
+constexpr double kCvPi = 3.1415926535897932384626433832795;
 
 // Follows one border starting at origin. hole selects the start direction (the known background
 // neighbour is west of an outer border start and east of a hole border start).
@@ -101,8 +105,49 @@ DPoint unit_normal(const IPoint& a, const IPoint& b) {
   return {dy, -dx};
 }
 
-// One OpenCV LineIterator (8-connected, left to right) pass, plotting pixels inside the mask.
+// cv::clipLine: clips segment a-b to [0, w-1] x [0, h-1] (integer Cohen-Sutherland, as OpenCV
+// does it, truncating intersections); false when nothing is left.
+bool clip_line(std::int64_t w, std::int64_t h, IPoint& a, IPoint& b) {
+  if (w <= 0 || h <= 0) return false;
+  const std::int64_t right = w - 1, bottom = h - 1;
+  auto code = [&](const IPoint& p) {
+    return (p.x < 0) + (p.x > right) * 2 + (p.y < 0) * 4 + (p.y > bottom) * 8;
+  };
+  int c1 = code(a), c2 = code(b);
+  if ((c1 & c2) == 0 && (c1 | c2) != 0) {
+    if (c1 & 12) {
+      const std::int64_t t = c1 < 8 ? 0 : bottom;
+      a.x += static_cast<std::int64_t>(static_cast<double>(t - a.y) * (b.x - a.x) / (b.y - a.y));
+      a.y = t;
+      c1 = (a.x < 0) + (a.x > right) * 2;
+    }
+    if (c2 & 12) {
+      const std::int64_t t = c2 < 8 ? 0 : bottom;
+      b.x += static_cast<std::int64_t>(static_cast<double>(t - b.y) * (b.x - a.x) / (b.y - a.y));
+      b.y = t;
+      c2 = (b.x < 0) + (b.x > right) * 2;
+    }
+    if ((c1 & c2) == 0 && (c1 | c2) != 0) {
+      if (c1) {
+        const std::int64_t t = c1 == 1 ? 0 : right;
+        a.y += static_cast<std::int64_t>(static_cast<double>(t - a.x) * (b.y - a.y) / (b.x - a.x));
+        a.x = t;
+        c1 = 0;
+      }
+      if (c2) {
+        const std::int64_t t = c2 == 1 ? 0 : right;
+        b.y += static_cast<std::int64_t>(static_cast<double>(t - b.x) * (b.y - a.y) / (b.x - a.x));
+        b.x = t;
+        c2 = 0;
+      }
+    }
+  }
+  return (c1 | c2) == 0;
+}
+
+// One OpenCV LineIterator (8-connected, left to right) pass over the clipped segment.
 void draw_line(std::uint8_t* mask, int mh, int mw, IPoint a, IPoint b) {
+  if (!clip_line(mw, mh, a, b)) return;
   if (b.x < a.x) std::swap(a, b);
   std::int64_t dx = b.x - a.x;
   std::int64_t dy = b.y - a.y;
@@ -142,6 +187,18 @@ void find_contours(std::vector<std::int8_t>& labels, int h, int w, ContourSet& o
     std::int8_t* row = img + y * step;
     int prev = row[0];
     for (int x = 1; x <= w + 1; ++x) {
+      // Skip runs of background / untouched foreground eight pixels at a time (rows are
+      // mostly one or the other); the frame column keeps reads inside the row.
+      if (prev == 0 || prev == 1) {
+        const std::uint64_t run = prev == 0 ? 0 : 0x0101010101010101ull;
+        std::uint64_t word;
+        while (x + 8 <= w + 2) {
+          std::memcpy(&word, row + x, 8);
+          if (word != run) break;
+          x += 8;
+        }
+        if (x > w + 1) break;
+      }
       int p = row[x];
       if (p == prev) continue;
       if (prev == 0 && p == 1) {
@@ -166,8 +223,9 @@ void find_contours(std::vector<std::int8_t>& labels, int h, int w, ContourSet& o
 
 void convex_hull(const IPoint* pts, std::size_t n, std::vector<IPoint>& hull) {
   hull.assign(pts, pts + n);
-  std::sort(hull.begin(), hull.end(),
-            [](const IPoint& a, const IPoint& b) { return a.x < b.x || (a.x == b.x && a.y < b.y); });
+  std::sort(hull.begin(), hull.end(), [](const IPoint& a, const IPoint& b) {
+    return a.x < b.x || (a.x == b.x && a.y < b.y);
+  });
   hull.erase(std::unique(hull.begin(), hull.end()), hull.end());
   const std::size_t m = hull.size();
   if (m < 3) return;
@@ -186,7 +244,324 @@ void convex_hull(const IPoint* pts, std::size_t n, std::vector<IPoint>& hull) {
   hull.swap(h);
 }
 
-RotatedBox min_area_rect(const IPoint* pts, std::size_t n, std::vector<IPoint>& hull) {
+namespace {
+
+inline int sign_of(std::int64_t v) { return (v > 0) - (v < 0); }
+
+// One monotone chain of OpenCV's Sklansky hull over the (x, y)-sorted points a[start..end]
+// (either direction). nsign / sign2 select which side of the chain is kept. Returns the chain
+// length; stack holds sorted-order indices.
+int sklansky_chain(const IPoint* const* a, int start, int end, int* stack, int nsign, int sign2) {
+  const int incr = end > start ? 1 : -1;
+  int pprev = start, pcur = pprev + incr, pnext = pcur + incr;
+  int size = 3;
+  if (start == end || *a[start] == *a[end]) {
+    stack[0] = start;
+    return 1;
+  }
+  stack[0] = pprev;
+  stack[1] = pcur;
+  stack[2] = pnext;
+  end += incr;  // one past the end
+  while (pnext != end) {
+    const std::int64_t cury = a[pcur]->y;
+    const std::int64_t by = a[pnext]->y - cury;
+    if (sign_of(by) != nsign) {
+      const std::int64_t ax = a[pcur]->x - a[pprev]->x;
+      const std::int64_t bx = a[pnext]->x - a[pcur]->x;
+      const std::int64_t ay = cury - a[pprev]->y;
+      const std::int64_t convexity = ay * bx - ax * by;
+      if (sign_of(convexity) == sign2 && (ax != 0 || ay != 0)) {
+        pprev = pcur;
+        pcur = pnext;
+        pnext += incr;
+        stack[size++] = pnext;
+      } else if (pprev == start) {
+        pcur = pnext;
+        stack[1] = pcur;
+        pnext += incr;
+        stack[2] = pnext;
+      } else {
+        stack[size - 2] = pnext;
+        pcur = pprev;
+        pprev = stack[size - 4];
+        --size;
+      }
+    } else {
+      pnext += incr;
+      stack[size - 1] = pnext;
+    }
+  }
+  return size - 1;
+}
+
+// cv::convexHull(points, clockwise=false) as OpenCV 4.6+/5 computes it: Sklansky chains over
+// the (x, y)-sorted points, then a cyclic shift so that, when the hull's input indices run
+// monotonically around, the hull starts at the smallest (ascending) or largest (descending)
+// one. minAreaRect's tie-breaking, and so PP-OCR's boxes, depend on that start and direction.
+void convex_hull_cv_order(const IPoint* pts, std::size_t n, MinAreaScratch& s) {
+  std::vector<IPoint>& hull = s.hull;
+  std::vector<int>& idx = s.index;
+  hull.clear();
+  idx.clear();
+  if (n == 0) return;
+  s.sorted.resize(n);
+  for (std::size_t i = 0; i < n; ++i) s.sorted[i] = pts + i;
+  std::sort(s.sorted.begin(), s.sorted.end(), [](const IPoint* a, const IPoint* b) {
+    return a->x < b->x || (a->x == b->x && a->y < b->y);
+  });
+  const int total = static_cast<int>(n);
+  int miny = 0, maxy = 0;
+  for (int i = 1; i < total; ++i) {
+    if (s.sorted[miny]->y > s.sorted[i]->y) miny = i;
+    if (s.sorted[maxy]->y < s.sorted[i]->y) maxy = i;
+  }
+  const IPoint* const* a = s.sorted.data();
+  auto emit = [&](int sorted_idx) { idx.push_back(static_cast<int>(a[sorted_idx] - pts)); };
+  if (*a[0] == *a[total - 1]) {
+    emit(0);
+  } else {
+    s.stack.assign(n + 2, 0);
+    int* stack = s.stack.data();
+    // upper part; counter-clockwise output takes the right chain first
+    int* tr_stack = stack;
+    const int tr_count = sklansky_chain(a, 0, maxy, tr_stack, -1, 1);
+    int* tl_stack = stack + tr_count;
+    const int tl_count = sklansky_chain(a, total - 1, maxy, tl_stack, -1, -1);
+    for (int i = 0; i < tl_count - 1; ++i) emit(tl_stack[i]);
+    for (int i = tr_count - 1; i > 0; --i) emit(tr_stack[i]);
+    const int stop_idx = tr_count > 2 ? tr_stack[1] : tl_count > 2 ? tl_stack[tl_count - 2] : -1;
+    // lower part
+    int* bl_stack = stack;
+    int bl_count = sklansky_chain(a, 0, miny, bl_stack, 1, -1);
+    int* br_stack = stack + bl_count;
+    int br_count = sklansky_chain(a, total - 1, miny, br_stack, 1, 1);
+    if (stop_idx >= 0) {
+      const int check_idx = bl_count > 2              ? bl_stack[1]
+                            : bl_count + br_count > 2 ? br_stack[2 - bl_count]
+                                                      : -1;
+      if (check_idx == stop_idx || (check_idx >= 0 && *a[check_idx] == *a[stop_idx])) {
+        // all points on one line: the lower part mirrors the upper one
+        bl_count = std::min(bl_count, 2);
+        br_count = std::min(br_count, 2);
+      }
+    }
+    for (int i = 0; i < bl_count - 1; ++i) emit(bl_stack[i]);
+    for (int i = br_count - 1; i > 0; --i) emit(br_stack[i]);
+
+    const int nout = static_cast<int>(idx.size());
+    if (nout >= 3) {
+      int min_i = 0, max_i = 0, ascents = 0;
+      for (int i = 1; i < nout; ++i) {
+        ascents += idx[i - 1] < idx[i];
+        if (ascents > 1 && ascents <= i - 2) break;  // neither ascending nor descending
+        if (idx[i] < idx[min_i]) min_i = i;
+        if (idx[i] > idx[max_i]) max_i = i;
+      }
+      const int gap = std::abs(max_i - min_i);
+      if ((gap == 1 || gap == nout - 1) && (ascents <= 1 || ascents >= nout - 2)) {
+        const bool ascending = (max_i + 1) % nout == min_i;
+        const int i0 = ascending ? min_i : max_i;
+        if (i0 > 0) {
+          std::vector<int>& tmp = s.stack;
+          tmp.resize(static_cast<std::size_t>(nout));
+          int i = 0;
+          for (int j = i0; i < nout; ++i) {
+            tmp[i] = idx[j];
+            const int next = j + 1 < nout ? j + 1 : 0;
+            if (i < nout - 1 && ascending != (idx[j] < idx[next])) break;
+            j = next;
+          }
+          if (i == nout) std::copy(tmp.begin(), tmp.begin() + nout, idx.begin());
+        }
+      }
+    }
+  }
+  hull.reserve(idx.size());
+  for (int i : idx) hull.push_back(pts[i]);
+}
+
+struct FPoint {
+  float x, y;
+};
+
+// cv::RotatedRect::points (cv2.boxPoints) of OpenCV 5, in float as it computes them.
+void rotated_rect_points(float cx, float cy, float w, float h, float angle_deg,
+                         std::array<DPoint, 4>& out) {
+  const double rad = static_cast<double>(angle_deg) * kCvPi / 180.0;
+  const float b = static_cast<float>(std::cos(rad)) * 0.5f;
+  const float a = static_cast<float>(std::sin(rad)) * 0.5f;
+  const FPoint p[4] = {{cx - a * h - b * w, cy + b * h - a * w},
+                       {cx + a * h - b * w, cy - b * h - a * w},
+                       {cx + a * h + b * w, cy - b * h + a * w},
+                       {cx - a * h + b * w, cy + b * h + a * w}};
+  for (int i = 0; i < 4; ++i) out[i] = {p[i].x, p[i].y};
+}
+
+// RotatedRect from minAreaRect's corner/side vectors, with OpenCV's angle in [-90, 0).
+void make_rotated_box(float cx, float cy, float w, float h, double angle_rad, RotatedBox& box) {
+  double deg = angle_rad * 180.0 / kCvPi;
+  if (deg == 90.0) {
+    deg = -90.0;  // the same rectangle turned by 180 degrees
+  } else {
+    while (deg >= 0.0) {
+      deg -= 90.0;
+      std::swap(w, h);
+    }
+    while (deg < -90.0) {
+      deg += 90.0;
+      std::swap(w, h);
+    }
+  }
+  rotated_rect_points(cx, cy, w, h, static_cast<float>(deg), box.corners);
+  box.width = w;
+  box.height = h;
+}
+
+// "v1 is clockwise of v2" in a y-up frame: (v1 turned by -90 degrees) . v2 < 0.
+inline bool first_is_right(const FPoint& v1, const FPoint& v2) {
+  return v1.y * v2.x + (-v1.x) * v2.y < 0;
+}
+
+// OpenCV's rotating calipers (CALIPERS_MINAREARECT) in float32, step for step, because
+// PP-OCR truncates and floors the float corners it yields: matching its rounding noise is what
+// makes our boxes land on the same pixels. Returns false for a degenerate (collinear) hull.
+bool calipers_min_area(const std::vector<IPoint>& hull, std::vector<float>& scratch,
+                       RotatedBox& box) {
+  const int n = static_cast<int>(hull.size());
+  scratch.resize(static_cast<std::size_t>(n) * 5);
+  float* inv_len = scratch.data();
+  FPoint* vect = reinterpret_cast<FPoint*>(scratch.data() + n);
+  FPoint* pts = reinterpret_cast<FPoint*>(scratch.data() + 3 * n);
+  for (int i = 0; i < n; ++i)
+    pts[i] = {static_cast<float>(hull[i].x), static_cast<float>(hull[i].y)};
+
+  int left = 0, bottom = 0, right = 0, top = 0;
+  float left_x = pts[0].x, right_x = pts[0].x, top_y = pts[0].y, bottom_y = pts[0].y;
+  for (int i = 0; i < n; ++i) {
+    const FPoint p0 = pts[i];
+    if (p0.x < left_x) left_x = p0.x, left = i;
+    if (p0.x > right_x) right_x = p0.x, right = i;
+    if (p0.y > top_y) top_y = p0.y, top = i;
+    if (p0.y < bottom_y) bottom_y = p0.y, bottom = i;
+    const FPoint p1 = pts[i + 1 < n ? i + 1 : 0];
+    const double dx = p1.x - p0.x;
+    const double dy = p1.y - p0.y;
+    vect[i] = {static_cast<float>(dx), static_cast<float>(dy)};
+    inv_len[i] = static_cast<float>(1. / std::sqrt(dx * dx + dy * dy));
+  }
+  float orientation = 0;
+  {
+    double ax = vect[n - 1].x, ay = vect[n - 1].y;
+    for (int i = 0; i < n; ++i) {
+      const double bx = vect[i].x, by = vect[i].y;
+      const double convexity = ax * by - ay * bx;
+      if (convexity != 0) {
+        orientation = convexity > 0 ? 1.f : -1.f;
+        break;
+      }
+      ax = bx;
+      ay = by;
+    }
+  }
+  if (orientation == 0) return false;
+
+  float base_a = orientation, base_b = 0;
+  int seq[4] = {bottom, right, top, left};
+  float min_area = FLT_MAX;
+  int best_left = 0, best_bottom = 0;
+  float best_a = 0, best_b = 0, best_w = 0, best_h = 0;
+  for (int k = 0; k < n; ++k) {
+    // The caliper side making the smallest angle with its next hull edge, compared by
+    // cross-product sign (OpenCV's fix for cosines that tie in float).
+    const FPoint rot[4] = {vect[seq[0]],
+                           {vect[seq[1]].y, -vect[seq[1]].x},
+                           {-vect[seq[2]].x, -vect[seq[2]].y},
+                           {-vect[seq[3]].y, vect[seq[3]].x}};
+    int main = 0;
+    for (int i = 1; i < 4; ++i)
+      if (first_is_right(rot[i], rot[main])) main = i;
+
+    const int pi = seq[main];
+    const float lead_x = vect[pi].x * inv_len[pi];
+    const float lead_y = vect[pi].y * inv_len[pi];
+    switch (main) {
+      case 0:
+        base_a = lead_x, base_b = lead_y;
+        break;
+      case 1:
+        base_a = lead_y, base_b = -lead_x;
+        break;
+      case 2:
+        base_a = -lead_x, base_b = -lead_y;
+        break;
+      default:
+        base_a = -lead_y, base_b = lead_x;
+        break;
+    }
+    seq[main] = seq[main] + 1 == n ? 0 : seq[main] + 1;
+
+    float dx = pts[seq[1]].x - pts[seq[3]].x;
+    float dy = pts[seq[1]].y - pts[seq[3]].y;
+    const float width = dx * base_a + dy * base_b;
+    dx = pts[seq[2]].x - pts[seq[0]].x;
+    dy = pts[seq[2]].y - pts[seq[0]].y;
+    const float height = -dx * base_b + dy * base_a;
+    const float area = width * height;
+    if (area <= min_area) {  // later ties win, as in OpenCV
+      min_area = area;
+      best_left = seq[3];
+      best_a = base_a;
+      best_w = width;
+      best_b = base_b;
+      best_h = height;
+      best_bottom = seq[0];
+    }
+  }
+  const float a1 = best_a, b1 = best_b, a2 = -best_b, b2 = best_a;
+  const float c1 = a1 * pts[best_left].x + pts[best_left].y * b1;
+  const float c2 = a2 * pts[best_bottom].x + pts[best_bottom].y * b2;
+  const float idet = 1.f / (a1 * b2 - a2 * b1);
+  const FPoint corner{(c1 * b2 - c2 * b1) * idet, (a1 * c2 - a2 * c1) * idet};
+  const FPoint v1{a1 * best_w, b1 * best_w};
+  const FPoint v2{a2 * best_h, b2 * best_h};
+  const float cx = corner.x + (v1.x + v2.x) * 0.5f;
+  const float cy = corner.y + (v1.y + v2.y) * 0.5f;
+  const float w = static_cast<float>(
+      std::sqrt(static_cast<double>(v1.x) * v1.x + static_cast<double>(v1.y) * v1.y));
+  const float h = static_cast<float>(
+      std::sqrt(static_cast<double>(v2.x) * v2.x + static_cast<double>(v2.y) * v2.y));
+  make_rotated_box(cx, cy, w, h, std::atan2(static_cast<double>(v1.y), v1.x), box);
+  return true;
+}
+
+}  // namespace
+
+RotatedBox min_area_rect(const IPoint* pts, std::size_t n, MinAreaScratch& s) {
+  RotatedBox box;
+  convex_hull_cv_order(pts, n, s);
+  const std::size_t m = s.hull.size();
+  if (m == 0) return box;
+  if (m == 1) {
+    const DPoint p{static_cast<double>(static_cast<float>(s.hull[0].x)),
+                   static_cast<double>(static_cast<float>(s.hull[0].y))};
+    box.corners = {p, p, p, p};
+    return box;
+  }
+  if (m == 2) {
+    const FPoint a{static_cast<float>(s.hull[0].x), static_cast<float>(s.hull[0].y)};
+    const FPoint b{static_cast<float>(s.hull[1].x), static_cast<float>(s.hull[1].y)};
+    const double dx = static_cast<double>(b.x) - a.x, dy = static_cast<double>(b.y) - a.y;
+    const float w = static_cast<float>(std::sqrt(dx * dx + dy * dy));
+    make_rotated_box((a.x + b.x) * 0.5f, (a.y + b.y) * 0.5f, w, 0.f, std::atan2(dy, dx), box);
+    return box;
+  }
+  if (calipers_min_area(s.hull, s.floats, box)) return box;
+  // Collinear hull (OpenCV would assert): fall back to the exact edge search.
+  return min_area_rect_exact(s.hull.data(), s.hull.size(), s.exact_hull);
+}
+
+RotatedBox min_area_rect_exact(const IPoint* pts, std::size_t n, std::vector<IPoint>& hull) {
   RotatedBox box;
   convex_hull(pts, n, hull);
   const std::size_t m = hull.size();
@@ -344,16 +719,18 @@ double polygon_area(const DPoint* p, std::size_t n) {
 double polygon_perimeter(const DPoint* p, std::size_t n) {
   if (n < 2) return 0.0;
   double len = 0.0;
-  for (std::size_t i = 0, j = n - 1; i < n; j = i++) len += std::hypot(p[i].x - p[j].x, p[i].y - p[j].y);
+  for (std::size_t i = 0, j = n - 1; i < n; j = i++)
+    len += std::hypot(p[i].x - p[j].x, p[i].y - p[j].y);
   return len;
 }
 
 double arc_length_closed(const IPoint* p, std::size_t n) {
   if (n < 2) return 0.0;
+  // float segment lengths summed in double, as cv::arcLength
   double len = 0.0;
   for (std::size_t i = 0, j = n - 1; i < n; j = i++) {
-    const double dx = static_cast<double>(p[i].x - p[j].x);
-    const double dy = static_cast<double>(p[i].y - p[j].y);
+    const float dx = static_cast<float>(p[i].x) - static_cast<float>(p[j].x);
+    const float dy = static_cast<float>(p[i].y) - static_cast<float>(p[j].y);
     len += std::sqrt(dx * dx + dy * dy);
   }
   return len;
@@ -426,41 +803,49 @@ void approx_poly_dp_closed(const IPoint* src, std::size_t n, double epsilon,
       stack.push_back({r.a, split});
     }
   }
-  // Final pass (as OpenCV): drop points lying almost on the line through their neighbours.
-  const std::size_t m = kept.size();
-  if (m <= 2) {
-    out = kept;
-    return;
-  }
-  std::vector<bool> drop(m, false);
-  std::size_t remaining = m;
-  std::size_t prev = m - 1;
-  for (std::size_t i = 0; i < m && remaining > 2; ++i) {
-    const IPoint& p0 = kept[prev];
-    const IPoint& p1 = kept[i];
-    const IPoint& p2 = kept[(i + 1) % m];
-    const double dx = static_cast<double>(p2.x - p0.x);
-    const double dy = static_cast<double>(p2.y - p0.y);
-    const double d = std::fabs(static_cast<double>(p1.x - p0.x) * dy -
-                               static_cast<double>(p1.y - p0.y) * dx);
-    const double inner = static_cast<double>(p1.x - p0.x) * static_cast<double>(p2.x - p1.x) +
-                         static_cast<double>(p1.y - p0.y) * static_cast<double>(p2.y - p1.y);
-    if (d * d <= 0.5 * eps2 * (dx * dx + dy * dy) && dx != 0 && dy != 0 && inner >= 0) {
-      drop[i] = true;
-      --remaining;
-    } else {
-      prev = i;
+  // Final pass (as OpenCV, in place): drop points lying almost on the line through their
+  // neighbours; a dropped point makes its successor the next chord start.
+  std::size_t count = kept.size();
+  std::size_t left = count;
+  if (count > 2) {
+    std::size_t pos = count - 1;
+    IPoint start_pt = kept[pos];
+    pos = 0;
+    std::size_t wpos = pos;
+    IPoint pt = kept[pos];
+    pos = 1 % count;
+    for (std::size_t i = 0; i < count && left > 2; ++i) {
+      const IPoint end_pt = kept[pos];
+      pos = (pos + 1) % count;
+      const double dx = static_cast<double>(end_pt.x - start_pt.x);
+      const double dy = static_cast<double>(end_pt.y - start_pt.y);
+      const double d = std::fabs(static_cast<double>(pt.x - start_pt.x) * dy -
+                                 static_cast<double>(pt.y - start_pt.y) * dx);
+      const double inner =
+          static_cast<double>(pt.x - start_pt.x) * static_cast<double>(end_pt.x - pt.x) +
+          static_cast<double>(pt.y - start_pt.y) * static_cast<double>(end_pt.y - pt.y);
+      if (d * d <= 0.5 * eps2 * (dx * dx + dy * dy) && dx != 0 && dy != 0 && inner >= 0) {
+        --left;
+        kept[wpos] = start_pt = end_pt;
+        wpos = (wpos + 1) % count;
+        pt = kept[pos];
+        pos = (pos + 1) % count;
+        ++i;
+        continue;
+      }
+      kept[wpos] = start_pt = pt;
+      wpos = (wpos + 1) % count;
+      pt = end_pt;
     }
   }
-  for (std::size_t i = 0; i < m; ++i)
-    if (!drop[i]) out.push_back(kept[i]);
+  out.assign(kept.begin(), kept.begin() + static_cast<std::ptrdiff_t>(left));
 }
 
 void fill_poly(std::uint8_t* mask, int mh, int mw, const IPoint* pts, std::size_t n) {
   if (n == 0 || mh <= 0 || mw <= 0) return;
   for (std::size_t i = 0; i < n; ++i) draw_line(mask, mh, mw, pts[i == 0 ? n - 1 : i - 1], pts[i]);
 
-  // Even-odd scanline fill in 16.16 fixed point, spans [floor(x_left), floor(x_right)].
+  // Even-odd scanline fill in 16.16 fixed point, spans [ceil(x_left), floor(x_right)].
   constexpr int kShift = 16;
   struct Edge {
     std::int64_t y0, y1, x, dx;
@@ -507,8 +892,8 @@ void fill_poly(std::uint8_t* mask, int mh, int mw, const IPoint* pts, std::size_
     std::sort(xs, xs + nx);
     std::uint8_t* row = mask + y * mw;
     for (std::size_t i = 0; i + 1 < nx; i += 2) {
-      // Arithmetic shift floors negative coordinates, as OpenCV's does.
-      std::int64_t x1 = xs[i] >> kShift;
+      // Arithmetic shifts round towards -inf for negative coordinates too.
+      std::int64_t x1 = (xs[i] + (std::int64_t{1} << kShift) - 1) >> kShift;
       std::int64_t x2 = xs[i + 1] >> kShift;
       if (x1 >= mw || x2 < 0) continue;
       x1 = std::max<std::int64_t>(x1, 0);

@@ -53,7 +53,19 @@ struct RotatedBox {
   double height = 0.0;
   double short_side() const { return width < height ? width : height; }
 };
-RotatedBox min_area_rect(const IPoint* pts, std::size_t n, std::vector<IPoint>& hull_scratch);
+struct MinAreaScratch {
+  std::vector<const IPoint*> sorted;
+  std::vector<int> stack;
+  std::vector<IPoint> hull;
+  std::vector<int> index;
+  std::vector<float> floats;
+  std::vector<IPoint> exact_hull;
+};
+// Replicates OpenCV's float32 arithmetic (hull order, calipers, boxPoints), so the corners carry
+// the same rounding noise cv2 gives PP-OCR; corners are cv2.boxPoints' in its order.
+RotatedBox min_area_rect(const IPoint* pts, std::size_t n, MinAreaScratch& scratch);
+// The same rectangle computed exactly in double (any corner order).
+RotatedBox min_area_rect_exact(const IPoint* pts, std::size_t n, std::vector<IPoint>& hull);
 
 // PP-OCR's get_mini_boxes corner order applied to a rectangle's corners (sort by x, then pick
 // top/bottom of each side by y): [top-left, top-right, bottom-right, bottom-left].

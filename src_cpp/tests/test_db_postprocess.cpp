@@ -1,4 +1,6 @@
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <vector>
 
 #include "../core/geometry.hpp"
@@ -42,10 +44,10 @@ TEST_CASE("contours: holes are listed, newest first, and image borders are foreg
   int h, w;
   // cv2.findContours(RETR_LIST) on this gives: hole [[4,7],[5,6],[6,7],[5,8]], then the lower
   // blob [[2,6],[2,8],[9,8],[9,6]], then the upper one [[1,1],[1,2],[3,2],[3,1]].
-  auto l = labels_from({"............", ".###........", ".###........", "............",
-                        "............", "............", "..########..", "..###.####..",
-                        "..########..", "............"},
-                       h, w);
+  auto l =
+      labels_from({"............", ".###........", ".###........", "............", "............",
+                   "............", "..########..", "..###.####..", "..########..", "............"},
+                  h, w);
   geom::ContourSet cs;
   geom::find_contours(l, h, w, cs);
   CHECK(cs.size() == 3);
@@ -72,16 +74,17 @@ TEST_CASE("contours: isolated pixel and diagonal chain") {
 TEST_CASE("min-area rect of an axis-aligned and of a rotated rectangle") {
   std::vector<IPoint> hull;
   std::vector<IPoint> pts{{0, 0}, {10, 0}, {10, 4}, {0, 4}, {5, 2}};
-  auto r = geom::min_area_rect(pts.data(), pts.size(), hull);
-  CHECK(near(r.width * r.height, 40.0));
-  CHECK(near(r.short_side(), 4.0));
+  geom::MinAreaScratch ms;
+  auto r = geom::min_area_rect(pts.data(), pts.size(), ms);
+  CHECK(near(r.width * r.height, 40.0, 1e-4));
+  CHECK(near(r.short_side(), 4.0, 1e-5));
   // a 45-degree square of side sqrt(2)*3
   std::vector<IPoint> diamond{{3, 0}, {6, 3}, {3, 6}, {0, 3}};
-  r = geom::min_area_rect(diamond.data(), diamond.size(), hull);
-  CHECK(near(r.width * r.height, 18.0, 1e-9));
+  r = geom::min_area_rect(diamond.data(), diamond.size(), ms);
+  CHECK(near(r.width * r.height, 18.0, 1e-4));
   const auto o = geom::mini_box_order(r.corners);
-  CHECK(near(o[0].x, 0, 1e-9) || near(o[0].y, 0, 1e-9));  // a left-most / top corner
-  CHECK(near(o[2].x, 6, 1e-9) || near(o[2].y, 6, 1e-9));
+  CHECK(near(o[0].x, 0, 1e-4) || near(o[0].y, 0, 1e-4));  // a left-most / top corner
+  CHECK(near(o[2].x, 6, 1e-4) || near(o[2].y, 6, 1e-4));
 }
 
 TEST_CASE("round offset of a rectangle matches pyclipper") {
@@ -148,4 +151,47 @@ TEST_CASE("reading_order: lines top to bottom, left to right within a line") {
   auto order = reading_order(q);
   // sorted by y: 2, 0, 3, 1; then 3 bubbles left past 0 and 2 (within 10 px, further left)
   CHECK(order == (std::vector<std::size_t>{3, 2, 0, 1}));
+}
+
+TEST_CASE("db_postprocess: random maps in every mode stay inside the image") {
+  // Exercises contour tracing, offsets and rasterisation on awkward shapes (run it under the
+  // Sanitize build).
+  std::uint32_t state = 12345;
+  auto next = [&state]() {
+    state = state * 1664525u + 1013904223u;
+    return state >> 8;
+  };
+  for (int iter = 0; iter < 300; ++iter) {
+    const int h = 1 + static_cast<int>(next() % 40);
+    const int w = 1 + static_cast<int>(next() % 40);
+    std::vector<float> prob(static_cast<std::size_t>(h) * w, 0.f);
+    const int blobs = static_cast<int>(next() % 6);
+    for (int b = 0; b < blobs; ++b) {
+      const int y0 = static_cast<int>(next() % h), x0 = static_cast<int>(next() % w);
+      const int y1 = std::min(h, y0 + 1 + static_cast<int>(next() % 12));
+      const int x1 = std::min(w, x0 + 1 + static_cast<int>(next() % 20));
+      const float v = static_cast<float>(next() % 1000) / 1000.f;
+      for (int y = y0; y < y1; ++y)
+        for (int x = x0; x < x1; ++x) prob[y * w + x] = v;
+    }
+    if (iter % 3 == 0)  // speckle noise
+      for (auto& v : prob) v = (next() % 3 == 0) ? 0.95f : v;
+    DBParams p;
+    p.box_thresh = static_cast<float>(next() % 70) / 100.f;
+    p.use_dilation = iter % 2 == 0;
+    p.score_mode = iter % 4 < 2 ? ScoreMode::Fast : ScoreMode::Slow;
+    p.box_type = iter % 5 == 0 ? BoxType::Poly : BoxType::Quad;
+    p.min_size = static_cast<int>(next() % 4);
+    const int src_h = 1 + static_cast<int>(next() % 3000);
+    const int src_w = 1 + static_cast<int>(next() % 3000);
+    const auto regions = db_postprocess(prob.data(), h, w, src_h, src_w, p);
+    for (const auto& r : regions) {
+      CHECK(r.points.size() >= (p.box_type == BoxType::Quad ? 4u : 3u));
+      for (const auto& pt : r.points) {
+        CHECK(pt.x >= 0.f && pt.x <= static_cast<float>(src_w - 1));
+        CHECK(pt.y >= 0.f && pt.y <= static_cast<float>(src_h - 1));
+      }
+      CHECK(r.score >= p.box_thresh);
+    }
+  }
 }

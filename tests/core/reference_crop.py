@@ -93,7 +93,7 @@ def resize_norm(
     h, w = crop.shape[:2]
     if keep_ratio:
         ratio = w / float(h)
-        resized_w = width if math.ceil(height * ratio) > width else int(math.ceil(height * ratio))
+        resized_w = width if math.ceil(height * ratio) > width else math.ceil(height * ratio)
     else:
         resized_w = width
     resized = cv2.resize(crop, (resized_w, height))

@@ -39,13 +39,16 @@ struct CropBatchParams {
 // For each quad i, writes a 3 x height x width float32 tensor at out + i * 3*height*width.
 // flip180 (nullable) rotates crop i by 180 degrees. valid_widths (nullable) receives the
 // number of non-padding columns of each row (0 for a quad with nothing to crop, whose tensor is
-// all zeros). The image must have 3 channels. Each output pixel is mapped straight back to the
-// source (resize o rotation o flip o homography) and sampled bilinearly with a replicated border.
+// all zeros). The image must have 3 channels. The values are those of PP-OCR's pipeline
+// (warpPerspective INTER_CUBIC + BORDER_REPLICATE as OpenCV 5 computes it, rot90, 180-degree
+// flip, cv2.resize INTER_LINEAR, normalise, pad) up to float rounding ties, but no crop image is
+// made: the crop pixels the resize reads are computed on demand, two crop rows at a time.
 void crop_batch(const ImageView& image, const Quad* quads, std::size_t count, const bool* flip180,
                 const CropBatchParams& params, float* out, int* valid_widths);
 
 // A plain uint8 crop, crop_size(quad, tall_ratio) sized (height x width x channels, interleaved
-// like image), sampled bilinearly with a replicated border. Nothing is written for a 0 x 0 crop.
+// like image): get_rotate_crop_image's warp (bicubic, replicated border) and rotation, then the
+// optional 180-degree flip. Nothing is written for a 0 x 0 crop.
 void crop_image(const ImageView& image, const Quad& quad, bool flip180, double tall_ratio,
                 std::uint8_t* out);
 

@@ -1,0 +1,102 @@
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "test_framework.hpp"
+#include "trtocr/det_preprocess.hpp"
+
+using namespace trtocr;
+
+namespace {
+ImageView view(const std::vector<std::uint8_t>& px, int h, int w) {
+  return ImageView{px.data(), h, w, 3, static_cast<std::ptrdiff_t>(w) * 3};
+}
+}  // namespace
+
+TEST_CASE("det shape: max limit scales the long side, rounds to 32 half-to-even") {
+  auto s = det_input_shape(720, 1280, {960, LimitType::Max});
+  CHECK(s.height == 544 && s.width == 960);  // 540 -> 544
+  CHECK(std::fabs(s.ratio_h - 544.0 / 720) < 1e-12 && std::fabs(s.ratio_w - 0.75) < 1e-12);
+  // No upscaling under "max"; 48 / 32 = 1.5 rounds to 2 (64), 80 / 32 = 2.5 rounds to 2 (64).
+  s = det_input_shape(48, 80, {960, LimitType::Max});
+  CHECK(s.height == 64 && s.width == 64);
+  // Tiny images still get 32.
+  s = det_input_shape(1, 1, {960, LimitType::Max});
+  CHECK(s.height == 32 && s.width == 32);
+}
+
+TEST_CASE("det shape: min limit scales the short side up") {
+  auto s = det_input_shape(100, 200, {736, LimitType::Min});
+  CHECK(s.height == 736 && s.width == 1472);
+  s = det_input_shape(1000, 2000, {736, LimitType::Min});  // already large enough
+  CHECK(s.height == 992 && s.width == 1984);  // 31.25 -> 31, 62.5 -> 62 (half to even)
+}
+
+TEST_CASE("det shape: bad input and absurd results throw") {
+  CHECK_THROWS(det_input_shape(0, 10, {960, LimitType::Max}));
+  CHECK_THROWS(det_input_shape(10, 10, {0, LimitType::Max}));
+  CHECK_THROWS(det_input_shape(20000, 20000, {736, LimitType::Min}));  // 20000^2 output
+  CHECK_THROWS(det_input_shape(1, 20000, {736, LimitType::Min}));      // 736 x 14.7M
+  auto s = det_input_shape(20000, 20000, {960, LimitType::Max});
+  CHECK(s.height == 960 && s.width == 960);
+}
+
+TEST_CASE("resize of a constant image stays constant, normalised per channel") {
+  const int h = 37, w = 53;
+  std::vector<std::uint8_t> px(static_cast<std::size_t>(h) * w * 3);
+  for (std::size_t i = 0; i < px.size(); i += 3) px[i] = 10, px[i + 1] = 128, px[i + 2] = 255;
+  Normalization n;
+  n.mean = {0.485f, 0.456f, 0.406f};
+  n.std = {0.229f, 0.224f, 0.225f};
+  for (auto [oh, ow] :
+       {std::pair{64, 96}, std::pair{32, 32}, std::pair{7, 200}, std::pair{37, 53}}) {
+    std::vector<float> out(3 * static_cast<std::size_t>(oh) * ow);
+    resize_normalize_chw(view(px, h, w), oh, ow, n, out.data());
+    const int vals[3] = {10, 128, 255};
+    for (int c = 0; c < 3; ++c) {
+      const float want = (vals[c] * n.scale - n.mean[c]) / n.std[c];
+      for (int i = 0; i < oh * ow; ++i) CHECK(out[c * oh * ow + i] == want);
+    }
+  }
+}
+
+TEST_CASE("resize at the same size is an exact copy; 2x downscale averages 2x2 blocks") {
+  const int h = 6, w = 8;
+  std::vector<std::uint8_t> px(static_cast<std::size_t>(h) * w * 3);
+  for (std::size_t i = 0; i < px.size(); ++i) px[i] = static_cast<std::uint8_t>((i * 37) % 256);
+  Normalization raw;
+  raw.mean = {0, 0, 0};
+  raw.std = {1, 1, 1};
+  raw.scale = 1.f;
+  std::vector<float> out(3 * h * w);
+  resize_normalize_chw(view(px, h, w), h, w, raw, out.data());
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x)
+      for (int c = 0; c < 3; ++c) CHECK(out[(c * h + y) * w + x] == px[(y * w + x) * 3 + c]);
+  std::vector<float> half(3 * (h / 2) * (w / 2));
+  resize_normalize_chw(view(px, h, w), h / 2, w / 2, raw, half.data());
+  for (int y = 0; y < h / 2; ++y)
+    for (int x = 0; x < w / 2; ++x) {
+      auto p = [&](int yy, int xx) { return int(px[(yy * w + xx) * 3]); };
+      const int sum = p(2 * y, 2 * x) + p(2 * y, 2 * x + 1) + p(2 * y + 1, 2 * x) +
+                      p(2 * y + 1, 2 * x + 1);
+      CHECK(half[y * (w / 2) + x] == float((sum + 2) >> 2));
+    }
+}
+
+TEST_CASE("resize handles a 1x1 source, row strides, and rejects bad input") {
+  std::vector<std::uint8_t> px = {7, 8, 9, 0, 0, 0};  // one pixel + row padding
+  ImageView v{px.data(), 1, 1, 3, 6};
+  Normalization raw;
+  raw.mean = {0, 0, 0};
+  raw.std = {1, 1, 1};
+  raw.scale = 1.f;
+  std::vector<float> out(3 * 32 * 32);
+  resize_normalize_chw(v, 32, 32, raw, out.data());
+  CHECK(out[0] == 7.f && out[32 * 32] == 8.f && out[3 * 32 * 32 - 1] == 9.f);
+  ImageView gray{px.data(), 1, 1, 1, 1};
+  CHECK_THROWS(resize_normalize_chw(gray, 32, 32, raw, out.data()));
+  CHECK_THROWS(resize_normalize_chw(v, 0, 32, raw, out.data()));
+  raw.std = {1, 0, 1};
+  CHECK_THROWS(resize_normalize_chw(v, 32, 32, raw, out.data()));
+}
