@@ -1,0 +1,39 @@
+"""The network timer sees ONNX Runtime run calls and files them under the right stage."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+onnx = pytest.importorskip("onnx")
+ort = pytest.importorskip("onnxruntime")
+from onnx import TensorProto, helper  # noqa: E402
+
+from bench import nettime  # noqa: E402
+
+
+def _identity(path):
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [None, 3, None, None])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [None, 3, None, None])
+    g = helper.make_graph([helper.make_node("Relu", ["x"], ["y"])], "g", [x], [y])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)], ir_version=8)
+    onnx.save(m, str(path))
+    return str(path)
+
+
+def test_events_by_session_path_and_shape(tmp_path):
+    nettime.patch_onnxruntime()
+    nettime.patch_onnxruntime()  # idempotent: not wrapped twice
+    det = ort.InferenceSession(_identity(tmp_path / "a.onnx"), providers=["CPUExecutionProvider"])
+    other = ort.InferenceSession(_identity(tmp_path / "b.onnx"),
+                                 providers=["CPUExecutionProvider"])
+    nettime.TIMER.stage_of[id(det)] = "det"
+    nettime.TIMER.take()
+    det.run(None, {"x": np.zeros((1, 3, 64, 96), np.float32)})
+    other.run(None, {"x": np.zeros((2, 3, 48, 192), np.float32)})  # shape heuristic: cls
+    other.run(None, {"x": np.zeros((2, 3, 48, 400), np.float32)})  # shape heuristic: rec
+    ev = nettime.TIMER.take()
+    assert [(s, shp) for s, shp, _ in ev] == [("det", (1, 3, 64, 96)), ("cls", (2, 3, 48, 192)),
+                                             ("rec", (2, 3, 48, 400))]
+    assert all(t > 0 for _, _, t in ev)
+    assert nettime.TIMER.take() == []

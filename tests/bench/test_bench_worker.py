@@ -1,0 +1,113 @@
+"""The worker protocol with a stand-in engine: timings, network events, predictions, RSS."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pytest
+
+cv2 = pytest.importorskip("cv2")
+
+from bench import engines, nettime, worker  # noqa: E402
+
+
+class FakeEngine(engines.Engine):
+    name = "fake"
+    description = "stand-in"
+
+    def __init__(self, threads):
+        self.threads = threads
+
+    def ocr(self, img):
+        nettime.TIMER.add("det", 0.001, (1, 3, *img.shape[:2]))
+        return [([[0, 0], [4, 0], [4, 4], [0, 4]], "HI", 0.9)], {"det_stage": 0.002}
+
+    def recognize(self, img):
+        nettime.TIMER.add("rec", 0.0005, (1, 3, 48, 320))
+        return "WORD", 0.8
+
+
+def _serve(requests: list[dict]) -> tuple[int, list[dict]]:
+    inp = io.StringIO("".join(json.dumps(r) + "\n" for r in requests))
+    out = io.StringIO()
+    rc = worker.serve(inp, out)
+    return rc, [json.loads(x) for x in out.getvalue().splitlines()]
+
+
+def test_worker_protocol(tmp_path, monkeypatch):
+    monkeypatch.setitem(engines.ENGINES, "fake", FakeEngine)
+    p = str(tmp_path / "a.png")
+    cv2.imwrite(p, np.zeros((20, 30, 3), np.uint8))
+    rc, answers = _serve([
+        {"engine": "fake", "threads": 1},
+        {"op": "warmup", "images": [p], "words": [p]},
+        {"op": "ocr", "image": p},
+        {"op": "rec", "image": p},
+        {"op": "throughput", "images": [p, p], "rounds": 2},
+        {"op": "ocr", "image": str(tmp_path / "missing.png")},
+        {"op": "bogus"},
+        {"op": "stats"},
+        {"op": "quit"},
+    ])
+    assert rc == 0
+    load, warm, ocr, rec, tp, missing, bogus, stats, bye = answers
+    assert load["ok"] and load["description"] == "stand-in" and load["rss_after_load"] > 0
+    assert warm == {"ok": True}
+    assert ocr["net"] == [["det", [1, 3, 20, 30], 0.001]]  # warm-up events not included
+    assert ocr["lines"][0]["text"] == "HI" and ocr["total"] > 0
+    assert ocr["reported"] == {"det_stage": 0.002}
+    assert rec["text"] == "WORD" and rec["net"][0][0] == "rec"
+    assert tp["images"] == 4 and tp["images_per_second"] > 0
+    assert "cannot read" in missing["error"]
+    assert "unknown op" in bogus["error"]
+    assert stats["peak_rss"] >= stats["rss_after_load"]
+    assert bye == {"ok": True}
+
+
+def test_worker_reports_load_errors():
+    rc, answers = _serve([{"engine": "nope", "threads": 1}])
+    assert rc == 1
+    assert "KeyError" in answers[0]["error"]
+
+
+def test_run_engines_keeps_going_when_an_engine_fails(tmp_path):
+    import sys
+
+    from bench.cli import run_engines
+
+    sel = {"e2e": {"s": []}, "words": [], "throughput": [], "warmup_images": [],
+           "warmup_words": []}
+    raw = run_engines(["ours", "nope-engine"], {"ours": str(tmp_path / "no-python"),
+                                                 "nope-engine": sys.executable},
+                      sel, 1, tmp_path)
+    assert "cannot start" in raw["ours"]["error"]
+    assert "KeyError" in raw["nope-engine"]["error"]  # the worker answered with its error
+
+
+def test_run_engines_repeat_keeps_the_median_run(tmp_path, monkeypatch):
+    from bench import cli
+
+    totals = iter([0.3, 0.1, 0.2])
+
+    class Fake:
+        def __init__(self, engine, python, threads, log_dir):
+            self.engine, self.python, self.error = engine, python, None
+
+        alive = True
+
+        def call(self, req):
+            if req["op"] == "ocr":
+                return {"image": req["image"], "total": next(totals), "net": [], "lines": []}
+            return {}
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(cli, "WorkerProc", Fake)
+    sel = {"e2e": {"s": ["a.jpg"]}, "words": [], "throughput": [], "warmup_images": [],
+           "warmup_words": []}
+    raw = cli.run_engines(["x"], {"x": "py"}, sel, 1, tmp_path, repeat=3)
+    (rec,) = raw["x"]["sets"]["s"]
+    assert rec["total"] == 0.2 and rec["repeats"] == 3
