@@ -243,7 +243,7 @@ bool union_outline(const std::vector<IPoint>& ring, Scratch& s, std::vector<DPoi
         const int from = std::max(0, static_cast<int>(std::floor((xs[k].x - ox) * scale)));
         const int to =
             std::min(rw - 1, static_cast<int>(std::ceil((xs[k + 1].x - ox) * scale)) - 1);
-        for (int rx = from; rx <= to; ++rx) row[rx] = 1;
+        if (from <= to) std::memset(row + from, 1, static_cast<std::size_t>(to - from + 1));
       }
     }
   }
