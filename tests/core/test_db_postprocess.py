@@ -79,10 +79,11 @@ def test_quad_matches_reference(det_maps, score_mode, use_dilation):
 
 @pytest.mark.data
 @pytest.mark.slow
-def test_poly_matches_reference(det_maps):
+@pytest.mark.parametrize("use_dilation", [False, True])
+def test_poly_matches_reference(det_maps, use_dilation):
     # Poly outlines come from our own (raster) union of the offset ring, so vertices may differ
     # slightly; regions and counts must still agree closely.
-    same, worst, ious, identical = _agreement(det_maps, box_type="poly")
+    same, worst, ious, identical = _agreement(det_maps, box_type="poly", use_dilation=use_dilation)
     print(
         f"{len(det_maps)} maps: same count {same:.3f}, worst diff {worst}, matched "
         f"{len(ious)}, identical {identical}, mean IoU {np.mean(ious):.4f}, min {np.min(ious):.4f}"
