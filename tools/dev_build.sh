@@ -13,5 +13,8 @@ cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE" \
   -DPython_EXECUTABLE="$($PY -c 'import sys; print(sys.executable)')" \
   -Dpybind11_DIR="$($PY -m pybind11 --cmakedir)" -DTRTOCR_BUILD_TESTS=ON "${EXTRA[@]}" >/dev/null
 cmake --build "$BUILD_DIR" -j"$(nproc)"
-cp "$BUILD_DIR"/src_cpp/_core*.so python/trt_ocr/
+# Replace, never overwrite in place: a running process may have the old file mapped.
+for so in "$BUILD_DIR"/src_cpp/_core*.so; do
+  cp "$so" "python/trt_ocr/.$(basename "$so").tmp" && mv -f "python/trt_ocr/.$(basename "$so").tmp" "python/trt_ocr/$(basename "$so")"
+done
 echo "built $(ls python/trt_ocr/_core*.so)"
