@@ -10,15 +10,24 @@ from trt_ocr.errors import (
     ModelError,
     TrtOcrError,
 )
+from trt_ocr.options import ClsOptions, DetOptions, RecOptions
+from trt_ocr.pipeline import OCR
+from trt_ocr.result import OCRResult, TextLine
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "OCR",
     "BackendError",
+    "ClsOptions",
+    "DetOptions",
     "EngineBuildError",
     "ImageLoadError",
     "ModelDownloadError",
     "ModelError",
+    "OCRResult",
+    "RecOptions",
+    "TextLine",
     "TrtOcrError",
     "__version__",
 ]

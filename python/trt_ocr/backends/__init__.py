@@ -1,0 +1,54 @@
+"""Inference backends. `create("auto")` picks TensorRT where it and a GPU exist, else ONNX
+Runtime."""
+
+from __future__ import annotations
+
+from trt_ocr.backends.base import Backend, Session, ShapeRange, TensorSpec
+from trt_ocr.errors import BackendError
+
+BACKENDS = ("auto", "onnxruntime", "tensorrt")
+
+
+def tensorrt_available() -> tuple[bool, str]:
+    """(available, reason): TensorRT importable and a CUDA GPU visible."""
+    try:
+        import tensorrt  # noqa: F401
+    except ImportError:
+        return False, "the tensorrt Python package is not installed"
+    try:
+        from cuda.bindings import runtime as cudart
+    except ImportError:
+        return False, "cuda-python (cuda.bindings) is not installed"
+    err, count = cudart.cudaGetDeviceCount()
+    if int(err) != 0 or count < 1:
+        return False, "no CUDA GPU is visible"
+    return True, "TensorRT and a CUDA GPU are present"
+
+
+def create(name: str = "auto", threads: int | None = None) -> Backend:
+    if name not in BACKENDS:
+        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}; got {name!r}")
+    if name == "auto":
+        ok, _ = tensorrt_available()
+        name = "tensorrt" if ok else "onnxruntime"
+    if name == "tensorrt":
+        ok, why = tensorrt_available()
+        if not ok:
+            raise BackendError(f"backend 'tensorrt' is unavailable: {why}")
+        from trt_ocr.backends.tensorrt import TensorRTBackend
+
+        return TensorRTBackend()
+    from trt_ocr.backends.onnxruntime import OnnxRuntimeBackend
+
+    return OnnxRuntimeBackend(threads=threads)
+
+
+__all__ = [
+    "BACKENDS",
+    "Backend",
+    "Session",
+    "ShapeRange",
+    "TensorSpec",
+    "create",
+    "tensorrt_available",
+]

@@ -1,0 +1,112 @@
+"""ONNX Runtime backend: the default on CPU and the reference every other backend matches."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from trt_ocr.backends.base import Backend, Session, ShapeRange, TensorSpec
+from trt_ocr.errors import BackendError
+
+_ORT_TYPES = {
+    "tensor(float)": np.dtype(np.float32),
+    "tensor(float16)": np.dtype(np.float16),
+    "tensor(int64)": np.dtype(np.int64),
+    "tensor(int32)": np.dtype(np.int32),
+    "tensor(uint8)": np.dtype(np.uint8),
+}
+
+
+def physical_cores() -> int:
+    """Physical cores of this machine (hyper-threads make ORT slower, not faster)."""
+    import os
+
+    try:
+        seen = set()
+        phys = core = None
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:  # noqa: PTH123
+            for line in f:
+                if line.startswith("physical id"):
+                    phys = line.split(":")[1].strip()
+                elif line.startswith("core id"):
+                    core = line.split(":")[1].strip()
+                elif not line.strip() and core is not None:
+                    seen.add((phys, core))
+                    phys = core = None
+        if core is not None:
+            seen.add((phys, core))
+        affinity = len(os.sched_getaffinity(0))
+        if seen:
+            return max(1, min(len(seen), affinity))
+        return max(1, affinity)
+    except (OSError, AttributeError):
+        return max(1, os.cpu_count() or 1)
+
+
+class OrtSession(Session):
+    def __init__(self, session: object, use_gpu: bool) -> None:
+        self._session = session
+        self.use_gpu = use_gpu
+        self.inputs = [
+            TensorSpec(i.name, tuple(i.shape), _ORT_TYPES.get(i.type, np.dtype("O")))
+            for i in session.get_inputs()
+        ]
+        self.outputs = [
+            TensorSpec(o.name, tuple(o.shape), _ORT_TYPES.get(o.type, np.dtype("O")))
+            for o in session.get_outputs()
+        ]
+        self._output_names = [o.name for o in self.outputs]
+
+    def run(self, feeds: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        # ORT releases the GIL inside run, so other threads keep working meanwhile.
+        try:
+            values = self._session.run(self._output_names, dict(feeds))
+        except Exception as e:  # onnxruntime raises its own exception types
+            raise BackendError(f"ONNX Runtime failed: {e}") from e
+        return dict(zip(self._output_names, values, strict=True))
+
+
+class OnnxRuntimeBackend(Backend):
+    name = "onnxruntime"
+
+    def __init__(self, threads: int | None = None, use_gpu: bool | None = None) -> None:
+        try:
+            import onnxruntime as ort
+        except ImportError as e:  # pragma: no cover - a hard dependency
+            raise BackendError("onnxruntime is not installed") from e
+        self._ort = ort
+        self.threads = threads or physical_cores()
+        available = ort.get_available_providers()
+        has_cuda = "CUDAExecutionProvider" in available
+        if use_gpu and not has_cuda:
+            raise BackendError(
+                "use_gpu=True but onnxruntime has no CUDA execution provider "
+                "(install onnxruntime-gpu on a machine with an NVIDIA GPU)"
+            )
+        self.use_gpu = has_cuda if use_gpu is None else use_gpu
+        self.providers = (
+            ["CUDAExecutionProvider", "CPUExecutionProvider"]
+            if self.use_gpu
+            else ["CPUExecutionProvider"]
+        )
+
+    def open(
+        self, model: Path, role: str, shapes: Mapping[str, Sequence[ShapeRange]] | None = None
+    ) -> Session:
+        ort = self._ort
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = self.threads
+        opts.inter_op_num_threads = 1
+        opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        opts.log_severity_level = 3  # shape-merge warnings of paddle2onnx graphs are noise
+        try:
+            sess = ort.InferenceSession(str(model), sess_options=opts, providers=self.providers)
+        except Exception as e:
+            raise BackendError(f"ONNX Runtime could not load the {role} model {model}: {e}") from e
+        return OrtSession(sess, self.use_gpu)
+
+    def describe(self) -> str:
+        return f"onnxruntime {self._ort.__version__} ({self.providers[0]}, {self.threads} threads)"

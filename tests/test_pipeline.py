@@ -1,0 +1,159 @@
+"""End-to-end OCR on the ONNX Runtime backend: self-made images and the behaviours the
+RapidOCR test suite asserts on its images (../shared/data/README.md)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.conftest import shared_path
+from tests.helpers import render_lines
+from trt_ocr import OCR, ImageLoadError, TrtOcrError
+from trt_ocr.presets import RAPIDOCR_1_4
+
+LINES = ["Invoice number 4711", "Total amount 12.50 EUR", "Thank you very much"]
+
+
+@pytest.fixture(scope="module")
+def ocr(v4_models) -> OCR:
+    return OCR(backend="onnxruntime")
+
+
+@pytest.fixture(scope="module")
+def ocr_rapid(v4_models) -> OCR:
+    return OCR(backend="onnxruntime", **RAPIDOCR_1_4)
+
+
+def test_rendered_lines_are_read_in_order(ocr: OCR) -> None:
+    res = ocr(render_lines(LINES))
+    assert res.texts == LINES
+    assert all(line.score > 0.8 for line in res)
+    h, w = res.image_size
+    for line in res:
+        assert line.box.shape == (4, 2)
+        assert (line.box[:, 0] >= 0).all() and (line.box[:, 0] <= w).all()
+        assert (line.box[:, 1] >= 0).all() and (line.box[:, 1] <= h).all()
+    assert {"det", "cls", "rec", "pre", "post", "total"} <= set(res.timings)
+
+
+def test_upside_down_text_is_flipped_by_the_classifier(ocr: OCR) -> None:
+    img = np.ascontiguousarray(render_lines(["Rotated line of text 2026"])[::-1, ::-1])
+    res = ocr(img)
+    assert res.texts == ["Rotated line of text 2026"]
+    assert res.lines[0].angle == 180
+    no_cls = ocr(img, cls=False)
+    assert no_cls.texts != ["Rotated line of text 2026"]
+
+
+def test_det_only_and_rec_only(ocr: OCR) -> None:
+    img = render_lines(LINES)
+    boxes_only = ocr(img, rec=False)
+    assert len(boxes_only) == 3 and all(line.text == "" for line in boxes_only)
+    line_img = render_lines(["Hello trt-ocr 123"], size=40)
+    assert ocr.recognize(line_img).text == "Hello trt-ocr 123"
+
+
+def test_all_input_kinds_give_the_same_result(ocr: OCR, tmp_path: Path) -> None:
+    bgr = render_lines(LINES[:2])
+    path = tmp_path / "lines.png"
+    Image.fromarray(bgr[..., ::-1]).save(path)
+    expected = ocr(bgr).texts
+    assert expected == LINES[:2]
+    for source in (path, str(path), path.read_bytes(), Image.open(path)):
+        assert ocr(source).texts == expected
+
+
+def test_blank_and_black_images_give_empty_results(ocr: OCR) -> None:
+    for img in (np.zeros((640, 640, 3), np.uint8), np.full((300, 500, 3), 255, np.uint8),
+                np.zeros((1, 1, 3), np.uint8)):
+        res = ocr(img)
+        assert len(res) == 0 and res.texts == []
+
+
+def test_result_serialises_and_draws(ocr: OCR) -> None:
+    img = render_lines(LINES)
+    res = ocr(img)
+    d = json.loads(res.to_json())
+    assert [line["text"] for line in d["lines"]] == LINES
+    drawn = res.draw(img)
+    assert drawn.shape == (img.shape[0], img.shape[1] * 2, 3)
+    assert not np.array_equal(drawn[:, : img.shape[1]], img)  # boxes were drawn
+
+
+def test_bad_inputs_are_typed_errors(ocr: OCR, tmp_path: Path) -> None:
+    bad = tmp_path / "broken.jpg"
+    bad.write_bytes(b"\xff\xd8\xff garbage")
+    with pytest.raises(ImageLoadError, match="broken.jpg"):
+        ocr(bad)
+    with pytest.raises(TrtOcrError):
+        ocr(np.zeros((0, 0, 3), np.uint8))
+    with pytest.raises(ValueError, match="unknown det option"):
+        OCR(det={"limit": 3})
+
+
+def test_concurrent_calls_match_serial_calls(ocr: OCR) -> None:
+    imgs = [render_lines(LINES[i:] or LINES) for i in range(3)]
+    serial = [ocr(img).texts for img in imgs]
+    out: dict[int, list[str]] = {}
+
+    def work(i: int) -> None:
+        out[i] = ocr(imgs[i % 3]).texts
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [out[i] for i in range(6)] == serial + serial
+
+
+# ---- behaviours the RapidOCR test suite asserts (needs ../shared/data) ----------------------
+
+
+def _rapid_image(name: str) -> Path:
+    return shared_path("images", "rapidocr", name)
+
+
+@pytest.mark.data
+def test_ch_en_num_all_input_kinds(ocr_rapid: OCR) -> None:
+    path = _rapid_image("ch_en_num.jpg")
+    res = ocr_rapid(path)
+    assert len(res) == 18
+    assert res.lines[0].text == "正品促销"
+    import cv2
+
+    for source in (path.read_bytes(), cv2.imread(str(path))):
+        again = ocr_rapid(source)
+        assert again.texts == res.texts
+
+
+@pytest.mark.data
+def test_text_cls_upside_down_line(ocr_rapid: OCR) -> None:
+    res = ocr_rapid(_rapid_image("text_cls.jpg"), det=False, cls=True)
+    assert res.lines[0].angle == 180
+    assert res.lines[0].text == "怪我咯"
+
+
+@pytest.mark.data
+def test_text_rec_only(ocr_rapid: OCR) -> None:
+    assert ocr_rapid.recognize(_rapid_image("text_rec.jpg")).text == "韩国小馆"
+
+
+@pytest.mark.data
+@pytest.mark.parametrize("name", ["black_font_color_transparent.png",
+                                  "white_font_color_transparent.png",
+                                  "img_exif_orientation.jpg"])
+def test_first_line_reads_wo_shi_zhong_guo_ren(ocr_rapid: OCR, name: str) -> None:
+    res = ocr_rapid(_rapid_image(name))
+    assert res.lines and res.lines[0].text == "我是中国人"
+
+
+@pytest.mark.data
+def test_empty_black_has_no_text(ocr_rapid: OCR) -> None:
+    assert len(ocr_rapid(_rapid_image("empty_black.jpg"))) == 0
+    assert len(ocr_rapid(np.zeros((640, 640, 3), np.uint8))) == 0

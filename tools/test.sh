@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The whole test suite from a fresh clone: creates .venv, installs trt-ocr with its test
+# extra, pulls the default models, builds + runs the C++ core's own tests, then pytest.
+# Extra arguments go to pytest (e.g. tools/test.sh -k models).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+VENV=${TRT_OCR_VENV:-.venv}
+if [[ ! -x $VENV/bin/python ]]; then "$PY" -m venv "$VENV"; fi
+VPY=$VENV/bin/python
+"$VPY" -m pip install -q --disable-pip-version-check --upgrade pip
+"$VPY" -m pip install -q --disable-pip-version-check ".[test]"
+"$VPY" -m trt_ocr models pull ppocr-v4-mobile
+
+# C++ unit tests of the core, built without Python (cmake/ninja from PyPI if missing).
+if ! command -v cmake >/dev/null || ! command -v ninja >/dev/null; then
+  "$VPY" -m pip install -q --disable-pip-version-check cmake ninja
+  export PATH="$PWD/$VENV/bin:$PATH"
+fi
+cmake -S . -B build/core-tests -G Ninja -DCMAKE_BUILD_TYPE=Release -DTRTOCR_BUILD_PYTHON=OFF \
+  -DTRTOCR_BUILD_TESTS=ON >/dev/null
+cmake --build build/core-tests -j"$(nproc)" >/dev/null
+build/core-tests/src_cpp/trtocr_core_tests
+
+# Run from a folder without the source package on sys.path: tests use the installed wheel.
+exec "$VPY" -m pytest -p no:cacheprovider "$@"
