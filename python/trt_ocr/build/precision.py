@@ -15,6 +15,7 @@ ConvTranspose, Gemm, MatMul). Layers named in `exclude` stay in float: the mixed
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,16 +95,21 @@ def to_fp16(src: Path, dst: Path, role: str | None = None, log: Log = print,
     blocked_ops = sorted(set(op_block_list))
     io_types = {v.name: v.type.tensor_type.elem_type
                 for v in list(model.graph.input) + list(model.graph.output)}
-    out = float16.convert_float_to_float16(model, keep_io_types=True,
-                                           op_block_list=blocked_ops, node_block_list=nodes)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = float16.convert_float_to_float16(model, keep_io_types=True,
+                                               op_block_list=blocked_ops,
+                                               node_block_list=nodes)
+    truncated = sum(1 for w in caught if "truncated" in str(w.message))
     restore_io_types(out, io_types)
     onnx.checker.check_model(out)
     dst.parent.mkdir(parents=True, exist_ok=True)
     onnx.save(out, str(dst))
     kept = [n.name for n in model.graph.node if n.op_type in blocked_ops or n.name in nodes]
     log(f"precision: fp16 {role or src.stem}: {len(kept)} of {len(model.graph.node)} nodes "
-        f"kept fp32 ({', '.join(blocked_ops)} + {len(nodes)} layer-norm/output nodes)")
-    return {"fp32_nodes": kept, "op_block_list": blocked_ops, "node_block_list": nodes}
+        f"kept fp32 ({', '.join(blocked_ops)} + {len(nodes)} layer-norm/output nodes); "
+        f"{truncated} weight values outside fp16's range clamped")
+    return {"fp32_nodes": kept, "clamped_values_warnings": truncated, "op_block_list": blocked_ops, "node_block_list": nodes}
 
 
 def restore_io_types(model: onnx.ModelProto, io_types: dict[str, int]) -> None:
@@ -221,6 +227,12 @@ def to_int8(src: Path, dst: Path, feeds: list[dict[str, np.ndarray]], opts: Int8
     if opts.method == "percentile":
         extra["CalibPercentile"] = opts.percentile
     model = onnx.load(str(src))
+    opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 0)
+    if opset < 13:  # per-channel Q/DQ (the axis attribute) needs opset 13
+        from onnx import version_converter
+
+        model = version_converter.convert_version(model, 13)
+        log(f"precision: int8 {role or src.stem}: opset {opset} -> 13 for per-channel Q/DQ")
     ensure_node_names(model)
     t0 = time.perf_counter()
     dst.parent.mkdir(parents=True, exist_ok=True)
