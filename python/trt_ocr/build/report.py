@@ -92,7 +92,9 @@ def _norm_text(t: str) -> str:
 
 
 def _norm_word(t: str) -> str:
-    return "".join(c for c in t.lower() if c.isalnum())
+    import unicodedata
+
+    return unicodedata.normalize("NFC", t).strip().casefold()
 
 
 @dataclass
@@ -157,29 +159,43 @@ def score_image(gt: Sequence[tuple[Any, str]], preds: Sequence[Prediction], c: C
 
 def score_ic15(predictions: dict[str, list[Prediction]], gt_dir: Path) -> dict[str, float]:
     """{image_id: [(quad, text)]} -> det/e2e precision, recall, H-mean (percent)."""
-    try:  # the project's evaluator, when it is there (branch eval-bench)
-        from trt_ocr import eval as ic15_eval  # type: ignore[attr-defined]
-
-        fn = getattr(ic15_eval, "evaluate_ic15", None) or getattr(ic15_eval, "evaluate", None)
+    try:  # the project's evaluator (trt_ocr.eval) when it is installed
+        from trt_ocr.eval import (  # type: ignore[import-not-found]
+            evaluate_detection,
+            evaluate_end_to_end,
+            load_ic15_gt,
+        )
     except ImportError:
-        fn = None
-    if fn is not None:
-        res = fn(predictions, gt_dir)
-        if isinstance(res, dict):
-            return {k: float(v) for k, v in res.items() if isinstance(v, (int, float))}
-    c = Counts()
-    for image_id, preds in predictions.items():
-        score_image(read_ic15_gt(gt_dir / f"gt_{image_id}.txt"), preds, c)
-    return c.hmeans()
+        c = Counts()
+        for image_id, preds in predictions.items():
+            score_image(read_ic15_gt(gt_dir / f"gt_{image_id}.txt"), preds, c)
+        return c.hmeans()
+    gt = load_ic15_gt(gt_dir, ids=list(predictions))
+    det = evaluate_detection(gt, predictions)
+    e2e = evaluate_end_to_end(gt, predictions)
+    return {"det_precision": 100 * det.precision, "det_recall": 100 * det.recall,
+            "det_hmean": 100 * det.hmean, "e2e_precision": 100 * e2e.precision,
+            "e2e_recall": 100 * e2e.recall, "e2e_hmean": 100 * e2e.hmean}
+
+
+def word_accuracy(words: Sequence[tuple[Path, str]], texts: Sequence[str]) -> float:
+    """Percent of word crops read exactly (NFC, trimmed, case-folded)."""
+    try:
+        from trt_ocr.eval import evaluate_words  # type: ignore[import-not-found]
+    except ImportError:
+        ok = sum(_norm_word(t) == _norm_word(g) for t, (_, g) in zip(texts, words, strict=True))
+        return 100 * ok / len(words) if words else 0.0
+    res = evaluate_words({p.name: g for p, g in words},
+                         {p.name: t for (p, _), t in zip(words, texts, strict=True)})
+    return 100 * res.accuracy
 
 
 def evaluator_name() -> str:
     try:
-        from trt_ocr import eval as _  # type: ignore[attr-defined]  # noqa: F401
-
-        return "trt_ocr.eval"
+        import trt_ocr.eval  # type: ignore[import-not-found]  # noqa: F401
     except ImportError:
-        return "minimal scorer in trt_ocr.build.report (trt_ocr.eval not on main yet)"
+        return "minimal IC15 scorer in trt_ocr.build.report (trt_ocr.eval not installed)"
+    return "trt_ocr.eval"
 
 
 def changed_lines(ref: Sequence[Prediction], other: Sequence[Prediction]) -> tuple[int, int]:
@@ -235,9 +251,7 @@ def evaluate(models_by_precision: dict[str, Any], det_root: Path, words_root: Pa
         preds, texts, secs = run_pipeline(models_by_precision[precision], images, words,
                                           ocr_factory)
         m = score_ic15(preds, det_root / "gts")
-        correct = sum(_norm_word(t) == _norm_word(g) for t, (_, g) in zip(texts, words,
-                                                                          strict=True))
-        m["word_acc"] = 100 * correct / len(words) if words else 0.0
+        m["word_acc"] = word_accuracy(words, texts)
         m["lines"] = sum(len(v) for v in preds.values())
         m["seconds"] = round(secs, 1)
         if precision == "fp32":
