@@ -187,6 +187,15 @@ class ListReader:
         return len(self.feeds)
 
 
+def _chunk(n: int, k: int) -> int:
+    """A chunk size that leaves a remainder: ORT's calibrators raise "No data is collected"
+    when the feed count is an exact multiple of CalibMaxIntermediateOutputs."""
+    for c in range(max(k, 2), 1, -1):
+        if n % c:
+            return c
+    return n + 1
+
+
 def quantizable_nodes(path: Path, op_types: Iterable[str] = INT8_OP_TYPES) -> list[str]:
     import onnx
 
@@ -221,7 +230,7 @@ def to_int8(src: Path, dst: Path, feeds: list[dict[str, np.ndarray]], opts: Int8
         "QDQKeepRemovableActivations": True,  # keep Relu/Clip explicit for TensorRT fusions
         "DedicatedQDQPair": False,
         "QDQOpTypePerChannelSupportToAxis": {"MatMul": 1},
-        "CalibMaxIntermediateOutputs": opts.max_intermediate_outputs,
+        "CalibMaxIntermediateOutputs": _chunk(len(feeds), opts.max_intermediate_outputs),
         "UseQDQContribOps": False,
     }
     if opts.method == "percentile":
