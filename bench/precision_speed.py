@@ -48,23 +48,36 @@ def _inputs(data: Path, rng: np.random.Generator) -> dict[str, np.ndarray]:
     return out
 
 
-def time_network(path: Path, x: np.ndarray, threads: int, runs: int) -> float:
+def _session(path: Path, threads: int) -> object:
     import onnxruntime as ort
 
     so = ort.SessionOptions()
     so.intra_op_num_threads = threads
     so.inter_op_num_threads = 1
     so.log_severity_level = 3
-    s = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
-    name = s.get_inputs()[0].name
-    for _ in range(3):
-        s.run(None, {name: x})
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        s.run(None, {name: x})
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times) * 1000
+    return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+
+
+def time_networks(folders: dict[str, Path], x: dict[str, np.ndarray], threads: int,
+                  runs: int) -> dict[str, dict[str, float]]:
+    """Median ms per precision and role. Runs are interleaved (fp32, int8, fp32, int8, ...)
+    so that load from other processes hits every precision alike."""
+    out: dict[str, dict[str, float]] = {p: {} for p in folders}
+    for role in ("det", "rec", "cls"):
+        sessions = {p: _session(f / f"{role}.onnx", threads) for p, f in folders.items()}
+        feeds = {p: {s.get_inputs()[0].name: x[role]} for p, s in sessions.items()}
+        times: dict[str, list[float]] = {p: [] for p in folders}
+        for _ in range(2):
+            for p, s in sessions.items():
+                s.run(None, feeds[p])
+        for _ in range(runs):
+            for p, s in sessions.items():
+                t0 = time.perf_counter()
+                s.run(None, feeds[p])
+                times[p].append(time.perf_counter() - t0)
+        for p in folders:
+            out[p][role] = statistics.median(times[p]) * 1000
+    return out
 
 
 def time_pipeline(engines: Path, model: str, precision: str, images: list[Path],
@@ -99,17 +112,16 @@ def main() -> int:
     import onnxruntime as ort
 
     x = _inputs(a.data, np.random.default_rng(0))
-    rows: dict[str, dict[str, float]] = {}
+    rows = time_networks({p: a.engines / a.model / p for p in a.precision}, x, a.threads,
+                         a.runs)
     for prec in a.precision:
-        folder = a.engines / a.model / prec
-        rows[prec] = {role: time_network(folder / f"{role}.onnx", x[role], a.threads, a.runs)
-                      for role in ("det", "rec", "cls")}
         if a.pipeline:
             imgs = sorted((a.data / "icdar2015" / "det_e2e" / "images").glob("img_4*.jpg"))
             rows[prec]["pipeline"] = time_pipeline(a.engines, a.model, prec,
                                                    imgs[: a.pipeline], a.threads)
     cols = list(next(iter(rows.values())))
-    print(f"ONNX Runtime {ort.__version__} CPU, {a.threads} threads, median of {a.runs} runs "
+    print(f"ONNX Runtime {ort.__version__} CPU, {a.threads} threads, median of {a.runs} "
+          "interleaved runs "
           f"(ms); inputs det {list(x['det'].shape)}, rec {list(x['rec'].shape)}, "
           f"cls {list(x['cls'].shape)}")
     print(f"{'precision':10}" + "".join(f"{c:>12}" for c in cols))

@@ -187,9 +187,10 @@ class TensorRTSession(Session):
             t.shape = shapes[name]
             nbytes = arr.size * t.dtype.itemsize
             t.host.reserve(nbytes)
-            if t.device.reserve(nbytes) or not ctx.get_tensor_address(name):
-                if not ctx.set_tensor_address(name, t.device.ptr):
-                    raise BackendError(f"set_tensor_address failed for {name}")
+            moved = t.device.reserve(nbytes)
+            if (moved or not ctx.get_tensor_address(name)) and not ctx.set_tensor_address(
+                    name, t.device.ptr):
+                raise BackendError(f"set_tensor_address failed for {name}")
             np.copyto(t.host.view(arr.shape, t.dtype), arr, casting="same_kind")
             check(cudart.cudaMemcpyAsync(t.device.ptr, t.host.ptr, nbytes,
                                          cudart.cudaMemcpyKind.cudaMemcpyHostToDevice,
@@ -201,9 +202,10 @@ class TensorRTSession(Session):
                 raise BackendError(f"output {t.name} has an unresolved shape {t.shape}")
             nbytes = int(np.prod(t.shape)) * t.dtype.itemsize
             t.host.reserve(nbytes)
-            if t.device.reserve(nbytes) or ctx.get_tensor_address(t.name) != t.device.ptr:
-                if not ctx.set_tensor_address(t.name, t.device.ptr):
-                    raise BackendError(f"set_tensor_address failed for {t.name}")
+            moved = t.device.reserve(nbytes)
+            if (moved or ctx.get_tensor_address(t.name) != t.device.ptr) and not \
+                    ctx.set_tensor_address(t.name, t.device.ptr):
+                raise BackendError(f"set_tensor_address failed for {t.name}")
         if not ctx.execute_async_v3(self._stream):
             raise BackendError("execute_async_v3 failed")
         for t in outs:

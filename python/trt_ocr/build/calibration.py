@@ -67,10 +67,11 @@ class CalibrationSet:
                    seed=int(data.get("seed", 0)), base=path.parent.resolve())
 
     def _expand(self, pattern: str) -> list[Path]:
-        p = os.path.expandvars(os.path.expanduser(pattern))
-        if not Path(p).is_absolute():
-            p = str(self.base / p)
-        return [Path(m) for m in glob.glob(p, recursive=True)]
+        p = Path(os.path.expandvars(pattern)).expanduser()
+        if not p.is_absolute():
+            p = self.base / p
+        # glob.glob, not Path.glob: patterns may hold "..", "**" and absolute roots
+        return [Path(m) for m in glob.glob(str(p), recursive=True)]  # noqa: PTH207
 
     def candidates(self) -> list[Path]:
         found = {m.resolve() for pat in self.patterns for m in self._expand(pat)
@@ -188,7 +189,7 @@ def collect_feeds(models: Any, images: Sequence[Path], *, det_options: Any = Non
     class (tests may pass one); default trt_ocr.pipeline.OCR on ONNX Runtime.
     """
     if ocr_factory is None:
-        from trt_ocr.pipeline import OCR as ocr_factory  # noqa: N813
+        from trt_ocr.pipeline import OCR as ocr_factory
 
     ocr = ocr_factory(models, backend="onnxruntime", det=det_options,
                       rec={"drop_score": 0.0})

@@ -96,7 +96,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from trt_ocr.build.pipeline import EXIT_FAILED, BuildRequest, Builder
+    from trt_ocr.build.pipeline import EXIT_FAILED, Builder, BuildRequest
     from trt_ocr.build.profiles import PipelineSettings
     from trt_ocr.errors import TrtOcrError
 
@@ -122,7 +122,8 @@ def run(args: argparse.Namespace) -> int:
             overrides={r: getattr(args, r) for r in ROLES if getattr(args, r)},
             dictionary=args.dictionary, opset=args.opset, simplifier=args.simplifier,
             calib=args.calib, calib_method=args.calib_method, calib_count=args.calib_count,
-            int8_exclude=exclude, int8_roles=args.int8_roles, eval_data=args.eval_data, eval_images=args.eval_images,
+            int8_exclude=exclude, int8_roles=args.int8_roles, eval_data=args.eval_data,
+            eval_images=args.eval_images,
             eval_words=args.eval_words, sensitivity=args.sensitivity, settings=settings,
             workspace_mb=args.workspace_mb, optimization_level=args.opt_level,
             timing_cache=args.timing_cache, force=args.force)

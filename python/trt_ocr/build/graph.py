@@ -229,7 +229,8 @@ def cleanup(src: Path, dst: Path, role: str | None, log: Log = print,
     onnx.save(model, str(dst))
     counts = dict(Counter(n.op_type for n in model.graph.node).most_common())
     log(f"cleanup: {src.name}: {before} -> {len(model.graph.node)} nodes ({used}), "
-        f"{moved} constants -> initializers, {folded} BatchNorm folded, dims {renames or 'unchanged'}")
+        f"{moved} constants -> initializers, {folded} BatchNorm folded, "
+        f"dims {renames or 'unchanged'}")
     return CleanupResult(used, before, len(model.graph.node), moved, folded, renames,
                          counts)
 

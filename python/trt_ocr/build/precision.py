@@ -109,7 +109,8 @@ def to_fp16(src: Path, dst: Path, role: str | None = None, log: Log = print,
     log(f"precision: fp16 {role or src.stem}: {len(kept)} of {len(model.graph.node)} nodes "
         f"kept fp32 ({', '.join(blocked_ops)} + {len(nodes)} layer-norm/output nodes); "
         f"{truncated} weight values outside fp16's range clamped")
-    return {"fp32_nodes": kept, "clamped_values_warnings": truncated, "op_block_list": blocked_ops, "node_block_list": nodes}
+    return {"fp32_nodes": kept, "clamped_values_warnings": truncated,
+            "op_block_list": blocked_ops, "node_block_list": nodes}
 
 
 def restore_io_types(model: onnx.ModelProto, io_types: dict[str, int]) -> None:

@@ -227,7 +227,7 @@ def run_pipeline(models: Any, images: Sequence[Path], words: Sequence[tuple[Path
                  ocr_factory: Any = None, threads: int | None = None
                  ) -> tuple[dict[str, list[Prediction]], list[str], float]:
     if ocr_factory is None:
-        from trt_ocr.pipeline import OCR as ocr_factory  # noqa: N813
+        from trt_ocr.pipeline import OCR as ocr_factory
 
     preds: dict[str, list[Prediction]] = {}
     texts: list[str] = []
