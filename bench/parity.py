@@ -31,8 +31,9 @@ def polygon_iou(a: np.ndarray, b: np.ndarray) -> float:
     return float(pa.intersection(pb).area / union) if union > 0 else 0.0
 
 
-def match_share(ours: list[tuple[np.ndarray, str]], theirs: list[tuple[np.ndarray, str]],
-                iou_min: float = 0.9) -> tuple[int, list[tuple[str, str]]]:
+def match_share(
+    ours: list[tuple[np.ndarray, str]], theirs: list[tuple[np.ndarray, str]], iou_min: float = 0.9
+) -> tuple[int, list[tuple[str, str]]]:
     """How many of `ours` have a line in `theirs` with the same text and IoU >= iou_min;
     plus the unmatched lines with the best same-box text of the other side."""
     matched = 0
@@ -54,10 +55,13 @@ def match_share(ours: list[tuple[np.ndarray, str]], theirs: list[tuple[np.ndarra
 
 
 def image_list(ic15: int) -> list[Path]:
-    imgs = sorted(p for p in (DATA / "images").rglob("*")
-                  if p.suffix.lower() in {".jpg", ".jpeg", ".png"})
-    ic = sorted((DATA / "icdar2015" / "det_e2e" / "images").glob("*.jpg"),
-                key=lambda p: int(p.stem.split("_")[-1]))[:ic15]
+    imgs = sorted(
+        p for p in (DATA / "images").rglob("*") if p.suffix.lower() in {".jpg", ".jpeg", ".png"}
+    )
+    ic = sorted(
+        (DATA / "icdar2015" / "det_e2e" / "images").glob("*.jpg"),
+        key=lambda p: int(p.stem.split("_")[-1]),
+    )[:ic15]
     return imgs + ic
 
 
@@ -100,14 +104,25 @@ def main(argv: list[str] | None = None) -> int:
         totals["ours_matched"] += om
         totals["peer_lines"] += len(theirs)
         totals["peer_matched"] += pm
-        per_image.append({"image": str(path.relative_to(DATA)), "ours": len(ours),
-                          "peer": len(theirs), "ours_unmatched": omiss,
-                          "peer_unmatched": pmiss})
+        per_image.append(
+            {
+                "image": str(path.relative_to(DATA)),
+                "ours": len(ours),
+                "peer": len(theirs),
+                "ours_unmatched": omiss,
+                "peer_unmatched": pmiss,
+            }
+        )
     ours_share = totals["ours_matched"] / max(totals["ours_lines"], 1)
     peer_share = totals["peer_matched"] / max(totals["peer_lines"], 1)
-    summary = {**totals, "images": len(per_image), "ours_matched_share": ours_share,
-               "peer_matched_share": peer_share, "ours_seconds": t_ours,
-               "peer_seconds": t_peer}
+    summary = {
+        **totals,
+        "images": len(per_image),
+        "ours_matched_share": ours_share,
+        "peer_matched_share": peer_share,
+        "ours_seconds": t_ours,
+        "peer_seconds": t_peer,
+    }
     print(json.dumps(summary, indent=2))
     for item in per_image:
         for text, other in item["ours_unmatched"]:
@@ -116,8 +131,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  peer-only  {item['image']}: {text!r} vs ours {other!r}")
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps({"summary": summary, "images": per_image},
-                                       ensure_ascii=False, indent=1))
+        args.out.write_text(
+            json.dumps({"summary": summary, "images": per_image}, ensure_ascii=False, indent=1)
+        )
     return 0
 
 

@@ -87,8 +87,15 @@ def test_not_an_image_and_missing_file(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "bad",
-    [np.zeros((0, 5, 3), np.uint8), np.zeros((5, 0), np.uint8), np.zeros((4, 4, 5), np.uint8),
-     np.zeros((2, 2, 3), np.int64), np.full((2, 2), np.nan, np.float32), 42, [1, 2, 3]],
+    [
+        np.zeros((0, 5, 3), np.uint8),
+        np.zeros((5, 0), np.uint8),
+        np.zeros((4, 4, 5), np.uint8),
+        np.zeros((2, 2, 3), np.int64),
+        np.full((2, 2), np.nan, np.float32),
+        42,
+        [1, 2, 3],
+    ],
 )
 def test_bad_inputs_raise_typed_errors(bad) -> None:
     with pytest.raises(TrtOcrError):

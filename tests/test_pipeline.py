@@ -12,11 +12,17 @@ import pytest
 from PIL import Image
 
 from tests.conftest import shared_path
-from tests.helpers import render_lines
+from tests.helpers import render_line_tight, render_lines
 from trt_ocr import OCR, ImageLoadError, TrtOcrError
 from trt_ocr.presets import RAPIDOCR_1_4
 
 LINES = ["Invoice number 4711", "Total amount 12.50 EUR", "Thank you very much"]
+
+
+def squash(texts: list[str]) -> list[str]:
+    """PP-OCRv4's Chinese/English recognizer often drops the spaces of rendered Latin text
+    (rapidocr_onnxruntime reads these images the same way), so compare without spaces."""
+    return [t.replace(" ", "") for t in texts]
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +37,7 @@ def ocr_rapid(v4_models) -> OCR:
 
 def test_rendered_lines_are_read_in_order(ocr: OCR) -> None:
     res = ocr(render_lines(LINES))
-    assert res.texts == LINES
+    assert squash(res.texts) == squash(LINES)
     assert all(line.score > 0.8 for line in res)
     h, w = res.image_size
     for line in res:
@@ -44,18 +50,18 @@ def test_rendered_lines_are_read_in_order(ocr: OCR) -> None:
 def test_upside_down_text_is_flipped_by_the_classifier(ocr: OCR) -> None:
     img = np.ascontiguousarray(render_lines(["Rotated line of text 2026"])[::-1, ::-1])
     res = ocr(img)
-    assert res.texts == ["Rotated line of text 2026"]
+    assert squash(res.texts) == ["Rotatedlineoftext2026"]
     assert res.lines[0].angle == 180
     no_cls = ocr(img, cls=False)
-    assert no_cls.texts != ["Rotated line of text 2026"]
+    assert squash(no_cls.texts) != ["Rotatedlineoftext2026"]
 
 
 def test_det_only_and_rec_only(ocr: OCR) -> None:
     img = render_lines(LINES)
     boxes_only = ocr(img, rec=False)
     assert len(boxes_only) == 3 and all(line.text == "" for line in boxes_only)
-    line_img = render_lines(["Hello trt-ocr 123"], size=40)
-    assert ocr.recognize(line_img).text == "Hello trt-ocr 123"
+    line_img = render_line_tight("Hello trt-ocr 123")
+    assert ocr.recognize(line_img).text.replace(" ", "") == "Hellotrt-ocr123"
 
 
 def test_all_input_kinds_give_the_same_result(ocr: OCR, tmp_path: Path) -> None:
@@ -63,14 +69,17 @@ def test_all_input_kinds_give_the_same_result(ocr: OCR, tmp_path: Path) -> None:
     path = tmp_path / "lines.png"
     Image.fromarray(bgr[..., ::-1]).save(path)
     expected = ocr(bgr).texts
-    assert expected == LINES[:2]
+    assert squash(expected) == squash(LINES[:2])
     for source in (path, str(path), path.read_bytes(), Image.open(path)):
         assert ocr(source).texts == expected
 
 
 def test_blank_and_black_images_give_empty_results(ocr: OCR) -> None:
-    for img in (np.zeros((640, 640, 3), np.uint8), np.full((300, 500, 3), 255, np.uint8),
-                np.zeros((1, 1, 3), np.uint8)):
+    for img in (
+        np.zeros((640, 640, 3), np.uint8),
+        np.full((300, 500, 3), 255, np.uint8),
+        np.zeros((1, 1, 3), np.uint8),
+    ):
         res = ocr(img)
         assert len(res) == 0 and res.texts == []
 
@@ -79,7 +88,7 @@ def test_result_serialises_and_draws(ocr: OCR) -> None:
     img = render_lines(LINES)
     res = ocr(img)
     d = json.loads(res.to_json())
-    assert [line["text"] for line in d["lines"]] == LINES
+    assert squash([line["text"] for line in d["lines"]]) == squash(LINES)
     drawn = res.draw(img)
     assert drawn.shape == (img.shape[0], img.shape[1] * 2, 3)
     assert not np.array_equal(drawn[:, : img.shape[1]], img)  # boxes were drawn
@@ -145,9 +154,14 @@ def test_text_rec_only(ocr_rapid: OCR) -> None:
 
 
 @pytest.mark.data
-@pytest.mark.parametrize("name", ["black_font_color_transparent.png",
-                                  "white_font_color_transparent.png",
-                                  "img_exif_orientation.jpg"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "black_font_color_transparent.png",
+        "white_font_color_transparent.png",
+        "img_exif_orientation.jpg",
+    ],
+)
 def test_first_line_reads_wo_shi_zhong_guo_ren(ocr_rapid: OCR, name: str) -> None:
     res = ocr_rapid(_rapid_image(name))
     assert res.lines and res.lines[0].text == "我是中国人"

@@ -5,10 +5,18 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <limits>
+#include <array>
+#include <cmath>
+#include <cstring>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "trtocr/crop.hpp"
 #include "trtocr/ctc.hpp"
+#include "trtocr/db_postprocess.hpp"
 #include "trtocr/det_preprocess.hpp"
 
 namespace py = pybind11;
@@ -45,11 +53,152 @@ CArray<T> as_c_array(const py::handle& obj, const char* name, int ndim) {
   return py::reinterpret_borrow<CArray<T>>(arr);
 }
 
+// A detector output [H, W], [1, H, W] or [1, 1, H, W] (a batch of one), without copying.
+CArray<float> as_prob_map(const py::handle& obj, int& h, int& w) {
+  if (!py::isinstance<py::array>(obj)) throw py::value_error("prob: expected a numpy array");
+  const auto nd = py::reinterpret_borrow<py::array>(obj).ndim();
+  if (nd < 2 || nd > 4)
+    throw py::value_error("prob: expected shape [H, W], [1, H, W] or [1, 1, H, W], got " +
+                          std::to_string(nd) + " dimensions");
+  auto arr = as_c_array<float>(obj, "prob", static_cast<int>(nd));
+  for (py::ssize_t i = 0; i + 2 < nd; ++i)
+    if (arr.shape(i) != 1)
+      throw py::value_error("prob: leading dimensions must be 1 (one image per call)");
+  const py::ssize_t hh = arr.shape(nd - 2), ww = arr.shape(nd - 1);
+  if (hh <= 0 || ww <= 0) throw py::value_error("prob: the map is empty");
+  if (hh > std::numeric_limits<int>::max() / 2 || ww > std::numeric_limits<int>::max() / 2)
+    throw py::value_error("prob: the map is too large");
+  h = static_cast<int>(hh);
+  w = static_cast<int>(ww);
+  return arr;
+}
+
+int as_size(long long v, const char* name) {
+  if (v <= 0 || v > std::numeric_limits<int>::max())
+    throw py::value_error(std::string(name) + " must be in [1, 2**31 - 1], got " +
+                          std::to_string(v));
+  return static_cast<int>(v);
+}
+
 LimitType parse_limit_type(const std::string& s) {
   if (s == "max") return LimitType::Max;
   if (s == "min") return LimitType::Min;
   throw py::value_error("limit_type must be 'max' or 'min', got '" + s + "'");
 }
+
+
+// ---- images, boxes and output buffers (det_preprocess, crop_*) ----
+
+// An uninitialised numpy array whose memory (new[]) is owned by a capsule; filled later with the
+// GIL released.
+template <typename T>
+std::pair<py::array_t<T>, T*> owned_array(std::vector<py::ssize_t> shape) {
+  std::size_t n = 1;
+  for (auto d : shape) n *= static_cast<std::size_t>(d);
+  T* data = new T[n > 0 ? n : 1];
+  py::capsule free_when_done(data, [](void* p) { delete[] static_cast<T*>(p); });
+  return {py::array_t<T>(shape, data, free_when_done), data};
+}
+
+// Accepts uint8 [H, W, C] (or [H, W] when allow_2d) whose pixels are packed (strides (s, C, 1))
+// with a positive row stride s >= W * C: C-contiguous images and row-sliced views
+// (image[y0:y1, x0:x1]) need no copy. Anything else is refused with a hint, never copied.
+ImageView image_view(const py::handle& obj, bool allow_2d, int need_channels) {
+  if (!py::isinstance<py::array>(obj)) throw py::value_error("image: expected a numpy array");
+  auto arr = py::reinterpret_borrow<py::array>(obj);
+  if (!arr.dtype().is(py::dtype::of<std::uint8_t>()))
+    throw py::value_error("image: expected dtype uint8, got " + std::string(py::str(arr.dtype())));
+  const bool is_2d = arr.ndim() == 2;
+  if (!(arr.ndim() == 3 || (allow_2d && is_2d)))
+    throw py::value_error(std::string("image: expected shape [H, W, ") +
+                          (need_channels ? std::to_string(need_channels) : "C") + "]" +
+                          (allow_2d ? " or [H, W]" : "") + ", got " +
+                          std::to_string(arr.ndim()) + " dimensions");
+  ImageView v;
+  v.height = static_cast<int>(arr.shape(0));
+  v.width = static_cast<int>(arr.shape(1));
+  v.channels = is_2d ? 1 : static_cast<int>(arr.shape(2));
+  if (arr.shape(0) <= 0 || arr.shape(1) <= 0 || arr.shape(0) > (1 << 30) ||
+      arr.shape(1) > (1 << 30))
+    throw py::value_error("image: empty or absurdly large image (" +
+                          std::to_string(arr.shape(0)) + "x" + std::to_string(arr.shape(1)) + ")");
+  if (need_channels && v.channels != need_channels)
+    throw py::value_error("image: expected " + std::to_string(need_channels) +
+                          " channels, got " + std::to_string(v.channels));
+  if (v.channels < 1 || v.channels > 4)
+    throw py::value_error("image: expected 1 to 4 channels, got " + std::to_string(v.channels));
+  const bool packed = is_2d ? arr.strides(1) == 1
+                            : (arr.strides(2) == 1 && arr.strides(1) == v.channels);
+  v.row_stride = arr.strides(0);
+  if (!packed || v.row_stride < static_cast<py::ssize_t>(v.width) * v.channels)
+    throw py::value_error(
+        "image: pixels must be packed with positive row strides (a C-contiguous array or a "
+        "row/column slice of one); use np.ascontiguousarray(image)");
+  v.data = static_cast<const std::uint8_t*>(arr.data());
+  return v;
+}
+
+// boxes: [N, 4, 2] of any real dtype (a copy to float32 is negligible next to the crops).
+std::vector<Quad> quads_from(const py::handle& obj) {
+  auto any = py::array::ensure(obj);
+  if (!any) throw py::value_error("boxes: expected an array-like of shape [N, 4, 2]");
+  const char kind = any.dtype().kind();
+  if (kind != 'f' && kind != 'i' && kind != 'u')
+    throw py::value_error("boxes: expected a real numeric dtype, got " +
+                          std::string(py::str(any.dtype())));
+  if (any.ndim() != 3 || any.shape(1) != 4 || any.shape(2) != 2)
+    throw py::value_error("boxes: expected shape [N, 4, 2], got " +
+                          std::string(py::str(py::tuple(py::cast(
+                              std::vector<py::ssize_t>(any.shape(), any.shape() + any.ndim()))))));
+  auto arr = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(any);
+  const auto n = static_cast<std::size_t>(arr.shape(0));
+  std::vector<Quad> quads(n);
+  const float* p = arr.data();
+  for (std::size_t i = 0; i < n; ++i)
+    for (int k = 0; k < 4; ++k) quads[i][k] = Point{p[i * 8 + 2 * k], p[i * 8 + 2 * k + 1]};
+  return quads;
+}
+
+// flip180: None or N booleans (anything numpy turns into a bool array of that length).
+std::vector<char> flags_from(const py::handle& obj, std::size_t n) {
+  std::vector<char> flags(n, 0);
+  if (obj.is_none()) return flags;
+  auto arr = py::array_t<bool, py::array::c_style | py::array::forcecast>::ensure(obj);
+  if (!arr || arr.ndim() != 1 || static_cast<std::size_t>(arr.shape(0)) != n)
+    throw py::value_error("flip180: expected None or " + std::to_string(n) +
+                          " booleans, one per box");
+  const bool* p = arr.data();
+  for (std::size_t i = 0; i < n; ++i) flags[i] = p[i] ? 1 : 0;
+  return flags;
+}
+
+Normalization normalization_from(const std::array<float, 3>& mean, const std::array<float, 3>& std) {
+  Normalization n;
+  n.mean = mean;
+  n.std = std;
+  for (float s : std)
+    if (!(s != 0.f) || !std::isfinite(s))
+      throw py::value_error("std: every value must be finite and non-zero");
+  return n;
+}
+
+// The result tensor: a fresh capsule-owned array, or a view of the caller's out buffer (float32,
+// C-contiguous, writeable, at least prod(shape) elements) so buffers can be reused across calls.
+std::pair<py::array_t<float>, float*> result_tensor(const py::handle& out_obj,
+                                                    std::vector<py::ssize_t> shape) {
+  std::size_t need = 1;
+  for (auto d : shape) need *= static_cast<std::size_t>(d);
+  if (out_obj.is_none()) return owned_array<float>(shape);
+  auto out = as_c_array<float>(out_obj, "out", -1);
+  if (!out.writeable()) throw py::value_error("out: array is read-only");
+  if (static_cast<std::size_t>(out.size()) < need)
+    throw py::value_error("out: needs at least " + std::to_string(need) + " float32 elements, has " +
+                          std::to_string(out.size()));
+  float* data = out.mutable_data();
+  return {py::array_t<float>(shape, data, out), data};
+}
+
+constexpr std::size_t kMaxBatchElements = std::size_t{1} << 30;  // 4 GiB of float32
 
 }  // namespace
 
@@ -118,4 +267,250 @@ PYBIND11_MODULE(_core, m) {
                               flip_arr);
       },
       py::arg("probs"), py::arg("label_180") = 1, py::arg("thresh") = 0.9f);
+
+  m.def(
+      "db_postprocess",
+      [](const py::handle& prob_obj, long long src_h, long long src_w, float thresh,
+         float box_thresh, int max_candidates, float unclip_ratio, bool use_dilation,
+         const std::string& score_mode, const std::string& box_type, int min_size) -> py::tuple {
+        int h = 0, w = 0;
+        auto prob = as_prob_map(prob_obj, h, w);
+        DBParams p;
+        p.thresh = thresh;
+        p.box_thresh = box_thresh;
+        p.max_candidates = max_candidates;
+        p.unclip_ratio = unclip_ratio;
+        p.use_dilation = use_dilation;
+        p.min_size = min_size;
+        if (score_mode == "fast")
+          p.score_mode = ScoreMode::Fast;
+        else if (score_mode == "slow")
+          p.score_mode = ScoreMode::Slow;
+        else
+          throw py::value_error("score_mode must be 'fast' or 'slow', got '" + score_mode + "'");
+        if (box_type == "quad")
+          p.box_type = BoxType::Quad;
+        else if (box_type == "poly")
+          p.box_type = BoxType::Poly;
+        else
+          throw py::value_error("box_type must be 'quad' or 'poly', got '" + box_type + "'");
+        const int sh = as_size(src_h, "src_h");
+        const int sw = as_size(src_w, "src_w");
+        const float* data = prob.data();
+        std::vector<TextRegion> regions;
+        {
+          py::gil_scoped_release release;
+          regions = db_postprocess(data, h, w, sh, sw, p);
+        }
+        const auto n = static_cast<py::ssize_t>(regions.size());
+        std::vector<float> scores(regions.size());
+        for (std::size_t i = 0; i < regions.size(); ++i) scores[i] = regions[i].score;
+        auto score_arr = vector_to_numpy(std::move(scores), {n});
+        if (p.box_type == BoxType::Quad) {
+          std::vector<float> flat(regions.size() * 8);
+          for (std::size_t i = 0; i < regions.size(); ++i)
+            for (std::size_t k = 0; k < 4; ++k) {
+              flat[i * 8 + k * 2] = regions[i].points[k].x;
+              flat[i * 8 + k * 2 + 1] = regions[i].points[k].y;
+            }
+          return py::make_tuple(vector_to_numpy(std::move(flat), {n, 4, 2}), score_arr);
+        }
+        py::list polys;
+        for (auto& r : regions) {
+          const auto k = static_cast<py::ssize_t>(r.points.size());
+          std::vector<float> flat(r.points.size() * 2);
+          for (std::size_t i = 0; i < r.points.size(); ++i) {
+            flat[i * 2] = r.points[i].x;
+            flat[i * 2 + 1] = r.points[i].y;
+          }
+          polys.append(vector_to_numpy(std::move(flat), {k, 2}));
+        }
+        return py::make_tuple(polys, score_arr);
+      },
+      py::arg("prob"), py::arg("src_h"), py::arg("src_w"), py::kw_only(),
+      py::arg("thresh") = 0.3f, py::arg("box_thresh") = 0.6f, py::arg("max_candidates") = 1000,
+      py::arg("unclip_ratio") = 1.5f, py::arg("use_dilation") = false,
+      py::arg("score_mode") = "fast", py::arg("box_type") = "quad", py::arg("min_size") = 3,
+      "DB post-processing (PP-OCR semantics): probability map -> (boxes, scores) in the source "
+      "image's coordinates. Raises ValueError on bad input, including NaN/inf in prob.");
+
+  m.def(
+      "reading_order",
+      [](const py::handle& boxes_obj, float y_tolerance) {
+        auto boxes = as_c_array<float>(boxes_obj, "boxes", 3);
+        if (boxes.shape(1) != 4 || boxes.shape(2) != 2)
+          throw py::value_error("boxes: expected shape [N, 4, 2]");
+        const auto n = static_cast<std::size_t>(boxes.shape(0));
+        std::vector<Quad> quads(n);
+        const float* d = boxes.data();
+        for (std::size_t i = 0; i < n; ++i)
+          for (std::size_t k = 0; k < 4; ++k) quads[i][k] = {d[i * 8 + k * 2], d[i * 8 + k * 2 + 1]};
+        std::vector<std::size_t> order;
+        {
+          py::gil_scoped_release release;
+          order = reading_order(quads, y_tolerance);
+        }
+        std::vector<std::int64_t> out(order.begin(), order.end());
+        return vector_to_numpy(std::move(out), {static_cast<py::ssize_t>(n)});
+      },
+      py::arg("boxes"), py::arg("y_tolerance") = 10.0f,
+      "PaddleOCR's sorted_boxes order: indices sorting boxes top-to-bottom, left-to-right, with "
+      "boxes whose top-left y differ by less than y_tolerance treated as one line.");
+  // ---- detector input ----
+  m.def(
+      "det_input_shape",
+      [](int src_h, int src_w, int limit_side_len, const std::string& limit_type) {
+        const DetInputShape s =
+            det_input_shape(src_h, src_w, {limit_side_len, parse_limit_type(limit_type)});
+        return py::make_tuple(s.height, s.width, s.ratio_h, s.ratio_w);
+      },
+      py::arg("src_h"), py::arg("src_w"), py::arg("limit_side_len") = 960,
+      py::arg("limit_type") = "max",
+      "Detector input (h, w, ratio_h, ratio_w) for a src_h x src_w image, as PP-OCR's "
+      "DetResizeForTest (resize type 0) computes it.");
+
+  m.def(
+      "det_preprocess",
+      [](const py::handle& image, int limit_side_len, const std::string& limit_type,
+         const std::array<float, 3>& mean, const std::array<float, 3>& std,
+         const py::handle& out_obj) {
+        const ImageView img = image_view(image, false, 3);
+        const DetInputShape s =
+            det_input_shape(img.height, img.width, {limit_side_len, parse_limit_type(limit_type)});
+        const Normalization norm = normalization_from(mean, std);
+        auto [tensor, data] = result_tensor(out_obj, {1, 3, s.height, s.width});
+        {
+          py::gil_scoped_release release;
+          resize_normalize_chw(img, s.height, s.width, norm, data);
+        }
+        return py::make_tuple(tensor, s.ratio_h, s.ratio_w);
+      },
+      py::arg("image"), py::arg("limit_side_len") = 960, py::arg("limit_type") = "max",
+      py::arg("mean") = std::array<float, 3>{0.485f, 0.456f, 0.406f},
+      py::arg("std") = std::array<float, 3>{0.229f, 0.224f, 0.225f}, py::arg("out") = py::none(),
+      "uint8 [H, W, 3] image -> (float32 [1, 3, h, w] detector input, ratio_h, ratio_w): "
+      "cv2.resize INTER_LINEAR (bit-exact fixed point) + (x / 255 - mean) / std + CHW.");
+
+  m.def(
+      "resize_normalize",
+      [](const py::handle& image, int height, int width, const std::array<float, 3>& mean,
+         const std::array<float, 3>& std, const py::handle& out_obj) {
+        const ImageView img = image_view(image, false, 3);
+        const Normalization norm = normalization_from(mean, std);
+        if (height <= 0 || width <= 0 || height > kMaxDetSide || width > kMaxDetSide ||
+            static_cast<long long>(height) * width > kMaxDetPixels)
+          throw py::value_error("resize_normalize: output size is empty or too large");
+        auto [tensor, data] = result_tensor(out_obj, {1, 3, height, width});
+        {
+          py::gil_scoped_release release;
+          resize_normalize_chw(img, height, width, norm, data);
+        }
+        return tensor;
+      },
+      py::arg("image"), py::arg("height"), py::arg("width"),
+      py::arg("mean") = std::array<float, 3>{0.485f, 0.456f, 0.406f},
+      py::arg("std") = std::array<float, 3>{0.229f, 0.224f, 0.225f}, py::arg("out") = py::none(),
+      "The resize + normalise step of det_preprocess to any height x width (float32 [1, 3, "
+      "height, width]).");
+
+  // ---- crops ----
+  m.def(
+      "crop_sizes",
+      [](const py::handle& boxes, double tall_ratio) {
+        if (!(tall_ratio > 0.0)) throw py::value_error("tall_ratio must be positive");
+        const std::vector<Quad> quads = quads_from(boxes);
+        const auto n = static_cast<py::ssize_t>(quads.size());
+        auto [sizes, sp] = owned_array<std::int32_t>({n, 2});
+        py::array_t<bool> rotated(n);
+        bool* rp = rotated.mutable_data();
+        for (py::ssize_t i = 0; i < n; ++i) {
+          const CropSize cs = crop_size(quads[i], tall_ratio);
+          sp[2 * i] = cs.width;
+          sp[2 * i + 1] = cs.height;
+          rp[i] = cs.rotated;
+        }
+        return py::make_tuple(sizes, rotated);
+      },
+      py::arg("boxes"), py::arg("tall_ratio") = 1.5,
+      "boxes [N, 4, 2] -> (int32 [N, 2] crop (width, height) after rotation, bool [N] rotated); "
+      "0 x 0 for quads with nothing to crop (non-finite or zero-length sides).");
+
+  m.def(
+      "crop_batch",
+      [](const py::handle& image, const py::handle& boxes, int height, int width,
+         const py::handle& flip180, bool keep_ratio, const std::array<float, 3>& mean,
+         const std::array<float, 3>& std, double tall_ratio, const py::handle& out_obj) {
+        const ImageView img = image_view(image, false, 3);
+        const std::vector<Quad> quads = quads_from(boxes);
+        const std::vector<char> flips = flags_from(flip180, quads.size());
+        if (height <= 0 || width <= 0 || height > (1 << 16) || width > (1 << 16))
+          throw py::value_error("height and width must be in 1..65536");
+        if (!(tall_ratio > 0.0)) throw py::value_error("tall_ratio must be positive");
+        const auto n = static_cast<py::ssize_t>(quads.size());
+        if (static_cast<std::size_t>(n) * 3 * height * width > kMaxBatchElements)
+          throw py::value_error("crop_batch: the batch would exceed 2^30 float32 elements");
+        CropBatchParams params;
+        params.height = height;
+        params.width = width;
+        params.keep_ratio = keep_ratio;
+        params.norm = normalization_from(mean, std);
+        params.tall_ratio = tall_ratio;
+        auto [tensor, data] = result_tensor(out_obj, {n, 3, height, width});
+        auto [widths, wp] = owned_array<std::int32_t>({n});
+        {
+          py::gil_scoped_release release;
+          static_assert(sizeof(bool) == sizeof(char), "flags are passed as bool");
+          crop_batch(img, quads.data(), quads.size(),
+                     reinterpret_cast<const bool*>(flips.data()), params, data, wp);
+        }
+        return py::make_tuple(tensor, widths);
+      },
+      py::arg("image"), py::arg("boxes"), py::arg("height"), py::arg("width"), py::kw_only(),
+      py::arg("flip180") = py::none(), py::arg("keep_ratio") = true,
+      py::arg("mean") = std::array<float, 3>{0.5f, 0.5f, 0.5f},
+      py::arg("std") = std::array<float, 3>{0.5f, 0.5f, 0.5f}, py::arg("tall_ratio") = 1.5,
+      py::arg("out") = py::none(),
+      "Perspective crops of boxes [N, 4, 2] sampled straight into a float32 [N, 3, height, "
+      "width] batch (PP-OCR get_rotate_crop_image + resize_norm_img) -> (batch, int32 [N] "
+      "valid widths).");
+
+  m.def(
+      "crop_images",
+      [](const py::handle& image, const py::handle& boxes, const py::handle& flip180,
+         double tall_ratio) {
+        const ImageView img = image_view(image, true, 0);
+        const bool is_2d = py::reinterpret_borrow<py::array>(image).ndim() == 2;
+        const std::vector<Quad> quads = quads_from(boxes);
+        const std::vector<char> flips = flags_from(flip180, quads.size());
+        if (!(tall_ratio > 0.0)) throw py::value_error("tall_ratio must be positive");
+        constexpr long long kMaxCropPixels = 1LL << 26;
+        std::vector<CropSize> sizes(quads.size());
+        std::vector<py::array_t<std::uint8_t>> arrays;
+        std::vector<std::uint8_t*> ptrs;
+        for (std::size_t i = 0; i < quads.size(); ++i) {
+          sizes[i] = crop_size(quads[i], tall_ratio);
+          const long long px = static_cast<long long>(sizes[i].width) * sizes[i].height;
+          if (px > kMaxCropPixels)
+            throw py::value_error("crop_images: box " + std::to_string(i) + " would give a " +
+                                  std::to_string(sizes[i].height) + "x" +
+                                  std::to_string(sizes[i].width) +
+                                  " crop, above the limit of 2^26 pixels");
+          std::vector<py::ssize_t> shape = {sizes[i].height, sizes[i].width};
+          if (!is_2d) shape.push_back(img.channels);
+          auto [a, p] = owned_array<std::uint8_t>(shape);
+          arrays.push_back(a);
+          ptrs.push_back(p);
+        }
+        {
+          py::gil_scoped_release release;
+          for (std::size_t i = 0; i < quads.size(); ++i)
+            crop_image(img, quads[i], flips[i] != 0, tall_ratio, ptrs[i]);
+        }
+        py::list out;
+        for (auto& a : arrays) out.append(a);
+        return out;
+      },
+      py::arg("image"), py::arg("boxes"), py::arg("flip180") = py::none(),
+      py::arg("tall_ratio") = 1.5,
+      "Plain uint8 crops (same channels as image, bilinear, replicated border), one per box.");
 }

@@ -1,22 +1,31 @@
 // Perspective crops of text quads, sampled straight into network input batches.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
-#include <vector>
 
 #include "trtocr/image.hpp"
 
 namespace trtocr {
 
 // Upright size of a quad's crop as PP-OCR's get_rotate_crop_image makes it, after the
-// 90-degree rotation it applies when height / width >= tall_ratio.
+// 90-degree rotation it applies when height / width >= tall_ratio. A quad with a non-finite
+// coordinate or a zero-length side pair gives 0 x 0 (nothing to crop). Sides are clamped to
+// kMaxCropSide so absurd coordinates cannot overflow.
 struct CropSize {
   int width = 0;
   int height = 0;
   bool rotated = false;
 };
-CropSize crop_size(const Quad& quad, float tall_ratio = 1.5f);
+constexpr int kMaxCropSide = 1 << 24;
+CropSize crop_size(const Quad& quad, double tall_ratio = 1.5);
+
+// The projective map from crop-grid coordinates (before rotation; (0,0) -> p0, (w,0) -> p1,
+// (w,h) -> p2, (0,h) -> p3) to source pixel coordinates, row-major 3x3. This is the inverse of
+// PP-OCR's getPerspectiveTransform(quad, rect). Degenerate quads (collinear corners) fall back to
+// the affine map through p0, p1, p3, so the result is always finite for finite input.
+std::array<double, 9> rect_to_quad(const Quad& quad, double w, double h);
 
 struct CropBatchParams {
   int height = 48;             // network input height
@@ -24,17 +33,20 @@ struct CropBatchParams {
   bool keep_ratio = true;      // true: resize to height keeping aspect, pad right with 0;
                                // false: stretch to height x width (PP-LCNet orientation models)
   Normalization norm{};        // (x/255 - 0.5) / 0.5 by default
-  float tall_ratio = 1.5f;
+  double tall_ratio = 1.5;
 };
 
 // For each quad i, writes a 3 x height x width float32 tensor at out + i * 3*height*width.
 // flip180 (nullable) rotates crop i by 180 degrees. valid_widths (nullable) receives the
-// number of non-padding columns of each row.
+// number of non-padding columns of each row (0 for a quad with nothing to crop, whose tensor is
+// all zeros). The image must have 3 channels. Each output pixel is mapped straight back to the
+// source (resize o rotation o flip o homography) and sampled bilinearly with a replicated border.
 void crop_batch(const ImageView& image, const Quad* quads, std::size_t count, const bool* flip180,
                 const CropBatchParams& params, float* out, int* valid_widths);
 
-// A plain uint8 crop (crop_size(quad) sized, same channel count as image) into out.
-void crop_image(const ImageView& image, const Quad& quad, bool flip180, float tall_ratio,
+// A plain uint8 crop, crop_size(quad, tall_ratio) sized (height x width x channels, interleaved
+// like image), sampled bilinearly with a replicated border. Nothing is written for a 0 x 0 crop.
+void crop_image(const ImageView& image, const Quad& quad, bool flip180, double tall_ratio,
                 std::uint8_t* out);
 
 }  // namespace trtocr

@@ -19,6 +19,7 @@ struct DBParams {
   bool use_dilation = false;
   ScoreMode score_mode = ScoreMode::Fast;
   BoxType box_type = BoxType::Quad;
+  int min_size = 3;  // boxes whose short side is below this (min_size + 2 after unclip) go
 };
 
 struct TextRegion {
@@ -27,7 +28,11 @@ struct TextRegion {
 };
 
 // prob: map_h x map_w float32 row-major (the detector's output for one image).
-// Boxes come back in the coordinates of the src_h x src_w original image, clipped to it.
+// Returns what PP-OCR's TextDetector returns (before sorting): boxes in the coordinates of the
+// src_h x src_w original image, clipped to [0, w-1] x [0, h-1]; quads too small after that are
+// dropped. Poly outlines are PP-OCR's region to within a fraction of a map pixel, not its exact
+// vertices. Throws std::invalid_argument on bad sizes/parameters and on a map holding NaN or
+// inf (a broken model output should fail loudly, not yield boxes). Thread-safe: no shared state.
 std::vector<TextRegion> db_postprocess(const float* prob, int map_h, int map_w, int src_h,
                                        int src_w, const DBParams& params);
 

@@ -15,16 +15,25 @@ struct DetResizeParams {
 struct DetInputShape {
   int height = 0;  // resized, a multiple of 32 (at least 32)
   int width = 0;
-  float ratio_h = 1.f;  // resized / original
-  float ratio_w = 1.f;
+  double ratio_h = 1.0;  // resized / original, computed as PP-OCR does (in double)
+  double ratio_w = 1.0;
 };
 
-// The resized size PP-OCR would feed the detector for an image of src_h x src_w.
+// Largest detector input we agree to produce: a bigger request is a caller mistake (a
+// 20000x20000 image with limit_type Min would need ~5 GB of float32), not something to allocate.
+constexpr int kMaxDetSide = 32768;
+constexpr long long kMaxDetPixels = 1LL << 26;
+
+// The resized size PP-OCR would feed the detector for an image of src_h x src_w (resize type 0:
+// scale so the max/min side meets limit_side_len, then round each side to a multiple of 32 with
+// Python's round-half-to-even, at least 32). Throws std::invalid_argument for non-positive sizes
+// or limits and for results beyond kMaxDetSide / kMaxDetPixels.
 DetInputShape det_input_shape(int src_h, int src_w, const DetResizeParams& params);
 
-// Bilinear resize (matching OpenCV INTER_LINEAR within 1 grey level on uint8) of a 3-channel
-// image to out_h x out_w, normalised per channel, written as CHW float32 into out
-// (3 * out_h * out_w floats). Channels keep their input order (PP-OCR feeds BGR as decoded).
+// Bilinear resize of a 3-channel image to out_h x out_w that reproduces OpenCV's INTER_LINEAR on
+// uint8 (half-pixel centres, 11-bit fixed-point weights, same rounding), normalised per channel,
+// written as CHW float32 into out (3 * out_h * out_w floats). Channels keep their input order
+// (PP-OCR feeds BGR as decoded and applies mean[0] to channel 0).
 void resize_normalize_chw(const ImageView& src, int out_h, int out_w, const Normalization& norm,
                           float* out);
 

@@ -1,0 +1,313 @@
+#include "trtocr/crop.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "image_checks.hpp"
+#include "linear_resize.hpp"
+
+// PP-OCR crops a text quad with cv2.warpPerspective (INTER_CUBIC, BORDER_REPLICATE) to an upright
+// image, rotates it when tall, then cv2.resize (INTER_LINEAR) shrinks it into the network input.
+// The recognizer turns out to be sensitive to half a grey level (uniform +-0.5 noise on the
+// reference batch changes ~2% of SROIE lines), so a single bilinear resampling of the source,
+// however close, does not reproduce PP-OCR's text. We therefore reproduce both steps' integer
+// arithmetic exactly, but never build a crop image: each output row needs two crop rows, and of
+// those only the columns the resize reads; crop pixels are computed on demand into a two-row cache
+// and the resize, normalisation and CHW layout happen in the same pass.
+
+namespace trtocr {
+
+namespace {
+
+// ---- the bicubic warp (uint8) ----
+
+// Keys' cubic convolution kernel with a = -0.75, in float, in the order OpenCV evaluates it.
+inline void cubic_coeffs(float x, float c[4]) {
+  const float a = -0.75f;
+  c[0] = ((a * (x + 1) - 5 * a) * (x + 1) + 8 * a) * (x + 1) - 4 * a;
+  c[1] = ((a + 2) * x - (a + 3)) * x * x + 1;
+  c[2] = ((a + 2) * (1 - x) - (a + 3)) * (1 - x) * (1 - x) + 1;
+  c[3] = 1.f - c[0] - c[1] - c[2];
+}
+
+using Mat3 = std::array<double, 9>;
+
+// One output pixel of warpPerspective(src, M, ..., INTER_CUBIC | inverse map, BORDER_REPLICATE)
+// as OpenCV 5 computes it (exact sub-pixel position, float weights, rounded to nearest): crop
+// pixel (ox, oy) samples the source at M * (ox, oy, 1). OpenCV 4 quantised the position to 1/32
+// pixel instead; the two differ by a grey level or so on a fraction of pixels.
+template <int C>
+inline void warp_pixel(const ImageView& img, const Mat3& m, int ox, int oy, std::uint8_t* out) {
+  const double w = m[6] * ox + m[7] * oy + m[8];
+  const double inv = w != 0.0 ? 1.0 / w : 0.0;
+  // Clamped far outside the image (and NaN sent to a bound by std::min/max) so the conversions
+  // below are defined; beyond two pixels out every tap replicates the border anyway.
+  const double lim_x = img.width + 2.0, lim_y = img.height + 2.0;
+  const float sx = static_cast<float>(
+      std::max(-3.0, std::min(lim_x, (m[0] * ox + m[1] * oy + m[2]) * inv)));
+  const float sy = static_cast<float>(
+      std::max(-3.0, std::min(lim_y, (m[3] * ox + m[4] * oy + m[5]) * inv)));
+  const float flx = std::floor(sx), fly = std::floor(sy);
+  const int ix = static_cast<int>(flx), iy = static_cast<int>(fly);
+  const float fx = sx - flx, fy = sy - fly;
+  const int max_x = img.width - 1, max_y = img.height - 1;
+  if (fx == 0.f && fy == 0.f && ix >= 0 && ix <= max_x && iy >= 0 && iy <= max_y) {
+    // Integer position: the cubic weights are exactly (0, 1, 0, 0), e.g. every pixel of an
+    // axis-aligned integer box.
+    const std::uint8_t* p = img.row(iy) + static_cast<std::ptrdiff_t>(ix) * C;
+    for (int c = 0; c < C; ++c) out[c] = p[c];
+    return;
+  }
+  float wx[4], wy[4];
+  cubic_coeffs(fx, wx);
+  cubic_coeffs(fy, wy);
+  int xs[4];
+  for (int k = 0; k < 4; ++k) xs[k] = std::clamp(ix - 1 + k, 0, max_x) * C;
+  float acc[C] = {};
+  for (int r = 0; r < 4; ++r) {
+    const std::uint8_t* row = img.row(std::clamp(iy - 1 + r, 0, max_y));
+    for (int c = 0; c < C; ++c) {
+      const float h = wx[0] * row[xs[0] + c] + wx[1] * row[xs[1] + c] + wx[2] * row[xs[2] + c] +
+                      wx[3] * row[xs[3] + c];
+      acc[c] += wy[r] * h;
+    }
+  }
+  for (int c = 0; c < C; ++c)
+    out[c] = static_cast<std::uint8_t>(std::clamp(std::lrint(acc[c]), 0L, 255L));
+}
+
+bool finite(const Quad& q) {
+  for (const Point& p : q)
+    if (!std::isfinite(p.x) || !std::isfinite(p.y)) return false;
+  return true;
+}
+
+// np.linalg.norm of the difference of two float32 points, in float32 as numpy computes it.
+float side_length(Point a, Point b) {
+  const float dx = a.x - b.x, dy = a.y - b.y;
+  return std::sqrt(dx * dx + dy * dy);
+}
+
+int truncate_side(float len) {
+  // Python's int(); sides overflowing float32 or beyond the cap are clamped.
+  if (!(len < static_cast<float>(kMaxCropSide))) return kMaxCropSide;
+  return static_cast<int>(len);
+}
+
+Mat3 mul(const Mat3& a, const Mat3& b) {
+  Mat3 r{};
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 3; ++j)
+      r[i * 3 + j] = a[i * 3] * b[j] + a[i * 3 + 1] * b[3 + j] + a[i * 3 + 2] * b[6 + j];
+  return r;
+}
+
+// Unit square -> quad (Heckbert's closed form): (0,0)->p0, (1,0)->p1, (1,1)->p2, (0,1)->p3.
+Mat3 square_to_quad(const Quad& q) {
+  const double x0 = q[0].x, y0 = q[0].y, x1 = q[1].x, y1 = q[1].y;
+  const double x2 = q[2].x, y2 = q[2].y, x3 = q[3].x, y3 = q[3].y;
+  const double sx = x0 - x1 + x2 - x3, sy = y0 - y1 + y2 - y3;
+  const double dx1 = x1 - x2, dx2 = x3 - x2, dy1 = y1 - y2, dy2 = y3 - y2;
+  const double den = dx1 * dy2 - dx2 * dy1;
+  const double extent = std::max({std::fabs(dx1), std::fabs(dx2), std::fabs(dy1), std::fabs(dy2),
+                                  std::fabs(x1 - x0), std::fabs(y1 - y0), std::fabs(x3 - x0),
+                                  std::fabs(y3 - y0)});
+  double g = 0.0, h = 0.0;
+  // Without a usable projective solution (parallelogram, or collinear corners making the system
+  // singular) the affine map through p0, p1, p3 is the natural, always finite, fallback.
+  if ((sx != 0.0 || sy != 0.0) && std::fabs(den) > 1e-9 * extent * extent) {
+    g = (sx * dy2 - dx2 * sy) / den;
+    h = (dx1 * sy - sx * dy1) / den;
+  }
+  return {x1 - x0 + g * x1, x3 - x0 + h * x3, x0,  //
+          y1 - y0 + g * y1, y3 - y0 + h * y3, y0,  //
+          g,                h,                1.0};
+}
+
+// Integer map from the (rotated, flipped) crop grid to the unrotated crop grid that the warp
+// produces: ox = a*cx + b*cy + c, oy = d*cx + e*cy + f.
+struct Orientation {
+  int a, b, c, d, e, f;
+};
+
+Orientation orientation(const CropSize& cs, bool flip) {
+  const int w = cs.rotated ? cs.height : cs.width;  // unrotated crop size
+  const int h = cs.rotated ? cs.width : cs.height;
+  // np.rot90 (counter-clockwise): R(x, y) = A(w - 1 - y, x). The 180-degree flip (the
+  // classifier's fix) acts on the crop after that rotation: F(x, y) = R(cw - 1 - x, ch - 1 - y).
+  if (!cs.rotated && !flip) return {1, 0, 0, 0, 1, 0};
+  if (!cs.rotated) return {-1, 0, w - 1, 0, -1, h - 1};
+  if (!flip) return {0, -1, w - 1, 1, 0, 0};
+  return {0, 1, 0, -1, 0, h - 1};
+}
+
+// Everything needed to produce crop pixels of one quad.
+struct CropSource {
+  const ImageView* img;
+  Mat3 m;  // unrotated crop grid -> source
+  Orientation o;
+};
+
+CropSource make_source(const ImageView& img, const Quad& q, const CropSize& cs, bool flip) {
+  const double w = cs.rotated ? cs.height : cs.width;
+  const double h = cs.rotated ? cs.width : cs.height;
+  return {&img, rect_to_quad(q, w, h), orientation(cs, flip)};
+}
+
+template <int C>
+inline void crop_pixel(const CropSource& s, int cx, int cy, std::uint8_t* out) {
+  const Orientation& o = s.o;
+  warp_pixel<C>(*s.img, s.m, o.a * cx + o.b * cy + o.c, o.d * cx + o.e * cy + o.f, out);
+}
+
+// Resizes the crop of s (crop_w x crop_h, computed on demand) to out_w x out_h with cv2.resize's
+// INTER_LINEAR arithmetic and writes lut[c][value] as planar rows: plane c, row y at
+// out + c * plane + y * stride.
+void resize_crop(const CropSource& s, int crop_w, int crop_h, int out_w, int out_h,
+                 const float (*lut)[256], float* out, std::size_t plane, std::size_t stride) {
+  const std::vector<linear::Tap> xt = linear::taps(crop_w, out_w, true);
+  const std::vector<linear::Tap> yt = linear::taps(crop_h, out_h, false);
+
+  // Crop columns the horizontal pass reads, in increasing order (the tap indices never decrease,
+  // so a value not above the last one pushed is already in the list).
+  std::vector<int> cols;
+  cols.reserve(2 * static_cast<std::size_t>(out_w));
+  std::vector<int> i0(out_w), i1(out_w);
+  for (int u = 0; u < out_w; ++u) {
+    const int a = xt[u].index, b = std::min(a + 1, crop_w - 1);
+    for (int v : {a, b})
+      if (cols.empty() || v > cols.back()) cols.push_back(v);
+  }
+  for (int u = 0, k = 0; u < out_w; ++u) {
+    while (cols[k] < xt[u].index) ++k;
+    i0[u] = k;
+    i1[u] = cols[k] == std::min(xt[u].index + 1, crop_w - 1) ? k : k + 1;
+  }
+
+  const std::size_t n = static_cast<std::size_t>(out_w);
+  std::vector<std::uint8_t> pix(cols.size() * 3);
+  std::vector<std::int16_t> buf(6 * n);
+  std::int16_t* slot[2] = {buf.data(), buf.data() + 3 * n};
+  int slot_row[2] = {-1, -1};
+  auto horizontal = [&](int cy, std::int16_t* dst) {
+    for (std::size_t j = 0; j < cols.size(); ++j) crop_pixel<3>(s, cols[j], cy, &pix[3 * j]);
+    for (int u = 0; u < out_w; ++u) {
+      const std::uint8_t* p0 = &pix[3 * i0[u]];
+      const std::uint8_t* p1 = &pix[3 * i1[u]];
+      for (int c = 0; c < 3; ++c) dst[c * n + u] = linear::horizontal(p0[c], p1[c], xt[u]);
+    }
+  };
+  auto fetch = [&](int cy, int keep) -> const std::int16_t* {
+    for (int k = 0; k < 2; ++k)
+      if (slot_row[k] == cy) return slot[k];
+    const int k = keep == 0 ? 1 : 0;
+    horizontal(cy, slot[k]);
+    slot_row[k] = cy;
+    return slot[k];
+  };
+  for (int y = 0; y < out_h; ++y) {
+    const linear::Tap t = yt[y];
+    const std::int16_t* r0 = fetch(std::clamp(t.index, 0, crop_h - 1), -1);
+    const std::int16_t* r1 = fetch(std::clamp(t.index + 1, 0, crop_h - 1), r0 == slot[0] ? 0 : 1);
+    for (int c = 0; c < 3; ++c) {
+      const std::int16_t* s0 = r0 + c * n;
+      const std::int16_t* s1 = r1 + c * n;
+      const float* l = lut[c];
+      float* dst = out + c * plane + static_cast<std::size_t>(y) * stride;
+      for (int u = 0; u < out_w; ++u) dst[u] = l[linear::vertical(s0[u], s1[u], t.w0, t.w1)];
+    }
+  }
+}
+
+template <int C>
+void crop_image_c(const CropSource& s, const CropSize& cs, std::uint8_t* out) {
+  for (int y = 0; y < cs.height; ++y)
+    for (int x = 0; x < cs.width; ++x)
+      crop_pixel<C>(s, x, y, out + (static_cast<std::size_t>(y) * cs.width + x) * C);
+}
+
+}  // namespace
+
+CropSize crop_size(const Quad& quad, double tall_ratio) {
+  require(tall_ratio > 0.0, "crop_size: tall_ratio must be positive");
+  CropSize cs;
+  if (!finite(quad)) return cs;
+  const int w =
+      truncate_side(std::max(side_length(quad[0], quad[1]), side_length(quad[2], quad[3])));
+  const int h =
+      truncate_side(std::max(side_length(quad[0], quad[3]), side_length(quad[1], quad[2])));
+  if (w <= 0 || h <= 0) return cs;
+  cs.rotated = static_cast<double>(h) / w >= tall_ratio;
+  cs.width = cs.rotated ? h : w;
+  cs.height = cs.rotated ? w : h;
+  return cs;
+}
+
+std::array<double, 9> rect_to_quad(const Quad& quad, double w, double h) {
+  require(w > 0.0 && h > 0.0, "rect_to_quad: rectangle size must be positive");
+  return mul(square_to_quad(quad), Mat3{1.0 / w, 0, 0, 0, 1.0 / h, 0, 0, 0, 1});
+}
+
+void crop_batch(const ImageView& image, const Quad* quads, std::size_t count, const bool* flip180,
+                const CropBatchParams& params, float* out, int* valid_widths) {
+  require_image(image, "crop_batch");
+  require(image.channels == 3,
+          "crop_batch: image must have 3 channels, got " + std::to_string(image.channels));
+  require(params.height > 0 && params.width > 0, "crop_batch: height and width must be positive");
+  require(params.tall_ratio > 0.0, "crop_batch: tall_ratio must be positive");
+  require_normalization(params.norm, "crop_batch");
+  if (count == 0) return;
+  require(quads != nullptr && out != nullptr, "crop_batch: null quads or output");
+
+  const int H = params.height, W = params.width;
+  const std::size_t plane = static_cast<std::size_t>(H) * W;
+  // The resized crop is 8-bit, so normalisation is a table: same float ops as numpy's
+  // (x.astype(float32) * scale - mean) / std.
+  float lut[3][256];
+  for (int c = 0; c < 3; ++c)
+    for (int v = 0; v < 256; ++v)
+      lut[c][v] = (static_cast<float>(v) * params.norm.scale - params.norm.mean[c]) /
+                  params.norm.std[c];
+  for (std::size_t i = 0; i < count; ++i) {
+    float* dst = out + i * 3 * plane;
+    const CropSize cs = crop_size(quads[i], params.tall_ratio);
+    int rw = 0;
+    if (cs.width > 0) {
+      // PP-OCR's resize_norm_img: ceil(H * w / h) in double, capped by the batch width.
+      rw = params.keep_ratio
+               ? static_cast<int>(std::min<double>(
+                     W, std::ceil(H * (static_cast<double>(cs.width) / cs.height))))
+               : W;
+      rw = std::max(rw, 1);
+    }
+    if (valid_widths) valid_widths[i] = rw;
+    if (rw < W)  // padding is 0 after normalisation, as PP-OCR pads
+      for (int c = 0; c < 3; ++c)
+        for (int y = 0; y < H; ++y)
+          std::memset(dst + c * plane + static_cast<std::size_t>(y) * W + rw, 0,
+                      sizeof(float) * static_cast<std::size_t>(W - rw));
+    if (rw == 0) continue;
+    const CropSource src = make_source(image, quads[i], cs, flip180 != nullptr && flip180[i]);
+    resize_crop(src, cs.width, cs.height, rw, H, lut, dst, plane, static_cast<std::size_t>(W));
+  }
+}
+
+void crop_image(const ImageView& image, const Quad& quad, bool flip180, double tall_ratio,
+                std::uint8_t* out) {
+  require_image(image, "crop_image");
+  const CropSize cs = crop_size(quad, tall_ratio);
+  if (cs.width == 0) return;
+  require(out != nullptr, "crop_image: no output buffer");
+  const CropSource src = make_source(image, quad, cs, flip180);
+  switch (image.channels) {
+    case 1: crop_image_c<1>(src, cs, out); break;
+    case 2: crop_image_c<2>(src, cs, out); break;
+    case 3: crop_image_c<3>(src, cs, out); break;
+    default: crop_image_c<4>(src, cs, out); break;
+  }
+}
+
+}  // namespace trtocr

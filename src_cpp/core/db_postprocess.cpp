@@ -1,0 +1,380 @@
+// DB post-processing with PaddleOCR's semantics (DBPostProcess + TextDetector's filtering):
+// threshold -> contours -> min-area boxes -> score -> unclip -> boxes in image coordinates.
+#include "trtocr/db_postprocess.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <string>
+
+#include "geometry.hpp"
+
+namespace trtocr {
+
+using geom::DPoint;
+using geom::IPoint;
+
+namespace {
+
+// Scratch buffers of one call; nothing is shared between calls (thread safety).
+struct Scratch {
+  std::vector<IPoint> hull;
+  std::vector<IPoint> ipts;
+  std::vector<IPoint> ring;
+  std::vector<IPoint> approx;
+  std::vector<std::uint8_t> mask;
+  std::vector<std::int8_t> raster;
+  geom::ContourSet raster_contours;
+};
+
+// cv2.mean(prob[rect], mask) where mask = fillPoly of the points on their clipped bounding
+// rect (box_score_fast / box_score_slow): only the rect is touched.
+double polygon_mean(const float* prob, int h, int w, const DPoint* pts, std::size_t n,
+                    Scratch& s) {
+  double fxmin = pts[0].x, fxmax = pts[0].x, fymin = pts[0].y, fymax = pts[0].y;
+  for (std::size_t i = 1; i < n; ++i) {
+    fxmin = std::min(fxmin, pts[i].x);
+    fxmax = std::max(fxmax, pts[i].x);
+    fymin = std::min(fymin, pts[i].y);
+    fymax = std::max(fymax, pts[i].y);
+  }
+  auto clampi = [](double v, int hi) {
+    return static_cast<int>(std::min<double>(std::max<double>(v, 0.0), hi));
+  };
+  const int xmin = clampi(std::floor(fxmin), w - 1);
+  const int xmax = clampi(std::ceil(fxmax), w - 1);
+  const int ymin = clampi(std::floor(fymin), h - 1);
+  const int ymax = clampi(std::ceil(fymax), h - 1);
+  const int mw = xmax - xmin + 1;
+  const int mh = ymax - ymin + 1;
+  s.mask.assign(static_cast<std::size_t>(mw) * mh, 0);
+  s.ipts.resize(n);
+  for (std::size_t i = 0; i < n; ++i)  // numpy astype(int32) truncates towards zero
+    s.ipts[i] = {static_cast<std::int64_t>(std::trunc(pts[i].x - xmin)),
+                 static_cast<std::int64_t>(std::trunc(pts[i].y - ymin))};
+  geom::fill_poly(s.mask.data(), mh, mw, s.ipts.data(), n);
+  double sum = 0.0;
+  std::size_t count = 0;
+  for (int y = 0; y < mh; ++y) {
+    const float* prow = prob + static_cast<std::size_t>(ymin + y) * w + xmin;
+    const std::uint8_t* mrow = s.mask.data() + static_cast<std::size_t>(y) * mw;
+    for (int x = 0; x < mw; ++x) {
+      if (mrow[x]) {
+        sum += prow[x];
+        ++count;
+      }
+    }
+  }
+  return count ? sum / static_cast<double>(count) : 0.0;
+}
+
+double polygon_mean(const float* prob, int h, int w, const IPoint* pts, std::size_t n,
+                    Scratch& s, std::vector<DPoint>& tmp) {
+  tmp.resize(n);
+  for (std::size_t i = 0; i < n; ++i)
+    tmp[i] = {static_cast<double>(pts[i].x), static_cast<double>(pts[i].y)};
+  return polygon_mean(prob, h, w, tmp.data(), n, s);
+}
+
+// cv2.boxPoints gives float32 corners; PP-OCR's later floor/ceil/truncation sees those values.
+std::array<DPoint, 4> to_float32(const std::array<DPoint, 4>& c) {
+  std::array<DPoint, 4> r;
+  for (int i = 0; i < 4; ++i)
+    r[i] = {static_cast<double>(static_cast<float>(c[i].x)),
+            static_cast<double>(static_cast<float>(c[i].y))};
+  return r;
+}
+
+// np.round (half to even) of a map coordinate scaled to the source image, clipped to [0, size].
+double map_coord(double v, int map_size, int src_size) {
+  const double r = std::nearbyint(v / map_size * static_cast<double>(src_size));
+  return std::min(std::max(r, 0.0), static_cast<double>(src_size));
+}
+
+// predict_det's order_points_clockwise: top-left = min(x + y), bottom-right = max(x + y), of the
+// other two top-right = min(y - x), bottom-left = max(y - x).
+std::array<DPoint, 4> order_clockwise(const std::array<DPoint, 4>& p) {
+  int tl = 0, br = 0;
+  for (int i = 1; i < 4; ++i) {
+    if (p[i].x + p[i].y < p[tl].x + p[tl].y) tl = i;
+    if (p[i].x + p[i].y > p[br].x + p[br].y) br = i;
+  }
+  int rest[3];
+  int nr = 0;
+  for (int i = 0; i < 4; ++i)
+    if (i != tl && i != br) rest[nr++] = i;
+  int tr = rest[0], bl = rest[0];
+  for (int i = 1; i < nr; ++i) {
+    const int r = rest[i];
+    if (p[r].y - p[r].x < p[tr].y - p[tr].x) tr = r;
+    if (p[r].y - p[r].x > p[bl].y - p[bl].x) bl = r;
+  }
+  return {p[tl], p[tr], p[br], p[bl]};
+}
+
+// clip_det_res: int(min(max(v, 0), size - 1)).
+double clip_trunc(double v, int size) {
+  return std::trunc(std::min(std::max(v, 0.0), static_cast<double>(size - 1)));
+}
+
+// The union step of pyclipper's offset (positive fill of the raw, self-overlapping offset ring),
+// done on a raster at `scale` x the map resolution; returns the outline of the largest region in
+// raster units (x = (rx + 0.5) / scale + x0). The ring is grown by half a raster pixel so that
+// outline pixel centres lie on the true boundary.
+bool union_outline(const std::vector<IPoint>& ring, Scratch& s, std::vector<DPoint>& outline) {
+  outline.clear();
+  std::int64_t x0 = ring[0].x, x1 = ring[0].x, y0 = ring[0].y, y1 = ring[0].y;
+  for (const IPoint& p : ring) {
+    x0 = std::min(x0, p.x);
+    x1 = std::max(x1, p.x);
+    y0 = std::min(y0, p.y);
+    y1 = std::max(y1, p.y);
+  }
+  const double bw = static_cast<double>(x1 - x0) + 1.0;
+  const double bh = static_cast<double>(y1 - y0) + 1.0;
+  int scale = 4;
+  while (scale > 1 && bw * bh * scale * scale > 4.0e6) scale /= 2;
+  if (bw * bh > 6.4e7) return false;  // absurd region: refuse rather than allocate gigabytes
+  const int rw = static_cast<int>(bw) * scale;
+  const int rh = static_cast<int>(bh) * scale;
+  s.raster.assign(static_cast<std::size_t>(rw + 2) * (rh + 2), 0);
+
+  struct Cross {
+    double x;
+    int dir;
+  };
+  std::vector<Cross> xs;
+  const std::size_t n = ring.size();
+  for (int ry = 0; ry < rh; ++ry) {
+    const double yc = static_cast<double>(y0) + (ry + 0.5) / scale;
+    xs.clear();
+    for (std::size_t i = 0, j = n - 1; i < n; j = i++) {
+      const double ay = static_cast<double>(ring[j].y), by = static_cast<double>(ring[i].y);
+      const bool up = ay <= yc && yc < by;
+      const bool down = by <= yc && yc < ay;
+      if (!up && !down) continue;
+      const double ax = static_cast<double>(ring[j].x), bx = static_cast<double>(ring[i].x);
+      xs.push_back({ax + (yc - ay) / (by - ay) * (bx - ax), up ? 1 : -1});
+    }
+    std::sort(xs.begin(), xs.end(), [](const Cross& a, const Cross& b) { return a.x < b.x; });
+    // Winding of a point = sum of directions of the crossings to its right; keep winding > 0
+    // (Clipper's pftPositive after its orientation fix makes the outer ring positive).
+    int total = 0;
+    for (const Cross& c : xs) total += c.dir;
+    int winding = total;
+    std::int8_t* row = s.raster.data() + static_cast<std::size_t>(ry + 1) * (rw + 2) + 1;
+    for (std::size_t k = 0; k + 1 < xs.size(); ++k) {
+      winding -= xs[k].dir;
+      if (winding <= 0) continue;
+      // pixel centres (rx + 0.5) / scale + x0 inside (xs[k].x, xs[k + 1].x)
+      const double a = (xs[k].x - static_cast<double>(x0)) * scale - 0.5;
+      const double b = (xs[k + 1].x - static_cast<double>(x0)) * scale - 0.5;
+      const int from = std::max(0, static_cast<int>(std::floor(a)) + 1);
+      const int to = std::min(rw - 1, static_cast<int>(std::ceil(b)) - 1);
+      for (int rx = from; rx <= to; ++rx) row[rx] = 1;
+    }
+  }
+  geom::find_contours(s.raster, rh, rw, s.raster_contours);
+  const geom::ContourSet& cs = s.raster_contours;
+  std::size_t best = cs.size();
+  double best_area = -1.0;
+  std::vector<DPoint> tmp;
+  for (std::size_t i = 0; i < cs.size(); ++i) {
+    tmp.resize(cs.count(i));
+    for (std::size_t k = 0; k < cs.count(i); ++k)
+      tmp[k] = {static_cast<double>(cs.begin(i)[k].x), static_cast<double>(cs.begin(i)[k].y)};
+    const double a = geom::polygon_area(tmp.data(), tmp.size());
+    if (a > best_area) {
+      best_area = a;
+      best = i;
+    }
+  }
+  if (best == cs.size() || cs.count(best) < 3) return false;
+  // Simplify the staircase (a quarter of a map pixel) before going back to map units.
+  geom::approx_poly_dp_closed(cs.begin(best), cs.count(best), 0.25 * scale, s.approx);
+  if (s.approx.size() < 3) return false;
+  outline.reserve(s.approx.size());
+  for (const IPoint& p : s.approx)
+    outline.push_back({static_cast<double>(x0) + (static_cast<double>(p.x) + 0.5) / scale,
+                       static_cast<double>(y0) + (static_cast<double>(p.y) + 0.5) / scale});
+  return true;
+}
+
+void validate(const float* prob, int map_h, int map_w, int src_h, int src_w, const DBParams& p) {
+  require(prob != nullptr, "db_postprocess: prob is null");
+  require(map_h > 0 && map_w > 0, "db_postprocess: the probability map is empty (" +
+                                      std::to_string(map_h) + "x" + std::to_string(map_w) + ")");
+  require(src_h > 0 && src_w > 0, "db_postprocess: src_h and src_w must be positive, got " +
+                                      std::to_string(src_h) + "x" + std::to_string(src_w));
+  require(std::isfinite(p.thresh) && p.thresh >= 0.f && p.thresh < 1.f,
+          "db_postprocess: thresh must be in [0, 1), got " + std::to_string(p.thresh));
+  require(std::isfinite(p.box_thresh) && p.box_thresh >= 0.f && p.box_thresh <= 1.f,
+          "db_postprocess: box_thresh must be in [0, 1], got " + std::to_string(p.box_thresh));
+  require(p.max_candidates >= 0, "db_postprocess: max_candidates must be >= 0");
+  require(std::isfinite(p.unclip_ratio) && p.unclip_ratio > 0.f && p.unclip_ratio <= 100.f,
+          "db_postprocess: unclip_ratio must be in (0, 100], got " +
+              std::to_string(p.unclip_ratio));
+  require(p.min_size >= 0 && p.min_size <= 1000000,
+          "db_postprocess: min_size must be in [0, 1e6], got " + std::to_string(p.min_size));
+}
+
+}  // namespace
+
+std::vector<TextRegion> db_postprocess(const float* prob, int map_h, int map_w, int src_h,
+                                       int src_w, const DBParams& params) {
+  validate(prob, map_h, map_w, src_h, src_w, params);
+  const int h = map_h;
+  const int w = map_w;
+  const std::size_t stride = static_cast<std::size_t>(w) + 2;
+
+  // One pass: threshold into a zero-framed label image (the frame is what OpenCV's
+  // findContours adds) and check the values are finite.
+  std::vector<std::int8_t> labels(stride * (static_cast<std::size_t>(h) + 2), 0);
+  bool finite = true;
+  const float thresh = params.thresh;
+  for (int y = 0; y < h; ++y) {
+    const float* prow = prob + static_cast<std::size_t>(y) * w;
+    std::int8_t* lrow = labels.data() + (static_cast<std::size_t>(y) + 1) * stride + 1;
+    bool row_finite = true;
+    for (int x = 0; x < w; ++x) {
+      const float v = prow[x];
+      row_finite &= (v - v) == 0.f;  // false for NaN and +-inf
+      lrow[x] = v > thresh;
+    }
+    finite = finite && row_finite;
+  }
+  require(finite, "db_postprocess: the probability map contains NaN or inf");
+
+  if (params.use_dilation) {
+    // cv2.dilate with the 2x2 kernel (anchor at its centre (1, 1)): a pixel is set when it or
+    // its left, upper or upper-left neighbour is. Bottom-up, right-to-left keeps it in place.
+    for (int y = h; y >= 1; --y) {
+      std::int8_t* cur = labels.data() + static_cast<std::size_t>(y) * stride;
+      const std::int8_t* up = cur - stride;
+      for (int x = w; x >= 1; --x)
+        cur[x] = static_cast<std::int8_t>(cur[x] | cur[x - 1] | up[x] | up[x - 1]);
+    }
+  }
+
+  geom::ContourSet contours;
+  geom::find_contours(labels, h, w, contours);
+  labels = {};
+
+  std::vector<TextRegion> out;
+  Scratch s;
+  std::vector<DPoint> tmp;
+  std::vector<DPoint> outline;
+  const std::size_t n = std::min(contours.size(), static_cast<std::size_t>(params.max_candidates));
+  const double min_size = params.min_size;
+
+  for (std::size_t ci = 0; ci < n; ++ci) {
+    const IPoint* cpts = contours.begin(ci);
+    const std::size_t cn = contours.count(ci);
+
+    if (params.box_type == BoxType::Quad) {
+      const geom::RotatedBox rb = geom::min_area_rect(cpts, cn, s.hull);
+      if (rb.short_side() < min_size) continue;
+      const auto box = to_float32(geom::mini_box_order(rb.corners));
+      const double score = params.score_mode == ScoreMode::Fast
+                               ? polygon_mean(prob, h, w, box.data(), 4, s)
+                               : polygon_mean(prob, h, w, cpts, cn, s, tmp);
+      if (params.box_thresh > score) continue;
+
+      // unclip: distance from shapely's area / length of the float box, while pyclipper
+      // truncates the corners to integers before offsetting.
+      const double perimeter = geom::polygon_perimeter(box.data(), 4);
+      if (!(perimeter > 0.0)) continue;
+      const double distance = geom::polygon_area(box.data(), 4) * params.unclip_ratio / perimeter;
+      s.approx.resize(4);
+      for (int i = 0; i < 4; ++i)
+        s.approx[i] = {static_cast<std::int64_t>(box[i].x), static_cast<std::int64_t>(box[i].y)};
+      geom::offset_round_raw(s.approx, distance, s.ring);
+      if (s.ring.empty()) continue;
+      // For a convex box the offset ring is already simple, so Clipper's union would not change
+      // its hull: the min-area rect of the raw ring is the one PP-OCR gets.
+      const geom::RotatedBox grown = geom::min_area_rect(s.ring.data(), s.ring.size(), s.hull);
+      if (grown.short_side() < min_size + 2) continue;
+      auto q = to_float32(geom::mini_box_order(grown.corners));
+      for (auto& p : q) p = {map_coord(p.x, w, src_w), map_coord(p.y, h, src_h)};
+
+      // TextDetector.filter_tag_det_res
+      q = order_clockwise(q);
+      for (auto& p : q) p = {clip_trunc(p.x, src_w), clip_trunc(p.y, src_h)};
+      const double rect_w = std::trunc(std::hypot(q[0].x - q[1].x, q[0].y - q[1].y));
+      const double rect_h = std::trunc(std::hypot(q[0].x - q[3].x, q[0].y - q[3].y));
+      if (rect_w <= 3 || rect_h <= 3) continue;
+      TextRegion r;
+      r.points.reserve(4);
+      for (const auto& p : q) r.points.push_back({static_cast<float>(p.x), static_cast<float>(p.y)});
+      r.score = static_cast<float>(score);
+      out.push_back(std::move(r));
+    } else {
+      // polygons_from_bitmap
+      const double epsilon = 0.002 * geom::arc_length_closed(cpts, cn);
+      std::vector<IPoint> approx;
+      geom::approx_poly_dp_closed(cpts, cn, epsilon, approx);
+      if (approx.size() < 4) continue;
+      const double score = polygon_mean(prob, h, w, approx.data(), approx.size(), s, tmp);
+      if (params.box_thresh > score) continue;
+      tmp.resize(approx.size());
+      for (std::size_t i = 0; i < approx.size(); ++i)
+        tmp[i] = {static_cast<double>(approx[i].x), static_cast<double>(approx[i].y)};
+      const double perimeter = geom::polygon_perimeter(tmp.data(), tmp.size());
+      if (!(perimeter > 0.0)) continue;
+      const double distance =
+          geom::polygon_area(tmp.data(), tmp.size()) * params.unclip_ratio / perimeter;
+      if (!(distance > 0.0)) continue;
+      geom::offset_round_raw(approx, distance, s.ring);
+      if (s.ring.size() < 3) continue;
+      if (!union_outline(s.ring, s, outline)) continue;
+      // sside check on the outline (in integer units of 1/64 px for the hull code)
+      s.ipts.resize(outline.size());
+      for (std::size_t i = 0; i < outline.size(); ++i)
+        s.ipts[i] = {static_cast<std::int64_t>(std::llround(outline[i].x * 64.0)),
+                     static_cast<std::int64_t>(std::llround(outline[i].y * 64.0))};
+      const geom::RotatedBox rb = geom::min_area_rect(s.ipts.data(), s.ipts.size(), s.hull);
+      if (rb.short_side() / 64.0 < min_size + 2) continue;
+      TextRegion r;
+      r.points.reserve(outline.size());
+      for (const DPoint& p : outline) {
+        // filter_tag_det_res_only_clip after the mapping
+        r.points.push_back({static_cast<float>(clip_trunc(map_coord(p.x, w, src_w), src_w)),
+                            static_cast<float>(clip_trunc(map_coord(p.y, h, src_h), src_h))});
+      }
+      r.score = static_cast<float>(score);
+      out.push_back(std::move(r));
+    }
+  }
+  return out;
+}
+
+std::vector<std::size_t> reading_order(const std::vector<Quad>& quads, float y_tolerance) {
+  require(std::isfinite(y_tolerance) && y_tolerance >= 0.f,
+          "reading_order: y_tolerance must be finite and >= 0");
+  for (const Quad& q : quads)
+    require(std::isfinite(q[0].x) && std::isfinite(q[0].y),
+            "reading_order: box coordinates must be finite");
+  std::vector<std::size_t> idx(quads.size());
+  std::iota(idx.begin(), idx.end(), std::size_t{0});
+  std::stable_sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) {
+    const Point& pa = quads[a][0];
+    const Point& pb = quads[b][0];
+    return pa.y < pb.y || (pa.y == pb.y && pa.x < pb.x);
+  });
+  // PaddleOCR's sorted_boxes pass: bubble a box left past its predecessors on the same line.
+  for (std::size_t i = 0; i + 1 < idx.size(); ++i) {
+    for (std::size_t j = i + 1; j-- > 0;) {
+      const Point& a = quads[idx[j]][0];
+      const Point& b = quads[idx[j + 1]][0];
+      if (std::fabs(b.y - a.y) < y_tolerance && b.x < a.x) {
+        std::swap(idx[j], idx[j + 1]);
+      } else {
+        break;
+      }
+    }
+  }
+  return idx;
+}
+
+}  // namespace trtocr

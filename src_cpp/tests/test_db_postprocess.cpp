@@ -1,0 +1,151 @@
+#include <cmath>
+#include <vector>
+
+#include "../core/geometry.hpp"
+#include "test_framework.hpp"
+#include "trtocr/db_postprocess.hpp"
+
+using namespace trtocr;
+using geom::IPoint;
+
+namespace {
+
+// A bitmap from rows of '#' / '.' as a zero-framed label image.
+std::vector<std::int8_t> labels_from(const std::vector<const char*>& rows, int& h, int& w) {
+  h = static_cast<int>(rows.size());
+  w = static_cast<int>(std::string(rows[0]).size());
+  std::vector<std::int8_t> l(static_cast<std::size_t>(h + 2) * (w + 2), 0);
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) l[(y + 1) * (w + 2) + x + 1] = rows[y][x] == '#';
+  return l;
+}
+
+std::vector<IPoint> contour(const geom::ContourSet& cs, std::size_t i) {
+  return {cs.begin(i), cs.begin(i) + cs.count(i)};
+}
+
+bool near(double a, double b, double tol = 1e-9) { return std::fabs(a - b) <= tol; }
+
+}  // namespace
+
+TEST_CASE("contours: rectangle keeps only its corners (CHAIN_APPROX_SIMPLE)") {
+  int h, w;
+  auto l = labels_from({".....", ".###.", ".###.", "....."}, h, w);
+  geom::ContourSet cs;
+  geom::find_contours(l, h, w, cs);
+  CHECK(cs.size() == 1);
+  // cv2 gives [[1,1],[1,2],[3,2],[3,1]] for this bitmap.
+  CHECK(contour(cs, 0) == (std::vector<IPoint>{{1, 1}, {1, 2}, {3, 2}, {3, 1}}));
+}
+
+TEST_CASE("contours: holes are listed, newest first, and image borders are foreground") {
+  int h, w;
+  // cv2.findContours(RETR_LIST) on this gives: hole [[4,7],[5,6],[6,7],[5,8]], then the lower
+  // blob [[2,6],[2,8],[9,8],[9,6]], then the upper one [[1,1],[1,2],[3,2],[3,1]].
+  auto l = labels_from({"............", ".###........", ".###........", "............",
+                        "............", "............", "..########..", "..###.####..",
+                        "..########..", "............"},
+                       h, w);
+  geom::ContourSet cs;
+  geom::find_contours(l, h, w, cs);
+  CHECK(cs.size() == 3);
+  CHECK(contour(cs, 0) == (std::vector<IPoint>{{4, 7}, {5, 6}, {6, 7}, {5, 8}}));
+  CHECK(contour(cs, 1) == (std::vector<IPoint>{{2, 6}, {2, 8}, {9, 8}, {9, 6}}));
+  CHECK(contour(cs, 2) == (std::vector<IPoint>{{1, 1}, {1, 2}, {3, 2}, {3, 1}}));
+
+  auto full = labels_from({"###", "###"}, h, w);
+  geom::find_contours(full, h, w, cs);
+  CHECK(cs.size() == 1);
+  CHECK(contour(cs, 0) == (std::vector<IPoint>{{0, 0}, {0, 1}, {2, 1}, {2, 0}}));
+}
+
+TEST_CASE("contours: isolated pixel and diagonal chain") {
+  int h, w;
+  auto l = labels_from({"#...", ".#..", "...#"}, h, w);
+  geom::ContourSet cs;
+  geom::find_contours(l, h, w, cs);
+  CHECK(cs.size() == 2);  // the diagonal pair is 8-connected
+  CHECK(contour(cs, 0) == (std::vector<IPoint>{{3, 2}}));
+  CHECK(contour(cs, 1) == (std::vector<IPoint>{{0, 0}, {1, 1}}));
+}
+
+TEST_CASE("min-area rect of an axis-aligned and of a rotated rectangle") {
+  std::vector<IPoint> hull;
+  std::vector<IPoint> pts{{0, 0}, {10, 0}, {10, 4}, {0, 4}, {5, 2}};
+  auto r = geom::min_area_rect(pts.data(), pts.size(), hull);
+  CHECK(near(r.width * r.height, 40.0));
+  CHECK(near(r.short_side(), 4.0));
+  // a 45-degree square of side sqrt(2)*3
+  std::vector<IPoint> diamond{{3, 0}, {6, 3}, {3, 6}, {0, 3}};
+  r = geom::min_area_rect(diamond.data(), diamond.size(), hull);
+  CHECK(near(r.width * r.height, 18.0, 1e-9));
+  const auto o = geom::mini_box_order(r.corners);
+  CHECK(near(o[0].x, 0, 1e-9) || near(o[0].y, 0, 1e-9));  // a left-most / top corner
+  CHECK(near(o[2].x, 6, 1e-9) || near(o[2].y, 6, 1e-9));
+}
+
+TEST_CASE("round offset of a rectangle matches pyclipper") {
+  // pyclipper.PyclipperOffset: AddPath([(0,0),(10,0),(10,5),(0,5)], JT_ROUND,
+  // ET_CLOSEDPOLYGON).Execute(1.0) -> [[11,0],[11,5],[10,6],[0,6],[-1,5],[-1,0],[0,-1],[10,-1]]
+  std::vector<IPoint> ring;
+  geom::offset_round_raw({{0, 0}, {10, 0}, {10, 5}, {0, 5}}, 1.0, ring);
+  std::vector<IPoint> expected{{11, 0}, {11, 5}, {10, 6}, {0, 6},
+                               {-1, 5}, {-1, 0}, {0, -1}, {10, -1}};
+  CHECK(ring.size() == expected.size());
+  for (const auto& p : expected) {
+    bool found = false;
+    for (const auto& q : ring) found = found || q == p;
+    CHECK(found);
+  }
+  // Orientation does not matter; degenerate paths give nothing.
+  std::vector<IPoint> ring2;
+  geom::offset_round_raw({{0, 5}, {10, 5}, {10, 0}, {0, 0}}, 1.0, ring2);
+  CHECK(ring2.size() == ring.size());
+  geom::offset_round_raw({{0, 0}, {0, 0}, {4, 0}}, 1.0, ring2);
+  CHECK(ring2.empty());
+}
+
+TEST_CASE("fillPoly rasterisation includes the outline, as cv2 does") {
+  std::vector<std::uint8_t> mask(5 * 5, 0);
+  std::vector<IPoint> sq{{1, 1}, {3, 1}, {3, 3}, {1, 3}};
+  geom::fill_poly(mask.data(), 5, 5, sq.data(), sq.size());
+  int count = 0;
+  for (auto v : mask) count += v;
+  CHECK(count == 9);
+  CHECK(mask[0] == 0 && mask[1 * 5 + 1] == 1 && mask[3 * 5 + 3] == 1 && mask[4 * 5 + 4] == 0);
+}
+
+TEST_CASE("db_postprocess: one rectangle -> one grown box") {
+  std::vector<float> prob(64 * 64, 0.f);
+  for (int y = 20; y < 30; ++y)
+    for (int x = 10; x < 50; ++x) prob[y * 64 + x] = 0.9f;
+  auto regions = db_postprocess(prob.data(), 64, 64, 128, 128, DBParams{});
+  CHECK(regions.size() == 1);
+  CHECK(regions[0].points.size() == 4);
+  CHECK(near(regions[0].score, 0.9, 1e-6));
+  // bitmap rect x 10..49, y 20..29 grown by area*1.5/perimeter = 39*9*1.5/96 ~ 5.48 px
+  const auto& p = regions[0].points;
+  CHECK(p[0].x < 20.f && p[0].y < 40.f && p[2].x > 98.f && p[2].y > 58.f);
+}
+
+TEST_CASE("db_postprocess: rejects bad parameters and non-finite maps") {
+  std::vector<float> prob(16, 0.f);
+  DBParams p;
+  CHECK_THROWS(db_postprocess(prob.data(), 0, 4, 10, 10, p));
+  CHECK_THROWS(db_postprocess(prob.data(), 4, 4, 0, 10, p));
+  p.thresh = 2.f;
+  CHECK_THROWS(db_postprocess(prob.data(), 4, 4, 10, 10, p));
+  p = DBParams{};
+  prob[5] = std::nanf("");
+  CHECK_THROWS(db_postprocess(prob.data(), 4, 4, 10, 10, p));
+}
+
+TEST_CASE("reading_order: lines top to bottom, left to right within a line") {
+  auto quad = [](float x, float y) {
+    return Quad{Point{x, y}, Point{x + 10, y}, Point{x + 10, y + 5}, Point{x, y + 5}};
+  };
+  std::vector<Quad> q{quad(50, 12), quad(0, 30), quad(10, 10), quad(0, 14)};
+  auto order = reading_order(q);
+  // sorted by y: 2, 0, 3, 1; then 3 bubbles left past 0 and 2 (within 10 px, further left)
+  CHECK(order == (std::vector<std::size_t>{3, 2, 0, 1}));
+}

@@ -1,0 +1,66 @@
+"""ONNX Runtime backend on a tiny model built in code, and backend selection."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from trt_ocr import backends
+from trt_ocr.backends.onnxruntime import OnnxRuntimeBackend, physical_cores
+from trt_ocr.errors import BackendError
+
+
+def _tiny_model(path: Path) -> Path:
+    import onnx
+    from onnx import TensorProto, helper
+
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 3, "h", "w"])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", 3, "h", "w"])
+    two = helper.make_tensor("two", TensorProto.FLOAT, [], [2.0])
+    graph = helper.make_graph([helper.make_node("Mul", ["x", "two"], ["y"])], "g", [x], [y], [two])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    onnx.save(model, path)
+    return path
+
+
+def test_named_io_and_dynamic_shapes(tmp_path: Path) -> None:
+    backend = OnnxRuntimeBackend(threads=1)
+    with backend.open(_tiny_model(tmp_path / "m.onnx"), "det") as sess:
+        assert sess.input_name == "x" and sess.output_name == "y"
+        for shape in ((1, 3, 32, 32), (2, 3, 48, 320)):
+            x = np.random.default_rng(0).random(shape, dtype=np.float32)
+            out = sess.run({"x": x})
+            np.testing.assert_array_equal(out["y"], x * 2)
+
+
+def test_run_errors_are_typed(tmp_path: Path) -> None:
+    sess = OnnxRuntimeBackend(threads=1).open(_tiny_model(tmp_path / "m.onnx"), "det")
+    with pytest.raises(BackendError, match="ONNX Runtime failed"):
+        sess.run({"x": np.zeros((1, 4, 2, 2), np.float32)})  # wrong channel count
+
+
+def test_unloadable_model_is_a_backend_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.onnx"
+    bad.write_bytes(b"not onnx")
+    with pytest.raises(BackendError, match="could not load the rec model"):
+        OnnxRuntimeBackend().open(bad, "rec")
+
+
+def test_backend_selection() -> None:
+    with pytest.raises(ValueError, match="backend must be one of"):
+        backends.create("bogus")
+    ok, why = backends.tensorrt_available()
+    if not ok:
+        with pytest.raises(BackendError, match="unavailable"):
+            backends.create("tensorrt")
+        assert backends.create("auto").name == "onnxruntime"
+    assert why
+
+
+def test_default_threads_are_physical_cores() -> None:
+    n = physical_cores()
+    assert 1 <= n <= (len(__import__("os").sched_getaffinity(0)))
+    assert OnnxRuntimeBackend().threads == n
