@@ -108,7 +108,7 @@ def to_fp16(src: Path, dst: Path, role: str | None = None, log: Log = print,
     kept = [n.name for n in model.graph.node if n.op_type in blocked_ops or n.name in nodes]
     log(f"precision: fp16 {role or src.stem}: {len(kept)} of {len(model.graph.node)} nodes "
         f"kept fp32 ({', '.join(blocked_ops)} + {len(nodes)} layer-norm/output nodes); "
-        f"{truncated} weight values outside fp16's range clamped")
+        f"{truncated} weight values beyond fp16's range (tiny or huge) clamped")
     return {"fp32_nodes": kept, "clamped_values_warnings": truncated,
             "op_block_list": blocked_ops, "node_block_list": nodes}
 
