@@ -188,6 +188,33 @@ class ListReader:
         return len(self.feeds)
 
 
+def homogenize(feeds: list[dict[str, np.ndarray]], max_side: int = 640, limit: int = 256,
+               seed: int = 0) -> list[dict[str, np.ndarray]]:
+    """Feeds of one shape. ORT's histogram calibrators (entropy, percentile) stack the
+    outputs of all feeds, so inputs of different sizes (detector images, recognizer batches
+    of different widths) are cut into batch-1 tiles of the smallest height x width (at most
+    max_side), keeping the text at its real scale; at most `limit` tiles, drawn with seed."""
+    import random
+
+    import numpy as np
+
+    shapes = {tuple(a.shape) for f in feeds for a in f.values()}
+    if len(shapes) <= 1 or any(len(f) != 1 for f in feeds):
+        return feeds
+    name = next(iter(feeds[0]))
+    arrs = [f[name] for f in feeds]
+    th = min(min(a.shape[2] for a in arrs), max_side)
+    tw = min(min(a.shape[3] for a in arrs), max_side)
+    out = [{name: np.ascontiguousarray(a[n:n + 1, :, y:y + th, x:x + tw])}
+           for a in arrs for n in range(a.shape[0])
+           for y in range(0, a.shape[2] - th + 1, th)
+           for x in range(0, a.shape[3] - tw + 1, tw)]
+    if len(out) > limit:
+        keep = sorted(random.Random(seed).sample(range(len(out)), limit))
+        out = [out[i] for i in keep]
+    return out
+
+
 def _chunk(n: int, k: int) -> int:
     """A chunk size that leaves a remainder: ORT's calibrators raise "No data is collected"
     when the feed count is an exact multiple of CalibMaxIntermediateOutputs."""
@@ -222,6 +249,13 @@ def to_int8(src: Path, dst: Path, feeds: list[dict[str, np.ndarray]], opts: Int8
         from trt_ocr.errors import EngineBuildError
 
         raise EngineBuildError(f"int8 {role}: no calibration data")
+    if opts.method != "minmax":
+        n_before = len(feeds)
+        feeds = homogenize(feeds)
+        if len(feeds) != n_before:
+            shape = list(next(iter(feeds[0].values())).shape)
+            log(f"precision: int8 {role or src.stem}: {n_before} calibration inputs of mixed "
+                f"sizes -> {len(feeds)} tiles of {shape} for {opts.method} calibration")
     method = {"entropy": CalibrationMethod.Entropy, "percentile": CalibrationMethod.Percentile,
               "minmax": CalibrationMethod.MinMax}[opts.method]
     extra: dict[str, Any] = {
