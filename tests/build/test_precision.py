@@ -82,3 +82,15 @@ def test_int8_qdq_is_symmetric_per_channel(clean: dict[str, Path], tmp_path: Pat
 def test_int8_options_validate() -> None:
     with pytest.raises(ValueError):
         precision.Int8Options(method="kl")
+
+
+def test_mixed_size_feeds_become_same_shape_tiles() -> None:
+    feeds = [{"x": np.ones((1, 3, 544, 960), np.float32)},
+             {"x": np.ones((1, 3, 960, 448), np.float32)},
+             {"x": np.ones((1, 3, 320, 320), np.float32)}]
+    tiles = precision.homogenize(feeds)
+    assert {t["x"].shape for t in tiles} == {(1, 3, 320, 320)}
+    assert len(tiles) == 1 * 3 + 3 * 1 + 1
+    same = [{"x": np.ones((2, 3, 48, 320), np.float32)}] * 3
+    assert precision.homogenize(same) is same
+    assert len(precision.homogenize(feeds, limit=4)) == 4
