@@ -281,14 +281,16 @@ class Builder:
                                           self.log),
         }
         int8 = rep["precisions"].get("int8")
-        roles = list(self.req.sensitivity)
+        roles = [r for r in self.req.sensitivity if r in self.req.int8_roles]
         if int8 is not None and not int8.get("pass", True) and not roles:
-            roles = ["rec", "det"]
-            self.log("report: INT8 misses its target: measuring per-layer sensitivity")
+            roles = [r for r in ("rec", "det", "cls") if r in self.req.int8_roles]
+            self.log("report: INT8 misses its target: measuring per-layer sensitivity of "
+                     + ", ".join(roles))
         if roles and "int8" in precs:
             rep["sensitivity"] = self._sensitivity(roles)
-            worst = {r: [x["node"] for x in s["layers"][:4]]
+            worst = {r: [x["node"] for x in s["layers"][:4] if x["error_reduction"] > 0]
                      for r, s in rep["sensitivity"].items()}
+            worst = {r: n for r, n in worst.items() if n}
             flags = " ".join(f"--int8-exclude {r}={','.join(n)}" for r, n in worst.items())
             rep["fallback"] = (f"mixed INT8/float: rebuild with `--steps precision,report "
                                f"--precision int8 {flags}`")
