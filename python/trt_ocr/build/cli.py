@@ -62,12 +62,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--calib", type=Path, default=Path("calib/default.json"),
                    help="calibration-set file (JSON/YAML: images globs, count, seed)")
     g.add_argument("--calib-method", choices=("entropy", "percentile", "minmax"),
-                   default="entropy")
+                   default="minmax")
     g.add_argument("--calib-count", type=int, help="images to draw (overrides the file)")
     g.add_argument("--int8-roles", type=_csv, default=["det"], metavar="ROLES",
                    help="networks quantized to int8 (default det: the PP-OCRv4 recognizer "
                         "and the v2 classifier lose too much under INT8 post-training "
                         "quantization, see the report's sensitivity section)")
+    g.add_argument("--int8-float-first", type=int, default=8, metavar="N",
+                   help="keep each int8 network's first N weighted layers float (default 8: "
+                        "PP-LCNetV3's re-parameterized stem does not survive 8-bit weights)")
     g.add_argument("--int8-fallback", choices=("fp16", "fp32"), default="fp16",
                    help="precision of the networks not in --int8-roles (mixed INT8/fp16)")
     g.add_argument("--int8-exclude", type=_exclude, action="append", default=[],
@@ -126,6 +129,7 @@ def run(args: argparse.Namespace) -> int:
             dictionary=args.dictionary, opset=args.opset, simplifier=args.simplifier,
             calib=args.calib, calib_method=args.calib_method, calib_count=args.calib_count,
             int8_exclude=exclude, int8_roles=args.int8_roles, int8_fallback=args.int8_fallback,
+            int8_float_first=args.int8_float_first,
             eval_data=args.eval_data,
             eval_images=args.eval_images,
             eval_words=args.eval_words, sensitivity=args.sensitivity, settings=settings,
