@@ -301,6 +301,7 @@ class Builder:
             rep["fallback"] = (f"mixed INT8/float: rebuild with `--steps precision,report "
                                f"--precision int8 {flags}`")
             self.log("report: " + rep["fallback"])
+        rep["composition"] = {p: self._composition(p) for p in precs}
         j, md = report.write(rep, self.mdir)
         for p in precs:
             sub = dict(rep)
@@ -312,6 +313,23 @@ class Builder:
                                   if k != "target"})
         self.log(f"report: {j} and {md}")
         self.log(report.to_markdown(rep))
+
+    def _composition(self, prec: str) -> dict[str, str]:
+        """What each network of a precision folder is, from its manifest."""
+        steps = manifest.load(self.pdir(prec)).get("steps", {})
+        out = {}
+        for role in ROLES:
+            d = steps.get(f"precision/{role}", {}).get("details", {})
+            if prec == "fp32":
+                out[role] = "fp32"
+            elif prec == "fp16" or d.get("kept") == "fp16":
+                out[role] = "fp16 (mixed, blocked ops fp32)"
+            elif d.get("kept"):
+                out[role] = str(d["kept"])
+            else:
+                n = len(d.get("excluded", []))
+                out[role] = f"int8 Q/DQ ({n} weighted layers kept float)" if n else "int8 Q/DQ"
+        return out
 
     def _sensitivity(self, roles: list[str]) -> dict[str, Any]:
         from trt_ocr.build import precision, report

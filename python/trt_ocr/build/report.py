@@ -396,6 +396,10 @@ def to_markdown(report: dict[str, Any]) -> str:
             f"{m['lines_changed_pct']:.2f}% | "
             f"{d.get('e2e_hmean', 0.0):+.2f} | {d.get('word_acc', 0.0):+.2f} | {verdict} | "
             f"{m['seconds']} |")
+    comp = report.get("composition", {})
+    if comp:
+        lines += ["", "Networks per precision: " + "; ".join(
+            f"**{p}**: " + ", ".join(f"{r} {v}" for r, v in c.items()) for p, c in comp.items())]
     for role, s in report.get("sensitivity", {}).items():
         lines += ["", f"## INT8 sensitivity: {role}", "",
                   f"Output error of the int8 {role}: {s['int8_error']:.4g} "
