@@ -1,0 +1,216 @@
+"""INT8 calibration data: which images, and the exact tensors the pipeline feeds each network.
+
+A calibration set is a small JSON (or YAML, with PyYAML) file:
+
+    {"name": "my-photos", "images": ["~/Pictures/**/*.jpg", "scans/*.png"],
+     "exclude": ["scans/test_*"], "count": 32, "seed": 0}
+
+Globs are relative to the file's folder; `~` and `$VARS` expand. `count` images are drawn
+with `seed` from the sorted matches, so a set is reproducible.
+
+The tensors come from running the fp32 pipeline (`trt_ocr.pipeline.OCR`, our C++ pre- and
+post-processing) over those images with recording sessions: the detector's inputs are its
+preprocessed images, the classifier's and recognizer's inputs are the crops of the boxes the
+detector found, batched and padded exactly as at run time.
+
+Calibration and evaluation images must be disjoint: `disjoint()` compares resolved paths and
+file contents (sha256), so a copy of an evaluation image under another name is caught too.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import json
+import os
+import random
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from trt_ocr.errors import EngineBuildError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
+
+
+@dataclass
+class CalibrationSet:
+    name: str
+    patterns: list[str]
+    exclude: list[str] = field(default_factory=list)
+    count: int = 32
+    seed: int = 0
+    base: Path = Path()
+
+    @classmethod
+    def load(cls, path: Path) -> CalibrationSet:
+        text = path.read_text(encoding="utf-8")
+        if path.suffix in (".yaml", ".yml"):
+            try:
+                import yaml
+            except ImportError as e:
+                raise EngineBuildError(f"{path}: reading YAML needs PyYAML; or write the "
+                                       "same keys as JSON") from e
+            data = yaml.safe_load(text)
+        else:
+            data = json.loads(text)
+        if not isinstance(data, dict) or not data.get("images"):
+            raise EngineBuildError(f"{path}: a calibration set needs an 'images' glob list")
+        images = data["images"]
+        return cls(name=str(data.get("name", path.stem)),
+                   patterns=[images] if isinstance(images, str) else list(images),
+                   exclude=list(data.get("exclude", [])), count=int(data.get("count", 32)),
+                   seed=int(data.get("seed", 0)), base=path.parent.resolve())
+
+    def _expand(self, pattern: str) -> list[Path]:
+        p = Path(os.path.expandvars(pattern)).expanduser()
+        if not p.is_absolute():
+            p = self.base / p
+        # glob.glob, not Path.glob: patterns may hold "..", "**" and absolute roots
+        return [Path(m) for m in glob.glob(str(p), recursive=True)]  # noqa: PTH207
+
+    def candidates(self) -> list[Path]:
+        found = {m.resolve() for pat in self.patterns for m in self._expand(pat)
+                 if m.suffix.lower() in IMAGE_SUFFIXES and m.is_file()}
+        drop = {m.resolve() for pat in self.exclude for m in self._expand(pat)}
+        return sorted(found - drop)
+
+    def images(self) -> list[Path]:
+        """count images drawn with seed (all of them when there are fewer)."""
+        cands = self.candidates()
+        if not cands:
+            raise EngineBuildError(
+                f"calibration set {self.name!r}: no images match {self.patterns} "
+                f"(relative to {self.base}); point --calib at a set with images of your "
+                "domain (20-50 are enough)")
+        if len(cands) <= self.count:
+            return cands
+        return sorted(random.Random(self.seed).sample(cands, self.count))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "images": self.patterns, "exclude": self.exclude,
+                "count": self.count, "seed": self.seed, "base": str(self.base)}
+
+
+def file_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def overlap(calib: Iterable[Path], evaluation: Iterable[Path]) -> list[tuple[Path, Path]]:
+    """(calibration image, evaluation image) pairs that are the same file or same bytes."""
+    by_digest: dict[str, Path] = {}
+    by_path: dict[Path, Path] = {}
+    for c in calib:
+        by_path[c.resolve()] = c
+        by_digest[file_digest(c)] = c
+    pairs = []
+    for e in evaluation:
+        hit = by_path.get(e.resolve()) or by_digest.get(file_digest(e))
+        if hit is not None:
+            pairs.append((hit, e))
+    return pairs
+
+
+def disjoint(calib: Sequence[Path], evaluation: Sequence[Path]) -> None:
+    """Raises when an evaluation image is also a calibration image (by path or content)."""
+    pairs = overlap(calib, evaluation)
+    if pairs:
+        shown = ", ".join(f"{c.name}={e.name}" for c, e in pairs[:5])
+        raise EngineBuildError(f"{len(pairs)} evaluation image(s) are also calibration images "
+                               f"({shown}{', ...' if len(pairs) > 5 else ''}); "
+                               "calibration and evaluation sets must be disjoint")
+
+
+def without(evaluation: Sequence[Path], calib: Sequence[Path]) -> tuple[list[Path], int]:
+    """evaluation minus anything that is a calibration image; (kept, dropped count)."""
+    bad = {e for _, e in overlap(calib, evaluation)}
+    kept = [e for e in evaluation if e not in bad]
+    disjoint(calib, kept)
+    return kept, len(bad)
+
+
+# --- recording the pipeline's network inputs -----------------------------------------------
+
+
+class RecordingSession:
+    """Wraps a backend Session and keeps a copy of every feed (up to `limit` feeds)."""
+
+    def __init__(self, inner: Any, limit: int) -> None:
+        self.inner = inner
+        self.limit = limit
+        self.feeds: list[dict[str, np.ndarray]] = []
+        self.inputs = inner.inputs
+        self.outputs = inner.outputs
+
+    @property
+    def input_name(self) -> str:
+        return self.inner.input_name
+
+    @property
+    def output_name(self) -> str:
+        return self.inner.output_name
+
+    def run(self, feeds: Mapping[str, Any]) -> dict[str, Any]:
+        if len(self.feeds) < self.limit:
+            import numpy as np
+
+            self.feeds.append({k: np.array(v, copy=True) for k, v in feeds.items()})
+        return self.inner.run(feeds)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+@dataclass
+class CalibrationFeeds:
+    det: list[dict[str, np.ndarray]]
+    cls: list[dict[str, np.ndarray]]
+    rec: list[dict[str, np.ndarray]]
+    images: list[Path]
+
+    def for_role(self, role: str) -> list[dict[str, np.ndarray]]:
+        return {"det": self.det, "cls": self.cls, "rec": self.rec}[role]
+
+
+def collect_feeds(models: Any, images: Sequence[Path], *, det_options: Any = None,
+                  max_batches: int = 48, seed: int = 0,
+                  ocr_factory: Any = None) -> CalibrationFeeds:
+    """Runs the fp32 pipeline over images and records each network's inputs.
+
+    models: trt_ocr.models.ResolvedModels of the fp32 ONNX files. ocr_factory: an OCR-like
+    class (tests may pass one); default trt_ocr.pipeline.OCR on ONNX Runtime.
+    """
+    if ocr_factory is None:
+        from trt_ocr.pipeline import OCR as ocr_factory
+
+    ocr = ocr_factory(models, backend="onnxruntime", det=det_options,
+                      rec={"drop_score": 0.0})
+    try:
+        ocr._det = RecordingSession(ocr._det, len(images))
+        if ocr._cls is not None:
+            ocr._cls = RecordingSession(ocr._cls, 100_000)
+        ocr._rec = RecordingSession(ocr._rec, 100_000)
+        for img in images:
+            ocr(str(img))
+        rng = random.Random(seed)
+
+        def sample(feeds: list[dict[str, np.ndarray]]) -> list[dict[str, np.ndarray]]:
+            # every image's crops get a chance, not only the first images' lines
+            if len(feeds) <= max_batches:
+                return feeds
+            keep = sorted(rng.sample(range(len(feeds)), max_batches))
+            return [feeds[i] for i in keep]
+
+        cls_feeds = ocr._cls.feeds if ocr._cls is not None else []
+        return CalibrationFeeds(ocr._det.feeds, sample(cls_feeds), sample(ocr._rec.feeds),
+                                list(images))
+    finally:
+        ocr.close()

@@ -1,0 +1,410 @@
+"""Runs the build steps in order: convert -> cleanup -> precision -> report -> engine.
+
+Each step reads the previous step's files from the output folder, so any step can run alone
+(`--steps report`) once its inputs exist, and each writes its artifacts plus a line in the
+folder's manifest.json.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from trt_ocr.build import PRECISIONS, ROLES, STEPS, artifacts, manifest
+from trt_ocr.build.profiles import PipelineSettings
+from trt_ocr.errors import EngineBuildError
+
+Log = Callable[[str], None]
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_NO_TENSORRT = 3  # every step but the TensorRT one done: no TensorRT or no GPU here
+
+
+@dataclass
+class BuildRequest:
+    source: str
+    precisions: list[str] = field(default_factory=lambda: ["fp32", "fp16", "int8"])
+    steps: list[str] = field(default_factory=lambda: list(STEPS))
+    out: Path = Path("engines")
+    name: str | None = None
+    overrides: dict[str, Path] = field(default_factory=dict)
+    dictionary: Path | None = None
+    opset: int = 14
+    simplifier: str = "auto"
+    calib: Path = Path("calib/default.json")
+    calib_method: str = "minmax"
+    calib_count: int | None = None
+    calib_batches: int = 48
+    int8_exclude: dict[str, list[str]] = field(default_factory=dict)  # role -> node names
+    # Networks quantized to int8; the others get int8_fallback (mixed INT8/fp16 by default).
+    # Measured: the detector keeps its accuracy in int8; the PP-OCRv4 recognizer does not
+    # (its re-parameterized MobileOne depthwise convs cancel large weights), and the v2
+    # orientation classifier (MobileNetV3-small x0.35) flips ~30% of its decisions.
+    int8_roles: list[str] = field(default_factory=lambda: ["det"])
+    int8_fallback: str = "fp16"
+    # The first weighted layers stay float: PP-LCNetV3's re-parameterized (MobileOne) stem
+    # has depthwise kernels whose large weights cancel, which 8-bit weights cannot carry
+    # (measured: keeping the detector's first 8 convs float takes IC15 e2e H-mean from
+    # -6.2 to -0.25 points vs fp32).
+    int8_float_first: int = 8
+    eval_data: Path = Path("../shared/data")
+    eval_images: int = 100
+    eval_words: int = 500
+    sensitivity: list[str] = field(default_factory=list)  # roles; [] = only on a miss
+    settings: PipelineSettings = field(default_factory=PipelineSettings)
+    workspace_mb: int = 2048
+    optimization_level: int = 3
+    timing_cache: Path | None = None
+    force: bool = False
+
+    def __post_init__(self) -> None:
+        bad = [p for p in self.precisions if p not in PRECISIONS]
+        if bad:
+            raise ValueError(f"unknown precision(s) {bad}; choose from {PRECISIONS}")
+        bad = [s for s in self.steps if s not in STEPS]
+        if bad:
+            raise ValueError(f"unknown step(s) {bad}; choose from {', '.join(STEPS)}")
+
+
+@dataclass
+class BuildOutcome:
+    exit_code: int
+    done: list[str]
+    skipped: dict[str, str]
+    model_dir: Path
+
+
+class Builder:
+    def __init__(self, req: BuildRequest, log: Log = print) -> None:
+        self.req = req
+        self.log = log
+        self._source: Any = None
+        self._feeds: Any = None
+        self._calib_images: list[Path] = []
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    @property
+    def source(self) -> Any:
+        if self._source is None:
+            from trt_ocr.build.convert import resolve_source
+
+            self._source = resolve_source(self.req.source, self.req.overrides,
+                                          self.req.dictionary, self.req.name)
+        return self._source
+
+    @property
+    def name(self) -> str:
+        if self.req.name:
+            return self.req.name
+        from trt_ocr import models
+
+        if self.req.source in models.REGISTRY:
+            return self.req.source
+        return self.source.name
+
+    def pdir(self, precision: str) -> Path:
+        return artifacts.precision_dir(self.req.out, self.name, precision)
+
+    @property
+    def mdir(self) -> Path:
+        return artifacts.model_dir(self.req.out, self.name)
+
+    def settings(self) -> PipelineSettings:
+        return self.req.settings
+
+    def _write_dictionary(self, folder: Path) -> None:
+        src = self.source
+        if src.dictionary is not None:
+            text = Path(src.dictionary).read_text(encoding="utf-8")
+            artifacts.write_dictionary(folder, text, src.dictionary_is_full,
+                                       src.use_space_char)
+            return
+        import onnx
+
+        rec = onnx.load(str(src.files["rec"]), load_external_data=False)
+        meta = {p.key: p.value for p in rec.metadata_props}
+        if "character" in meta:
+            artifacts.write_dictionary(folder, meta["character"], False, src.use_space_char)
+
+    def _need(self, folder: Path, what: str) -> dict[str, Path]:
+        paths = artifacts.onnx_paths(folder)
+        missing = [p.name for p in paths.values() if not p.is_file()]
+        if missing:
+            raise EngineBuildError(f"{what} needs {folder}/{{{','.join(missing)}}}: run the "
+                                   "earlier steps first")
+        return paths
+
+    # -- steps ------------------------------------------------------------------------------
+
+    def step_convert(self) -> None:
+        from trt_ocr.build.convert import copy_or_convert
+
+        out = artifacts.source_dir(self.req.out, self.name)
+        self.log(f"== step 1/5 convert: {self.source.origin} -> {out}")
+        facts = copy_or_convert(self.source, out, self.req.opset, self.log)
+        for role in ROLES:
+            manifest.record_step(out, "convert", role, out / f"{role}.onnx", facts[role],
+                                 model=self.name, source=self.source.origin)
+
+    def step_cleanup(self) -> None:
+        from trt_ocr.build import graph
+
+        src_dir = artifacts.source_dir(self.req.out, self.name)
+        src = self._need(src_dir, "cleanup")
+        dst_dir = self.pdir("fp32")
+        self.log(f"== step 2/5 cleanup + TensorRT op check -> {dst_dir}")
+        ops: dict[str, Any] = {}
+        for role in ROLES:
+            dst = dst_dir / f"{role}.onnx"
+            res = graph.cleanup(src[role], dst, role, self.log, self.req.simplifier)
+            rep = graph.check_ops(dst)
+            self.log(f"cleanup: {role}: " + rep.text())
+            ops[role] = rep.to_dict()
+            manifest.record_step(dst_dir, "cleanup", role, dst,
+                                 {"simplifier": res.simplifier, "nodes": res.nodes_after,
+                                  "batchnorm_folded": res.batchnorm_folded,
+                                  "dims": res.dim_renames, "io": graph.io_shapes(dst),
+                                  "tensorrt_ops_ok": rep.ok},
+                                 model=self.name, precision="fp32")
+        (dst_dir / "ops_check.json").write_text(json.dumps(ops, indent=1) + "\n")
+        self._write_dictionary(dst_dir)
+        bad = [r for r, o in ops.items() if not o["ok"]]
+        if bad:
+            self.log(f"cleanup: WARNING: TensorRT will reject ops in {', '.join(bad)} "
+                     f"(see {dst_dir / 'ops_check.json'})")
+
+    def calibration_feeds(self, max_images: int | None = None) -> Any:
+        if self._feeds is None:
+            from trt_ocr.build import calibration
+
+            cs = calibration.CalibrationSet.load(self.req.calib)
+            if self.req.calib_count:
+                cs.count = self.req.calib_count
+            if max_images:  # enough for a sensitivity pass when the step runs alone
+                cs.count = min(cs.count, max_images)
+            self._calib_images = cs.images()
+            fp32 = artifacts.resolve_folder(self.pdir("fp32"), self.name)
+            t0 = time.perf_counter()
+            self._feeds = calibration.collect_feeds(
+                fp32, self._calib_images, det_options=self._det_options(),
+                max_batches=self.req.calib_batches, seed=cs.seed)
+            f = self._feeds
+            self.log(f"precision: calibration set {cs.name!r}: {len(self._calib_images)} "
+                     f"images -> {len(f.det)} det / {len(f.cls)} cls / {len(f.rec)} rec "
+                     f"batches from the fp32 pipeline ({time.perf_counter() - t0:.0f} s)")
+        return self._feeds
+
+    def _det_options(self) -> dict[str, Any]:
+        s = self.settings()
+        return {"limit_side_len": s.limit_side_len, "limit_type": s.limit_type}
+
+    def step_precision(self) -> None:
+        from trt_ocr.build import graph, precision
+
+        fp32 = self._need(self.pdir("fp32"), "precision")
+        for prec in self.req.precisions:
+            if prec == "fp32":
+                continue
+            out = self.pdir(prec)
+            self.log(f"== step 3/5 precision {prec} -> {out}")
+            details: dict[str, Any] = {}
+            for role in ROLES:
+                dst = out / f"{role}.onnx"
+                if prec == "fp16":
+                    details[role] = precision.to_fp16(fp32[role], dst, role, self.log)
+                elif role not in self.req.int8_roles:
+                    out.mkdir(parents=True, exist_ok=True)
+                    if self.req.int8_fallback == "fp16":
+                        details[role] = precision.to_fp16(fp32[role], dst, role, self.log)
+                    else:
+                        shutil.copyfile(fp32[role], dst)
+                        details[role] = {}
+                    details[role].update(kept=self.req.int8_fallback,
+                                         reason="not in --int8-roles")
+                    self.log(f"precision: int8 {role}: {self.req.int8_fallback} "
+                             "(not in --int8-roles)")
+                else:
+                    feeds = self.calibration_feeds().for_role(role)
+                    first = precision.quantizable_nodes(fp32[role])[:self.req.int8_float_first]
+                    exclude = list(dict.fromkeys(first + self.req.int8_exclude.get(role, [])))
+                    opts = precision.Int8Options(method=self.req.calib_method, exclude=exclude)
+                    details[role] = precision.to_int8(fp32[role], dst, feeds, opts, role,
+                                                      self.log)
+                    details[role]["calibration_images"] = [p.name for p in self._calib_images]
+                rep = graph.check_ops(dst)
+                if not rep.ok:
+                    self.log(f"precision: {prec} {role}: " + rep.text())
+                details[role]["tensorrt_ops_ok"] = rep.ok
+                manifest.record_step(out, "precision", role, dst, details[role],
+                                     model=self.name, precision=prec)
+            shutil.copyfile(self.pdir("fp32") / artifacts.DICT_FILE, out / artifacts.DICT_FILE)
+            meta = self.pdir("fp32") / (artifacts.DICT_FILE + ".json")
+            if meta.is_file():
+                shutil.copyfile(meta, out / meta.name)
+
+    def step_report(self) -> None:
+        from trt_ocr.build import calibration, report
+
+        data = self.req.eval_data
+        det_root, words_root = data / "icdar2015" / "det_e2e", data / "icdar2015" / "words"
+        if not det_root.is_dir() or not words_root.is_dir():
+            raise EngineBuildError(f"the report needs IC15 data under {data}/icdar2015 "
+                                   "(--eval-data)")
+        precs = sorted(set(self.req.precisions) | {"fp32"}, key=PRECISIONS.index)
+        resolved = {}
+        for p in precs:
+            self._need(self.pdir(p), f"report ({p})")
+            resolved[p] = artifacts.resolve_folder(self.pdir(p), self.name)
+        calib_imgs = self._calib_images
+        if not calib_imgs and self.req.calib.is_file():
+            calib_imgs = calibration.CalibrationSet.load(self.req.calib).images()
+        images, dropped = calibration.without(report.ic15_images(det_root), calib_imgs)
+        images = images[: self.req.eval_images]
+        words = report.read_words(words_root)[: self.req.eval_words]
+        self.log(f"== step 4/5 report: {', '.join(precs)} on {len(images)} IC15 images + "
+                 f"{len(words)} words ({dropped} IC15 images skipped: calibration images)")
+        import onnxruntime as ort
+
+        rep: dict[str, Any] = {
+            "model": self.name,
+            "backend": f"ONNX Runtime {ort.__version__} CPUExecutionProvider",
+            "fp16_execution": ("the fp16 ONNX on ONNX Runtime's CPU execution provider (ops "
+                               "without a CPU fp16 kernel run in fp32 behind Casts ORT "
+                               "inserts)"),
+            "eval": {"det_e2e_images": len(images), "words": len(words),
+                     "calibration_images": len(calib_imgs), "excluded_for_overlap": dropped,
+                     "evaluator": report.evaluator_name(),
+                     "first_image": images[0].name if images else None,
+                     "last_image": images[-1].name if images else None},
+            "precisions": report.evaluate(resolved, det_root, words_root, images, words,
+                                          self.log),
+        }
+        int8 = rep["precisions"].get("int8")
+        roles = [r for r in self.req.sensitivity if r in self.req.int8_roles]
+        if int8 is not None and not int8.get("pass", True) and not roles:
+            roles = [r for r in ("rec", "det", "cls") if r in self.req.int8_roles]
+            self.log("report: INT8 misses its target: measuring per-layer sensitivity of "
+                     + ", ".join(roles))
+        if roles and "int8" in precs:
+            rep["sensitivity"] = self._sensitivity(roles)
+            worst = {r: [x["node"] for x in s["layers"][:4] if x["error_reduction"] > 0]
+                     for r, s in rep["sensitivity"].items()}
+            worst = {r: n for r, n in worst.items() if n}
+            flags = " ".join(f"--int8-exclude {r}={','.join(n)}" for r, n in worst.items())
+            rep["fallback"] = (f"mixed INT8/float: rebuild with `--steps precision,report "
+                               f"--precision int8 {flags}`")
+            self.log("report: " + rep["fallback"])
+        rep["composition"] = {p: self._composition(p) for p in precs}
+        j, md = report.write(rep, self.mdir)
+        for p in precs:
+            sub = dict(rep)
+            sub["precisions"] = {k: v for k, v in rep["precisions"].items()
+                                 if k in ("fp32", p)}
+            report.write(sub, self.pdir(p))
+            manifest.record_step(self.pdir(p), "report", None, self.pdir(p) / "report.json",
+                                 {k: v for k, v in rep["precisions"][p].items()
+                                  if k != "target"})
+        self.log(f"report: {j} and {md}")
+        self.log(report.to_markdown(rep))
+
+    def _composition(self, prec: str) -> dict[str, str]:
+        """What each network of a precision folder is, from its manifest."""
+        steps = manifest.load(self.pdir(prec)).get("steps", {})
+        out = {}
+        for role in ROLES:
+            d = steps.get(f"precision/{role}", {}).get("details", {})
+            if prec == "fp32":
+                out[role] = "fp32"
+            elif prec == "fp16" or d.get("kept") == "fp16":
+                out[role] = "fp16 (mixed, blocked ops fp32)"
+            elif d.get("kept"):
+                out[role] = str(d["kept"])
+            else:
+                n = len(d.get("excluded", []))
+                out[role] = f"int8 Q/DQ ({n} weighted layers kept float)" if n else "int8 Q/DQ"
+        return out
+
+    def _sensitivity(self, roles: list[str]) -> dict[str, Any]:
+        from trt_ocr.build import precision, report
+
+        out = {}
+        feeds = self.calibration_feeds(max_images=8)
+        for role in roles:
+            f = feeds.for_role(role)[:8 if role != "det" else 4]
+            fp32 = self.pdir("fp32") / f"{role}.onnx"
+            int8 = self.pdir("int8") / f"{role}.onnx"
+            skip = set(self.req.int8_exclude.get(role, []))
+            skip |= set(precision.quantizable_nodes(fp32)[:self.req.int8_float_first])
+            names = [n for n in precision.quantizable_nodes(fp32) if n not in skip]
+            out[role] = report.sensitivity(fp32, int8, f, names, self.log)
+        return out
+
+    def step_engine(self) -> tuple[bool, str]:
+        from trt_ocr.build import trt_builder
+
+        ok, why = trt_builder.available()
+        if not ok:
+            return False, why
+        from trt_ocr.build import graph, profiles
+        from trt_ocr.build.manifest import EngineKey, decide
+
+        gpu = trt_builder.gpu_info()
+        trt_version = trt_builder.tensorrt_version()
+        settings = trt_builder.BuildSettings(
+            self.req.workspace_mb, self.req.optimization_level,
+            self.req.timing_cache or (self.req.out / "timing.cache"))
+        for prec in self.req.precisions:
+            folder = self.pdir(prec)
+            paths = self._need(folder, f"engine ({prec})")
+            self.log(f"== step 5/5 engine {prec} on {gpu.name} (sm {gpu.compute_capability}, "
+                     f"TensorRT {trt_version})")
+            for role in ROLES:
+                io = graph.io_shapes(paths[role])
+                name = next(iter(io["inputs"]))
+                profs = profiles.profiles_for(role, self.settings(), name)
+                problems = profiles.check_against_onnx(profs, io["inputs"])
+                if problems:
+                    raise EngineBuildError(f"{prec} {role}: " + "; ".join(problems))
+                key = EngineKey(manifest.sha256_file(paths[role]), trt_version, gpu.name,
+                                gpu.compute_capability, prec,
+                                tuple(p.to_dict() for p in profs), settings.key())
+                eng = folder / f"{role}.engine"
+                d = decide(manifest.load(folder), role, eng, key,
+                           trt_builder.deserialize_error, self.req.force)
+                if not d.build:
+                    self.log(f"engine: {prec} {role}: up to date ({d.reason})")
+                    continue
+                self.log(f"engine: {prec} {role}: building ({d.reason})")
+                secs = trt_builder.build_engine(paths[role], eng, profs, settings, self.log)
+                manifest.record_engine(folder, role, key, eng, secs)
+                self.log(f"engine: {prec} {role}: {eng} in {secs:.0f} s")
+        return True, ""
+
+    # -- all --------------------------------------------------------------------------------
+
+    def run(self) -> BuildOutcome:
+        done: list[str] = []
+        skipped: dict[str, str] = {}
+        steps = [s for s in STEPS if s in self.req.steps]
+        for step in steps:
+            if step == "engine":
+                ok, why = self.step_engine()
+                if not ok:
+                    skipped["engine"] = why
+                    self.log(f"== step 5/5 engine: SKIPPED: building TensorRT engines needs "
+                             f"TensorRT and an NVIDIA GPU ({why}). Steps "
+                             f"{', '.join(done) or '(none)'} are done; their ONNX files run "
+                             "on ONNX Runtime (OCR(..., precision=...)).")
+                    continue
+            else:
+                getattr(self, f"step_{step}")()
+            done.append(step)
+        code = EXIT_NO_TENSORRT if "engine" in skipped else EXIT_OK
+        return BuildOutcome(code, done, skipped, self.mdir)

@@ -1,0 +1,422 @@
+"""Step 4: accuracy of each precision against fp32, on CPU (ONNX Runtime), on images that
+are not calibration images.
+
+Measured per precision: IC15 detection and end-to-end H-mean (`icdar2015/det_e2e`), IC15
+word accuracy (`icdar2015/words`, recognition only), and the share of fp32's text lines
+whose text changed (a line matched by IoU >= 0.5 with different text, or lost).
+
+The IC15 scoring uses `trt_ocr.eval` when it is installed; until then a minimal scorer here
+(`score_ic15`): one-to-one greedy matching at IoU >= 0.5, predictions mostly inside a `###`
+region ignored, end-to-end also requiring the text to match (case-insensitive, leading and
+trailing punctuation ignored).
+
+Sensitivity (INT8): for one network, each quantized layer is put back to float in turn and
+the output error against fp32 is measured on calibration inputs; the layers whose removal
+cuts the error most are named, and can be excluded (`--int8-exclude`) for a mixed build.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+
+Log = Callable[[str], None]
+Prediction = tuple[Any, str]  # (quad 4x2, text)
+
+TARGETS = {  # max drop vs fp32, in points
+    "fp16": {"e2e_hmean": 0.3, "word_acc": 0.3},
+    "int8": {"e2e_hmean": 2.0, "word_acc": 2.0},
+}
+INT8_GOAL = 1.0
+
+
+# --- IC15 data -----------------------------------------------------------------------------
+
+
+def _num(p: Path) -> int:
+    m = re.search(r"(\d+)", p.stem)
+    return int(m.group(1)) if m else 0
+
+
+def ic15_images(root: Path) -> list[Path]:
+    return sorted((root / "images").glob("img_*.jpg"), key=_num)
+
+
+def read_ic15_gt(path: Path) -> list[tuple[Any, str]]:
+    import numpy as np
+
+    out = []
+    for line in path.read_text(encoding="utf-8-sig").splitlines():
+        parts = line.strip().split(",")
+        if len(parts) < 9:
+            continue
+        pts = np.array([float(v) for v in parts[:8]], np.float32).reshape(4, 2)
+        out.append((pts, ",".join(parts[8:])))
+    return out
+
+
+def read_words(root: Path) -> list[tuple[Path, str]]:
+    out = []
+    for line in (root / "gt.txt").read_text(encoding="utf-8-sig").splitlines():
+        if "," not in line:
+            continue
+        name, rest = line.split(",", 1)
+        a, b = rest.find('"'), rest.rfind('"')
+        if a < 0 or b <= a:
+            continue
+        out.append((root / "images" / name.strip(), rest[a + 1:b]))
+    return sorted(out, key=lambda x: _num(x[0]))
+
+
+# --- scoring -------------------------------------------------------------------------------
+
+
+def _poly(q: Any) -> Any:
+    from shapely.geometry import Polygon
+
+    p = Polygon([(float(x), float(y)) for x, y in q])
+    return p if p.is_valid else p.buffer(0)
+
+
+def _norm_text(t: str) -> str:
+    return t.strip().strip(string.punctuation).lower()
+
+
+def _norm_word(t: str) -> str:
+    import unicodedata
+
+    return unicodedata.normalize("NFC", t).strip().casefold()
+
+
+@dataclass
+class Counts:
+    gt: int = 0
+    pred: int = 0
+    det_match: int = 0
+    e2e_match: int = 0
+
+    def hmeans(self) -> dict[str, float]:
+        def h(m: int) -> tuple[float, float, float]:
+            p = m / self.pred if self.pred else 0.0
+            r = m / self.gt if self.gt else 0.0
+            return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+        dp, dr, dh = h(self.det_match)
+        ep, er, eh = h(self.e2e_match)
+        return {"det_precision": 100 * dp, "det_recall": 100 * dr, "det_hmean": 100 * dh,
+                "e2e_precision": 100 * ep, "e2e_recall": 100 * er, "e2e_hmean": 100 * eh}
+
+
+def _greedy(pairs: list[tuple[float, int, int]]) -> int:
+    used_g: set[int] = set()
+    used_p: set[int] = set()
+    n = 0
+    for _, gi, pi in sorted(pairs, reverse=True):
+        if gi in used_g or pi in used_p:
+            continue
+        used_g.add(gi)
+        used_p.add(pi)
+        n += 1
+    return n
+
+
+def score_image(gt: Sequence[tuple[Any, str]], preds: Sequence[Prediction], c: Counts) -> None:
+    care = [(_poly(q), t) for q, t in gt if t != "###"]
+    dont = [_poly(q) for q, t in gt if t == "###"]
+    kept = []
+    for q, t in preds:
+        pp = _poly(q)
+        if pp.area <= 0:
+            continue
+        if any(pp.intersection(d).area / pp.area > 0.5 for d in dont):
+            continue
+        kept.append((pp, t))
+    c.gt += len(care)
+    c.pred += len(kept)
+    det_pairs, e2e_pairs = [], []
+    for gi, (gp, gt_text) in enumerate(care):
+        for pi, (pp, text) in enumerate(kept):
+            inter = gp.intersection(pp).area
+            if inter <= 0:
+                continue
+            iou = inter / (gp.area + pp.area - inter)
+            if iou >= 0.5:
+                det_pairs.append((iou, gi, pi))
+                if _norm_text(text) == _norm_text(gt_text):
+                    e2e_pairs.append((iou, gi, pi))
+    c.det_match += _greedy(det_pairs)
+    c.e2e_match += _greedy(e2e_pairs)
+
+
+def score_ic15(predictions: dict[str, list[Prediction]], gt_dir: Path) -> dict[str, float]:
+    """{image_id: [(quad, text)]} -> det/e2e precision, recall, H-mean (percent)."""
+    try:  # the project's evaluator (trt_ocr.eval) when it is installed
+        from trt_ocr.eval import (  # type: ignore[import-not-found]
+            evaluate_detection,
+            evaluate_end_to_end,
+            load_ic15_gt,
+        )
+    except ImportError:
+        c = Counts()
+        for image_id, preds in predictions.items():
+            score_image(read_ic15_gt(gt_dir / f"gt_{image_id}.txt"), preds, c)
+        return c.hmeans()
+    gt = load_ic15_gt(gt_dir, ids=list(predictions))
+    det = evaluate_detection(gt, predictions)
+    e2e = evaluate_end_to_end(gt, predictions)
+    return {"det_precision": 100 * det.precision, "det_recall": 100 * det.recall,
+            "det_hmean": 100 * det.hmean, "e2e_precision": 100 * e2e.precision,
+            "e2e_recall": 100 * e2e.recall, "e2e_hmean": 100 * e2e.hmean}
+
+
+def word_accuracy(words: Sequence[tuple[Path, str]], texts: Sequence[str]) -> float:
+    """Percent of word crops read exactly (NFC, trimmed, case-folded)."""
+    try:
+        from trt_ocr.eval import evaluate_words  # type: ignore[import-not-found]
+    except ImportError:
+        ok = sum(_norm_word(t) == _norm_word(g) for t, (_, g) in zip(texts, words, strict=True))
+        return 100 * ok / len(words) if words else 0.0
+    res = evaluate_words({p.name: g for p, g in words},
+                         {p.name: t for (p, _), t in zip(words, texts, strict=True)})
+    return 100 * res.accuracy
+
+
+def evaluator_name() -> str:
+    try:
+        import trt_ocr.eval  # type: ignore[import-not-found]  # noqa: F401
+    except ImportError:
+        return "minimal IC15 scorer in trt_ocr.build.report (trt_ocr.eval not installed)"
+    return "trt_ocr.eval"
+
+
+def changed_lines(ref: Sequence[Prediction], other: Sequence[Prediction]) -> tuple[int, int]:
+    """(fp32 lines whose text changed or vanished, fp32 lines) for one image."""
+    pairs = []
+    polys = [_poly(q) for q, _ in other]
+    for i, (q, _) in enumerate(ref):
+        rp = _poly(q)
+        for j, op in enumerate(polys):
+            inter = rp.intersection(op).area
+            if inter > 0:
+                iou = inter / (rp.area + op.area - inter)
+                if iou >= 0.5:
+                    pairs.append((iou, i, j))
+    match: dict[int, int] = {}
+    used: set[int] = set()
+    for _, i, j in sorted(pairs, reverse=True):
+        if i not in match and j not in used:
+            match[i] = j
+            used.add(j)
+    changed = sum(1 for i, (_, t) in enumerate(ref) if i not in match or other[match[i]][1] != t)
+    return changed, len(ref)
+
+
+# --- running a precision -------------------------------------------------------------------
+
+
+def run_pipeline(models: Any, images: Sequence[Path], words: Sequence[tuple[Path, str]],
+                 ocr_factory: Any = None, threads: int | None = None
+                 ) -> tuple[dict[str, list[Prediction]], list[str], float]:
+    if ocr_factory is None:
+        from trt_ocr.pipeline import OCR as ocr_factory
+
+    preds: dict[str, list[Prediction]] = {}
+    texts: list[str] = []
+    t0 = time.perf_counter()
+    with ocr_factory(models, backend="onnxruntime", threads=threads) as ocr:
+        for img in images:
+            res = ocr(str(img))
+            preds[img.stem] = [(line.box, line.text) for line in res.lines]
+        for path, _ in words:
+            texts.append(ocr.recognize(str(path)).text)
+    return preds, texts, time.perf_counter() - t0
+
+
+def evaluate(models_by_precision: dict[str, Any], det_root: Path, words_root: Path,
+             images: Sequence[Path], words: Sequence[tuple[Path, str]], log: Log = print,
+             ocr_factory: Any = None) -> dict[str, Any]:
+    """Scores every precision; fp32 first (the reference)."""
+    out: dict[str, Any] = {}
+    ref_preds: dict[str, list[Prediction]] | None = None
+    for precision in sorted(models_by_precision, key=lambda p: p != "fp32"):
+        preds, texts, secs = run_pipeline(models_by_precision[precision], images, words,
+                                          ocr_factory)
+        m = score_ic15(preds, det_root / "gts")
+        m["word_acc"] = word_accuracy(words, texts)
+        m["lines"] = sum(len(v) for v in preds.values())
+        m["seconds"] = round(secs, 1)
+        if precision == "fp32":
+            ref_preds = preds
+            m["lines_changed_pct"] = 0.0
+        elif ref_preds is not None:
+            ch = tot = 0
+            for k, ref in ref_preds.items():
+                a, b = changed_lines(ref, preds.get(k, []))
+                ch += a
+                tot += b
+            m["lines_changed_pct"] = 100 * ch / tot if tot else 0.0
+        out[precision] = m
+        log(f"report: {precision}: det H {m['det_hmean']:.2f}, e2e H {m['e2e_hmean']:.2f}, "
+            f"words {m['word_acc']:.2f}%, lines changed {m['lines_changed_pct']:.2f}% "
+            f"({len(images)} images, {len(words)} words, {secs:.0f} s)")
+    if "fp32" in out:
+        for p, m in out.items():
+            if p == "fp32":
+                continue
+            m["delta"] = {k: m[k] - out["fp32"][k] for k in ("det_hmean", "e2e_hmean",
+                                                            "word_acc")}
+            t = TARGETS.get(p)
+            if t:
+                drops = {k: -m["delta"][k] for k in t}
+                m["target"] = {k: f"drop <= {v} points" for k, v in t.items()}
+                m["pass"] = all(drops[k] <= t[k] + 1e-9 for k in t)
+    return out
+
+
+# --- INT8 sensitivity ----------------------------------------------------------------------
+
+
+def output_error(ref: np.ndarray, got: np.ndarray) -> float:
+    """How far a network output is from fp32's. Class probabilities (rec N x T x C, cls N x C):
+    the share of positions whose argmax differs, counting only positions where either side
+    is not the blank (class 0) for rec; maps (det): mean absolute difference."""
+    import numpy as np
+
+    got = got.astype(np.float32)
+    if ref.ndim == 3 and ref.shape[-1] > 2:
+        a, b = ref.argmax(-1), got.argmax(-1)
+        mask = (a != 0) | (b != 0)
+        return float(((a != b) & mask).sum() / max(int(mask.sum()), 1))
+    if ref.ndim == 2:
+        return float((ref.argmax(-1) != got.argmax(-1)).mean())
+    return float(np.mean(np.abs(got - ref)))
+
+
+def _output_error(fp32_outs: list[np.ndarray], sess: Any, feeds: list[dict[str, Any]]) -> float:
+    import numpy as np
+
+    return float(np.mean([output_error(ref, sess.run(None, feed)[0])
+                          for ref, feed in zip(fp32_outs, feeds, strict=True)]))
+
+
+def unquantize_node(qmodel: Any, fp32_inits: dict[str, Any], node_name: str) -> Any:
+    """A copy of a Q/DQ model where node_name reads float inputs again (its activation
+    Q/DQ bypassed, its weight restored from fp32)."""
+    import onnx
+
+    m = onnx.ModelProto()
+    m.CopyFrom(qmodel)
+    producer = {o: n for n in m.graph.node for o in n.output}
+    node = next((n for n in m.graph.node if n.name == node_name), None)
+    if node is None:
+        return m
+    for idx, name in enumerate(list(node.input)):
+        dq = producer.get(name)
+        if dq is None or dq.op_type != "DequantizeLinear":
+            continue
+        src = dq.input[0]
+        q = producer.get(src)
+        if q is not None and q.op_type == "QuantizeLinear":
+            node.input[idx] = q.input[0]  # activation: skip the Q/DQ pair
+        else:  # weight: int8 initializer -> the original float one
+            base = src[: -len("_quantized")] if src.endswith("_quantized") else src
+            if base in fp32_inits:
+                if not any(i.name == base for i in m.graph.initializer):
+                    m.graph.initializer.append(fp32_inits[base])
+                node.input[idx] = base
+    return m
+
+
+def sensitivity(fp32_path: Path, int8_path: Path, feeds: list[dict[str, Any]],
+                node_names: Sequence[str], log: Log = print, top: int = 8) -> dict[str, Any]:
+    """Per-layer INT8 sensitivity by exclusion: error(all int8) - error(layer in float)."""
+    import onnx
+    import onnxruntime as ort
+
+    so = ort.SessionOptions()
+    so.log_severity_level = 3
+    prov = ["CPUExecutionProvider"]
+    ref = ort.InferenceSession(str(fp32_path), so, providers=prov)
+    fp32_outs = [ref.run(None, f)[0] for f in feeds]
+    qmodel = onnx.load(str(int8_path))
+    fp32_inits = {i.name: i for i in onnx.load(str(fp32_path)).graph.initializer}
+    base = _output_error(fp32_outs, ort.InferenceSession(str(int8_path), so, providers=prov),
+                         feeds)
+    gains = []
+    t0 = time.perf_counter()
+    for name in node_names:
+        m = unquantize_node(qmodel, fp32_inits, name)
+        sess = ort.InferenceSession(m.SerializeToString(), so, providers=prov)
+        err = _output_error(fp32_outs, sess, feeds)
+        gains.append((base - err, name, err))
+    gains.sort(reverse=True)
+    log(f"report: sensitivity of {int8_path.parent.name}/{int8_path.name}: base error "
+        f"{base:.3g}, {len(node_names)} layers in {time.perf_counter() - t0:.0f} s; most "
+        f"sensitive: {', '.join(n for _, n, _ in gains[:top])}")
+    metric = ("share of non-blank time steps whose argmax differs from fp32"
+              if fp32_outs and fp32_outs[0].ndim == 3 and fp32_outs[0].shape[-1] > 2
+              else "mean |output - fp32 output|")
+    return {"metric": metric + f" ({len(feeds)} calibration batches)",
+            "int8_error": base,
+            "layers": [{"node": n, "error_if_float": e, "error_reduction": g,
+                        "share_of_error": (g / base if base else 0.0)}
+                       for g, n, e in gains[:top]]}
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+def to_markdown(report: dict[str, Any]) -> str:
+    ev = report.get("eval", {})
+    lines = [f"# Accuracy report: {report.get('model', '?')}", "",
+             f"Backend: {report.get('backend', '?')}. fp16 execution: "
+             f"{report.get('fp16_execution', '?')}.",
+             f"Evaluated on {ev.get('det_e2e_images', '?')} IC15 test images and "
+             f"{ev.get('words', '?')} IC15 word crops, disjoint from the "
+             f"{ev.get('calibration_images', '?')} calibration images "
+             f"({ev.get('excluded_for_overlap', 0)} evaluation images dropped for overlap). "
+             f"Scorer: {ev.get('evaluator', '?')}.", "",
+             "| precision | det H-mean | e2e H-mean | word acc | lines changed | Δ e2e | "
+             "Δ words | target | s |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for p, m in report.get("precisions", {}).items():
+        d = m.get("delta", {})
+        verdict = ("—" if "pass" not in m else ("pass" if m["pass"] else "FAIL"))
+        lines.append(
+            f"| {p} | {m['det_hmean']:.2f} | {m['e2e_hmean']:.2f} | {m['word_acc']:.2f} | "
+            f"{m['lines_changed_pct']:.2f}% | "
+            f"{d.get('e2e_hmean', 0.0):+.2f} | {d.get('word_acc', 0.0):+.2f} | {verdict} | "
+            f"{m['seconds']} |")
+    comp = report.get("composition", {})
+    if comp:
+        lines += ["", "Networks per precision: " + "; ".join(
+            f"**{p}**: " + ", ".join(f"{r} {v}" for r, v in c.items()) for p, c in comp.items())]
+    for role, s in report.get("sensitivity", {}).items():
+        lines += ["", f"## INT8 sensitivity: {role}", "",
+                  f"Output error of the int8 {role}: {s['int8_error']:.4g} "
+                  f"({s['metric']}). Layers whose float fallback cuts it most:", "",
+                  "| layer | error if float | share of the int8 error removed |",
+                  "|---|---|---|"]
+        lines += [f"| {r['node']} | {r['error_if_float']:.4g} | {100 * r['share_of_error']:.1f}% |"
+                  for r in s["layers"]]
+    if report.get("fallback"):
+        lines += ["", f"Mixed fallback: {report['fallback']}"]
+    return "\n".join(lines) + "\n"
+
+
+def write(report: dict[str, Any], folder: Path) -> tuple[Path, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    j, md = folder / "report.json", folder / "report.md"
+    j.write_text(json.dumps(report, indent=1, sort_keys=True, default=str) + "\n",
+                 encoding="utf-8")
+    md.write_text(to_markdown(report), encoding="utf-8")
+    return j, md

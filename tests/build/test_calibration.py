@@ -1,0 +1,78 @@
+"""Calibration sets: reproducible draws, and disjointness from evaluation images."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+from trt_ocr.build import calibration
+from trt_ocr.build.calibration import CalibrationSet
+from trt_ocr.errors import EngineBuildError
+
+
+def _images(folder: Path, n: int) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for i in range(n):
+        p = folder / f"im_{i}.png"
+        p.write_bytes(f"fake image {i}".encode())
+        out.append(p)
+    return out
+
+
+def test_globs_count_seed_are_reproducible(tmp_path: Path) -> None:
+    _images(tmp_path / "a", 10)
+    _images(tmp_path / "b" / "deep", 5)
+    (tmp_path / "a" / "notes.txt").write_text("x")
+    cfg = tmp_path / "set.json"
+    cfg.write_text(json.dumps({"name": "t", "images": ["a/*", "b/**/*.png"],
+                               "exclude": ["a/im_0.png"], "count": 6, "seed": 3}))
+    cs = CalibrationSet.load(cfg)
+    assert len(cs.candidates()) == 14  # 9 + 5, no txt, im_0 excluded
+    first = cs.images()
+    assert len(first) == 6 and first == CalibrationSet.load(cfg).images()
+    cs.seed = 4
+    assert cs.images() != first
+
+
+def test_empty_set_says_what_to_do(tmp_path: Path) -> None:
+    cfg = tmp_path / "set.json"
+    cfg.write_text(json.dumps({"images": ["nothing/*.jpg"]}))
+    with pytest.raises(EngineBuildError, match="no images match"):
+        CalibrationSet.load(cfg).images()
+    cfg.write_text(json.dumps({"count": 3}))
+    with pytest.raises(EngineBuildError, match="'images'"):
+        CalibrationSet.load(cfg)
+
+
+def test_disjointness_by_path_and_by_content(tmp_path: Path) -> None:
+    calib = _images(tmp_path / "calib", 3)
+    evaluation = [*_images(tmp_path / "eval", 0), tmp_path / "eval" / "other.png"]
+    evaluation[0].write_bytes(b"something else")
+    calibration.disjoint(calib, evaluation)
+    copy = tmp_path / "eval" / "renamed_copy.png"
+    shutil.copyfile(calib[1], copy)
+    with pytest.raises(EngineBuildError, match="disjoint"):
+        calibration.disjoint(calib, [*evaluation, copy])
+    with pytest.raises(EngineBuildError, match="1 evaluation image"):
+        calibration.disjoint(calib, [calib[0]])
+    kept, dropped = calibration.without([*evaluation, copy, calib[2]], calib)
+    assert kept == evaluation and dropped == 2
+
+
+def test_shared_config_is_disjoint_from_report_images() -> None:
+    from tests.conftest import shared_path
+    from trt_ocr.build import report
+
+    shared_path("icdar2015", "det_e2e", "images")
+    cs = CalibrationSet.load(REPO / "calib" / "shared_ic15_sroie.json")
+    calib = cs.images()
+    assert len(calib) == cs.count
+    ic15 = report.ic15_images(shared_path("icdar2015", "det_e2e"))
+    kept, dropped = calibration.without(ic15, calib)
+    assert dropped == sum(1 for p in calib if "icdar2015" in str(p))
+    assert kept[0].name == "img_101.jpg" or dropped < 100

@@ -1,0 +1,85 @@
+"""The build-engines subcommand: instant --help, step selection, exit status 3 without
+TensorRT, and artifacts OCR(precision=...) can load."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+from trt_ocr.build import cli
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser()
+    cli.add_arguments(p)
+    return p.parse_args(argv)
+
+
+def test_help_is_instant_and_imports_nothing_heavy() -> None:
+    code = ("import sys, time; t=time.time(); from trt_ocr.build import cli; import argparse;"
+            "p=argparse.ArgumentParser(); cli.add_arguments(p); p.format_help();"
+            "heavy=[m for m in ('onnx','onnxruntime','tensorrt','paddle','onnxsim') "
+            "if m in sys.modules]; print(heavy, time.time()-t)")
+    t0 = time.time()
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.startswith("[]"), out
+    assert time.time() - t0 < 10
+
+
+def test_arguments() -> None:
+    a = _parse(["ppocr-v4-mobile", "--precision", "int8", "--steps", "precision,report",
+                "--int8-exclude", "rec=Conv.1,Conv.2", "--int8-exclude", "det=Conv.9",
+                "--rec-widths", "320,800"])
+    assert a.precision == ["int8"] and a.steps == ["precision", "report"]
+    assert a.int8_exclude == [("rec", ["Conv.1", "Conv.2"]), ("det", ["Conv.9"])]
+    assert a.rec_widths == (320, 800)
+    with pytest.raises(SystemExit):
+        _parse(["x", "--int8-exclude", "head=Conv.1"])
+
+
+def test_bad_step_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.run(_parse(["ppocr-v4-mobile", "--steps", "convert,bake"])) == 1
+    assert "bake" in capsys.readouterr().err
+
+
+def test_onnx_source_without_tensorrt_exits_3(v4_models, tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    from trt_ocr.build import trt_builder
+
+    if trt_builder.available()[0]:
+        pytest.skip("TensorRT and a GPU are present: exit status 3 does not apply")
+    code = cli.run(_parse(["ppocr-v4-mobile", "--precision", "fp32", "fp16", "--out",
+                           str(tmp_path), "--steps", "convert,cleanup,precision,engine"]))
+    out = capsys.readouterr().out
+    assert code == 3, out
+    assert "needs TensorRT and an NVIDIA GPU" in out
+    for prec in ("fp32", "fp16"):
+        d = tmp_path / "ppocr-v4-mobile" / prec
+        assert {p.name for p in d.iterdir()} >= {"det.onnx", "cls.onnx", "rec.onnx",
+                                                 "manifest.json", "dict.txt"}
+    from trt_ocr.build import manifest
+    from trt_ocr.build.artifacts import resolve_precision
+
+    m = manifest.load(tmp_path / "ppocr-v4-mobile" / "fp16")
+    assert set(m["steps"]) == {"precision/det", "precision/cls", "precision/rec"}
+    rm = resolve_precision("ppocr-v4-mobile", "fp16", tmp_path)
+    assert rm.rec.parent.name == "fp16" and rm.spec is not None and rm.spec.format == "onnx"
+    assert rm.characters == v4_models.characters
+    with pytest.raises(Exception, match="build-engines"):
+        resolve_precision("ppocr-v4-mobile", "int8", tmp_path)
+
+
+def test_entry_point_wires_build_engines() -> None:
+    out = subprocess.run([sys.executable, "-m", "trt_ocr", "build-engines", "--help"],
+                         capture_output=True, text=True, cwd=REPO, check=False)
+    if out.returncode != 0 and "No module named trt_ocr.__main__" in out.stderr:
+        pytest.skip("trt_ocr has no __main__ in this tree")
+    assert out.returncode == 0, out.stderr
+    assert "exit status" in out.stdout and "--calib-method" in out.stdout
