@@ -108,6 +108,7 @@ def markdown(rep: dict, chart: str | None) -> str:
           "engine's own process)", ""]
     L += _table(["engine", "images/s", "images", "peak RSS MiB", "RSS after load MiB",
                  "load s"], rows)
+    L += ["", "Throughput rounds are interleaved between engines like the images."]
     rep_rows = []
     for e in ok:
         for s in sets:
@@ -168,7 +169,8 @@ def markdown(rep: dict, chart: str | None) -> str:
           "MACs counted from the ONNX graphs (Conv, ConvTranspose, MatMul, Gemm) at every "
           "input shape each engine actually ran in the timed e2e passes; FLOPs = 2 x MACs. "
           "Paddle runs the same networks in Paddle format (same FLOPs). Share of peak = "
-          "achieved GFLOP/s / measured matmul peak (best, before the engines).", ""]
+          "achieved GFLOP/s / measured matmul peak (the best of the measurements before and "
+          "after the engines).", ""]
     rows = []
     for e in ok:
         for s in ("det", "cls", "rec", "all"):
