@@ -42,11 +42,11 @@ struct ContourSet {
 // background 0. It is used as scratch (border pixels get marked). Points are bitmap coordinates.
 void find_contours(std::vector<std::int8_t>& labels, int h, int w, ContourSet& out);
 
-// Convex hull (counter-clockwise in a y-down frame does not matter to callers), without
-// collinear points. hull is overwritten.
+// Convex hull (Andrew's monotone chain) without collinear points; hull is overwritten. Used by
+// min_area_rect_exact, where the vertex order does not matter.
 void convex_hull(const IPoint* pts, std::size_t n, std::vector<IPoint>& hull);
 
-// cv::minAreaRect. corners go around the rectangle; width/height are its side lengths.
+// A rotated rectangle: corners go around it; width/height are its side lengths.
 struct RotatedBox {
   std::array<DPoint, 4> corners;
   double width = 0.0;
@@ -61,8 +61,10 @@ struct MinAreaScratch {
   std::vector<float> floats;
   std::vector<IPoint> exact_hull;
 };
-// Replicates OpenCV's float32 arithmetic (hull order, calipers, boxPoints), so the corners carry
-// the same rounding noise cv2 gives PP-OCR; corners are cv2.boxPoints' in its order.
+// cv2.boxPoints(cv2.minAreaRect(pts)) as OpenCV 5 computes it: its hull (start vertex and
+// direction included), its float32 rotating calipers, angle range [-90, 0) and corner formula.
+// PP-OCR floors/truncates these float corners, so reproducing their rounding noise is what puts
+// our boxes on exactly PP-OCR's pixels.
 RotatedBox min_area_rect(const IPoint* pts, std::size_t n, MinAreaScratch& scratch);
 // The same rectangle computed exactly in double (any corner order).
 RotatedBox min_area_rect_exact(const IPoint* pts, std::size_t n, std::vector<IPoint>& hull);

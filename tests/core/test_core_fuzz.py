@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import reference_crop as ref
+from tests.core import reference_crop as ref
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from det_maps import DetMap, load_maps
+from tests.core.det_maps import DetMap, load_maps
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from reference_db import db_postprocess_ref, reading_order_ref
+from tests.core.reference_db import db_postprocess_ref, reading_order_ref
 from shapely.geometry import Polygon
 
-from conftest import shared_path
+from tests.conftest import shared_path
 from trt_ocr import _core
 
 
@@ -79,10 +79,11 @@ def test_quad_matches_reference(det_maps, score_mode, use_dilation):
 
 @pytest.mark.data
 @pytest.mark.slow
-def test_poly_matches_reference(det_maps):
+@pytest.mark.parametrize("use_dilation", [False, True])
+def test_poly_matches_reference(det_maps, use_dilation):
     # Poly outlines come from our own (raster) union of the offset ring, so vertices may differ
     # slightly; regions and counts must still agree closely.
-    same, worst, ious, identical = _agreement(det_maps, box_type="poly")
+    same, worst, ious, identical = _agreement(det_maps, box_type="poly", use_dilation=use_dilation)
     print(
         f"{len(det_maps)} maps: same count {same:.3f}, worst diff {worst}, matched "
         f"{len(ious)}, identical {identical}, mean IoU {np.mean(ious):.4f}, min {np.min(ious):.4f}"
