@@ -34,10 +34,24 @@ PEER_REQUIREMENTS = [
     "shapely>=2.0",
 ]
 
-QUICK = {"ic15": 5, "sroie": 3, "photos_per_folder": 1, "words": 100, "throughput": 5,
-         "throughput_rounds": 2, "warmup": 1}
-FULL = {"ic15": None, "sroie": None, "photos_per_folder": None, "words": None,
-        "throughput": 50, "throughput_rounds": 2, "warmup": 2}
+QUICK = {
+    "ic15": 5,
+    "sroie": 3,
+    "photos_per_folder": 1,
+    "words": 100,
+    "throughput": 5,
+    "throughput_rounds": 2,
+    "warmup": 1,
+}
+FULL = {
+    "ic15": None,
+    "sroie": None,
+    "photos_per_folder": None,
+    "words": None,
+    "throughput": 50,
+    "throughput_rounds": 2,
+    "warmup": 2,
+}
 
 
 def log(msg: str) -> None:
@@ -45,6 +59,7 @@ def log(msg: str) -> None:
 
 
 # ---- data selection ---------------------------------------------------------------------
+
 
 def select_data(data: Path, plan: dict) -> dict:
     from trt_ocr.eval import list_images
@@ -84,6 +99,7 @@ def select_data(data: Path, plan: dict) -> dict:
 
 # ---- workers ----------------------------------------------------------------------------
 
+
 def worker_env(threads: int) -> dict[str, str]:
     env = dict(os.environ)
     paths = [str(REPO)]
@@ -108,9 +124,15 @@ class WorkerProc:
         self.stderr = (log_dir / f"{engine}.stderr.txt").open("w", encoding="utf-8")
         try:
             self.proc = subprocess.Popen(
-                [python, "-m", "bench.worker"], cwd=REPO, env=worker_env(threads),
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr, text=True,
-                bufsize=1)
+                [python, "-m", "bench.worker"],
+                cwd=REPO,
+                env=worker_env(threads),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self.stderr,
+                text=True,
+                bufsize=1,
+            )
         except OSError as e:
             self.proc = None
             self.error = f"cannot start {python}: {e}"
@@ -135,8 +157,9 @@ class WorkerProc:
             self.proc.wait(timeout=30)
             self.stderr.flush()
             tail = Path(self.stderr.name).read_text("utf-8", "replace").strip().splitlines()[-3:]
-            self.error = self.error or (f"worker exited {self.proc.returncode}: "
-                                        + " | ".join(tail))
+            self.error = self.error or (
+                f"worker exited {self.proc.returncode}: " + " | ".join(tail)
+            )
             return None
         ans = json.loads(line)
         if "error" in ans:
@@ -160,8 +183,14 @@ class WorkerProc:
         self.stderr.close()
 
 
-def run_engines(engines: list[str], pythons: dict[str, str], sel: dict, threads: int,
-                log_dir: Path, repeat: int = 1) -> dict:
+def run_engines(
+    engines: list[str],
+    pythons: dict[str, str],
+    sel: dict,
+    threads: int,
+    log_dir: Path,
+    repeat: int = 1,
+) -> dict:
     """All engines loaded at once, each in its own process; every image goes to every engine
     in turn (the order rotating from one image to the next), so a load change on the machine
     hits all engines alike. Only one engine computes at any time. With repeat > 1 each image
@@ -185,8 +214,9 @@ def run_engines(engines: list[str], pythons: dict[str, str], sel: dict, threads:
             yield e, procs[e].call(req)
 
     try:
-        for _ in each({"op": "warmup", "images": sel["warmup_images"],
-                       "words": sel["warmup_words"]}):
+        for _ in each(
+            {"op": "warmup", "images": sel["warmup_images"], "words": sel["warmup_words"]}
+        ):
             pass
         for set_name, paths in sel["e2e"].items():
             log(f"{set_name}: {len(paths)} images x {len(engines)} engines")
@@ -201,8 +231,9 @@ def run_engines(engines: list[str], pythons: dict[str, str], sel: dict, threads:
                 for e, rs in runs.items():
                     if rs:
                         rs.sort(key=lambda r: r["total"])
-                        raw[e]["sets"][set_name].append({**rs[(len(rs) - 1) // 2],
-                                                         "repeats": len(rs)})
+                        raw[e]["sets"][set_name].append(
+                            {**rs[(len(rs) - 1) // 2], "repeats": len(rs)}
+                        )
                 if i % 50 == 0:
                     log(f"{set_name}: {i}/{len(paths)}")
         if sel["words"]:
@@ -218,8 +249,7 @@ def run_engines(engines: list[str], pythons: dict[str, str], sel: dict, threads:
                 for e, ans in each({"op": "throughput", "images": sel["throughput"]}):
                     if ans is None:
                         continue
-                    tp = raw[e].setdefault("throughput", {"images": 0, "seconds": 0.0,
-                                                          "rounds": 0})
+                    tp = raw[e].setdefault("throughput", {"images": 0, "seconds": 0.0, "rounds": 0})
                     tp["images"] += ans["images"]
                     tp["seconds"] += ans["seconds"]
                     tp["rounds"] += 1
@@ -240,8 +270,15 @@ def run_engines(engines: list[str], pythons: dict[str, str], sel: dict, threads:
 
 def measure_peak(python: str, threads: int, seconds: float) -> dict:
     cmd = [python, "-m", "bench.peak", str(threads), "2048", str(seconds)]
-    proc = subprocess.run(cmd, cwd=REPO, env=worker_env(threads), capture_output=True,
-                          text=True, timeout=600, check=False)
+    proc = subprocess.run(
+        cmd,
+        cwd=REPO,
+        env=worker_env(threads),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     try:
         return json.loads(proc.stdout.strip().splitlines()[-1])
     except (IndexError, json.JSONDecodeError):
@@ -249,6 +286,7 @@ def measure_peak(python: str, threads: int, seconds: float) -> dict:
 
 
 # ---- analysis ---------------------------------------------------------------------------
+
 
 def _pct(xs: list[float], q: float) -> float:
     import numpy as np
@@ -262,26 +300,34 @@ def latency_summary(records: list[dict]) -> dict:
     import numpy as np
 
     tot = [r["total"] for r in records]
-    stages = {s: [sum(e[2] for e in r["net"] if e[0] == s) for r in records]
-              for s in ("det", "cls", "rec")}
+    stages = {
+        s: [sum(e[2] for e in r["net"] if e[0] == s) for r in records]
+        for s in ("det", "cls", "rec")
+    }
     net = [sum(e[2] for e in r["net"]) for r in records]
     outside = [t - n for t, n in zip(tot, net, strict=True)]
-    out = {"images": len(records), "median": _pct(tot, 50), "p90": _pct(tot, 90),
-           "mean": float(np.mean(tot)) if tot else float("nan"),
-           "outside_median": _pct(outside, 50),
-           "outside_mean": float(np.mean(outside)) if outside else float("nan"),
-           "net_mean": float(np.mean(net)) if net else float("nan"),
-           "lines_mean": float(np.mean([len(r.get("lines", ())) for r in records]))
-           if records and "lines" in records[0] else None}
+    out = {
+        "images": len(records),
+        "median": _pct(tot, 50),
+        "p90": _pct(tot, 90),
+        "mean": float(np.mean(tot)) if tot else float("nan"),
+        "outside_median": _pct(outside, 50),
+        "outside_mean": float(np.mean(outside)) if outside else float("nan"),
+        "net_mean": float(np.mean(net)) if net else float("nan"),
+        "lines_mean": float(np.mean([len(r.get("lines", ())) for r in records]))
+        if records and "lines" in records[0]
+        else None,
+    }
     for s, v in stages.items():
         out[f"{s}_mean"] = float(np.mean(v)) if v else float("nan")
         out[f"{s}_median"] = _pct(v, 50)
     rep_keys = sorted({k for r in records for k in r.get("reported", {})})
     # over the images where the engine reported the figure (RapidOCR reports nothing for an
     # image where it keeps no line)
-    out["reported_mean"] = {k: float(np.mean([r["reported"][k] for r in records
-                                              if k in r.get("reported", {})]))
-                            for k in rep_keys}
+    out["reported_mean"] = {
+        k: float(np.mean([r["reported"][k] for r in records if k in r.get("reported", {})]))
+        for k in rep_keys
+    }
     return out
 
 
@@ -299,14 +345,23 @@ def flop_summary(records: list[dict], models: dict[str, str], peak: float | None
                     secs += t
                     calls += 1
         gfs = fl / secs / 1e9 if secs else float("nan")
-        out[s] = {"calls": calls, "gflop": fl / 1e9, "seconds": secs, "gflops": gfs,
-                  "share_of_peak": gfs / peak if peak and secs else float("nan"),
-                  "seconds_at_peak": fl / 1e9 / peak if peak else float("nan")}
+        out[s] = {
+            "calls": calls,
+            "gflop": fl / 1e9,
+            "seconds": secs,
+            "gflops": gfs,
+            "share_of_peak": gfs / peak if peak and secs else float("nan"),
+            "seconds_at_peak": fl / 1e9 / peak if peak else float("nan"),
+        }
     fl = sum(v["gflop"] for v in out.values())
     secs = sum(v["seconds"] for v in out.values())
-    out["all"] = {"gflop": fl, "seconds": secs, "gflops": fl / secs if secs else float("nan"),
-                  "share_of_peak": fl / secs / peak if peak and secs else float("nan"),
-                  "seconds_at_peak": fl / peak if peak else float("nan")}
+    out["all"] = {
+        "gflop": fl,
+        "seconds": secs,
+        "gflops": fl / secs if secs else float("nan"),
+        "share_of_peak": fl / secs / peak if peak and secs else float("nan"),
+        "seconds_at_peak": fl / peak if peak else float("nan"),
+    }
     return out
 
 
@@ -316,14 +371,18 @@ def accuracy(res: dict, data: Path) -> dict:
     acc: dict = {}
     sets = res.get("sets", {})
     if "ic15" in sets:
-        preds = {Path(r["image"]).stem: [(ln["box"], ln["text"]) for ln in r["lines"]]
-                 for r in sets["ic15"]}
+        preds = {
+            Path(r["image"]).stem: [(ln["box"], ln["text"]) for ln in r["lines"]]
+            for r in sets["ic15"]
+        }
         gt = ev.load_ic15_gt(data / "icdar2015" / "det_e2e" / "gts", list(preds))
         acc["ic15_det"] = ev.evaluate_detection(gt, preds).summary()
         acc["ic15_e2e"] = ev.evaluate_end_to_end(gt, preds).summary()
     if "sroie" in sets:
-        preds = {Path(r["image"]).stem: [(ln["box"], ln["text"]) for ln in r["lines"]]
-                 for r in sets["sroie"]}
+        preds = {
+            Path(r["image"]).stem: [(ln["box"], ln["text"]) for ln in r["lines"]]
+            for r in sets["sroie"]
+        }
         gt = ev.load_sroie_boxes(data / "sroie" / "boxes", list(preds))
         acc["sroie"] = ev.evaluate_lines(gt, preds).summary()
     if res.get("words"):
@@ -366,8 +425,9 @@ def ratios(analysis: dict, base: str = "rapidocr") -> dict:
             r[set_name] = {
                 "e2e_median": lat["median"] / bl["median"] if bl["median"] else None,
                 "e2e_mean": lat["mean"] / bl["mean"] if bl["mean"] else None,
-                "outside_mean": (lat["outside_mean"] / bl["outside_mean"]
-                                 if bl["outside_mean"] else None),
+                "outside_mean": (
+                    lat["outside_mean"] / bl["outside_mean"] if bl["outside_mean"] else None
+                ),
                 "net_mean": lat["net_mean"] / bl["net_mean"] if bl["net_mean"] else None,
             }
         tp, btp = a.get("throughput"), b.get("throughput")
@@ -396,8 +456,7 @@ def same_network_inputs(raw: dict, base: str = "rapidocr") -> dict:
                 if br is None:
                     continue
                 total += 1
-                same += ([(e[0], e[1]) for e in r["net"]]
-                         == [(e[0], e[1]) for e in br["net"]])
+                same += [(e[0], e[1]) for e in r["net"]] == [(e[0], e[1]) for e in br["net"]]
         out[name] = {"same": same, "images": total}
     return out
 
@@ -414,20 +473,26 @@ def same_text(raw: dict, base: str = "rapidocr") -> dict:
         if name == base or "sets" not in res:
             continue
         words = [w for w in res.get("words", []) if w["image"] in bwords]
-        r = {"words_same": sum(w["text"] == bwords[w["image"]] for w in words),
-             "words": len(words), "images_same": 0, "images": 0}
+        r = {
+            "words_same": sum(w["text"] == bwords[w["image"]] for w in words),
+            "words": len(words),
+            "images_same": 0,
+            "images": 0,
+        }
         for set_name, recs in res["sets"].items():
             brecs = {x["image"]: x for x in b["sets"].get(set_name, [])}
             for x in recs:
                 if x["image"] in brecs:
                     r["images"] += 1
-                    r["images_same"] += ([ln["text"] for ln in x["lines"]]
-                                         == [ln["text"] for ln in brecs[x["image"]]["lines"]])
+                    r["images_same"] += [ln["text"] for ln in x["lines"]] == [
+                        ln["text"] for ln in brecs[x["image"]]["lines"]
+                    ]
         out[name] = r
     return out
 
 
 # ---- main -------------------------------------------------------------------------------
+
 
 def machine_info() -> dict:
     cpu = ""
@@ -438,17 +503,32 @@ def machine_info() -> dict:
                 break
     except OSError:
         pass
-    return {"hostname": socket.gethostname(), "cpu": cpu, "logical_cpus": os.cpu_count(),
-            "platform": platform.platform(), "python": sys.version.split()[0],
-            "git": git_describe()}
+    return {
+        "hostname": socket.gethostname(),
+        "cpu": cpu,
+        "logical_cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": sys.version.split()[0],
+        "git": git_describe(),
+    }
 
 
 def git_describe() -> str:
     try:
-        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO,
-                             capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               cwd=REPO, capture_output=True, text=True, check=True).stdout
+        rev = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return rev + (" (with uncommitted changes)" if dirty.strip() else "")
@@ -457,22 +537,38 @@ def git_describe() -> str:
 def parse_args(argv):
     ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="a few images per data set (< 5 min)")
-    ap.add_argument("--threads", type=int, default=1,
-                    help="intra-op threads for every engine and for the peak matmul")
-    ap.add_argument("--engines", default=",".join(ENGINE_NAMES),
-                    help=f"comma-separated subset of {', '.join(ENGINE_NAMES)}")
-    ap.add_argument("--peer-python", help="interpreter with the peers installed "
-                    "(default: this one); see 'python -m bench setup --venv'")
-    ap.add_argument("--python", action="append", default=[], metavar="ENGINE=PATH",
-                    help="interpreter for one engine (overrides --peer-python)")
+    ap.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="intra-op threads for every engine and for the peak matmul",
+    )
+    ap.add_argument(
+        "--engines",
+        default=",".join(ENGINE_NAMES),
+        help=f"comma-separated subset of {', '.join(ENGINE_NAMES)}",
+    )
+    ap.add_argument(
+        "--peer-python",
+        help="interpreter with the peers installed "
+        "(default: this one); see 'python -m bench setup --venv'",
+    )
+    ap.add_argument(
+        "--python",
+        action="append",
+        default=[],
+        metavar="ENGINE=PATH",
+        help="interpreter for one engine (overrides --peer-python)",
+    )
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the shared data folder")
     ap.add_argument("--out", type=Path, default=RESULTS, help="where the report goes")
     ap.add_argument("--machine", default=None, help="machine name in the report's file name")
     ap.add_argument("--ic15", type=int, help="override: number of IC15 images")
     ap.add_argument("--sroie", type=int, help="override: number of SROIE images")
     ap.add_argument("--words", type=int, help="override: number of IC15 word crops")
-    ap.add_argument("--repeat", type=int, default=1,
-                    help="runs per image and engine (the median one is kept)")
+    ap.add_argument(
+        "--repeat", type=int, default=1, help="runs per image and engine (the median one is kept)"
+    )
     ap.add_argument("--peak-seconds", type=float, default=3.0)
     return ap.parse_args(argv)
 
@@ -486,8 +582,9 @@ def setup(argv) -> int:
         if not (args.venv / "bin" / "python").exists():
             subprocess.run([sys.executable, "-m", "venv", str(args.venv)], check=True)
         py = str(args.venv / "bin" / "python")
-    subprocess.run([py, "-m", "pip", "install", "--disable-pip-version-check",
-                    *PEER_REQUIREMENTS], check=True)
+    subprocess.run(
+        [py, "-m", "pip", "install", "--disable-pip-version-check", *PEER_REQUIREMENTS], check=True
+    )
     print(f"peers installed for {py}; run: python -m bench --peer-python {py}")
     return 0
 
@@ -523,8 +620,9 @@ def main(argv: list[str] | None = None) -> int:
             plan[key] = getattr(args, key)
     sel = select_data(args.data, plan)
     started = dt.datetime.now()
-    env_shown = " ".join(f"{k}={os.environ[k]}" for k in ("PYTHONPATH", "TRT_OCR_HOME")
-                         if os.environ.get(k))
+    env_shown = " ".join(
+        f"{k}={os.environ[k]}" for k in ("PYTHONPATH", "TRT_OCR_HOME") if os.environ.get(k)
+    )
     command = " ".join(x for x in (env_shown, sys.executable, "-m bench", *argv) if x)
 
     from trt_ocr import models as trt_models
@@ -546,20 +644,41 @@ def main(argv: list[str] | None = None) -> int:
     log("analysis")
     analysis = {e: analyse(raw[e], args.data, onnx_models, peak_gflops) for e in engines}
     report = {
-        "command": command, "started": started.isoformat(timespec="seconds"),
+        "command": command,
+        "started": started.isoformat(timespec="seconds"),
         "finished": dt.datetime.now().isoformat(timespec="seconds"),
-        "mode": "quick" if args.quick else "full", "threads": args.threads,
+        "mode": "quick" if args.quick else "full",
+        "threads": args.threads,
         "repeat": args.repeat,
-        "machine": machine_info(), "peak": peak, "peak_after": peak_after,
-        "load_average": loads, "plan": plan,
-        "data": {**{k: len(v) for k, v in sel["e2e"].items()}, "words": len(sel["words"]),
-                 "throughput": len(sel["throughput"])},
+        "machine": machine_info(),
+        "peak": peak,
+        "peak_after": peak_after,
+        "load_average": loads,
+        "plan": plan,
+        "data": {
+            **{k: len(v) for k, v in sel["e2e"].items()},
+            "words": len(sel["words"]),
+            "throughput": len(sel["throughput"]),
+        },
         "onnx_models": onnx_models,
-        "engines": {e: {k: raw[e].get(k) for k in ("description", "versions", "interpreter",
-                                                     "python", "cv2", "numpy", "error",
-                                                     "load_seconds")}
-                    for e in engines},
-        "analysis": analysis, "ratios_vs_rapidocr": ratios(analysis),
+        "engines": {
+            e: {
+                k: raw[e].get(k)
+                for k in (
+                    "description",
+                    "versions",
+                    "interpreter",
+                    "python",
+                    "cv2",
+                    "numpy",
+                    "error",
+                    "load_seconds",
+                )
+            }
+            for e in engines
+        },
+        "analysis": analysis,
+        "ratios_vs_rapidocr": ratios(analysis),
         "same_network_inputs_as_rapidocr": same_network_inputs(raw),
         "same_text_as_rapidocr": same_text(raw),
     }

@@ -21,17 +21,41 @@ IMAGENET = {"mean": (0.485, 0.456, 0.406), "std": (0.229, 0.224, 0.225)}
 HALF = {"mean": (0.5, 0.5, 0.5), "std": (0.5, 0.5, 0.5)}
 CANDIDATES = {
     # PP-OCR's published inference defaults.
-    "ppocr-960max": {"limit_side_len": 960, "limit_type": "max", "box_thresh": 0.6,
-                     "unclip_ratio": 1.5, "use_dilation": False, **IMAGENET},
+    "ppocr-960max": {
+        "limit_side_len": 960,
+        "limit_type": "max",
+        "box_thresh": 0.6,
+        "unclip_ratio": 1.5,
+        "use_dilation": False,
+        **IMAGENET,
+    },
     # rapidocr_onnxruntime 1.4.4's config.yaml.
-    "rapidocr-736min": {"limit_side_len": 736, "limit_type": "min", "box_thresh": 0.5,
-                        "unclip_ratio": 1.6, "use_dilation": True, **HALF},
+    "rapidocr-736min": {
+        "limit_side_len": 736,
+        "limit_type": "min",
+        "box_thresh": 0.5,
+        "unclip_ratio": 1.6,
+        "use_dilation": True,
+        **HALF,
+    },
     # PP-OCR's resize and normalisation with the peer's looser box filtering.
-    "960max-loose": {"limit_side_len": 960, "limit_type": "max", "box_thresh": 0.5,
-                     "unclip_ratio": 1.6, "use_dilation": True, **IMAGENET},
+    "960max-loose": {
+        "limit_side_len": 960,
+        "limit_type": "max",
+        "box_thresh": 0.5,
+        "unclip_ratio": 1.6,
+        "use_dilation": True,
+        **IMAGENET,
+    },
     # The peer's resize with PP-OCR's normalisation.
-    "736min-imagenet": {"limit_side_len": 736, "limit_type": "min", "box_thresh": 0.5,
-                        "unclip_ratio": 1.6, "use_dilation": True, **IMAGENET},
+    "736min-imagenet": {
+        "limit_side_len": 736,
+        "limit_type": "min",
+        "box_thresh": 0.5,
+        "unclip_ratio": 1.6,
+        "use_dilation": True,
+        **IMAGENET,
+    },
 }
 
 
@@ -65,9 +89,14 @@ def run(model: str, n_ic15: int, n_sroie: int, threads: int, names: list[str]) -
         det = evaluate_detection(ic15_gt, preds["ic15"])
         e2e = evaluate_end_to_end(ic15_gt, preds["ic15"])
         lines = evaluate_lines(sroie_gt, preds["sroie"])
-        out[name] = {"settings": CANDIDATES[name], "ic15_det_hmean": det.hmean,
-                     "ic15_e2e_hmean": e2e.hmean, "sroie_line_recall": lines.line_recall,
-                     "median_s": statistics.median(times), "mean_s": statistics.fmean(times)}
+        out[name] = {
+            "settings": CANDIDATES[name],
+            "ic15_det_hmean": det.hmean,
+            "ic15_e2e_hmean": e2e.hmean,
+            "sroie_line_recall": lines.line_recall,
+            "median_s": statistics.median(times),
+            "mean_s": statistics.fmean(times),
+        }
         print(json.dumps({name: out[name]}), flush=True)
     return out
 
@@ -88,8 +117,10 @@ def main(argv: list[str] | None = None) -> int:
     print("| settings | IC15 det H | IC15 e2e H | SROIE line recall | median s/img |")
     print("|---|---|---|---|---|")
     for name, r in result.items():
-        print(f"| {name} | {r['ic15_det_hmean']:.4f} | {r['ic15_e2e_hmean']:.4f} | "
-              f"{r['sroie_line_recall']:.4f} | {r['median_s']:.3f} |")
+        print(
+            f"| {name} | {r['ic15_det_hmean']:.4f} | {r['ic15_e2e_hmean']:.4f} | "
+            f"{r['sroie_line_recall']:.4f} | {r['median_s']:.3f} |"
+        )
     if args.out:
         args.out.write_text(json.dumps(result, indent=1))
     return 0

@@ -52,8 +52,9 @@ class Ours(Engine):
         from trt_ocr import OCR
         from trt_ocr.presets import RAPIDOCR_1_4
 
-        self.ocr_ = OCR(model="ppocr-v4-mobile", backend="onnxruntime", threads=threads,
-                        **RAPIDOCR_1_4)
+        self.ocr_ = OCR(
+            model="ppocr-v4-mobile", backend="onnxruntime", threads=threads, **RAPIDOCR_1_4
+        )
         m = self.ocr_.models
         for path, stage in ((m.det, "det"), (m.cls, "cls"), (m.rec, "rec")):
             nettime.TIMER.path_stage.append((str(path), stage))
@@ -64,8 +65,10 @@ class Ours(Engine):
 
     def ocr(self, img):
         res = self.ocr_(img)
-        lines = [(np.asarray(ln.box, dtype=np.float64).tolist(), ln.text, float(ln.score))
-                 for ln in res.lines]
+        lines = [
+            (np.asarray(ln.box, dtype=np.float64).tolist(), ln.text, float(ln.score))
+            for ln in res.lines
+        ]
         return lines, {k: float(v) for k, v in res.timings.items()}
 
     def recognize(self, img):
@@ -90,8 +93,10 @@ class _RapidBase(Engine):
 
     def ocr(self, img):
         result, elapse = self.engine(img)
-        lines = [(np.asarray(b, dtype=np.float64).tolist(), str(t), float(s))
-                 for b, t, s in (result or [])]
+        lines = [
+            (np.asarray(b, dtype=np.float64).tolist(), str(t), float(s))
+            for b, t, s in (result or [])
+        ]
         rep = dict(zip(("det_stage", "cls_stage", "rec_stage"), elapse or (), strict=False))
         return lines, rep
 
@@ -115,14 +120,17 @@ class RapidOcrOnnx(_RapidBase):
 
         self.engine = RapidOCR(intra_op_num_threads=threads)
         e = self.engine
-        self._register(e.text_det.infer.session, e.text_cls.infer.session,
-                       e.text_rec.session.session)
+        self._register(
+            e.text_det.infer.session, e.text_cls.infer.session, e.text_rec.session.session
+        )
 
     def versions(self):
         import onnxruntime
 
-        return {"rapidocr_onnxruntime": _version("rapidocr_onnxruntime"),
-                "onnxruntime": onnxruntime.__version__}
+        return {
+            "rapidocr_onnxruntime": _version("rapidocr_onnxruntime"),
+            "onnxruntime": onnxruntime.__version__,
+        }
 
 
 class RapidOcrPaddle(_RapidBase):
@@ -140,8 +148,10 @@ class RapidOcrPaddle(_RapidBase):
         self._register(e.text_det.infer, e.text_cls.infer, e.text_rec.session)
 
     def versions(self):
-        return {"rapidocr_paddle": _version("rapidocr_paddle"),
-                "paddlepaddle": _version("paddlepaddle")}
+        return {
+            "rapidocr_paddle": _version("rapidocr_paddle"),
+            "paddlepaddle": _version("paddlepaddle"),
+        }
 
 
 ENGINES: dict[str, type[Engine]] = {

@@ -35,16 +35,29 @@ def main(argv: list[str]) -> int:
     flop = 2.0 * n**3
     cfg = {}
     try:
-        cfg = {k: [str(v) for v in vals] if isinstance(vals, list) else str(vals)
-               for k, vals in (np.show_config(mode="dicts") or {}).get(
-                   "Build Dependencies", {}).get("blas", {}).items()}
+        cfg = {
+            k: [str(v) for v in vals] if isinstance(vals, list) else str(vals)
+            for k, vals in (np.show_config(mode="dicts") or {})
+            .get("Build Dependencies", {})
+            .get("blas", {})
+            .items()
+        }
     except Exception:
         cfg = {}
     times.sort()
-    print(json.dumps({"threads": threads, "n": n, "runs": len(times),
-                      "gflops_best": flop / best / 1e9,
-                      "gflops_median": flop / times[len(times) // 2] / 1e9,
-                      "numpy": np.__version__, "blas": cfg}))
+    print(
+        json.dumps(
+            {
+                "threads": threads,
+                "n": n,
+                "runs": len(times),
+                "gflops_best": flop / best / 1e9,
+                "gflops_median": flop / times[len(times) // 2] / 1e9,
+                "numpy": np.__version__,
+                "blas": cfg,
+            }
+        )
+    )
     return 0
 
 

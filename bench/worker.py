@@ -48,9 +48,15 @@ class Worker:
         from bench.engines import ENGINES
 
         self.cv2, self.timer = cv2, nettime.TIMER
-        self.info: dict = {"engine": engine, "threads": threads, "pid": os.getpid(),
-                           "python": sys.version.split()[0], "rss_start": _rss_now(),
-                           "cv2": cv2.__version__, "numpy": np.__version__}
+        self.info: dict = {
+            "engine": engine,
+            "threads": threads,
+            "pid": os.getpid(),
+            "python": sys.version.split()[0],
+            "rss_start": _rss_now(),
+            "cv2": cv2.__version__,
+            "numpy": np.__version__,
+        }
         t0 = time.perf_counter()
         self.engine = ENGINES[engine](threads)
         self.info["load_seconds"] = time.perf_counter() - t0
@@ -78,9 +84,13 @@ class Worker:
         t = time.perf_counter()
         lines, reported = self.engine.ocr(img)
         total = time.perf_counter() - t
-        return {"image": image, "total": total, "net": _events(self.timer.take()),
-                "reported": reported,
-                "lines": [{"box": b, "text": s, "score": sc} for b, s, sc in lines]}
+        return {
+            "image": image,
+            "total": total,
+            "net": _events(self.timer.take()),
+            "reported": reported,
+            "lines": [{"box": b, "text": s, "score": sc} for b, s, sc in lines],
+        }
 
     def rec(self, image: str) -> dict:
         img = self.read(image)
@@ -88,8 +98,13 @@ class Worker:
         t = time.perf_counter()
         text, score = self.engine.recognize(img)
         total = time.perf_counter() - t
-        return {"image": image, "total": total, "net": _events(self.timer.take()),
-                "text": text, "score": score}
+        return {
+            "image": image,
+            "total": total,
+            "net": _events(self.timer.take()),
+            "text": text,
+            "score": score,
+        }
 
     def throughput(self, images=(), rounds: int = 1) -> dict:
         imgs = [self.read(p) for p in images]
@@ -123,8 +138,13 @@ def serve(inp, out) -> int:
         if op == "quit":
             reply({"ok": True})
             return 0
-        fn = {"warmup": w.warmup, "ocr": w.ocr, "rec": w.rec, "throughput": w.throughput,
-              "stats": w.stats}.get(op)
+        fn = {
+            "warmup": w.warmup,
+            "ocr": w.ocr,
+            "rec": w.rec,
+            "throughput": w.throughput,
+            "stats": w.stats,
+        }.get(op)
         try:
             if fn is None:
                 raise ValueError(f"unknown op {op!r}")

@@ -22,5 +22,10 @@ cmake -S . -B build/core-tests -G Ninja -DCMAKE_BUILD_TYPE=Release -DTRTOCR_BUIL
 cmake --build build/core-tests -j"$(nproc)" >/dev/null
 build/core-tests/src_cpp/trtocr_core_tests
 
+# Lint: the same rules for every change.
+"$VENV/bin/ruff" check python tests bench
+"$VENV/bin/ruff" format --check python tests bench
+"$VENV/bin/clang-format" --dry-run -Werror src_cpp/*/*.cpp src_cpp/*/*.hpp src_cpp/include/trtocr/*.hpp
+
 # Run from a folder without the source package on sys.path: tests use the installed wheel.
 exec "$VPY" -m pytest -p no:cacheprovider "$@"

@@ -106,7 +106,6 @@ def crop_images(
     replicated border, rot90 when tall) with the input's channels (image [H, W] or
     [H, W, 1..4]), then the optional 180-degree flip; ValueError for a crop above 2^26 pixels."""
 
-
 # --- DB post-processing -------------------------------------------------------------------
 @overload
 def db_postprocess(

@@ -190,8 +190,9 @@ class OCR:
         rh = max(32, round(int(h * ratio) / 32) * 32)
         rw = max(32, round(int(w * ratio) / 32) * 32)
         # resize_normalize with mean 0 and std 1/255 is the bit-exact uint8 bilinear resize.
-        planes = _core.resize_normalize(img, rh, rw, mean=(0.0, 0.0, 0.0),
-                                        std=(1 / 255, 1 / 255, 1 / 255))[0]
+        planes = _core.resize_normalize(
+            img, rh, rw, mean=(0.0, 0.0, 0.0), std=(1 / 255, 1 / 255, 1 / 255)
+        )[0]
         out = np.clip(np.rint(planes), 0, 255).astype(np.uint8).transpose(1, 2, 0)
         return np.ascontiguousarray(out), h / rh, w / rw
 

@@ -5,10 +5,10 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
-#include <limits>
 #include <array>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -94,7 +94,6 @@ LimitType parse_limit_type(const std::string& s) {
   throw py::value_error("limit_type must be 'max' or 'min', got '" + s + "'");
 }
 
-
 // ---- images, boxes and output buffers (det_preprocess, crop_*) ----
 
 // An uninitialised numpy array whose memory (new[]) is owned by a capsule; filled later with the
@@ -120,23 +119,23 @@ ImageView image_view(const py::handle& obj, bool allow_2d, int need_channels) {
   if (!(arr.ndim() == 3 || (allow_2d && is_2d)))
     throw py::value_error(std::string("image: expected shape [H, W, ") +
                           (need_channels ? std::to_string(need_channels) : "C") + "]" +
-                          (allow_2d ? " or [H, W]" : "") + ", got " +
-                          std::to_string(arr.ndim()) + " dimensions");
+                          (allow_2d ? " or [H, W]" : "") + ", got " + std::to_string(arr.ndim()) +
+                          " dimensions");
   ImageView v;
   v.height = static_cast<int>(arr.shape(0));
   v.width = static_cast<int>(arr.shape(1));
   v.channels = is_2d ? 1 : static_cast<int>(arr.shape(2));
   if (arr.shape(0) <= 0 || arr.shape(1) <= 0 || arr.shape(0) > (1 << 30) ||
       arr.shape(1) > (1 << 30))
-    throw py::value_error("image: empty or absurdly large image (" +
-                          std::to_string(arr.shape(0)) + "x" + std::to_string(arr.shape(1)) + ")");
+    throw py::value_error("image: empty or absurdly large image (" + std::to_string(arr.shape(0)) +
+                          "x" + std::to_string(arr.shape(1)) + ")");
   if (need_channels && v.channels != need_channels)
-    throw py::value_error("image: expected " + std::to_string(need_channels) +
-                          " channels, got " + std::to_string(v.channels));
+    throw py::value_error("image: expected " + std::to_string(need_channels) + " channels, got " +
+                          std::to_string(v.channels));
   if (v.channels < 1 || v.channels > 4)
     throw py::value_error("image: expected 1 to 4 channels, got " + std::to_string(v.channels));
-  const bool packed = is_2d ? arr.strides(1) == 1
-                            : (arr.strides(2) == 1 && arr.strides(1) == v.channels);
+  const bool packed =
+      is_2d ? arr.strides(1) == 1 : (arr.strides(2) == 1 && arr.strides(1) == v.channels);
   v.row_stride = arr.strides(0);
   if (!packed || v.row_stride < static_cast<py::ssize_t>(v.width) * v.channels)
     throw py::value_error(
@@ -207,8 +206,7 @@ std::pair<py::array_t<float>, float*> result_tensor(const py::handle& out_obj,
   if (!out.writeable()) throw py::value_error("out: array is read-only");
   if (static_cast<std::size_t>(out.size()) < need)
     throw py::value_error("out: needs at least " + std::to_string(need) +
-                          " float32 elements, has " +
-                          std::to_string(out.size()));
+                          " float32 elements, has " + std::to_string(out.size()));
   float* data = out.mutable_data();
   return {py::array_t<float>(shape, data, out), data};
 }
@@ -245,9 +243,10 @@ PYBIND11_MODULE(_core, m) {
             py::list out;
             for (auto& d : decoded) {
               if (return_steps)
-                out.append(py::make_tuple(d.text, d.score,
-                                          vector_to_numpy(std::move(d.steps),
-                                                          {static_cast<py::ssize_t>(d.steps.size())})));
+                out.append(
+                    py::make_tuple(d.text, d.score,
+                                   vector_to_numpy(std::move(d.steps),
+                                                   {static_cast<py::ssize_t>(d.steps.size())})));
               else
                 out.append(py::make_tuple(d.text, d.score));
             }
@@ -481,8 +480,8 @@ PYBIND11_MODULE(_core, m) {
         {
           py::gil_scoped_release release;
           static_assert(sizeof(bool) == sizeof(char), "flags are passed as bool");
-          crop_batch(img, quads.data(), quads.size(),
-                     reinterpret_cast<const bool*>(flips.data()), params, data, wp);
+          crop_batch(img, quads.data(), quads.size(), reinterpret_cast<const bool*>(flips.data()),
+                     params, data, wp);
         }
         return py::make_tuple(tensor, widths);
       },

@@ -130,9 +130,9 @@ Mat3 square_to_quad(const Quad& q) {
   const double sx = x0 - x1 + x2 - x3, sy = y0 - y1 + y2 - y3;
   const double dx1 = x1 - x2, dx2 = x3 - x2, dy1 = y1 - y2, dy2 = y3 - y2;
   const double den = dx1 * dy2 - dx2 * dy1;
-  const double extent = std::max({std::fabs(dx1), std::fabs(dx2), std::fabs(dy1), std::fabs(dy2),
-                                  std::fabs(x1 - x0), std::fabs(y1 - y0), std::fabs(x3 - x0),
-                                  std::fabs(y3 - y0)});
+  const double extent =
+      std::max({std::fabs(dx1), std::fabs(dx2), std::fabs(dy1), std::fabs(dy2), std::fabs(x1 - x0),
+                std::fabs(y1 - y0), std::fabs(x3 - x0), std::fabs(y3 - y0)});
   double g = 0.0, h = 0.0;
   // Without a usable projective solution (parallelogram, or collinear corners making the system
   // singular) the affine map through p0, p1, p3 is the natural, always finite, fallback.
@@ -140,9 +140,15 @@ Mat3 square_to_quad(const Quad& q) {
     g = (sx * dy2 - dx2 * sy) / den;
     h = (dx1 * sy - sx * dy1) / den;
   }
-  return {x1 - x0 + g * x1, x3 - x0 + h * x3, x0,  //
-          y1 - y0 + g * y1, y3 - y0 + h * y3, y0,  //
-          g,                h,                1.0};
+  return {x1 - x0 + g * x1,
+          x3 - x0 + h * x3,
+          x0,  //
+          y1 - y0 + g * y1,
+          y3 - y0 + h * y3,
+          y0,  //
+          g,
+          h,
+          1.0};
 }
 
 // Integer map from the (rotated, flipped) crop grid to the unrotated crop grid that the warp
@@ -264,8 +270,7 @@ void crop_image_c(const CropSource& s, const CropSize& cs, std::uint8_t* out) {
   std::vector<int> cols(static_cast<std::size_t>(cs.width));
   for (int x = 0; x < cs.width; ++x) cols[x] = x;
   for (int y = 0; y < cs.height; ++y)
-    crop_row<C>(s, y, cols.data(), cols.size(),
-                out + static_cast<std::size_t>(y) * cs.width * C);
+    crop_row<C>(s, y, cols.data(), cols.size(), out + static_cast<std::size_t>(y) * cs.width * C);
 }
 
 }  // namespace
@@ -309,10 +314,9 @@ void crop_batch(const ImageView& image, const Quad* quads, std::size_t count, co
     int rw = 0;
     if (cs.width > 0) {
       // PP-OCR's resize_norm_img: ceil(H * w / h) in double, capped by the batch width.
-      rw = params.keep_ratio
-               ? static_cast<int>(std::min<double>(
-                     W, std::ceil(H * (static_cast<double>(cs.width) / cs.height))))
-               : W;
+      rw = params.keep_ratio ? static_cast<int>(std::min<double>(
+                                   W, std::ceil(H * (static_cast<double>(cs.width) / cs.height))))
+                             : W;
       rw = std::max(rw, 1);
     }
     if (valid_widths) valid_widths[i] = rw;
@@ -336,10 +340,18 @@ void crop_image(const ImageView& image, const Quad& quad, bool flip180, double t
   require(out != nullptr, "crop_image: no output buffer");
   const CropSource src = make_source(image, quad, cs, flip180);
   switch (image.channels) {
-    case 1: crop_image_c<1>(src, cs, out); break;
-    case 2: crop_image_c<2>(src, cs, out); break;
-    case 3: crop_image_c<3>(src, cs, out); break;
-    default: crop_image_c<4>(src, cs, out); break;
+    case 1:
+      crop_image_c<1>(src, cs, out);
+      break;
+    case 2:
+      crop_image_c<2>(src, cs, out);
+      break;
+    case 3:
+      crop_image_c<3>(src, cs, out);
+      break;
+    default:
+      crop_image_c<4>(src, cs, out);
+      break;
   }
 }
 

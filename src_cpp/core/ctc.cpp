@@ -59,7 +59,7 @@ float row_max(const float* row, std::size_t c, std::size_t& best) {
     for (std::size_t k = 1; k < c; ++k) m = row[k] > m ? row[k] : m;
   }
   while (!(row[best] == m)) ++best;  // m is one of the values, and not NaN
-  return row[best];  // (not m: keeps the sign of a zero as the scalar scan would)
+  return row[best];                  // (not m: keeps the sign of a zero as the scalar scan would)
 }
 
 }  // namespace
@@ -101,8 +101,8 @@ std::vector<DecodedText> CTCDecoder::decode(const float* probs, std::size_t n, s
 }
 
 std::vector<OrientationDecision> decide_orientation(const float* probs, std::size_t n,
-                                                   std::size_t num_labels, int label_180,
-                                                   float thresh) {
+                                                    std::size_t num_labels, int label_180,
+                                                    float thresh) {
   require(num_labels >= 2, "decide_orientation: need at least 2 labels");
   require(label_180 >= 0 && static_cast<std::size_t>(label_180) < num_labels,
           "decide_orientation: label_180 out of range");

@@ -61,8 +61,8 @@ DetInputShape det_input_shape(int src_h, int src_w, const DetResizeParams& param
 void resize_normalize_chw(const ImageView& src, int out_h, int out_w, const Normalization& norm,
                           float* out) {
   require_image(src, "resize_normalize_chw");
-  require(src.channels == 3, "resize_normalize_chw: image must have 3 channels, got " +
-                                 std::to_string(src.channels));
+  require(src.channels == 3,
+          "resize_normalize_chw: image must have 3 channels, got " + std::to_string(src.channels));
   require(out_h > 0 && out_w > 0 && out_h <= kMaxDetSide && out_w <= kMaxDetSide &&
               static_cast<long long>(out_h) * out_w <= kMaxDetPixels,
           "resize_normalize_chw: output size " + std::to_string(out_h) + "x" +

@@ -29,7 +29,7 @@ TEST_CASE("det shape: min limit scales the short side up") {
   auto s = det_input_shape(100, 200, {736, LimitType::Min});
   CHECK(s.height == 736 && s.width == 1472);
   s = det_input_shape(1000, 2000, {736, LimitType::Min});  // already large enough
-  CHECK(s.height == 992 && s.width == 1984);  // 31.25 -> 31, 62.5 -> 62 (half to even)
+  CHECK(s.height == 992 && s.width == 1984);               // 31.25 -> 31, 62.5 -> 62 (half to even)
 }
 
 TEST_CASE("det shape: bad input and absurd results throw") {
@@ -78,8 +78,8 @@ TEST_CASE("resize at the same size is an exact copy; 2x downscale averages 2x2 b
   for (int y = 0; y < h / 2; ++y)
     for (int x = 0; x < w / 2; ++x) {
       auto p = [&](int yy, int xx) { return int(px[(yy * w + xx) * 3]); };
-      const int sum = p(2 * y, 2 * x) + p(2 * y, 2 * x + 1) + p(2 * y + 1, 2 * x) +
-                      p(2 * y + 1, 2 * x + 1);
+      const int sum =
+          p(2 * y, 2 * x) + p(2 * y, 2 * x + 1) + p(2 * y + 1, 2 * x) + p(2 * y + 1, 2 * x + 1);
       CHECK(half[y * (w / 2) + x] == float((sum + 2) >> 2));
     }
 }

@@ -32,28 +32,28 @@ struct Failure : std::runtime_error {
 
 #define TRTOCR_CONCAT2(a, b) a##b
 #define TRTOCR_CONCAT(a, b) TRTOCR_CONCAT2(a, b)
-#define TEST_CASE(name)                                                        \
-  static void TRTOCR_CONCAT(test_fn_, __LINE__)();                             \
-  static trtocr_test::Register TRTOCR_CONCAT(test_reg_, __LINE__)(            \
-      name, &TRTOCR_CONCAT(test_fn_, __LINE__));                               \
+#define TEST_CASE(name)                                            \
+  static void TRTOCR_CONCAT(test_fn_, __LINE__)();                 \
+  static trtocr_test::Register TRTOCR_CONCAT(test_reg_, __LINE__)( \
+      name, &TRTOCR_CONCAT(test_fn_, __LINE__));                   \
   static void TRTOCR_CONCAT(test_fn_, __LINE__)()
 
-#define CHECK(cond)                                                                        \
-  do {                                                                                     \
-    if (!(cond)) {                                                                         \
-      std::ostringstream os_;                                                              \
-      os_ << __FILE__ << ":" << __LINE__ << ": CHECK(" #cond ") failed";                   \
-      throw trtocr_test::Failure(os_.str());                                               \
-    }                                                                                      \
+#define CHECK(cond)                                                      \
+  do {                                                                   \
+    if (!(cond)) {                                                       \
+      std::ostringstream os_;                                            \
+      os_ << __FILE__ << ":" << __LINE__ << ": CHECK(" #cond ") failed"; \
+      throw trtocr_test::Failure(os_.str());                             \
+    }                                                                    \
   } while (0)
 
-#define CHECK_THROWS(expr)                                                        \
-  do {                                                                            \
-    bool thrown_ = false;                                                         \
-    try {                                                                         \
-      expr;                                                                       \
-    } catch (const std::invalid_argument&) {                                      \
-      thrown_ = true;                                                             \
-    }                                                                             \
+#define CHECK_THROWS(expr)                                                                         \
+  do {                                                                                             \
+    bool thrown_ = false;                                                                          \
+    try {                                                                                          \
+      expr;                                                                                        \
+    } catch (const std::invalid_argument&) {                                                       \
+      thrown_ = true;                                                                              \
+    }                                                                                              \
     if (!thrown_) throw trtocr_test::Failure(std::string(__FILE__) + ": " #expr " did not throw"); \
   } while (0)

@@ -7,15 +7,21 @@ from bench.cli import latency_summary, ratios
 
 
 def rec(total, det, cls_, rec_):
-    return {"total": total, "net": [["det", [1, 3, 32, 32], det], ["cls", [1, 3, 48, 192], cls_],
-                                    ["rec", [1, 3, 48, 320], rec_ / 2],
-                                    ["rec", [1, 3, 48, 320], rec_ / 2]],
-            "reported": {"det_stage": det + 0.01}, "lines": []}
+    return {
+        "total": total,
+        "net": [
+            ["det", [1, 3, 32, 32], det],
+            ["cls", [1, 3, 48, 192], cls_],
+            ["rec", [1, 3, 48, 320], rec_ / 2],
+            ["rec", [1, 3, 48, 320], rec_ / 2],
+        ],
+        "reported": {"det_stage": det + 0.01},
+        "lines": [],
+    }
 
 
 def test_latency_summary():
-    r = latency_summary([rec(1.0, 0.5, 0.1, 0.2), rec(2.0, 1.0, 0.2, 0.4),
-                         rec(3.0, 1.5, 0.3, 0.6)])
+    r = latency_summary([rec(1.0, 0.5, 0.1, 0.2), rec(2.0, 1.0, 0.2, 0.4), rec(3.0, 1.5, 0.3, 0.6)])
     assert r["images"] == 3
     assert r["median"] == 2.0
     assert r["p90"] == pytest.approx(2.8)
@@ -33,9 +39,11 @@ def test_latency_summary():
 def test_ratios_vs_rapidocr():
     lat = latency_summary([rec(1.0, 0.5, 0.1, 0.2)])
     lat2 = latency_summary([rec(2.0, 0.5, 0.1, 0.2)])
-    an = {"rapidocr": {"latency": {"ic15": lat2}, "throughput": {"images_per_second": 0.5}},
-          "ours": {"latency": {"ic15": lat}, "throughput": {"images_per_second": 1.0}},
-          "broken": {"error": "x"}}
+    an = {
+        "rapidocr": {"latency": {"ic15": lat2}, "throughput": {"images_per_second": 0.5}},
+        "ours": {"latency": {"ic15": lat}, "throughput": {"images_per_second": 1.0}},
+        "broken": {"error": "x"},
+    }
     r = ratios(an)
     assert set(r) == {"ours"}
     assert r["ours"]["ic15"]["e2e_median"] == pytest.approx(0.5)

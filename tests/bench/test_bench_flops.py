@@ -13,8 +13,9 @@ from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 def _save(tmp_path, nodes, inits, name="m.onnx"):
     x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, "h", "w"])
     y = helper.make_tensor_value_info("y", TensorProto.FLOAT, None)
-    graph = helper.make_graph(nodes, "g", [x], [y],
-                              [numpy_helper.from_array(v, k) for k, v in inits.items()])
+    graph = helper.make_graph(
+        nodes, "g", [x], [y], [numpy_helper.from_array(v, k) for k, v in inits.items()]
+    )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8)
     p = tmp_path / name
     onnx.save(model, str(p))

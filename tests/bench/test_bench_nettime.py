@@ -25,15 +25,17 @@ def test_events_by_session_path_and_shape(tmp_path):
     nettime.patch_onnxruntime()
     nettime.patch_onnxruntime()  # idempotent: not wrapped twice
     det = ort.InferenceSession(_identity(tmp_path / "a.onnx"), providers=["CPUExecutionProvider"])
-    other = ort.InferenceSession(_identity(tmp_path / "b.onnx"),
-                                 providers=["CPUExecutionProvider"])
+    other = ort.InferenceSession(_identity(tmp_path / "b.onnx"), providers=["CPUExecutionProvider"])
     nettime.TIMER.stage_of[id(det)] = "det"
     nettime.TIMER.take()
     det.run(None, {"x": np.zeros((1, 3, 64, 96), np.float32)})
     other.run(None, {"x": np.zeros((2, 3, 48, 192), np.float32)})  # shape heuristic: cls
     other.run(None, {"x": np.zeros((2, 3, 48, 400), np.float32)})  # shape heuristic: rec
     ev = nettime.TIMER.take()
-    assert [(s, shp) for s, shp, _ in ev] == [("det", (1, 3, 64, 96)), ("cls", (2, 3, 48, 192)),
-                                             ("rec", (2, 3, 48, 400))]
+    assert [(s, shp) for s, shp, _ in ev] == [
+        ("det", (1, 3, 64, 96)),
+        ("cls", (2, 3, 48, 192)),
+        ("rec", (2, 3, 48, 400)),
+    ]
     assert all(t > 0 for _, _, t in ev)
     assert nettime.TIMER.take() == []

@@ -40,17 +40,19 @@ def test_worker_protocol(tmp_path, monkeypatch):
     monkeypatch.setitem(engines.ENGINES, "fake", FakeEngine)
     p = str(tmp_path / "a.png")
     cv2.imwrite(p, np.zeros((20, 30, 3), np.uint8))
-    rc, answers = _serve([
-        {"engine": "fake", "threads": 1},
-        {"op": "warmup", "images": [p], "words": [p]},
-        {"op": "ocr", "image": p},
-        {"op": "rec", "image": p},
-        {"op": "throughput", "images": [p, p], "rounds": 2},
-        {"op": "ocr", "image": str(tmp_path / "missing.png")},
-        {"op": "bogus"},
-        {"op": "stats"},
-        {"op": "quit"},
-    ])
+    rc, answers = _serve(
+        [
+            {"engine": "fake", "threads": 1},
+            {"op": "warmup", "images": [p], "words": [p]},
+            {"op": "ocr", "image": p},
+            {"op": "rec", "image": p},
+            {"op": "throughput", "images": [p, p], "rounds": 2},
+            {"op": "ocr", "image": str(tmp_path / "missing.png")},
+            {"op": "bogus"},
+            {"op": "stats"},
+            {"op": "quit"},
+        ]
+    )
     assert rc == 0
     load, warm, ocr, rec, tp, missing, bogus, stats, bye = answers
     assert load["ok"] and load["description"] == "stand-in" and load["rss_after_load"] > 0
@@ -77,11 +79,14 @@ def test_run_engines_keeps_going_when_an_engine_fails(tmp_path):
 
     from bench.cli import run_engines
 
-    sel = {"e2e": {"s": []}, "words": [], "throughput": [], "warmup_images": [],
-           "warmup_words": []}
-    raw = run_engines(["ours", "nope-engine"], {"ours": str(tmp_path / "no-python"),
-                                                 "nope-engine": sys.executable},
-                      sel, 1, tmp_path)
+    sel = {"e2e": {"s": []}, "words": [], "throughput": [], "warmup_images": [], "warmup_words": []}
+    raw = run_engines(
+        ["ours", "nope-engine"],
+        {"ours": str(tmp_path / "no-python"), "nope-engine": sys.executable},
+        sel,
+        1,
+        tmp_path,
+    )
     assert "cannot start" in raw["ours"]["error"]
     assert "KeyError" in raw["nope-engine"]["error"]  # the worker answered with its error
 
@@ -108,8 +113,14 @@ def test_run_engines_repeat_keeps_the_median_run(tmp_path, monkeypatch):
             pass
 
     monkeypatch.setattr(cli, "WorkerProc", Fake)
-    sel = {"e2e": {"s": ["a.jpg"]}, "words": [], "throughput": ["a.jpg", "b.jpg"],
-           "throughput_rounds": 3, "warmup_images": [], "warmup_words": []}
+    sel = {
+        "e2e": {"s": ["a.jpg"]},
+        "words": [],
+        "throughput": ["a.jpg", "b.jpg"],
+        "throughput_rounds": 3,
+        "warmup_images": [],
+        "warmup_words": [],
+    }
     raw = cli.run_engines(["x"], {"x": "py"}, sel, 1, tmp_path, repeat=3)
     (rec,) = raw["x"]["sets"]["s"]
     assert rec["total"] == 0.2 and rec["repeats"] == 3

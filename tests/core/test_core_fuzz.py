@@ -7,11 +7,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from tests.core import reference_crop as ref
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from tests.core import reference_crop as ref
 from trt_ocr import _core
 
 

@@ -8,9 +8,9 @@ import math
 import cv2
 import numpy as np
 import pytest
-from tests.core import reference_crop as ref
 
 from tests.conftest import shared_path
+from tests.core import reference_crop as ref
 from trt_ocr import _core
 
 ONE_GREY = 1 / 127.5  # one grey level after (x / 255 - 0.5) / 0.5

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.core.det_maps import DetMap, load_maps
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.core.reference_db import db_postprocess_ref, reading_order_ref
 from shapely.geometry import Polygon
 
 from tests.conftest import shared_path
+from tests.core.det_maps import DetMap, load_maps
+from tests.core.reference_db import db_postprocess_ref, reading_order_ref
 from trt_ocr import _core
 
 

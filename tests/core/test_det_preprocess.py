@@ -5,9 +5,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from tests.core import reference_crop as ref
 
 from tests.conftest import shared_path
+from tests.core import reference_crop as ref
 from trt_ocr import _core
 
 RAW = {"mean": (0.0, 0.0, 0.0), "std": (1 / 255, 1 / 255, 1 / 255)}  # output = pixel value

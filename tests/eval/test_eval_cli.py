@@ -17,8 +17,9 @@ def test_cli_ic15_and_words(tmp_path, capsys):
     (gts / "gt_img_1.txt").write_text("0,0,10,0,10,10,0,10,Hello\n20,0,30,0,30,10,20,10,###\n")
     (gts / "gt_img_2.txt").write_text("0,0,10,0,10,10,0,10,World\n")
     preds = tmp_path / "p.json"
-    preds.write_text(json.dumps({"img_1": [{"box": [[0, 0], [10, 0], [10, 10], [0, 10]],
-                                            "text": "HELLO!"}]}))
+    preds.write_text(
+        json.dumps({"img_1": [{"box": [[0, 0], [10, 0], [10, 10], [0, 10]], "text": "HELLO!"}]})
+    )
     assert main(["ic15", str(gts), str(preds)]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["detection"]["hmean"] == 1.0  # only img_1 is scored

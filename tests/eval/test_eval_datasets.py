@@ -29,7 +29,8 @@ def test_parse_word_label():
 
 def test_bom_and_crlf(tmp_path):
     (tmp_path / "gt_img_7.txt").write_bytes(
-        "\ufeff1,2,3,2,3,4,1,4,Hi\r\n5,5,6,5,6,6,5,6,###\r\n".encode())
+        "\ufeff1,2,3,2,3,4,1,4,Hi\r\n5,5,6,5,6,6,5,6,###\r\n".encode()
+    )
     gt = load_ic15_gt(tmp_path)
     assert list(gt) == ["img_7"]
     assert [b.text for b in gt["img_7"]] == ["Hi", "###"]
@@ -78,8 +79,9 @@ def test_real_sroie_boxes():
 def test_ground_truth_scores_itself_perfectly():
     from trt_ocr.eval import evaluate_detection, evaluate_end_to_end, evaluate_lines
 
-    gt = load_ic15_gt(shared_path("icdar2015", "det_e2e", "gts"),
-                      ids=[f"img_{i}" for i in range(1, 51)])
+    gt = load_ic15_gt(
+        shared_path("icdar2015", "det_e2e", "gts"), ids=[f"img_{i}" for i in range(1, 51)]
+    )
     preds = {k: [(b.quad, b.text) for b in v] for k, v in gt.items()}
     for r in (evaluate_detection(gt, preds), evaluate_end_to_end(gt, preds)):
         assert (r.precision, r.recall, r.hmean) == (1.0, 1.0, 1.0)

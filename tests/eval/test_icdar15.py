@@ -30,8 +30,13 @@ def test_perfect_match():
 def test_miss_and_false_positive():
     # 3 GT, 3 predictions: 2 hits, 1 GT missed, 1 prediction far away.
     g = {"a": [gt(0, 0, 10, 10), gt(20, 0, 30, 10), gt(40, 0, 50, 10)]}
-    p = {"a": [(rect(0, 0, 10, 10), "WORD"), (rect(20, 0, 30, 10), "WORD"),
-               (rect(100, 100, 110, 110), "WORD")]}
+    p = {
+        "a": [
+            (rect(0, 0, 10, 10), "WORD"),
+            (rect(20, 0, 30, 10), "WORD"),
+            (rect(100, 100, 110, 110), "WORD"),
+        ]
+    }
     r = evaluate_detection(g, p)
     assert (r.matched, r.n_gt, r.n_det) == (2, 3, 3)
     assert r.precision == pytest.approx(2 / 3)
@@ -117,12 +122,22 @@ def test_images_summed_and_missing_predictions():
 
 
 def test_end_to_end_text_rules():
-    g = {"a": [gt(0, 0, 10, 10, "(Upp"), gt(20, 0, 30, 10, "off!"),
-               gt(40, 0, 50, 10, "-70%"), gt(60, 0, 70, 10, "Mt.")]}
-    p = {"a": [(rect(0, 0, 10, 10), "UPP"),          # leading ( stripped, case ignored
-               (rect(20, 0, 30, 10), "'Off'"),        # quotes/! stripped on both sides
-               (rect(40, 0, 50, 10), "70%"),          # '-' is not stripped: wrong
-               (rect(60, 0, 70, 10), "mt")]}          # trailing '.' stripped
+    g = {
+        "a": [
+            gt(0, 0, 10, 10, "(Upp"),
+            gt(20, 0, 30, 10, "off!"),
+            gt(40, 0, 50, 10, "-70%"),
+            gt(60, 0, 70, 10, "Mt."),
+        ]
+    }
+    p = {
+        "a": [
+            (rect(0, 0, 10, 10), "UPP"),  # leading ( stripped, case ignored
+            (rect(20, 0, 30, 10), "'Off'"),  # quotes/! stripped on both sides
+            (rect(40, 0, 50, 10), "70%"),  # '-' is not stripped: wrong
+            (rect(60, 0, 70, 10), "mt"),
+        ]
+    }  # trailing '.' stripped
     r = evaluate_end_to_end(g, p)
     assert (r.matched, r.n_gt, r.n_det) == (3, 4, 4)
     assert r.precision == r.recall == 0.75

@@ -25,11 +25,20 @@ def test_word_accuracy():
 
 
 def test_sroie_line_recall():
-    gt = {"r": [GtBox(rect(0, 0, 100, 10), "TOTAL 12.00"), GtBox(rect(0, 20, 100, 30), "CASH"),
-                GtBox(rect(0, 40, 100, 50), "TAX")]}
-    preds = {"r": [(rect(0, 0, 100, 10), "TOTAL12.00"),  # whitespace ignored: hit
-                   (rect(0, 20, 100, 30), "Cash"),        # case-sensitive: geometry only
-                   (rect(0, 100, 100, 110), "TAX")]}      # right text, wrong place
+    gt = {
+        "r": [
+            GtBox(rect(0, 0, 100, 10), "TOTAL 12.00"),
+            GtBox(rect(0, 20, 100, 30), "CASH"),
+            GtBox(rect(0, 40, 100, 50), "TAX"),
+        ]
+    }
+    preds = {
+        "r": [
+            (rect(0, 0, 100, 10), "TOTAL12.00"),  # whitespace ignored: hit
+            (rect(0, 20, 100, 30), "Cash"),  # case-sensitive: geometry only
+            (rect(0, 100, 100, 110), "TAX"),
+        ]
+    }  # right text, wrong place
     r = evaluate_lines(gt, preds)
     assert (r.recalled, r.det_recalled, r.total, r.n_pred) == (1, 2, 3, 3)
     assert r.line_recall == pytest.approx(1 / 3)

@@ -19,8 +19,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("task", choices=["ic15", "words", "sroie"])
     ap.add_argument("gt", type=Path)
     ap.add_argument("predictions", type=Path)
-    ap.add_argument("--all", action="store_true", help="score every GT image, not only those "
-                    "in the predictions file (missing ones count as empty)")
+    ap.add_argument(
+        "--all",
+        action="store_true",
+        help="score every GT image, not only those "
+        "in the predictions file (missing ones count as empty)",
+    )
     args = ap.parse_args(argv)
 
     from trt_ocr import eval as ev
@@ -36,8 +40,10 @@ def main(argv: list[str] | None = None) -> int:
         ids = None if args.all else list(preds)
         if args.task == "ic15":
             gt = ev.load_ic15_gt(args.gt, ids)
-            out = {"detection": ev.evaluate_detection(gt, preds).summary(),
-                   "end_to_end": ev.evaluate_end_to_end(gt, preds).summary()}
+            out = {
+                "detection": ev.evaluate_detection(gt, preds).summary(),
+                "end_to_end": ev.evaluate_end_to_end(gt, preds).summary(),
+            }
         else:
             gt = ev.load_sroie_boxes(args.gt, ids)
             out = {"sroie": ev.evaluate_lines(gt, preds).summary()}

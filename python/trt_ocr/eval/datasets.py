@@ -70,19 +70,20 @@ def load_ic15_gt(gt_dir: str | Path, ids: Iterable[str] | None = None) -> dict[s
     for f in files:
         if not f.is_file():
             raise FileNotFoundError(f"no ground truth file {f}")
-        out[f.stem[len("gt_"):]] = _parse_box_file(f, DONT_CARE)
+        out[f.stem[len("gt_") :]] = _parse_box_file(f, DONT_CARE)
     return out
 
 
-def load_sroie_boxes(box_dir: str | Path, ids: Iterable[str] | None = None,
-                     ) -> dict[str, list[GtBox]]:
+def load_sroie_boxes(
+    box_dir: str | Path,
+    ids: Iterable[str] | None = None,
+) -> dict[str, list[GtBox]]:
     """SROIE text-line boxes: ``NNN.csv`` (``x1,...,y4,TEXT`` per line) -> ``{"NNN": [...]}``.
 
     SROIE has no don't-care marker; every line counts.
     """
     box_dir = Path(box_dir)
-    files = (sorted(box_dir.glob("*.csv")) if ids is None
-             else [box_dir / f"{i}.csv" for i in ids])
+    files = sorted(box_dir.glob("*.csv")) if ids is None else [box_dir / f"{i}.csv" for i in ids]
     out: dict[str, list[GtBox]] = {}
     for f in files:
         if not f.is_file():
@@ -99,7 +100,7 @@ def parse_word_label_line(line: str, source: str = "<line>") -> tuple[str, str]:
     last = rest.rfind('"')
     if not sep or first < 0 or last <= first:
         raise ValueError(f"{source}: expected 'name, \"label\"', got {line!r}")
-    return name.strip(), rest[first + 1:last]
+    return name.strip(), rest[first + 1 : last]
 
 
 def load_ic15_words(gt_file: str | Path) -> dict[str, str]:
@@ -122,5 +123,6 @@ def list_images(folder: str | Path) -> list[Path]:
     def key(p: Path):
         return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", p.name)]
 
-    return sorted((p for p in Path(folder).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES),
-                  key=key)
+    return sorted(
+        (p for p in Path(folder).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES), key=key
+    )

@@ -52,8 +52,12 @@ def intersection_matrix(a: Sequence, b: Sequence) -> np.ndarray:
     if not a or not b:
         return out
     ba, bb = _bounds(a), _bounds(b)
-    overlap = ((ba[:, None, 0] < bb[None, :, 2]) & (bb[None, :, 0] < ba[:, None, 2])
-               & (ba[:, None, 1] < bb[None, :, 3]) & (bb[None, :, 1] < ba[:, None, 3]))
+    overlap = (
+        (ba[:, None, 0] < bb[None, :, 2])
+        & (bb[None, :, 0] < ba[:, None, 2])
+        & (ba[:, None, 1] < bb[None, :, 3])
+        & (bb[None, :, 1] < ba[:, None, 3])
+    )
     for i, j in zip(*np.nonzero(overlap), strict=True):
         out[i, j] = a[i].intersection(b[j]).area
     return out

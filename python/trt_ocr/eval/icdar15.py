@@ -63,8 +63,9 @@ class PRH:
     per_image: dict[str, ImageCounts] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def from_counts(cls, matched: int, n_gt: int, n_det: int,
-                    per_image: dict[str, ImageCounts] | None = None) -> PRH:
+    def from_counts(
+        cls, matched: int, n_gt: int, n_det: int, per_image: dict[str, ImageCounts] | None = None
+    ) -> PRH:
         p = matched / n_det if n_det else 0.0
         r = matched / n_gt if n_gt else 0.0
         h = 2 * p * r / (p + r) if p + r > 0 else 0.0
@@ -76,9 +77,13 @@ class PRH:
         return d
 
 
-def match_image(gt: Sequence[GtBox], preds: Sequence, e2e: bool,
-                iou_threshold: float = IOU_THRESHOLD,
-                dont_care_threshold: float = DONT_CARE_AREA_THRESHOLD) -> ImageCounts:
+def match_image(
+    gt: Sequence[GtBox],
+    preds: Sequence,
+    e2e: bool,
+    iou_threshold: float = IOU_THRESHOLD,
+    dont_care_threshold: float = DONT_CARE_AREA_THRESHOLD,
+) -> ImageCounts:
     """The protocol on one image; ``preds`` in any form :mod:`predictions` accepts."""
     det = coerce(preds)
     gt_polys = polygons([g.quad for g in gt])
@@ -109,25 +114,31 @@ def match_image(gt: Sequence[GtBox], preds: Sequence, e2e: bool,
     return counts
 
 
-def _evaluate(gt: Mapping[str, Sequence[GtBox]], preds: Predictions, e2e: bool,
-              iou_threshold: float) -> PRH:
+def _evaluate(
+    gt: Mapping[str, Sequence[GtBox]], preds: Predictions, e2e: bool, iou_threshold: float
+) -> PRH:
     unknown = set(preds) - set(gt)
     if unknown:
         raise ValueError(f"predictions for images without ground truth: {sorted(unknown)[:5]}")
     per_image = {k: match_image(g, preds.get(k, ()), e2e, iou_threshold) for k, g in gt.items()}
-    return PRH.from_counts(sum(c.matched for c in per_image.values()),
-                           sum(c.n_gt for c in per_image.values()),
-                           sum(c.n_det for c in per_image.values()), per_image)
+    return PRH.from_counts(
+        sum(c.matched for c in per_image.values()),
+        sum(c.n_gt for c in per_image.values()),
+        sum(c.n_det for c in per_image.values()),
+        per_image,
+    )
 
 
-def evaluate_detection(gt: Mapping[str, Sequence[GtBox]], preds: Predictions,
-                       iou_threshold: float = IOU_THRESHOLD) -> PRH:
+def evaluate_detection(
+    gt: Mapping[str, Sequence[GtBox]], preds: Predictions, iou_threshold: float = IOU_THRESHOLD
+) -> PRH:
     """IC15 detection P/R/H over every image of ``gt``; an image missing from ``preds`` has
     no predictions. Predictions' text is ignored."""
     return _evaluate(gt, preds, False, iou_threshold)
 
 
-def evaluate_end_to_end(gt: Mapping[str, Sequence[GtBox]], preds: Predictions,
-                        iou_threshold: float = IOU_THRESHOLD) -> PRH:
+def evaluate_end_to_end(
+    gt: Mapping[str, Sequence[GtBox]], preds: Predictions, iou_threshold: float = IOU_THRESHOLD
+) -> PRH:
     """IC15 end-to-end P/R/H: detection's pairing plus normalised transcription equality."""
     return _evaluate(gt, preds, True, iou_threshold)

@@ -35,8 +35,9 @@ def coerce(preds: Sequence[Any] | None) -> list[Prediction]:
 
 
 def to_jsonable(preds: Predictions) -> dict[str, list[dict]]:
-    return {k: [{"box": q.round(2).tolist(), "text": t} for q, t in coerce(v)]
-            for k, v in preds.items()}
+    return {
+        k: [{"box": q.round(2).tolist(), "text": t} for q, t in coerce(v)] for k, v in preds.items()
+    }
 
 
 def load_json(path: str | Path) -> dict[str, list[Prediction]]:

@@ -37,8 +37,7 @@ class LineRecall:
         return dict(self.__dict__)
 
 
-def _greedy(gt: Sequence[GtBox], det, iou: np.ndarray, use_text: bool,
-            iou_threshold: float) -> int:
+def _greedy(gt: Sequence[GtBox], det, iou: np.ndarray, use_text: bool, iou_threshold: float) -> int:
     used = np.zeros(len(det), dtype=bool)
     hits = 0
     for g, box in enumerate(gt):
@@ -53,8 +52,9 @@ def _greedy(gt: Sequence[GtBox], det, iou: np.ndarray, use_text: bool,
     return hits
 
 
-def evaluate_lines(gt: Mapping[str, Sequence[GtBox]], preds: Predictions,
-                   iou_threshold: float = IOU_THRESHOLD) -> LineRecall:
+def evaluate_lines(
+    gt: Mapping[str, Sequence[GtBox]], preds: Predictions, iou_threshold: float = IOU_THRESHOLD
+) -> LineRecall:
     unknown = set(preds) - set(gt)
     if unknown:
         raise ValueError(f"predictions for images without ground truth: {sorted(unknown)[:5]}")
@@ -66,5 +66,11 @@ def evaluate_lines(gt: Mapping[str, Sequence[GtBox]], preds: Predictions,
         det_recalled += _greedy(boxes, det, iou, False, iou_threshold)
         total += len(boxes)
         n_pred += len(det)
-    return LineRecall(recalled / total if total else 0.0, det_recalled / total if total else 0.0,
-                      recalled, det_recalled, total, n_pred)
+    return LineRecall(
+        recalled / total if total else 0.0,
+        det_recalled / total if total else 0.0,
+        recalled,
+        det_recalled,
+        total,
+        n_pred,
+    )

@@ -24,8 +24,10 @@ class WordAccuracy:
     wrong: dict[str, tuple[str, str]] = field(default_factory=dict, repr=False)
 
     def summary(self) -> dict[str, float | int]:
-        return {k: getattr(self, k) for k in ("accuracy", "accuracy_punct_insensitive",
-                                              "one_minus_ned", "correct", "total")}
+        return {
+            k: getattr(self, k)
+            for k in ("accuracy", "accuracy_punct_insensitive", "one_minus_ned", "correct", "total")
+        }
 
 
 def evaluate_words(gt: Mapping[str, str], preds: Mapping[str, str]) -> WordAccuracy:
@@ -47,5 +49,11 @@ def evaluate_words(gt: Mapping[str, str], preds: Mapping[str, str]) -> WordAccur
         longest = max(len(a), len(b))
         ned_sum += 1.0 - (edit_distance(a, b) / longest if longest else 0.0)
     n = len(gt)
-    return WordAccuracy(correct / n if n else 0.0, loose / n if n else 0.0,
-                        ned_sum / n if n else 0.0, correct, n, wrong)
+    return WordAccuracy(
+        correct / n if n else 0.0,
+        loose / n if n else 0.0,
+        ned_sum / n if n else 0.0,
+        correct,
+        n,
+        wrong,
+    )

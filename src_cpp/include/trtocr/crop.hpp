@@ -28,11 +28,11 @@ CropSize crop_size(const Quad& quad, double tall_ratio = 1.5);
 std::array<double, 9> rect_to_quad(const Quad& quad, double w, double h);
 
 struct CropBatchParams {
-  int height = 48;             // network input height
-  int width = 320;             // batch width (all rows padded to it)
-  bool keep_ratio = true;      // true: resize to height keeping aspect, pad right with 0;
-                               // false: stretch to height x width (PP-LCNet orientation models)
-  Normalization norm{};        // (x/255 - 0.5) / 0.5 by default
+  int height = 48;         // network input height
+  int width = 320;         // batch width (all rows padded to it)
+  bool keep_ratio = true;  // true: resize to height keeping aspect, pad right with 0;
+                           // false: stretch to height x width (PP-LCNet orientation models)
+  Normalization norm{};    // (x/255 - 0.5) / 0.5 by default
   double tall_ratio = 1.5;
 };
 

@@ -38,7 +38,7 @@ struct OrientationDecision {
 
 // probs: n x num_labels; label_180 names the class meaning "upside down".
 std::vector<OrientationDecision> decide_orientation(const float* probs, std::size_t n,
-                                                   std::size_t num_labels, int label_180,
-                                                   float thresh);
+                                                    std::size_t num_labels, int label_180,
+                                                    float thresh);
 
 }  // namespace trtocr

@@ -18,7 +18,9 @@ struct ImageView {
   int channels = 0;
   std::ptrdiff_t row_stride = 0;
 
-  const std::uint8_t* row(int y) const { return data + static_cast<std::ptrdiff_t>(y) * row_stride; }
+  const std::uint8_t* row(int y) const {
+    return data + static_cast<std::ptrdiff_t>(y) * row_stride;
+  }
 };
 
 struct Point {
