@@ -322,9 +322,10 @@ def draw_chart(rep: dict, path: Path) -> bool:
         )
         ax.invert_yaxis()
         ax.tick_params(labelsize=8)
-    axes[0, 0].legend(fontsize=7, loc="lower right")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=8, loc="lower center", ncol=4, frameon=False)
     axes[-1, 0].set_xlabel("ms")
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return True
