@@ -566,6 +566,7 @@ def parse_args(argv):
     ap.add_argument("--ic15", type=int, help="override: number of IC15 images")
     ap.add_argument("--sroie", type=int, help="override: number of SROIE images")
     ap.add_argument("--words", type=int, help="override: number of IC15 word crops")
+    ap.add_argument("--photos", type=int, help="override: photos per images/ folder")
     ap.add_argument(
         "--repeat", type=int, default=1, help="runs per image and engine (the median one is kept)"
     )
@@ -615,9 +616,13 @@ def main(argv: list[str] | None = None) -> int:
         pythons[name] = path
 
     plan = dict(QUICK if args.quick else FULL)
-    for key in ("ic15", "sroie", "words"):
-        if getattr(args, key) is not None:
-            plan[key] = getattr(args, key)
+    overrides = {
+        k: getattr(args, k)
+        for k in ("ic15", "sroie", "words", "photos")
+        if getattr(args, k) is not None
+    }
+    for key, value in overrides.items():
+        plan["photos_per_folder" if key == "photos" else key] = value
     sel = select_data(args.data, plan)
     started = dt.datetime.now()
     env_shown = " ".join(
@@ -685,7 +690,8 @@ def main(argv: list[str] | None = None) -> int:
     from bench.report import write_report
 
     name = args.machine or socket.gethostname().split(".")[0]
-    stem = f"{name}-{started:%Y-%m-%d}" + ("-quick" if args.quick else "")
+    mode = "quick" if args.quick else ("subset" if overrides else "")
+    stem = f"{name}-{started:%Y-%m-%d}" + (f"-{mode}" if mode else "")
     paths = write_report(report, raw, args.out, stem)
     for p in paths:
         log(f"wrote {p}")
