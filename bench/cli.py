@@ -652,7 +652,7 @@ def main(argv: list[str] | None = None) -> int:
         "command": command,
         "started": started.isoformat(timespec="seconds"),
         "finished": dt.datetime.now().isoformat(timespec="seconds"),
-        "mode": "quick" if args.quick else "full",
+        "mode": "quick" if args.quick else ("full subset" if overrides else "full"),
         "threads": args.threads,
         "repeat": args.repeat,
         "machine": machine_info(),
