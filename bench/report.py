@@ -159,6 +159,7 @@ def markdown(rep: dict, chart: str | None) -> str:
     L += _table(
         ["engine", "images/s", "images", "peak RSS MiB", "RSS after load MiB", "load s"], rows
     )
+    L += ["", "Throughput rounds are interleaved between engines like the images."]
     rep_rows = []
     for e in ok:
         for s in sets:
@@ -265,7 +266,8 @@ def markdown(rep: dict, chart: str | None) -> str:
         "MACs counted from the ONNX graphs (Conv, ConvTranspose, MatMul, Gemm) at every "
         "input shape each engine actually ran in the timed e2e passes; FLOPs = 2 x MACs. "
         "Paddle runs the same networks in Paddle format (same FLOPs). Share of peak = "
-        "achieved GFLOP/s / measured matmul peak (best, before the engines).",
+        "achieved GFLOP/s / measured matmul peak (the best of the measurements before and "
+        "after the engines).",
         "",
     ]
     rows = []
@@ -320,9 +322,10 @@ def draw_chart(rep: dict, path: Path) -> bool:
         )
         ax.invert_yaxis()
         ax.tick_params(labelsize=8)
-    axes[0, 0].legend(fontsize=7, loc="lower right")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=8, loc="lower center", ncol=4, frameon=False)
     axes[-1, 0].set_xlabel("ms")
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return True

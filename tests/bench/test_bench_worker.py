@@ -105,6 +105,8 @@ def test_run_engines_repeat_keeps_the_median_run(tmp_path, monkeypatch):
         def call(self, req):
             if req["op"] == "ocr":
                 return {"image": req["image"], "total": next(totals), "net": [], "lines": []}
+            if req["op"] == "throughput":
+                return {"images": len(req["images"]), "seconds": 0.5}
             return {}
 
         def close(self):
@@ -114,10 +116,14 @@ def test_run_engines_repeat_keeps_the_median_run(tmp_path, monkeypatch):
     sel = {
         "e2e": {"s": ["a.jpg"]},
         "words": [],
-        "throughput": [],
+        "throughput": ["a.jpg", "b.jpg"],
+        "throughput_rounds": 3,
         "warmup_images": [],
         "warmup_words": [],
     }
     raw = cli.run_engines(["x"], {"x": "py"}, sel, 1, tmp_path, repeat=3)
     (rec,) = raw["x"]["sets"]["s"]
     assert rec["total"] == 0.2 and rec["repeats"] == 3
+    tp = raw["x"]["throughput"]
+    assert (tp["images"], tp["seconds"], tp["rounds"]) == (6, 1.5, 3)
+    assert tp["images_per_second"] == 4.0
