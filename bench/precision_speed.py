@@ -58,8 +58,9 @@ def _session(path: Path, threads: int) -> object:
     return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
 
 
-def time_networks(folders: dict[str, Path], x: dict[str, np.ndarray], threads: int,
-                  runs: int) -> dict[str, dict[str, float]]:
+def time_networks(
+    folders: dict[str, Path], x: dict[str, np.ndarray], threads: int, runs: int
+) -> dict[str, dict[str, float]]:
     """Median ms per precision and role. Runs are interleaved (fp32, int8, fp32, int8, ...)
     so that load from other processes hits every precision alike."""
     out: dict[str, dict[str, float]] = {p: {} for p in folders}
@@ -80,13 +81,15 @@ def time_networks(folders: dict[str, Path], x: dict[str, np.ndarray], threads: i
     return out
 
 
-def time_pipeline(engines: Path, model: str, precision: str, images: list[Path],
-                  threads: int) -> float:
+def time_pipeline(
+    engines: Path, model: str, precision: str, images: list[Path], threads: int
+) -> float:
     from trt_ocr.build.artifacts import resolve_precision
     from trt_ocr.pipeline import OCR
 
-    with OCR(resolve_precision(model, precision, engines), backend="onnxruntime",
-             threads=threads) as ocr:
+    with OCR(
+        resolve_precision(model, precision, engines), backend="onnxruntime", threads=threads
+    ) as ocr:
         ocr(str(images[0]))
         times = []
         for img in images:
@@ -97,8 +100,9 @@ def time_pipeline(engines: Path, model: str, precision: str, images: list[Path],
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--engines", type=Path, default=REPO / "engines")
     ap.add_argument("--model", default="ppocr-v4-mobile-paddle")
     ap.add_argument("--precision", nargs="+", default=["fp32", "int8"])
@@ -112,29 +116,37 @@ def main() -> int:
     import onnxruntime as ort
 
     x = _inputs(a.data, np.random.default_rng(0))
-    rows = time_networks({p: a.engines / a.model / p for p in a.precision}, x, a.threads,
-                         a.runs)
+    rows = time_networks({p: a.engines / a.model / p for p in a.precision}, x, a.threads, a.runs)
     for prec in a.precision:
         if a.pipeline:
             imgs = sorted((a.data / "icdar2015" / "det_e2e" / "images").glob("img_4*.jpg"))
-            rows[prec]["pipeline"] = time_pipeline(a.engines, a.model, prec,
-                                                   imgs[: a.pipeline], a.threads)
+            rows[prec]["pipeline"] = time_pipeline(
+                a.engines, a.model, prec, imgs[: a.pipeline], a.threads
+            )
     cols = list(next(iter(rows.values())))
-    print(f"ONNX Runtime {ort.__version__} CPU, {a.threads} threads, median of {a.runs} "
-          "interleaved runs "
-          f"(ms); inputs det {list(x['det'].shape)}, rec {list(x['rec'].shape)}, "
-          f"cls {list(x['cls'].shape)}")
+    print(
+        f"ONNX Runtime {ort.__version__} CPU, {a.threads} threads, median of {a.runs} "
+        "interleaved runs "
+        f"(ms); inputs det {list(x['det'].shape)}, rec {list(x['rec'].shape)}, "
+        f"cls {list(x['cls'].shape)}"
+    )
     print(f"{'precision':10}" + "".join(f"{c:>12}" for c in cols))
     for prec, r in rows.items():
         print(f"{prec:10}" + "".join(f"{r[c]:12.1f}" for c in cols))
     if "fp32" in rows:
         for prec, r in rows.items():
             if prec != "fp32":
-                print(f"{prec + '/fp32':10}" + "".join(f"{r[c] / rows['fp32'][c]:12.2f}"
-                                                       for c in cols))
+                print(
+                    f"{prec + '/fp32':10}"
+                    + "".join(f"{r[c] / rows['fp32'][c]:12.2f}" for c in cols)
+                )
     if a.json:
-        a.json.write_text(json.dumps({"ort": ort.__version__, "threads": a.threads,
-                                      "runs": a.runs, "ms": rows}, indent=1) + "\n")
+        a.json.write_text(
+            json.dumps(
+                {"ort": ort.__version__, "threads": a.threads, "runs": a.runs, "ms": rows}, indent=1
+            )
+            + "\n"
+        )
     return 0
 
 

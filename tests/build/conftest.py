@@ -25,8 +25,7 @@ def det_input(path: Path, limit: int = 960) -> np.ndarray:
     return np.ascontiguousarray(((x - MEAN) / STD).transpose(2, 0, 1)[None])
 
 
-def line_batch(paths: list[Path], height: int, width: int, keep_ratio: bool = True
-               ) -> np.ndarray:
+def line_batch(paths: list[Path], height: int, width: int, keep_ratio: bool = True) -> np.ndarray:
     out = np.zeros((len(paths), 3, height, width), np.float32)
     for i, p in enumerate(paths):
         img = cv2.imread(str(p))
@@ -51,8 +50,11 @@ def word_images() -> list[Path]:
 
 @pytest.fixture(scope="session")
 def real_inputs(ic15_images: list[Path], word_images: list[Path]) -> dict[str, np.ndarray]:
-    return {"det": det_input(ic15_images[0]), "rec": line_batch(word_images[:6], 48, 320),
-            "cls": line_batch(word_images[6:], 48, 192)}
+    return {
+        "det": det_input(ic15_images[0]),
+        "rec": line_batch(word_images[:6], 48, 320),
+        "cls": line_batch(word_images[6:], 48, 192),
+    }
 
 
 def run_onnx(path: Path, x: np.ndarray) -> np.ndarray:

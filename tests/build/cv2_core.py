@@ -13,8 +13,9 @@ import numpy as np
 cv2 = __import__("cv2")
 
 
-def det_input_shape(h: int, w: int, limit_side_len: int, limit_type: str
-                    ) -> tuple[int, int, float, float]:
+def det_input_shape(
+    h: int, w: int, limit_side_len: int, limit_type: str
+) -> tuple[int, int, float, float]:
     if limit_type == "max":
         r = limit_side_len / max(h, w) if max(h, w) > limit_side_len else 1.0
     else:
@@ -24,9 +25,14 @@ def det_input_shape(h: int, w: int, limit_side_len: int, limit_type: str
     return rh, rw, rh / h, rw / w
 
 
-def det_preprocess(img: np.ndarray, limit_side_len: int, limit_type: str,
-                   mean: Any, std: Any, out: np.ndarray | None = None
-                   ) -> tuple[np.ndarray, float, float]:
+def det_preprocess(
+    img: np.ndarray,
+    limit_side_len: int,
+    limit_type: str,
+    mean: Any,
+    std: Any,
+    out: np.ndarray | None = None,
+) -> tuple[np.ndarray, float, float]:
     h, w = img.shape[:2]
     rh, rw, ry, rx = det_input_shape(h, w, limit_side_len, limit_type)
     x = cv2.resize(img, (rw, rh)).astype(np.float32) / 255.0
@@ -42,11 +48,18 @@ def _mini_box(contour: np.ndarray) -> tuple[np.ndarray, float]:
     return np.array([a, c, d, b], np.float32), min(rect[1])
 
 
-def db_postprocess(prob: np.ndarray, h: int, w: int, thresh: float = 0.3,
-                   box_thresh: float = 0.6, max_candidates: int = 1000,
-                   unclip_ratio: float = 1.5, use_dilation: bool = False,
-                   score_mode: str = "fast", box_type: str = "quad"
-                   ) -> tuple[np.ndarray, np.ndarray]:
+def db_postprocess(
+    prob: np.ndarray,
+    h: int,
+    w: int,
+    thresh: float = 0.3,
+    box_thresh: float = 0.6,
+    max_candidates: int = 1000,
+    unclip_ratio: float = 1.5,
+    use_dilation: bool = False,
+    score_mode: str = "fast",
+    box_type: str = "quad",
+) -> tuple[np.ndarray, np.ndarray]:
     import pyclipper
 
     mh, mw = prob.shape
@@ -61,7 +74,7 @@ def db_postprocess(prob: np.ndarray, h: int, w: int, thresh: float = 0.3,
         x1, y1 = np.clip(np.ceil(box.max(0)).astype(int), 0, [mw - 1, mh - 1])
         mask = np.zeros((y1 - y0 + 1, x1 - x0 + 1), np.uint8)
         cv2.fillPoly(mask, [(box - [x0, y0]).astype(np.int32)], 1)
-        score = cv2.mean(prob[y0:y1 + 1, x0:x1 + 1], mask)[0]
+        score = cv2.mean(prob[y0 : y1 + 1, x0 : x1 + 1], mask)[0]
         if score < box_thresh:
             continue
         poly = box.astype(np.float64)
@@ -116,17 +129,25 @@ def _crop(img: np.ndarray, q: np.ndarray, tall_ratio: float) -> np.ndarray:
     w, h = _size(q)
     dst = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
     m = cv2.getPerspectiveTransform(q.astype(np.float32), dst)
-    out = cv2.warpPerspective(img, m, (w, h), borderMode=cv2.BORDER_REPLICATE,
-                              flags=cv2.INTER_CUBIC)
+    out = cv2.warpPerspective(
+        img, m, (w, h), borderMode=cv2.BORDER_REPLICATE, flags=cv2.INTER_CUBIC
+    )
     if h / w >= tall_ratio:
         out = np.rot90(out)
     return out
 
 
-def crop_batch(img: np.ndarray, quads: np.ndarray, height: int, width: int,
-               keep_ratio: bool = True, mean: Any = (0.5, 0.5, 0.5), std: Any = (0.5, 0.5, 0.5),
-               tall_ratio: float = 1.5, flip180: np.ndarray | None = None
-               ) -> tuple[np.ndarray, np.ndarray]:
+def crop_batch(
+    img: np.ndarray,
+    quads: np.ndarray,
+    height: int,
+    width: int,
+    keep_ratio: bool = True,
+    mean: Any = (0.5, 0.5, 0.5),
+    std: Any = (0.5, 0.5, 0.5),
+    tall_ratio: float = 1.5,
+    flip180: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     out = np.zeros((len(quads), 3, height, width), np.float32)
     valid = np.zeros(len(quads), np.int32)
     for i, q in enumerate(quads):
@@ -147,8 +168,14 @@ def install() -> list[str]:
     from trt_ocr import _core
 
     added = []
-    for name in ("det_input_shape", "det_preprocess", "db_postprocess", "reading_order",
-                 "crop_sizes", "crop_batch"):
+    for name in (
+        "det_input_shape",
+        "det_preprocess",
+        "db_postprocess",
+        "reading_order",
+        "crop_sizes",
+        "crop_batch",
+    ):
         if not hasattr(_core, name):
             setattr(_core, name, globals()[name])
             added.append(name)

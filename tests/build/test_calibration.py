@@ -29,8 +29,17 @@ def test_globs_count_seed_are_reproducible(tmp_path: Path) -> None:
     _images(tmp_path / "b" / "deep", 5)
     (tmp_path / "a" / "notes.txt").write_text("x")
     cfg = tmp_path / "set.json"
-    cfg.write_text(json.dumps({"name": "t", "images": ["a/*", "b/**/*.png"],
-                               "exclude": ["a/im_0.png"], "count": 6, "seed": 3}))
+    cfg.write_text(
+        json.dumps(
+            {
+                "name": "t",
+                "images": ["a/*", "b/**/*.png"],
+                "exclude": ["a/im_0.png"],
+                "count": 6,
+                "seed": 3,
+            }
+        )
+    )
     cs = CalibrationSet.load(cfg)
     assert len(cs.candidates()) == 14  # 9 + 5, no txt, im_0 excluded
     first = cs.images()

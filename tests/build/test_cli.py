@@ -22,21 +22,36 @@ def _parse(argv: list[str]) -> argparse.Namespace:
 
 
 def test_help_is_instant_and_imports_nothing_heavy() -> None:
-    code = ("import sys, time; t=time.time(); from trt_ocr.build import cli; import argparse;"
-            "p=argparse.ArgumentParser(); cli.add_arguments(p); p.format_help();"
-            "heavy=[m for m in ('onnx','onnxruntime','tensorrt','paddle','onnxsim') "
-            "if m in sys.modules]; print(heavy, time.time()-t)")
+    code = (
+        "import sys, time; t=time.time(); from trt_ocr.build import cli; import argparse;"
+        "p=argparse.ArgumentParser(); cli.add_arguments(p); p.format_help();"
+        "heavy=[m for m in ('onnx','onnxruntime','tensorrt','paddle','onnxsim') "
+        "if m in sys.modules]; print(heavy, time.time()-t)"
+    )
     t0 = time.time()
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.startswith("[]"), out
     assert time.time() - t0 < 10
 
 
 def test_arguments() -> None:
-    a = _parse(["ppocr-v4-mobile", "--precision", "int8", "--steps", "precision,report",
-                "--int8-exclude", "rec=Conv.1,Conv.2", "--int8-exclude", "det=Conv.9",
-                "--rec-widths", "320,800"])
+    a = _parse(
+        [
+            "ppocr-v4-mobile",
+            "--precision",
+            "int8",
+            "--steps",
+            "precision,report",
+            "--int8-exclude",
+            "rec=Conv.1,Conv.2",
+            "--int8-exclude",
+            "det=Conv.9",
+            "--rec-widths",
+            "320,800",
+        ]
+    )
     assert a.precision == ["int8"] and a.steps == ["precision", "report"]
     assert a.int8_exclude == [("rec", ["Conv.1", "Conv.2"]), ("det", ["Conv.9"])]
     assert a.rec_widths == (320, 800)
@@ -49,21 +64,39 @@ def test_bad_step_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert "bake" in capsys.readouterr().err
 
 
-def test_onnx_source_without_tensorrt_exits_3(v4_models, tmp_path: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_onnx_source_without_tensorrt_exits_3(
+    v4_models, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from trt_ocr.build import trt_builder
 
     if trt_builder.available()[0]:
         pytest.skip("TensorRT and a GPU are present: exit status 3 does not apply")
-    code = cli.run(_parse(["ppocr-v4-mobile", "--precision", "fp32", "fp16", "--out",
-                           str(tmp_path), "--steps", "convert,cleanup,precision,engine"]))
+    code = cli.run(
+        _parse(
+            [
+                "ppocr-v4-mobile",
+                "--precision",
+                "fp32",
+                "fp16",
+                "--out",
+                str(tmp_path),
+                "--steps",
+                "convert,cleanup,precision,engine",
+            ]
+        )
+    )
     out = capsys.readouterr().out
     assert code == 3, out
     assert "needs TensorRT and an NVIDIA GPU" in out
     for prec in ("fp32", "fp16"):
         d = tmp_path / "ppocr-v4-mobile" / prec
-        assert {p.name for p in d.iterdir()} >= {"det.onnx", "cls.onnx", "rec.onnx",
-                                                 "manifest.json", "dict.txt"}
+        assert {p.name for p in d.iterdir()} >= {
+            "det.onnx",
+            "cls.onnx",
+            "rec.onnx",
+            "manifest.json",
+            "dict.txt",
+        }
     from trt_ocr.build import manifest
     from trt_ocr.build.artifacts import resolve_precision
 
@@ -77,8 +110,13 @@ def test_onnx_source_without_tensorrt_exits_3(v4_models, tmp_path: Path,
 
 
 def test_entry_point_wires_build_engines() -> None:
-    out = subprocess.run([sys.executable, "-m", "trt_ocr", "build-engines", "--help"],
-                         capture_output=True, text=True, cwd=REPO, check=False)
+    out = subprocess.run(
+        [sys.executable, "-m", "trt_ocr", "build-engines", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
+    )
     if out.returncode != 0 and "No module named trt_ocr.__main__" in out.stderr:
         pytest.skip("trt_ocr has no __main__ in this tree")
     assert out.returncode == 0, out.stderr

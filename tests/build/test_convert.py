@@ -29,15 +29,17 @@ def converted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     except EngineBuildError as e:
         pytest.skip(f"paddle2onnx/paddlepaddle could not be installed or run here: {e}")
     for role in ("det", "cls", "rec"):
-        graph.cleanup(out / "source" / f"{role}.onnx", out / "fp32" / f"{role}.onnx", role,
-                      log=lambda m: None)
+        graph.cleanup(
+            out / "source" / f"{role}.onnx", out / "fp32" / f"{role}.onnx", role, log=lambda m: None
+        )
     return {"source": out / "source", "fp32": out / "fp32"}
 
 
 @pytest.mark.parametrize("stage", ["source", "fp32"])
 @pytest.mark.parametrize("role", ["det", "rec", "cls"])
-def test_converted_matches_store_onnx(converted: dict[str, Path], real_inputs: dict,
-                                      v4_models, role: str, stage: str) -> None:
+def test_converted_matches_store_onnx(
+    converted: dict[str, Path], real_inputs: dict, v4_models, role: str, stage: str
+) -> None:
     ref = run_onnx(getattr(v4_models, role), real_inputs[role])
     got = run_onnx(converted[stage] / f"{role}.onnx", real_inputs[role])
     assert got.shape == ref.shape
@@ -45,8 +47,7 @@ def test_converted_matches_store_onnx(converted: dict[str, Path], real_inputs: d
     assert diff <= 1e-4, f"{stage} {role}: max abs diff {diff:.3g}"
 
 
-def test_cleanup_names_dims_and_keeps_weights_as_initializers(converted: dict[str, Path]
-                                                              ) -> None:
+def test_cleanup_names_dims_and_keeps_weights_as_initializers(converted: dict[str, Path]) -> None:
     import onnx
 
     from trt_ocr.build import graph

@@ -11,10 +11,15 @@ from trt_ocr.build.profiles import PipelineSettings, rec_profiles
 
 
 def _key(**kw: object) -> EngineKey:
-    base = EngineKey(onnx_sha256="a" * 64, tensorrt_version="10.9.0", gpu_name="NVIDIA L4",
-                     compute_capability="8.9", precision="int8",
-                     profiles=tuple(p.to_dict() for p in rec_profiles(PipelineSettings())),
-                     builder={"workspace_mb": 2048, "strongly_typed": True})
+    base = EngineKey(
+        onnx_sha256="a" * 64,
+        tensorrt_version="10.9.0",
+        gpu_name="NVIDIA L4",
+        compute_capability="8.9",
+        precision="int8",
+        profiles=tuple(p.to_dict() for p in rec_profiles(PipelineSettings())),
+        builder={"workspace_mb": 2048, "strongly_typed": True},
+    )
     return dataclasses.replace(base, **kw)
 
 
@@ -39,8 +44,9 @@ def test_each_mismatch_rebuilds_and_says_why(tmp_path: Path) -> None:
         "GPU: NVIDIA L4 -> NVIDIA A10": _key(gpu_name="NVIDIA A10"),
         "compute capability: 8.9 -> 8.6": _key(compute_capability="8.6"),
         "precision: int8 -> fp16": _key(precision="fp16"),
-        "optimization profiles": _key(profiles=tuple(
-            p.to_dict() for p in rec_profiles(PipelineSettings(rec_batch=8)))),
+        "optimization profiles": _key(
+            profiles=tuple(p.to_dict() for p in rec_profiles(PipelineSettings(rec_batch=8)))
+        ),
         "builder settings": _key(builder={"workspace_mb": 4096, "strongly_typed": True}),
     }
     for words, key in cases.items():
@@ -51,8 +57,10 @@ def test_each_mismatch_rebuilds_and_says_why(tmp_path: Path) -> None:
 def test_missing_changed_or_undeserialisable_engine_rebuilds(tmp_path: Path) -> None:
     assert decide(None, "rec", tmp_path / "rec.engine", _key()).reason.startswith("no engine")
     m, eng = _built(tmp_path, _key())
-    assert "failed to deserialise (bad magic)" in decide(
-        m, "rec", eng, _key(), deserializes=lambda p: "bad magic").reason
+    assert (
+        "failed to deserialise (bad magic)"
+        in decide(m, "rec", eng, _key(), deserializes=lambda p: "bad magic").reason
+    )
     eng.write_bytes(b"other plan")
     assert "sha256" in decide(m, "rec", eng, _key()).reason
     eng.unlink()

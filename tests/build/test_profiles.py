@@ -33,8 +33,7 @@ def test_det_limit_rounding_can_pass_the_limit() -> None:
 
 
 def test_det_min_limit_caps_with_max_side() -> None:
-    (p,) = det_profiles(PipelineSettings(limit_side_len=736, limit_type="min",
-                                         max_side_limit=2000))
+    (p,) = det_profiles(PipelineSettings(limit_side_len=736, limit_type="min", max_side_limit=2000))
     _, opt, hi = p.shapes["x"]
     assert hi[2:] == (1984, 1984)  # round(62.5) == 62, as in PP-OCR
     assert opt[2] == 736 and opt[3] > 736
@@ -79,8 +78,9 @@ def test_profiles_checked_against_fixed_onnx_dims() -> None:
     ps = rec_profiles(PipelineSettings(rec_height=32))
     problems = check_against_onnx(ps, {"x": ["batch", 3, 48, "width"]})
     assert problems and "fixed to 48" in problems[0]
-    assert not check_against_onnx(rec_profiles(PipelineSettings()),
-                                  {"x": ["batch", 3, 48, "width"]})
+    assert not check_against_onnx(
+        rec_profiles(PipelineSettings()), {"x": ["batch", 3, 48, "width"]}
+    )
 
 
 def test_profile_roundtrip_and_bad_settings() -> None:

@@ -15,8 +15,12 @@ def _q(x: float, y: float, w: float = 40, h: float = 10) -> np.ndarray:
 
 def test_minimal_scorer_matches_by_iou_text_and_ignores_dont_care() -> None:
     gt = [(_q(0, 0), "Hello"), (_q(100, 0), "World"), (_q(200, 0), "###")]
-    preds = [(_q(1, 0), "hello!"), (_q(100, 1), "Wrld"), (_q(201, 0), "junk"),
-             (_q(400, 400), "extra")]
+    preds = [
+        (_q(1, 0), "hello!"),
+        (_q(100, 1), "Wrld"),
+        (_q(201, 0), "junk"),
+        (_q(400, 400), "extra"),
+    ]
     c = report.Counts()
     report.score_image(gt, preds, c)
     assert (c.gt, c.pred, c.det_match, c.e2e_match) == (2, 3, 2, 1)
@@ -25,16 +29,20 @@ def test_minimal_scorer_matches_by_iou_text_and_ignores_dont_care() -> None:
 
 
 def test_ic15_files_parse(tmp_path: Path) -> None:
-    (tmp_path / "gt_img_1.txt").write_text("\ufeff1,2,3,2,3,4,1,4,a,b\n5,5,6,5,6,6,5,6,###\n",
-                                           encoding="utf-8")
+    (tmp_path / "gt_img_1.txt").write_text(
+        "\ufeff1,2,3,2,3,4,1,4,a,b\n5,5,6,5,6,6,5,6,###\n", encoding="utf-8"
+    )
     gt = report.read_ic15_gt(tmp_path / "gt_img_1.txt")
     assert [t for _, t in gt] == ["a,b", "###"]
     words = tmp_path / "words"
     (words / "images").mkdir(parents=True)
-    (words / "gt.txt").write_text('\ufeffword_2.png, "a"b"\r\nword_10.png, "X"\r\n',
-                                  encoding="utf-8")
-    assert [(p.name, t) for p, t in report.read_words(words)] == [("word_2.png", 'a"b'),
-                                                                  ("word_10.png", "X")]
+    (words / "gt.txt").write_text(
+        '\ufeffword_2.png, "a"b"\r\nword_10.png, "X"\r\n', encoding="utf-8"
+    )
+    assert [(p.name, t) for p, t in report.read_words(words)] == [
+        ("word_2.png", 'a"b'),
+        ("word_10.png", "X"),
+    ]
 
 
 def test_changed_lines_counts_text_changes_and_losses() -> None:
@@ -55,11 +63,26 @@ def test_output_error_metrics() -> None:
 
 
 def test_markdown_table_marks_pass_and_fail() -> None:
-    rep = {"model": "m", "precisions": {
-        "fp32": {"det_hmean": 50, "e2e_hmean": 40, "word_acc": 70, "lines_changed_pct": 0,
-                 "seconds": 1},
-        "int8": {"det_hmean": 49, "e2e_hmean": 30, "word_acc": 60, "lines_changed_pct": 20,
-                 "seconds": 1, "pass": False,
-                 "delta": {"det_hmean": -1, "e2e_hmean": -10, "word_acc": -10}}}}
+    rep = {
+        "model": "m",
+        "precisions": {
+            "fp32": {
+                "det_hmean": 50,
+                "e2e_hmean": 40,
+                "word_acc": 70,
+                "lines_changed_pct": 0,
+                "seconds": 1,
+            },
+            "int8": {
+                "det_hmean": 49,
+                "e2e_hmean": 30,
+                "word_acc": 60,
+                "lines_changed_pct": 20,
+                "seconds": 1,
+                "pass": False,
+                "delta": {"det_hmean": -1, "e2e_hmean": -10, "word_acc": -10},
+            },
+        },
+    }
     md = report.to_markdown(rep)
     assert "| int8 |" in md and "FAIL" in md and "-10.00" in md

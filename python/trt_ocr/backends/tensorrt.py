@@ -38,8 +38,9 @@ def check(result: Any) -> Any:
         err, values = result, []
     if err != cudart.cudaError_t.cudaSuccess:
         _, name = cudart.cudaGetErrorName(err)
-        raise BackendError(f"CUDA error {int(err)}: "
-                           f"{name.decode() if isinstance(name, bytes) else name}")
+        raise BackendError(
+            f"CUDA error {int(err)}: {name.decode() if isinstance(name, bytes) else name}"
+        )
     if not values:
         return None
     return values[0] if len(values) == 1 else tuple(values)
@@ -75,8 +76,12 @@ class _Buffer:
     def __enter__(self) -> _Buffer:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()
 
 
@@ -151,9 +156,12 @@ class TensorRTSession(Session):
             shape = tuple(d if d >= 0 else None for d in self._engine.get_tensor_shape(name))
             (self.inputs if is_input else self.outputs).append(TensorSpec(name, shape, dtype))
         self._profiles = [
-            {t.name: tuple(tuple(s) for s in self._engine.get_tensor_profile_shape(t.name, p))
-             for t in self.inputs}
-            for p in range(self._engine.num_optimization_profiles)]
+            {
+                t.name: tuple(tuple(s) for s in self._engine.get_tensor_profile_shape(t.name, p))
+                for t in self.inputs
+            }
+            for p in range(self._engine.num_optimization_profiles)
+        ]
         self._profile = -1
         self._shapes: dict[str, tuple[int, ...]] = {}
 
@@ -189,12 +197,19 @@ class TensorRTSession(Session):
             t.host.reserve(nbytes)
             moved = t.device.reserve(nbytes)
             if (moved or not ctx.get_tensor_address(name)) and not ctx.set_tensor_address(
-                    name, t.device.ptr):
+                name, t.device.ptr
+            ):
                 raise BackendError(f"set_tensor_address failed for {name}")
             np.copyto(t.host.view(arr.shape, t.dtype), arr, casting="same_kind")
-            check(cudart.cudaMemcpyAsync(t.device.ptr, t.host.ptr, nbytes,
-                                         cudart.cudaMemcpyKind.cudaMemcpyHostToDevice,
-                                         self._stream))
+            check(
+                cudart.cudaMemcpyAsync(
+                    t.device.ptr,
+                    t.host.ptr,
+                    nbytes,
+                    cudart.cudaMemcpyKind.cudaMemcpyHostToDevice,
+                    self._stream,
+                )
+            )
         outs = [t for t in self._tensors.values() if not t.is_input]
         for t in outs:
             t.shape = tuple(int(d) for d in ctx.get_tensor_shape(t.name))
@@ -203,16 +218,23 @@ class TensorRTSession(Session):
             nbytes = int(np.prod(t.shape)) * t.dtype.itemsize
             t.host.reserve(nbytes)
             moved = t.device.reserve(nbytes)
-            if (moved or ctx.get_tensor_address(t.name) != t.device.ptr) and not \
-                    ctx.set_tensor_address(t.name, t.device.ptr):
+            if (
+                moved or ctx.get_tensor_address(t.name) != t.device.ptr
+            ) and not ctx.set_tensor_address(t.name, t.device.ptr):
                 raise BackendError(f"set_tensor_address failed for {t.name}")
         if not ctx.execute_async_v3(self._stream):
             raise BackendError("execute_async_v3 failed")
         for t in outs:
             nbytes = int(np.prod(t.shape)) * t.dtype.itemsize
-            check(cudart.cudaMemcpyAsync(t.host.ptr, t.device.ptr, nbytes,
-                                         cudart.cudaMemcpyKind.cudaMemcpyDeviceToHost,
-                                         self._stream))
+            check(
+                cudart.cudaMemcpyAsync(
+                    t.host.ptr,
+                    t.device.ptr,
+                    nbytes,
+                    cudart.cudaMemcpyKind.cudaMemcpyDeviceToHost,
+                    self._stream,
+                )
+            )
         check(cudart.cudaStreamSynchronize(self._stream))
         return {t.name: t.host.view(t.shape, t.dtype) for t in outs}
 
@@ -235,9 +257,19 @@ def _profiles_from_ranges(shapes: Mapping[str, Sequence[ShapeRange]]) -> list[An
     n = max((len(v) for v in shapes.values()), default=0)
     out = []
     for i in range(n):
-        out.append(Profile(f"p{i}", {name: (r[min(i, len(r) - 1)].min, r[min(i, len(r) - 1)].opt,
-                                            r[min(i, len(r) - 1)].max)
-                                     for name, r in shapes.items()}))
+        out.append(
+            Profile(
+                f"p{i}",
+                {
+                    name: (
+                        r[min(i, len(r) - 1)].min,
+                        r[min(i, len(r) - 1)].opt,
+                        r[min(i, len(r) - 1)].max,
+                    )
+                    for name, r in shapes.items()
+                },
+            )
+        )
     return out
 
 
@@ -259,8 +291,9 @@ class TensorRTBackend(Backend):
         self.gpu = trt_builder.gpu_info()
         self.trt_version = trt_builder.tensorrt_version()
 
-    def _prebuilt(self, onnx_path: Path, role: str,
-                  shapes: Mapping[str, Sequence[ShapeRange]] | None) -> Path | None:
+    def _prebuilt(
+        self, onnx_path: Path, role: str, shapes: Mapping[str, Sequence[ShapeRange]] | None
+    ) -> Path | None:
         """The build-engines engine beside onnx_path, when its manifest fits."""
         from trt_ocr.build import manifest
         from trt_ocr.build.profiles import Profile
@@ -270,10 +303,12 @@ class TensorRTBackend(Backend):
         if rec is None or not engine.is_file():
             return None
         key = rec.get("key", {})
-        if (key.get("onnx_sha256") != manifest.sha256_file(onnx_path)
-                or key.get("tensorrt_version") != self.trt_version
-                or key.get("compute_capability") != self.gpu.compute_capability
-                or key.get("gpu_name") != self.gpu.name):
+        if (
+            key.get("onnx_sha256") != manifest.sha256_file(onnx_path)
+            or key.get("tensorrt_version") != self.trt_version
+            or key.get("compute_capability") != self.gpu.compute_capability
+            or key.get("gpu_name") != self.gpu.name
+        ):
             return None
         profs = [Profile.from_dict(p) for p in key.get("profiles", [])]
         for name, ranges in (shapes or {}).items():
@@ -282,8 +317,9 @@ class TensorRTBackend(Backend):
                     return None
         return engine
 
-    def _cached_build(self, onnx_path: Path, role: str,
-                      shapes: Mapping[str, Sequence[ShapeRange]] | None) -> Path:
+    def _cached_build(
+        self, onnx_path: Path, role: str, shapes: Mapping[str, Sequence[ShapeRange]] | None
+    ) -> Path:
         from trt_ocr.build import manifest, trt_builder
         from trt_ocr.build.manifest import EngineKey, decide
 
@@ -291,10 +327,18 @@ class TensorRTBackend(Backend):
             raise BackendError(f"building a {role} engine from {onnx_path} needs shape ranges")
         profs = _profiles_from_ranges(shapes)
         sha = manifest.sha256_file(onnx_path)
-        settings = trt_builder.BuildSettings(self.workspace_mb,
-                                             timing_cache=self.cache_dir / "timing.cache")
-        key = EngineKey(sha, self.trt_version, self.gpu.name, self.gpu.compute_capability,
-                        "as-onnx", tuple(p.to_dict() for p in profs), settings.key())
+        settings = trt_builder.BuildSettings(
+            self.workspace_mb, timing_cache=self.cache_dir / "timing.cache"
+        )
+        key = EngineKey(
+            sha,
+            self.trt_version,
+            self.gpu.name,
+            self.gpu.compute_capability,
+            "as-onnx",
+            tuple(p.to_dict() for p in profs),
+            settings.key(),
+        )
         digest = hashlib.sha256(json.dumps(key.to_dict(), sort_keys=True).encode()).hexdigest()
         folder = self.cache_dir / f"{role}-{digest[:16]}"
         engine = folder / f"{role}.engine"
@@ -304,16 +348,15 @@ class TensorRTBackend(Backend):
             manifest.record_engine(folder, role, key, engine, secs)
         return engine
 
-    def open(self, model: Path, role: str,
-             shapes: Mapping[str, Sequence[ShapeRange]] | None = None) -> Session:
+    def open(
+        self, model: Path, role: str, shapes: Mapping[str, Sequence[ShapeRange]] | None = None
+    ) -> Session:
         model = Path(model)
         if model.suffix == ".engine":
             engine = model
         else:
-            engine = self._prebuilt(model, role, shapes) or self._cached_build(model, role,
-                                                                               shapes)
+            engine = self._prebuilt(model, role, shapes) or self._cached_build(model, role, shapes)
         return TensorRTSession(engine.read_bytes(), engine)
 
     def describe(self) -> str:
-        return (f"TensorRT {self.trt_version} on {self.gpu.name} "
-                f"(sm {self.gpu.compute_capability})")
+        return f"TensorRT {self.trt_version} on {self.gpu.name} (sm {self.gpu.compute_capability})"

@@ -74,7 +74,8 @@ def write_dictionary(folder: Path, text: str, is_full: bool, use_space_char: boo
     p.write_text(text, encoding="utf-8")
     (folder / (DICT_FILE + ".json")).write_text(
         json.dumps({"dictionary_is_full": is_full, "use_space_char": use_space_char}) + "\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     return p
 
 
@@ -86,9 +87,12 @@ def read_characters(folder: Path, rec: Path) -> list[str]:
         return models.load_characters(None, rec, None)
     meta_path = folder / (DICT_FILE + ".json")
     meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
-    spec = models.RecSpec((), dictionary=DICT_FILE,
-                          dictionary_is_full=bool(meta.get("dictionary_is_full", False)),
-                          use_space_char=bool(meta.get("use_space_char", True)))
+    spec = models.RecSpec(
+        (),
+        dictionary=DICT_FILE,
+        dictionary_is_full=bool(meta.get("dictionary_is_full", False)),
+        use_space_char=bool(meta.get("use_space_char", True)),
+    )
     return models.load_characters(spec, rec, p)
 
 
@@ -100,8 +104,9 @@ def resolve_folder(folder: Path, name: str) -> Any:
     if missing:
         raise ModelError(f"{folder} lacks {', '.join(missing)}")
     spec = spec_for(name)
-    return models.ResolvedModels(name, paths["det"], paths["cls"], paths["rec"],
-                                 read_characters(folder, paths["rec"]), spec)
+    return models.ResolvedModels(
+        name, paths["det"], paths["cls"], paths["rec"], read_characters(folder, paths["rec"]), spec
+    )
 
 
 def resolve_precision(model: str, precision: str, engines_dir: Path | None = None) -> Any:
@@ -111,5 +116,6 @@ def resolve_precision(model: str, precision: str, engines_dir: Path | None = Non
     if not folder.is_dir():
         raise ModelError(
             f"no {precision} build of {model!r} in {root}; run: trt-ocr build-engines {model} "
-            f"--precision {precision} --out {root}")
+            f"--precision {precision} --out {root}"
+        )
     return resolve_folder(folder, model)

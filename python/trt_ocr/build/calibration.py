@@ -53,18 +53,23 @@ class CalibrationSet:
             try:
                 import yaml
             except ImportError as e:
-                raise EngineBuildError(f"{path}: reading YAML needs PyYAML; or write the "
-                                       "same keys as JSON") from e
+                raise EngineBuildError(
+                    f"{path}: reading YAML needs PyYAML; or write the same keys as JSON"
+                ) from e
             data = yaml.safe_load(text)
         else:
             data = json.loads(text)
         if not isinstance(data, dict) or not data.get("images"):
             raise EngineBuildError(f"{path}: a calibration set needs an 'images' glob list")
         images = data["images"]
-        return cls(name=str(data.get("name", path.stem)),
-                   patterns=[images] if isinstance(images, str) else list(images),
-                   exclude=list(data.get("exclude", [])), count=int(data.get("count", 32)),
-                   seed=int(data.get("seed", 0)), base=path.parent.resolve())
+        return cls(
+            name=str(data.get("name", path.stem)),
+            patterns=[images] if isinstance(images, str) else list(images),
+            exclude=list(data.get("exclude", [])),
+            count=int(data.get("count", 32)),
+            seed=int(data.get("seed", 0)),
+            base=path.parent.resolve(),
+        )
 
     def _expand(self, pattern: str) -> list[Path]:
         p = Path(os.path.expandvars(pattern)).expanduser()
@@ -74,8 +79,12 @@ class CalibrationSet:
         return [Path(m) for m in glob.glob(str(p), recursive=True)]  # noqa: PTH207
 
     def candidates(self) -> list[Path]:
-        found = {m.resolve() for pat in self.patterns for m in self._expand(pat)
-                 if m.suffix.lower() in IMAGE_SUFFIXES and m.is_file()}
+        found = {
+            m.resolve()
+            for pat in self.patterns
+            for m in self._expand(pat)
+            if m.suffix.lower() in IMAGE_SUFFIXES and m.is_file()
+        }
         drop = {m.resolve() for pat in self.exclude for m in self._expand(pat)}
         return sorted(found - drop)
 
@@ -86,14 +95,21 @@ class CalibrationSet:
             raise EngineBuildError(
                 f"calibration set {self.name!r}: no images match {self.patterns} "
                 f"(relative to {self.base}); point --calib at a set with images of your "
-                "domain (20-50 are enough)")
+                "domain (20-50 are enough)"
+            )
         if len(cands) <= self.count:
             return cands
         return sorted(random.Random(self.seed).sample(cands, self.count))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "images": self.patterns, "exclude": self.exclude,
-                "count": self.count, "seed": self.seed, "base": str(self.base)}
+        return {
+            "name": self.name,
+            "images": self.patterns,
+            "exclude": self.exclude,
+            "count": self.count,
+            "seed": self.seed,
+            "base": str(self.base),
+        }
 
 
 def file_digest(path: Path) -> str:
@@ -124,9 +140,11 @@ def disjoint(calib: Sequence[Path], evaluation: Sequence[Path]) -> None:
     pairs = overlap(calib, evaluation)
     if pairs:
         shown = ", ".join(f"{c.name}={e.name}" for c, e in pairs[:5])
-        raise EngineBuildError(f"{len(pairs)} evaluation image(s) are also calibration images "
-                               f"({shown}{', ...' if len(pairs) > 5 else ''}); "
-                               "calibration and evaluation sets must be disjoint")
+        raise EngineBuildError(
+            f"{len(pairs)} evaluation image(s) are also calibration images "
+            f"({shown}{', ...' if len(pairs) > 5 else ''}); "
+            "calibration and evaluation sets must be disjoint"
+        )
 
 
 def without(evaluation: Sequence[Path], calib: Sequence[Path]) -> tuple[list[Path], int]:
@@ -180,9 +198,15 @@ class CalibrationFeeds:
         return {"det": self.det, "cls": self.cls, "rec": self.rec}[role]
 
 
-def collect_feeds(models: Any, images: Sequence[Path], *, det_options: Any = None,
-                  max_batches: int = 48, seed: int = 0,
-                  ocr_factory: Any = None) -> CalibrationFeeds:
+def collect_feeds(
+    models: Any,
+    images: Sequence[Path],
+    *,
+    det_options: Any = None,
+    max_batches: int = 48,
+    seed: int = 0,
+    ocr_factory: Any = None,
+) -> CalibrationFeeds:
     """Runs the fp32 pipeline over images and records each network's inputs.
 
     models: trt_ocr.models.ResolvedModels of the fp32 ONNX files. ocr_factory: an OCR-like
@@ -191,8 +215,7 @@ def collect_feeds(models: Any, images: Sequence[Path], *, det_options: Any = Non
     if ocr_factory is None:
         from trt_ocr.pipeline import OCR as ocr_factory
 
-    ocr = ocr_factory(models, backend="onnxruntime", det=det_options,
-                      rec={"drop_score": 0.0})
+    ocr = ocr_factory(models, backend="onnxruntime", det=det_options, rec={"drop_score": 0.0})
     try:
         ocr._det = RecordingSession(ocr._det, len(images))
         if ocr._cls is not None:
@@ -210,7 +233,8 @@ def collect_feeds(models: Any, images: Sequence[Path], *, det_options: Any = Non
             return [feeds[i] for i in keep]
 
         cls_feeds = ocr._cls.feeds if ocr._cls is not None else []
-        return CalibrationFeeds(ocr._det.feeds, sample(cls_feeds), sample(ocr._rec.feeds),
-                                list(images))
+        return CalibrationFeeds(
+            ocr._det.feeds, sample(cls_feeds), sample(ocr._rec.feeds), list(images)
+        )
     finally:
         ocr.close()

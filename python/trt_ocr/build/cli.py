@@ -34,18 +34,32 @@ def _exclude(value: str) -> tuple[str, list[str]]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.description = ("Turn a PP-OCR model set into deployable artifacts: ONNX, cleaned "
-                          "for TensorRT, fp16/int8 precision baked in, an accuracy report "
-                          "and TensorRT engines.")
+    parser.description = (
+        "Turn a PP-OCR model set into deployable artifacts: ONNX, cleaned "
+        "for TensorRT, fp16/int8 precision baked in, an accuracy report "
+        "and TensorRT engines."
+    )
     parser.epilog = EPILOG
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.add_argument("source", metavar="SOURCE",
-                        help="model-store name (e.g. ppocr-v4-mobile-paddle), a folder with "
-                             "det/cls/rec Paddle inference dirs or ONNX files")
-    parser.add_argument("--precision", nargs="+", choices=PRECISIONS, default=list(PRECISIONS),
-                        help="precisions to produce (default: all)")
-    parser.add_argument("--steps", type=_csv, default=list(STEPS),
-                        help=f"comma-separated subset of {','.join(STEPS)} (default: all)")
+    parser.add_argument(
+        "source",
+        metavar="SOURCE",
+        help="model-store name (e.g. ppocr-v4-mobile-paddle), a folder with "
+        "det/cls/rec Paddle inference dirs or ONNX files",
+    )
+    parser.add_argument(
+        "--precision",
+        nargs="+",
+        choices=PRECISIONS,
+        default=list(PRECISIONS),
+        help="precisions to produce (default: all)",
+    )
+    parser.add_argument(
+        "--steps",
+        type=_csv,
+        default=list(STEPS),
+        help=f"comma-separated subset of {','.join(STEPS)} (default: all)",
+    )
     parser.add_argument("--out", type=Path, default=Path("engines"), help="output root")
     parser.add_argument("--name", help="model name of the output folder (default: SOURCE's)")
     parser.add_argument("--force", action="store_true", help="rebuild engines even if cached")
@@ -55,26 +69,53 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         g.add_argument(f"--{role}", type=Path, help=f"{role} model (overrides SOURCE's)")
     g.add_argument("--dict", type=Path, dest="dictionary", help="recognizer character file")
     g.add_argument("--opset", type=int, default=14, help="ONNX opset for paddle2onnx")
-    g.add_argument("--simplifier", choices=("auto", "onnxsim", "ort", "none"), default="auto",
-                   help="graph simplifier (auto: onnxsim, else ONNX Runtime basic level)")
+    g.add_argument(
+        "--simplifier",
+        choices=("auto", "onnxsim", "ort", "none"),
+        default="auto",
+        help="graph simplifier (auto: onnxsim, else ONNX Runtime basic level)",
+    )
 
     g = parser.add_argument_group("int8 calibration")
-    g.add_argument("--calib", type=Path, default=Path("calib/default.json"),
-                   help="calibration-set file (JSON/YAML: images globs, count, seed)")
-    g.add_argument("--calib-method", choices=("entropy", "percentile", "minmax"),
-                   default="minmax")
+    g.add_argument(
+        "--calib",
+        type=Path,
+        default=Path("calib/default.json"),
+        help="calibration-set file (JSON/YAML: images globs, count, seed)",
+    )
+    g.add_argument("--calib-method", choices=("entropy", "percentile", "minmax"), default="minmax")
     g.add_argument("--calib-count", type=int, help="images to draw (overrides the file)")
-    g.add_argument("--int8-roles", type=_csv, default=["det"], metavar="ROLES",
-                   help="networks quantized to int8 (default det: the PP-OCRv4 recognizer "
-                        "and the v2 classifier lose too much under INT8 post-training "
-                        "quantization, see the report's sensitivity section)")
-    g.add_argument("--int8-float-first", type=int, default=8, metavar="N",
-                   help="keep each int8 network's first N weighted layers float (default 8: "
-                        "PP-LCNetV3's re-parameterized stem does not survive 8-bit weights)")
-    g.add_argument("--int8-fallback", choices=("fp16", "fp32"), default="fp16",
-                   help="precision of the networks not in --int8-roles (mixed INT8/fp16)")
-    g.add_argument("--int8-exclude", type=_exclude, action="append", default=[],
-                   metavar="ROLE=NODE,...", help="layers kept in float (mixed int8 fallback)")
+    g.add_argument(
+        "--int8-roles",
+        type=_csv,
+        default=["det"],
+        metavar="ROLES",
+        help="networks quantized to int8 (default det: the PP-OCRv4 recognizer "
+        "and the v2 classifier lose too much under INT8 post-training "
+        "quantization, see the report's sensitivity section)",
+    )
+    g.add_argument(
+        "--int8-float-first",
+        type=int,
+        default=8,
+        metavar="N",
+        help="keep each int8 network's first N weighted layers float (default 8: "
+        "PP-LCNetV3's re-parameterized stem does not survive 8-bit weights)",
+    )
+    g.add_argument(
+        "--int8-fallback",
+        choices=("fp16", "fp32"),
+        default="fp16",
+        help="precision of the networks not in --int8-roles (mixed INT8/fp16)",
+    )
+    g.add_argument(
+        "--int8-exclude",
+        type=_exclude,
+        action="append",
+        default=[],
+        metavar="ROLE=NODE,...",
+        help="layers kept in float (mixed int8 fallback)",
+    )
 
     g = parser.add_argument_group("pipeline shapes (optimization profiles)")
     g.add_argument("--limit-side-len", type=int, default=960)
@@ -82,18 +123,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--max-side-limit", type=int, default=4000)
     g.add_argument("--rec-batch", type=int, default=6)
     g.add_argument("--cls-batch", type=int, default=6)
-    g.add_argument("--rec-widths", type=lambda s: tuple(int(v) for v in _csv(s)),
-                   default=(320, 640, 1280, 2560),
-                   help="recognizer width buckets, one profile between each pair")
+    g.add_argument(
+        "--rec-widths",
+        type=lambda s: tuple(int(v) for v in _csv(s)),
+        default=(320, 640, 1280, 2560),
+        help="recognizer width buckets, one profile between each pair",
+    )
 
     g = parser.add_argument_group("report")
-    g.add_argument("--eval-data", type=Path, default=Path("../shared/data"),
-                   help="folder holding icdar2015/det_e2e and icdar2015/words")
+    g.add_argument(
+        "--eval-data",
+        type=Path,
+        default=Path("../shared/data"),
+        help="folder holding icdar2015/det_e2e and icdar2015/words",
+    )
     g.add_argument("--eval-images", type=int, default=100)
     g.add_argument("--eval-words", type=int, default=500)
-    g.add_argument("--sensitivity", type=_csv, default=[], metavar="ROLES",
-                   help="per-layer INT8 sensitivity for these roles (default: only when "
-                        "INT8 misses its target)")
+    g.add_argument(
+        "--sensitivity",
+        type=_csv,
+        default=[],
+        metavar="ROLES",
+        help="per-layer INT8 sensitivity for these roles (default: only when "
+        "INT8 misses its target)",
+    )
 
     g = parser.add_argument_group("TensorRT")
     g.add_argument("--workspace-mb", type=int, default=2048)
@@ -116,35 +169,58 @@ def run(args: argparse.Namespace) -> int:
         if args.source in models.REGISTRY:
             spec = models.get(args.source)
         settings = PipelineSettings.for_model(
-            spec, limit_side_len=args.limit_side_len, limit_type=args.limit_type,
-            max_side_limit=args.max_side_limit, rec_batch=args.rec_batch,
-            cls_batch=args.cls_batch, rec_width_buckets=args.rec_widths)
+            spec,
+            limit_side_len=args.limit_side_len,
+            limit_type=args.limit_type,
+            max_side_limit=args.max_side_limit,
+            rec_batch=args.rec_batch,
+            cls_batch=args.cls_batch,
+            rec_width_buckets=args.rec_widths,
+        )
         exclude: dict[str, list[str]] = {}
         for role, names in args.int8_exclude:
             exclude.setdefault(role, []).extend(names)
         req = BuildRequest(
-            source=args.source, precisions=list(dict.fromkeys(args.precision)),
-            steps=args.steps, out=args.out, name=args.name,
+            source=args.source,
+            precisions=list(dict.fromkeys(args.precision)),
+            steps=args.steps,
+            out=args.out,
+            name=args.name,
             overrides={r: getattr(args, r) for r in ROLES if getattr(args, r)},
-            dictionary=args.dictionary, opset=args.opset, simplifier=args.simplifier,
-            calib=args.calib, calib_method=args.calib_method, calib_count=args.calib_count,
-            int8_exclude=exclude, int8_roles=args.int8_roles, int8_fallback=args.int8_fallback,
+            dictionary=args.dictionary,
+            opset=args.opset,
+            simplifier=args.simplifier,
+            calib=args.calib,
+            calib_method=args.calib_method,
+            calib_count=args.calib_count,
+            int8_exclude=exclude,
+            int8_roles=args.int8_roles,
+            int8_fallback=args.int8_fallback,
             int8_float_first=args.int8_float_first,
             eval_data=args.eval_data,
             eval_images=args.eval_images,
-            eval_words=args.eval_words, sensitivity=args.sensitivity, settings=settings,
-            workspace_mb=args.workspace_mb, optimization_level=args.opt_level,
-            timing_cache=args.timing_cache, force=args.force)
+            eval_words=args.eval_words,
+            sensitivity=args.sensitivity,
+            settings=settings,
+            workspace_mb=args.workspace_mb,
+            optimization_level=args.opt_level,
+            timing_cache=args.timing_cache,
+            force=args.force,
+        )
         outcome = Builder(req, log).run()
     except (TrtOcrError, ValueError, OSError) as e:
         print(f"build-engines: error: {e}", file=sys.stderr)
         return EXIT_FAILED
-    log(f"build-engines: done: {', '.join(outcome.done) or 'nothing'}"
+    log(
+        f"build-engines: done: {', '.join(outcome.done) or 'nothing'}"
         + (f"; skipped: {', '.join(outcome.skipped)}" if outcome.skipped else "")
-        + f" -> {outcome.model_dir}")
+        + f" -> {outcome.model_dir}"
+    )
     if outcome.skipped.get("engine"):
-        log("build-engines: step 5 (engine) needs TensorRT and an NVIDIA GPU: "
-            f"{outcome.skipped['engine']}; exit status 3")
+        log(
+            "build-engines: step 5 (engine) needs TensorRT and an NVIDIA GPU: "
+            f"{outcome.skipped['engine']}; exit status 3"
+        )
     return outcome.exit_code
 
 

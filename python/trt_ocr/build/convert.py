@@ -35,8 +35,7 @@ class Toolchain:
     paddle2onnx_version_prefix: str
 
 
-LEGACY = Toolchain("convert", ("paddle2onnx==1.3.1", "paddlepaddle==2.6.2", "onnx>=1.15"),
-                   "1.3.")
+LEGACY = Toolchain("convert", ("paddle2onnx==1.3.1", "paddlepaddle==2.6.2", "onnx>=1.15"), "1.3.")
 # inference.json (PIR) models: Paddle 3 and paddle2onnx 2.x. Not exercised in CI.
 PIR = Toolchain("convert-pir", ("paddle2onnx>=2.0", "paddlepaddle>=3.0", "onnx>=1.15"), "2.")
 
@@ -109,8 +108,12 @@ def _find_role_file(folder: Path, role: str) -> Path | None:
     return hits[0] if len(hits) == 1 else None
 
 
-def resolve_source(source: str, overrides: dict[str, Path] | None = None,
-                   dictionary: Path | None = None, name: str | None = None) -> ModelSource:
+def resolve_source(
+    source: str,
+    overrides: dict[str, Path] | None = None,
+    dictionary: Path | None = None,
+    name: str | None = None,
+) -> ModelSource:
     """SOURCE: a model-store name, or a folder with det/cls/rec models (Paddle inference dirs
     or ONNX files), with per-role overrides (`--det/--cls/--rec`)."""
     from trt_ocr import models
@@ -122,14 +125,21 @@ def resolve_source(source: str, overrides: dict[str, Path] | None = None,
         files = {"det": rm.det, "cls": rm.cls, "rec": rm.rec, **overrides}
         d = models.set_dir(source)
         dict_path = None if ms.rec.dictionary.startswith("onnx:") else d / ms.rec.dictionary
-        return ModelSource(name or source, files, dictionary or dict_path,
-                           ms.rec.dictionary_is_full, ms.rec.use_space_char, ms,
-                           f"model store: {source}")
+        return ModelSource(
+            name or source,
+            files,
+            dictionary or dict_path,
+            ms.rec.dictionary_is_full,
+            ms.rec.use_space_char,
+            ms,
+            f"model store: {source}",
+        )
     folder = Path(source)
     if not folder.exists() and not overrides:
         known = ", ".join(sorted(models.REGISTRY))
-        raise EngineBuildError(f"SOURCE {source!r} is neither a model-store name ({known}) "
-                               "nor an existing folder")
+        raise EngineBuildError(
+            f"SOURCE {source!r} is neither a model-store name ({known}) nor an existing folder"
+        )
     files: dict[str, Path] = {}
     for role in ROLES:
         if role in overrides:
@@ -137,8 +147,10 @@ def resolve_source(source: str, overrides: dict[str, Path] | None = None,
             continue
         found = _find_role_file(folder, role) if folder.is_dir() else None
         if found is None:
-            raise EngineBuildError(f"{folder}: no {role} model found (expected {role}.onnx, "
-                                   f"or {role}/inference.pdmodel); pass --{role}")
+            raise EngineBuildError(
+                f"{folder}: no {role} model found (expected {role}.onnx, "
+                f"or {role}/inference.pdmodel); pass --{role}"
+            )
         files[role] = found
     if dictionary is None and folder.is_dir():
         txts = sorted(folder.glob("*.txt")) + sorted(folder.glob("*/*.txt"))
@@ -148,20 +160,24 @@ def resolve_source(source: str, overrides: dict[str, Path] | None = None,
     if dictionary is not None:
         first = dictionary.read_text(encoding="utf-8").split("\n", 1)[0].strip()
         full = first == "blank"
-    return ModelSource(name or folder.resolve().name, files, dictionary, full, True, None,
-                       f"folder: {folder}")
+    return ModelSource(
+        name or folder.resolve().name, files, dictionary, full, True, None, f"folder: {folder}"
+    )
 
 
 # --- the converter environment -------------------------------------------------------------
 
 
 def _version_in(python: Path, package: str) -> str | None:
-    code = ("import importlib.metadata as m, sys\n"
-            f"try: print(m.version({package!r}))\n"
-            "except m.PackageNotFoundError: sys.exit(1)")
+    code = (
+        "import importlib.metadata as m, sys\n"
+        f"try: print(m.version({package!r}))\n"
+        "except m.PackageNotFoundError: sys.exit(1)"
+    )
     try:
-        proc = subprocess.run([str(python), "-c", code], capture_output=True, text=True,
-                              timeout=120, check=False)
+        proc = subprocess.run(
+            [str(python), "-c", code], capture_output=True, text=True, timeout=120, check=False
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     return proc.stdout.strip() if proc.returncode == 0 else None
@@ -182,8 +198,11 @@ def converter_python(toolchain: Toolchain, log: Log = print, create: bool = True
     isolated venv, created on demand."""
     here = Path(sys.executable)
     v = _version_in(here, "paddle2onnx")
-    if (v and v.startswith(toolchain.paddle2onnx_version_prefix)
-            and _version_in(here, "paddlepaddle")):
+    if (
+        v
+        and v.startswith(toolchain.paddle2onnx_version_prefix)
+        and _version_in(here, "paddlepaddle")
+    ):
         return here
     folder = venv_dir(toolchain)
     py = venv_python(folder)
@@ -192,20 +211,34 @@ def converter_python(toolchain: Toolchain, log: Log = print, create: bool = True
         log(f"convert: using the isolated converter venv {folder} (paddle2onnx {v})")
         return py
     if not create:
-        raise EngineBuildError(f"no converter environment: install the `convert` extra or "
-                               f"let build-engines create {folder}")
-    log(f"convert: creating an isolated converter venv at {folder} "
-        f"({', '.join(toolchain.requirements)}); Paddle stays out of this environment")
+        raise EngineBuildError(
+            f"no converter environment: install the `convert` extra or "
+            f"let build-engines create {folder}"
+        )
+    log(
+        f"convert: creating an isolated converter venv at {folder} "
+        f"({', '.join(toolchain.requirements)}); Paddle stays out of this environment"
+    )
     folder.parent.mkdir(parents=True, exist_ok=True)
-    steps = [[sys.executable, "-m", "venv", str(folder)],
-             [str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-              *toolchain.requirements]]
+    steps = [
+        [sys.executable, "-m", "venv", str(folder)],
+        [
+            str(py),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            *toolchain.requirements,
+        ],
+    ]
     for cmd in steps:
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=3600)
         if proc.returncode != 0:
             tail = " | ".join((proc.stderr or proc.stdout).strip().splitlines()[-4:])
-            raise EngineBuildError(f"creating the converter venv failed ({' '.join(cmd[:4])}"
-                                   f"...): {tail}")
+            raise EngineBuildError(
+                f"creating the converter venv failed ({' '.join(cmd[:4])}...): {tail}"
+            )
     return py
 
 
@@ -223,24 +256,38 @@ print(json.dumps({"paddle2onnx": paddle2onnx.__version__}))
 """
 
 
-def convert_paddle(model: PaddleModel, out: Path, opset: int = 14, log: Log = print,
-                   python: Path | None = None) -> dict[str, object]:
+def convert_paddle(
+    model: PaddleModel, out: Path, opset: int = 14, log: Log = print, python: Path | None = None
+) -> dict[str, object]:
     """Converts one Paddle model to ONNX at out; returns facts for the manifest."""
     py = python or converter_python(model.toolchain, log)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
-    spec = {"program": str(model.program), "params": str(model.params), "out": str(tmp),
-            "opset": opset, "auto_upgrade_opset": True}
+    spec = {
+        "program": str(model.program),
+        "params": str(model.params),
+        "out": str(tmp),
+        "opset": opset,
+        "auto_upgrade_opset": True,
+    }
     t0 = time.perf_counter()
-    proc = subprocess.run([str(py), "-c", _CONVERT_SCRIPT, json.dumps(spec)],
-                          capture_output=True, text=True, check=False, timeout=1800)
+    proc = subprocess.run(
+        [str(py), "-c", _CONVERT_SCRIPT, json.dumps(spec)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=1800,
+    )
     if proc.returncode != 0 or not tmp.is_file():
         tmp.unlink(missing_ok=True)
         tail = " | ".join((proc.stderr or proc.stdout).strip().splitlines()[-6:])
         raise EngineBuildError(f"paddle2onnx failed on {model.program}: {tail}")
     tmp.replace(out)
-    facts: dict[str, object] = {"seconds": round(time.perf_counter() - t0, 2),
-                                "interpreter": str(py), "source": str(model.program)}
+    facts: dict[str, object] = {
+        "seconds": round(time.perf_counter() - t0, 2),
+        "interpreter": str(py),
+        "source": str(model.program),
+    }
     for line in reversed(proc.stdout.strip().splitlines()):
         if line.startswith("{"):
             facts.update(json.loads(line))
@@ -251,8 +298,9 @@ def convert_paddle(model: PaddleModel, out: Path, opset: int = 14, log: Log = pr
     return facts
 
 
-def copy_or_convert(src: ModelSource, out_dir: Path, opset: int = 14, log: Log = print
-                    ) -> dict[str, dict[str, object]]:
+def copy_or_convert(
+    src: ModelSource, out_dir: Path, opset: int = 14, log: Log = print
+) -> dict[str, dict[str, object]]:
     """Writes out_dir/{det,cls,rec}.onnx: converted from Paddle or copied from ONNX."""
     out_dir.mkdir(parents=True, exist_ok=True)
     facts: dict[str, dict[str, object]] = {}
@@ -269,6 +317,8 @@ def copy_or_convert(src: ModelSource, out_dir: Path, opset: int = 14, log: Log =
         if python is None or model.format == "pir":
             python = converter_python(model.toolchain, log)
         facts[role] = convert_paddle(model, out, opset, log, python)
-        log(f"convert: {role}: {model.program} -> {out} ({facts[role]['seconds']} s, "
-            f"paddle2onnx {facts[role].get('paddle2onnx', '?')} in {python})")
+        log(
+            f"convert: {role}: {model.program} -> {out} ({facts[role]['seconds']} s, "
+            f"paddle2onnx {facts[role].get('paddle2onnx', '?')} in {python})"
+        )
     return facts

@@ -29,10 +29,11 @@ Log = Callable[[str], None]
 
 # Dimension names per role, by position, for the network input and output.
 DIM_NAMES: dict[str, dict[str, tuple[str | None, ...]]] = {
-    "det": {"input": ("batch", None, "height", "width"),
-            "output": ("batch", None, "height", "width")},
-    "rec": {"input": ("batch", None, "height", "width"),
-            "output": ("batch", "steps", None)},
+    "det": {
+        "input": ("batch", None, "height", "width"),
+        "output": ("batch", None, "height", "width"),
+    },
+    "rec": {"input": ("batch", None, "height", "width"), "output": ("batch", "steps", None)},
     "cls": {"input": ("batch", None, "height", "width"), "output": ("batch", None)},
 }
 _LEGAL = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -49,8 +50,11 @@ def constants_to_initializers(model: onnx.ModelProto) -> int:
     keep = []
     moved = 0
     for node in g.node:
-        if (node.op_type == "Constant" and node.domain in ("", "ai.onnx")
-                and len(node.attribute) == 1):
+        if (
+            node.op_type == "Constant"
+            and node.domain in ("", "ai.onnx")
+            and len(node.attribute) == 1
+        ):
             attr = node.attribute[0]
             if attr.name == "value":
                 t = numpy_helper.to_array(attr.t)
@@ -94,19 +98,25 @@ def fold_batchnorm(model: onnx.ModelProto) -> int:
         if not all(n in inits for n in names):
             continue
         w = numpy_helper.to_array(inits[conv.input[1]]).astype(np.float64)
-        gamma, beta, mean, var = (numpy_helper.to_array(inits[n]).astype(np.float64)
-                                  for n in bn.input[1:5])
+        gamma, beta, mean, var = (
+            numpy_helper.to_array(inits[n]).astype(np.float64) for n in bn.input[1:5]
+        )
         eps = next((a.f for a in bn.attribute if a.name == "epsilon"), 1e-5)
-        b = (numpy_helper.to_array(inits[conv.input[2]]).astype(np.float64)
-             if len(conv.input) > 2 and conv.input[2] else np.zeros_like(mean))
+        b = (
+            numpy_helper.to_array(inits[conv.input[2]]).astype(np.float64)
+            if len(conv.input) > 2 and conv.input[2]
+            else np.zeros_like(mean)
+        )
         k = gamma / np.sqrt(var + eps)
         if conv.op_type == "Conv":
             w2 = w * k.reshape(-1, *([1] * (w.ndim - 1)))
         else:
             group = next((a.i for a in conv.attribute if a.name == "group"), 1)
             c_in, c_out_g = w.shape[0], w.shape[1]
-            w2 = (w.reshape(group, c_in // group, c_out_g, *w.shape[2:])
-                  * k.reshape(group, 1, c_out_g, *([1] * (w.ndim - 2)))).reshape(w.shape)
+            w2 = (
+                w.reshape(group, c_in // group, c_out_g, *w.shape[2:])
+                * k.reshape(group, 1, c_out_g, *([1] * (w.ndim - 2)))
+            ).reshape(w.shape)
         b2 = (b - mean) * k + beta
         w_name, b_name = conv.output[0] + "_folded_w", conv.output[0] + "_folded_b"
         g.initializer.append(numpy_helper.from_array(w2.astype(np.float32), w_name))
@@ -192,8 +202,9 @@ class CleanupResult:
     op_counts: dict[str, int]
 
 
-def cleanup(src: Path, dst: Path, role: str | None, log: Log = print,
-            simplifier: str = "auto") -> CleanupResult:
+def cleanup(
+    src: Path, dst: Path, role: str | None, log: Log = print, simplifier: str = "auto"
+) -> CleanupResult:
     """Cleans src into dst (see the module docstring). simplifier: auto|onnxsim|ort|none."""
     import tempfile
 
@@ -228,11 +239,12 @@ def cleanup(src: Path, dst: Path, role: str | None, log: Log = print,
     dst.parent.mkdir(parents=True, exist_ok=True)
     onnx.save(model, str(dst))
     counts = dict(Counter(n.op_type for n in model.graph.node).most_common())
-    log(f"cleanup: {src.name}: {before} -> {len(model.graph.node)} nodes ({used}), "
+    log(
+        f"cleanup: {src.name}: {before} -> {len(model.graph.node)} nodes ({used}), "
         f"{moved} constants -> initializers, {folded} BatchNorm folded, "
-        f"dims {renames or 'unchanged'}")
-    return CleanupResult(used, before, len(model.graph.node), moved, folded, renames,
-                         counts)
+        f"dims {renames or 'unchanged'}"
+    )
+    return CleanupResult(used, before, len(model.graph.node), moved, folded, renames, counts)
 
 
 def io_shapes(path: Path) -> dict[str, dict[str, list[int | str]]]:
@@ -243,11 +255,15 @@ def io_shapes(path: Path) -> dict[str, dict[str, list[int | str]]]:
     init = {i.name for i in m.graph.initializer}
 
     def dims(vi: Any) -> list[int | str]:
-        return [d.dim_value if d.HasField("dim_value") else (d.dim_param or "?")
-                for d in vi.type.tensor_type.shape.dim]
+        return [
+            d.dim_value if d.HasField("dim_value") else (d.dim_param or "?")
+            for d in vi.type.tensor_type.shape.dim
+        ]
 
-    return {"inputs": {i.name: dims(i) for i in m.graph.input if i.name not in init},
-            "outputs": {o.name: dims(o) for o in m.graph.output}}
+    return {
+        "inputs": {i.name: dims(i) for i in m.graph.input if i.name not in init},
+        "outputs": {o.name: dims(o) for o in m.graph.output},
+    }
 
 
 # --- op support ----------------------------------------------------------------------------
@@ -256,8 +272,11 @@ def io_shapes(path: Path) -> dict[str, dict[str, list[int | str]]]:
 @cache
 def support_table() -> dict[str, Any]:
     """The op table written from onnx-tensorrt's docs/operators.md (see its 'source')."""
-    text = resources.files("trt_ocr.build").joinpath("data/tensorrt_onnx_ops.json").read_text(
-        encoding="utf-8")
+    text = (
+        resources.files("trt_ocr.build")
+        .joinpath("data/tensorrt_onnx_ops.json")
+        .read_text(encoding="utf-8")
+    )
     return json.loads(text)
 
 
@@ -287,14 +306,15 @@ class OpReport:
         return d
 
     def text(self) -> str:
-        head = (f"TensorRT op check (table: TensorRT {self.tensorrt_version}, "
-                f"{self.table_source}); opset {self.opset}; "
-                f"{sum(self.op_counts.values())} nodes, {len(self.op_counts)} op types")
+        head = (
+            f"TensorRT op check (table: TensorRT {self.tensorrt_version}, "
+            f"{self.table_source}); opset {self.opset}; "
+            f"{sum(self.op_counts.values())} nodes, {len(self.op_counts)} op types"
+        )
         if not self.issues:
             return head + ": every op is supported"
         lines = [head + ":"]
-        lines += [f"  {i.severity.upper():7} {i.op:20} {i.node}: {i.message}"
-                  for i in self.issues]
+        lines += [f"  {i.severity.upper():7} {i.op:20} {i.node}: {i.message}" for i in self.issues]
         return "\n".join(lines)
 
 
@@ -318,8 +338,13 @@ def _attr(node: onnx.NodeProto, name: str, default: Any = None) -> Any:
     return default
 
 
-_RESIZE_COORD = {"half_pixel", "pytorch_half_pixel", "tf_half_pixel_for_nn", "asymmetric",
-                 "align_corners"}
+_RESIZE_COORD = {
+    "half_pixel",
+    "pytorch_half_pixel",
+    "tf_half_pixel_for_nn",
+    "asymmetric",
+    "align_corners",
+}
 _RESIZE_MODE = {"nearest", "linear"}
 _RESIZE_NEAREST = {"floor", "ceil", "round_prefer_floor", "round_prefer_ceil"}
 # Ops whose listed input must be a constant (initializer or Constant output) for TensorRT.
@@ -331,17 +356,27 @@ def check_ops(model_or_path: onnx.ModelProto | Path) -> OpReport:
     import onnx
     from onnx import numpy_helper
 
-    model = (onnx.load(str(model_or_path), load_external_data=False)
-             if isinstance(model_or_path, Path) else model_or_path)
+    model = (
+        onnx.load(str(model_or_path), load_external_data=False)
+        if isinstance(model_or_path, Path)
+        else model_or_path
+    )
     table = support_table()
     ops: dict[str, dict[str, Any]] = table["operators"]
     opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 0)
-    report = OpReport(table["source"], table["tensorrt_version"], opset,
-                      dict(Counter(n.op_type for n in _walk(model.graph)).most_common()))
+    report = OpReport(
+        table["source"],
+        table["tensorrt_version"],
+        opset,
+        dict(Counter(n.op_type for n in _walk(model.graph)).most_common()),
+    )
     lo, hi = table.get("opset_range") or (0, 1 << 30)
     if not lo <= opset <= hi:
-        report.issues.append(OpIssue("<model>", "opset", "warning",
-                                     f"opset {opset} is outside TensorRT's {lo}..{hi}"))
+        report.issues.append(
+            OpIssue(
+                "<model>", "opset", "warning", f"opset {opset} is outside TensorRT's {lo}..{hi}"
+            )
+        )
     constants = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
     for n in model.graph.node:
         if n.op_type == "Constant" and n.attribute and n.attribute[0].name == "value":
@@ -351,20 +386,32 @@ def check_ops(model_or_path: onnx.ModelProto | Path) -> OpReport:
         name = node.name or f"<unnamed {node.op_type}>"
         if node.domain not in ("", "ai.onnx"):
             sev = "error"
-            hint = (" (an ONNX Runtime contrib op: produced by ORT's extended optimisations)"
-                    if node.domain == "com.microsoft" else "")
-            report.issues.append(OpIssue(name, node.op_type, sev,
-                                         f"custom domain {node.domain!r}{hint}: "
-                                         "TensorRT needs a plugin"))
+            hint = (
+                " (an ONNX Runtime contrib op: produced by ORT's extended optimisations)"
+                if node.domain == "com.microsoft"
+                else ""
+            )
+            report.issues.append(
+                OpIssue(
+                    name,
+                    node.op_type,
+                    sev,
+                    f"custom domain {node.domain!r}{hint}: TensorRT needs a plugin",
+                )
+            )
             continue
         entry = ops.get(node.op_type)
         if entry is None:
-            report.issues.append(OpIssue(name, node.op_type, "error",
-                                         "not in TensorRT's ONNX op table"))
+            report.issues.append(
+                OpIssue(name, node.op_type, "error", "not in TensorRT's ONNX op table")
+            )
             continue
         if not entry["supported"]:
-            report.issues.append(OpIssue(name, node.op_type, "error",
-                                         "listed as unsupported by TensorRT's ONNX parser"))
+            report.issues.append(
+                OpIssue(
+                    name, node.op_type, "error", "listed as unsupported by TensorRT's ONNX parser"
+                )
+            )
             continue
         report.issues.extend(_restrictions(node, name, constants))
     return report
@@ -382,8 +429,14 @@ def _restrictions(node: onnx.NodeProto, name: str, constants: dict[str, Any]) ->
         elif np.any(np.asarray(zp) != 0):
             out.append(OpIssue(name, op, "error", "zero point must be 0 (symmetric)"))
         elif np.asarray(zp).dtype not in (np.int8,):
-            out.append(OpIssue(name, op, "error",
-                               f"zero point type {np.asarray(zp).dtype}: TensorRT wants int8"))
+            out.append(
+                OpIssue(
+                    name,
+                    op,
+                    "error",
+                    f"zero point type {np.asarray(zp).dtype}: TensorRT wants int8",
+                )
+            )
     if op == "Resize":
         coord = _attr(node, "coordinate_transformation_mode", "half_pixel")
         mode = _attr(node, "mode", "nearest")
@@ -399,8 +452,12 @@ def _restrictions(node: onnx.NodeProto, name: str, constants: dict[str, Any]) ->
     if op in ("Conv", "ConvTranspose") and len(node.input) > 1 and node.input[1] not in constants:
         out.append(OpIssue(name, op, "warning", "weights are not an initializer"))
     idx = _CONST_INPUT.get(op)
-    if idx is not None and len(node.input) > idx and node.input[idx] and \
-            node.input[idx] not in constants:
+    if (
+        idx is not None
+        and len(node.input) > idx
+        and node.input[idx]
+        and node.input[idx] not in constants
+    ):
         out.append(OpIssue(name, op, "error", f"input {idx} (axes/K) must be an initializer"))
     if op == "Slice" and len(node.input) > 3 and node.input[3] and node.input[3] not in constants:
         out.append(OpIssue(name, op, "error", "`axes` must be an initializer"))

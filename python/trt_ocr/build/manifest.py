@@ -55,9 +55,15 @@ class EngineKey:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> EngineKey:
-        return cls(d["onnx_sha256"], d["tensorrt_version"], d["gpu_name"],
-                   d["compute_capability"], d["precision"], tuple(d["profiles"]),
-                   dict(d.get("builder", {})))
+        return cls(
+            d["onnx_sha256"],
+            d["tensorrt_version"],
+            d["gpu_name"],
+            d["compute_capability"],
+            d["precision"],
+            tuple(d["profiles"]),
+            dict(d.get("builder", {})),
+        )
 
 
 @dataclass(frozen=True)
@@ -95,9 +101,14 @@ def compare_keys(old: EngineKey, new: EngineKey) -> list[str]:
     return diffs
 
 
-def decide(manifest: dict[str, Any] | None, role: str, engine_path: Path, key: EngineKey,
-           deserializes: Callable[[Path], str | None] | None = None,
-           force: bool = False) -> Decision:
+def decide(
+    manifest: dict[str, Any] | None,
+    role: str,
+    engine_path: Path,
+    key: EngineKey,
+    deserializes: Callable[[Path], str | None] | None = None,
+    force: bool = False,
+) -> Decision:
     """Reuse or rebuild the engine for role. deserializes(path) returns None when the
     engine loads, else the error; it is only called when everything else matches."""
     if force:
@@ -163,8 +174,14 @@ def locked(folder: Path) -> Iterator[dict[str, Any]]:
         _write_atomic(folder / MANIFEST, json.dumps(data, indent=1, sort_keys=True) + "\n")
 
 
-def record_step(folder: Path, step: str, role: str | None, artifact: Path | None,
-                details: dict[str, Any] | None = None, **top: Any) -> dict[str, Any]:
+def record_step(
+    folder: Path,
+    step: str,
+    role: str | None,
+    artifact: Path | None,
+    details: dict[str, Any] | None = None,
+    **top: Any,
+) -> dict[str, Any]:
     """Adds one line for a step run (and updates its latest state); returns the line."""
     line: dict[str, Any] = {"step": step, "role": role, "time": now_iso()}
     if artifact is not None and artifact.is_file():
@@ -175,16 +192,28 @@ def record_step(folder: Path, step: str, role: str | None, artifact: Path | None
     with locked(folder) as m:
         m.update({k: v for k, v in top.items() if v is not None})
         m["steps"][f"{step}/{role}" if role else step] = line
-        m["history"].append({k: line[k] for k in ("step", "role", "time") if k in line}
-                            | ({"sha256": line["sha256"]} if "sha256" in line else {}))
+        m["history"].append(
+            {k: line[k] for k in ("step", "role", "time") if k in line}
+            | ({"sha256": line["sha256"]} if "sha256" in line else {})
+        )
     return line
 
 
-def record_engine(folder: Path, role: str, key: EngineKey, engine_path: Path,
-                  build_seconds: float, extra: dict[str, Any] | None = None) -> None:
+def record_engine(
+    folder: Path,
+    role: str,
+    key: EngineKey,
+    engine_path: Path,
+    build_seconds: float,
+    extra: dict[str, Any] | None = None,
+) -> None:
     with locked(folder) as m:
-        m["engines"][role] = {"key": key.to_dict(), "engine": engine_path.name,
-                              "engine_sha256": sha256_file(engine_path),
-                              "build_seconds": round(build_seconds, 1), "built_at": now_iso(),
-                              **(extra or {})}
+        m["engines"][role] = {
+            "key": key.to_dict(),
+            "engine": engine_path.name,
+            "engine_sha256": sha256_file(engine_path),
+            "build_seconds": round(build_seconds, 1),
+            "built_at": now_iso(),
+            **(extra or {}),
+        }
         m["history"].append({"step": "engine", "role": role, "time": now_iso()})

@@ -95,8 +95,9 @@ class Builder:
         if self._source is None:
             from trt_ocr.build.convert import resolve_source
 
-            self._source = resolve_source(self.req.source, self.req.overrides,
-                                          self.req.dictionary, self.req.name)
+            self._source = resolve_source(
+                self.req.source, self.req.overrides, self.req.dictionary, self.req.name
+            )
         return self._source
 
     @property
@@ -123,8 +124,7 @@ class Builder:
         src = self.source
         if src.dictionary is not None:
             text = Path(src.dictionary).read_text(encoding="utf-8")
-            artifacts.write_dictionary(folder, text, src.dictionary_is_full,
-                                       src.use_space_char)
+            artifacts.write_dictionary(folder, text, src.dictionary_is_full, src.use_space_char)
             return
         import onnx
 
@@ -137,8 +137,9 @@ class Builder:
         paths = artifacts.onnx_paths(folder)
         missing = [p.name for p in paths.values() if not p.is_file()]
         if missing:
-            raise EngineBuildError(f"{what} needs {folder}/{{{','.join(missing)}}}: run the "
-                                   "earlier steps first")
+            raise EngineBuildError(
+                f"{what} needs {folder}/{{{','.join(missing)}}}: run the earlier steps first"
+            )
         return paths
 
     # -- steps ------------------------------------------------------------------------------
@@ -150,8 +151,15 @@ class Builder:
         self.log(f"== step 1/5 convert: {self.source.origin} -> {out}")
         facts = copy_or_convert(self.source, out, self.req.opset, self.log)
         for role in ROLES:
-            manifest.record_step(out, "convert", role, out / f"{role}.onnx", facts[role],
-                                 model=self.name, source=self.source.origin)
+            manifest.record_step(
+                out,
+                "convert",
+                role,
+                out / f"{role}.onnx",
+                facts[role],
+                model=self.name,
+                source=self.source.origin,
+            )
 
     def step_cleanup(self) -> None:
         from trt_ocr.build import graph
@@ -167,18 +175,30 @@ class Builder:
             rep = graph.check_ops(dst)
             self.log(f"cleanup: {role}: " + rep.text())
             ops[role] = rep.to_dict()
-            manifest.record_step(dst_dir, "cleanup", role, dst,
-                                 {"simplifier": res.simplifier, "nodes": res.nodes_after,
-                                  "batchnorm_folded": res.batchnorm_folded,
-                                  "dims": res.dim_renames, "io": graph.io_shapes(dst),
-                                  "tensorrt_ops_ok": rep.ok},
-                                 model=self.name, precision="fp32")
+            manifest.record_step(
+                dst_dir,
+                "cleanup",
+                role,
+                dst,
+                {
+                    "simplifier": res.simplifier,
+                    "nodes": res.nodes_after,
+                    "batchnorm_folded": res.batchnorm_folded,
+                    "dims": res.dim_renames,
+                    "io": graph.io_shapes(dst),
+                    "tensorrt_ops_ok": rep.ok,
+                },
+                model=self.name,
+                precision="fp32",
+            )
         (dst_dir / "ops_check.json").write_text(json.dumps(ops, indent=1) + "\n")
         self._write_dictionary(dst_dir)
         bad = [r for r, o in ops.items() if not o["ok"]]
         if bad:
-            self.log(f"cleanup: WARNING: TensorRT will reject ops in {', '.join(bad)} "
-                     f"(see {dst_dir / 'ops_check.json'})")
+            self.log(
+                f"cleanup: WARNING: TensorRT will reject ops in {', '.join(bad)} "
+                f"(see {dst_dir / 'ops_check.json'})"
+            )
 
     def calibration_feeds(self, max_images: int | None = None) -> Any:
         if self._feeds is None:
@@ -193,12 +213,18 @@ class Builder:
             fp32 = artifacts.resolve_folder(self.pdir("fp32"), self.name)
             t0 = time.perf_counter()
             self._feeds = calibration.collect_feeds(
-                fp32, self._calib_images, det_options=self._det_options(),
-                max_batches=self.req.calib_batches, seed=cs.seed)
+                fp32,
+                self._calib_images,
+                det_options=self._det_options(),
+                max_batches=self.req.calib_batches,
+                seed=cs.seed,
+            )
             f = self._feeds
-            self.log(f"precision: calibration set {cs.name!r}: {len(self._calib_images)} "
-                     f"images -> {len(f.det)} det / {len(f.cls)} cls / {len(f.rec)} rec "
-                     f"batches from the fp32 pipeline ({time.perf_counter() - t0:.0f} s)")
+            self.log(
+                f"precision: calibration set {cs.name!r}: {len(self._calib_images)} "
+                f"images -> {len(f.det)} det / {len(f.cls)} cls / {len(f.rec)} rec "
+                f"batches from the fp32 pipeline ({time.perf_counter() - t0:.0f} s)"
+            )
         return self._feeds
 
     def _det_options(self) -> dict[str, Any]:
@@ -226,24 +252,24 @@ class Builder:
                     else:
                         shutil.copyfile(fp32[role], dst)
                         details[role] = {}
-                    details[role].update(kept=self.req.int8_fallback,
-                                         reason="not in --int8-roles")
-                    self.log(f"precision: int8 {role}: {self.req.int8_fallback} "
-                             "(not in --int8-roles)")
+                    details[role].update(kept=self.req.int8_fallback, reason="not in --int8-roles")
+                    self.log(
+                        f"precision: int8 {role}: {self.req.int8_fallback} (not in --int8-roles)"
+                    )
                 else:
                     feeds = self.calibration_feeds().for_role(role)
-                    first = precision.quantizable_nodes(fp32[role])[:self.req.int8_float_first]
+                    first = precision.quantizable_nodes(fp32[role])[: self.req.int8_float_first]
                     exclude = list(dict.fromkeys(first + self.req.int8_exclude.get(role, [])))
                     opts = precision.Int8Options(method=self.req.calib_method, exclude=exclude)
-                    details[role] = precision.to_int8(fp32[role], dst, feeds, opts, role,
-                                                      self.log)
+                    details[role] = precision.to_int8(fp32[role], dst, feeds, opts, role, self.log)
                     details[role]["calibration_images"] = [p.name for p in self._calib_images]
                 rep = graph.check_ops(dst)
                 if not rep.ok:
                     self.log(f"precision: {prec} {role}: " + rep.text())
                 details[role]["tensorrt_ops_ok"] = rep.ok
-                manifest.record_step(out, "precision", role, dst, details[role],
-                                     model=self.name, precision=prec)
+                manifest.record_step(
+                    out, "precision", role, dst, details[role], model=self.name, precision=prec
+                )
             shutil.copyfile(self.pdir("fp32") / artifacts.DICT_FILE, out / artifacts.DICT_FILE)
             meta = self.pdir("fp32") / (artifacts.DICT_FILE + ".json")
             if meta.is_file():
@@ -255,8 +281,9 @@ class Builder:
         data = self.req.eval_data
         det_root, words_root = data / "icdar2015" / "det_e2e", data / "icdar2015" / "words"
         if not det_root.is_dir() or not words_root.is_dir():
-            raise EngineBuildError(f"the report needs IC15 data under {data}/icdar2015 "
-                                   "(--eval-data)")
+            raise EngineBuildError(
+                f"the report needs IC15 data under {data}/icdar2015 (--eval-data)"
+            )
         precs = sorted(set(self.req.precisions) | {"fp32"}, key=PRECISIONS.index)
         resolved = {}
         for p in precs:
@@ -268,49 +295,65 @@ class Builder:
         images, dropped = calibration.without(report.ic15_images(det_root), calib_imgs)
         images = images[: self.req.eval_images]
         words = report.read_words(words_root)[: self.req.eval_words]
-        self.log(f"== step 4/5 report: {', '.join(precs)} on {len(images)} IC15 images + "
-                 f"{len(words)} words ({dropped} IC15 images skipped: calibration images)")
+        self.log(
+            f"== step 4/5 report: {', '.join(precs)} on {len(images)} IC15 images + "
+            f"{len(words)} words ({dropped} IC15 images skipped: calibration images)"
+        )
         import onnxruntime as ort
 
         rep: dict[str, Any] = {
             "model": self.name,
             "backend": f"ONNX Runtime {ort.__version__} CPUExecutionProvider",
-            "fp16_execution": ("the fp16 ONNX on ONNX Runtime's CPU execution provider (ops "
-                               "without a CPU fp16 kernel run in fp32 behind Casts ORT "
-                               "inserts)"),
-            "eval": {"det_e2e_images": len(images), "words": len(words),
-                     "calibration_images": len(calib_imgs), "excluded_for_overlap": dropped,
-                     "evaluator": report.evaluator_name(),
-                     "first_image": images[0].name if images else None,
-                     "last_image": images[-1].name if images else None},
-            "precisions": report.evaluate(resolved, det_root, words_root, images, words,
-                                          self.log),
+            "fp16_execution": (
+                "the fp16 ONNX on ONNX Runtime's CPU execution provider (ops "
+                "without a CPU fp16 kernel run in fp32 behind Casts ORT "
+                "inserts)"
+            ),
+            "eval": {
+                "det_e2e_images": len(images),
+                "words": len(words),
+                "calibration_images": len(calib_imgs),
+                "excluded_for_overlap": dropped,
+                "evaluator": report.evaluator_name(),
+                "first_image": images[0].name if images else None,
+                "last_image": images[-1].name if images else None,
+            },
+            "precisions": report.evaluate(resolved, det_root, words_root, images, words, self.log),
         }
         int8 = rep["precisions"].get("int8")
         roles = [r for r in self.req.sensitivity if r in self.req.int8_roles]
         if int8 is not None and not int8.get("pass", True) and not roles:
             roles = [r for r in ("rec", "det", "cls") if r in self.req.int8_roles]
-            self.log("report: INT8 misses its target: measuring per-layer sensitivity of "
-                     + ", ".join(roles))
+            self.log(
+                "report: INT8 misses its target: measuring per-layer sensitivity of "
+                + ", ".join(roles)
+            )
         if roles and "int8" in precs:
             rep["sensitivity"] = self._sensitivity(roles)
-            worst = {r: [x["node"] for x in s["layers"][:4] if x["error_reduction"] > 0]
-                     for r, s in rep["sensitivity"].items()}
+            worst = {
+                r: [x["node"] for x in s["layers"][:4] if x["error_reduction"] > 0]
+                for r, s in rep["sensitivity"].items()
+            }
             worst = {r: n for r, n in worst.items() if n}
             flags = " ".join(f"--int8-exclude {r}={','.join(n)}" for r, n in worst.items())
-            rep["fallback"] = (f"mixed INT8/float: rebuild with `--steps precision,report "
-                               f"--precision int8 {flags}`")
+            rep["fallback"] = (
+                f"mixed INT8/float: rebuild with `--steps precision,report "
+                f"--precision int8 {flags}`"
+            )
             self.log("report: " + rep["fallback"])
         rep["composition"] = {p: self._composition(p) for p in precs}
         j, md = report.write(rep, self.mdir)
         for p in precs:
             sub = dict(rep)
-            sub["precisions"] = {k: v for k, v in rep["precisions"].items()
-                                 if k in ("fp32", p)}
+            sub["precisions"] = {k: v for k, v in rep["precisions"].items() if k in ("fp32", p)}
             report.write(sub, self.pdir(p))
-            manifest.record_step(self.pdir(p), "report", None, self.pdir(p) / "report.json",
-                                 {k: v for k, v in rep["precisions"][p].items()
-                                  if k != "target"})
+            manifest.record_step(
+                self.pdir(p),
+                "report",
+                None,
+                self.pdir(p) / "report.json",
+                {k: v for k, v in rep["precisions"][p].items() if k != "target"},
+            )
         self.log(f"report: {j} and {md}")
         self.log(report.to_markdown(rep))
 
@@ -337,11 +380,11 @@ class Builder:
         out = {}
         feeds = self.calibration_feeds(max_images=8)
         for role in roles:
-            f = feeds.for_role(role)[:8 if role != "det" else 4]
+            f = feeds.for_role(role)[: 8 if role != "det" else 4]
             fp32 = self.pdir("fp32") / f"{role}.onnx"
             int8 = self.pdir("int8") / f"{role}.onnx"
             skip = set(self.req.int8_exclude.get(role, []))
-            skip |= set(precision.quantizable_nodes(fp32)[:self.req.int8_float_first])
+            skip |= set(precision.quantizable_nodes(fp32)[: self.req.int8_float_first])
             names = [n for n in precision.quantizable_nodes(fp32) if n not in skip]
             out[role] = report.sensitivity(fp32, int8, f, names, self.log)
         return out
@@ -358,13 +401,17 @@ class Builder:
         gpu = trt_builder.gpu_info()
         trt_version = trt_builder.tensorrt_version()
         settings = trt_builder.BuildSettings(
-            self.req.workspace_mb, self.req.optimization_level,
-            self.req.timing_cache or (self.req.out / "timing.cache"))
+            self.req.workspace_mb,
+            self.req.optimization_level,
+            self.req.timing_cache or (self.req.out / "timing.cache"),
+        )
         for prec in self.req.precisions:
             folder = self.pdir(prec)
             paths = self._need(folder, f"engine ({prec})")
-            self.log(f"== step 5/5 engine {prec} on {gpu.name} (sm {gpu.compute_capability}, "
-                     f"TensorRT {trt_version})")
+            self.log(
+                f"== step 5/5 engine {prec} on {gpu.name} (sm {gpu.compute_capability}, "
+                f"TensorRT {trt_version})"
+            )
             for role in ROLES:
                 io = graph.io_shapes(paths[role])
                 name = next(iter(io["inputs"]))
@@ -372,12 +419,24 @@ class Builder:
                 problems = profiles.check_against_onnx(profs, io["inputs"])
                 if problems:
                     raise EngineBuildError(f"{prec} {role}: " + "; ".join(problems))
-                key = EngineKey(manifest.sha256_file(paths[role]), trt_version, gpu.name,
-                                gpu.compute_capability, prec,
-                                tuple(p.to_dict() for p in profs), settings.key())
+                key = EngineKey(
+                    manifest.sha256_file(paths[role]),
+                    trt_version,
+                    gpu.name,
+                    gpu.compute_capability,
+                    prec,
+                    tuple(p.to_dict() for p in profs),
+                    settings.key(),
+                )
                 eng = folder / f"{role}.engine"
-                d = decide(manifest.load(folder), role, eng, key,
-                           trt_builder.deserialize_error, self.req.force)
+                d = decide(
+                    manifest.load(folder),
+                    role,
+                    eng,
+                    key,
+                    trt_builder.deserialize_error,
+                    self.req.force,
+                )
                 if not d.build:
                     self.log(f"engine: {prec} {role}: up to date ({d.reason})")
                     continue
@@ -398,10 +457,12 @@ class Builder:
                 ok, why = self.step_engine()
                 if not ok:
                     skipped["engine"] = why
-                    self.log(f"== step 5/5 engine: SKIPPED: building TensorRT engines needs "
-                             f"TensorRT and an NVIDIA GPU ({why}). Steps "
-                             f"{', '.join(done) or '(none)'} are done; their ONNX files run "
-                             "on ONNX Runtime (OCR(..., precision=...)).")
+                    self.log(
+                        f"== step 5/5 engine: SKIPPED: building TensorRT engines needs "
+                        f"TensorRT and an NVIDIA GPU ({why}). Steps "
+                        f"{', '.join(done) or '(none)'} are done; their ONNX files run "
+                        "on ONNX Runtime (OCR(..., precision=...))."
+                    )
                     continue
             else:
                 getattr(self, f"step_{step}")()

@@ -27,9 +27,19 @@ if TYPE_CHECKING:
 
 Log = Callable[[str], None]
 
-FP16_OP_BLOCK_LIST = ("Softmax", "Exp", "Log", "Pow", "ReduceMean", "ReduceSum", "Sqrt",
-                      "Reciprocal", "Erf", "LayerNormalization",
-                      "Resize")  # Resize: its scales input must stay float32 in ONNX
+FP16_OP_BLOCK_LIST = (
+    "Softmax",
+    "Exp",
+    "Log",
+    "Pow",
+    "ReduceMean",
+    "ReduceSum",
+    "Sqrt",
+    "Reciprocal",
+    "Erf",
+    "LayerNormalization",
+    "Resize",
+)  # Resize: its scales input must stay float32 in ONNX
 INT8_OP_TYPES = ("Conv", "ConvTranspose", "Gemm", "MatMul")
 CALIB_METHODS = ("entropy", "percentile", "minmax")
 
@@ -57,8 +67,13 @@ def layernorm_nodes(model: onnx.ModelProto) -> set[str]:
                 chain.append(mean)
         frontier = [pow_node]
         for _ in range(4):  # ReduceMean -> Add(eps) -> Sqrt -> Div
-            nxt = [c for f in frontier for o in f.output for c in consumers.get(o, [])
-                   if c.op_type in ("ReduceMean", "Add", "Sqrt", "Div")]
+            nxt = [
+                c
+                for f in frontier
+                for o in f.output
+                for c in consumers.get(o, [])
+                if c.op_type in ("ReduceMean", "Add", "Sqrt", "Div")
+            ]
             chain += nxt
             frontier = nxt
         if any(n.op_type == "Sqrt" for n in chain):
@@ -83,9 +98,14 @@ def ensure_node_names(model: onnx.ModelProto) -> None:
         seen.add(n.name)
 
 
-def to_fp16(src: Path, dst: Path, role: str | None = None, log: Log = print,
-            op_block_list: Iterable[str] = FP16_OP_BLOCK_LIST,
-            extra_block_nodes: Iterable[str] = ()) -> dict[str, Any]:
+def to_fp16(
+    src: Path,
+    dst: Path,
+    role: str | None = None,
+    log: Log = print,
+    op_block_list: Iterable[str] = FP16_OP_BLOCK_LIST,
+    extra_block_nodes: Iterable[str] = (),
+) -> dict[str, Any]:
     import onnx
     from onnxconverter_common import float16
 
@@ -93,24 +113,32 @@ def to_fp16(src: Path, dst: Path, role: str | None = None, log: Log = print,
     ensure_node_names(model)
     nodes = sorted(set(fp16_keep_fp32_nodes(model, role)) | set(extra_block_nodes))
     blocked_ops = sorted(set(op_block_list))
-    io_types = {v.name: v.type.tensor_type.elem_type
-                for v in list(model.graph.input) + list(model.graph.output)}
+    io_types = {
+        v.name: v.type.tensor_type.elem_type
+        for v in list(model.graph.input) + list(model.graph.output)
+    }
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        out = float16.convert_float_to_float16(model, keep_io_types=True,
-                                               op_block_list=blocked_ops,
-                                               node_block_list=nodes)
+        out = float16.convert_float_to_float16(
+            model, keep_io_types=True, op_block_list=blocked_ops, node_block_list=nodes
+        )
     truncated = sum(1 for w in caught if "truncated" in str(w.message))
     restore_io_types(out, io_types)
     onnx.checker.check_model(out)
     dst.parent.mkdir(parents=True, exist_ok=True)
     onnx.save(out, str(dst))
     kept = [n.name for n in model.graph.node if n.op_type in blocked_ops or n.name in nodes]
-    log(f"precision: fp16 {role or src.stem}: {len(kept)} of {len(model.graph.node)} nodes "
+    log(
+        f"precision: fp16 {role or src.stem}: {len(kept)} of {len(model.graph.node)} nodes "
         f"kept fp32 ({', '.join(blocked_ops)} + {len(nodes)} layer-norm/output nodes); "
-        f"{truncated} weight values beyond fp16's range (tiny or huge) clamped")
-    return {"fp32_nodes": kept, "clamped_values_warnings": truncated,
-            "op_block_list": blocked_ops, "node_block_list": nodes}
+        f"{truncated} weight values beyond fp16's range (tiny or huge) clamped"
+    )
+    return {
+        "fp32_nodes": kept,
+        "clamped_values_warnings": truncated,
+        "op_block_list": blocked_ops,
+        "node_block_list": nodes,
+    }
 
 
 def restore_io_types(model: onnx.ModelProto, io_types: dict[str, int]) -> None:
@@ -132,8 +160,9 @@ def restore_io_types(model: onnx.ModelProto, io_types: dict[str, int]) -> None:
             tmp = vi.name + "_before_io_cast"
             for n in model.graph.node:
                 n.output[:] = [tmp if o == vi.name else o for o in n.output]
-            model.graph.node.append(helper.make_node("Cast", [tmp], [vi.name], to=want,
-                                                     name=vi.name + "_io_cast"))
+            model.graph.node.append(
+                helper.make_node("Cast", [tmp], [vi.name], to=want, name=vi.name + "_io_cast")
+            )
         vi.type.tensor_type.elem_type = want
 
 
@@ -188,8 +217,9 @@ class ListReader:
         return len(self.feeds)
 
 
-def homogenize(feeds: list[dict[str, np.ndarray]], max_side: int = 640, limit: int = 256,
-               seed: int = 0) -> list[dict[str, np.ndarray]]:
+def homogenize(
+    feeds: list[dict[str, np.ndarray]], max_side: int = 640, limit: int = 256, seed: int = 0
+) -> list[dict[str, np.ndarray]]:
     """Feeds of one shape. ORT's histogram calibrators (entropy, percentile) stack the
     outputs of all feeds, so inputs of different sizes (detector images, recognizer batches
     of different widths) are cut into batch-1 tiles of the smallest height x width (at most
@@ -205,10 +235,13 @@ def homogenize(feeds: list[dict[str, np.ndarray]], max_side: int = 640, limit: i
     arrs = [f[name] for f in feeds]
     th = min(min(a.shape[2] for a in arrs), max_side)
     tw = min(min(a.shape[3] for a in arrs), max_side)
-    out = [{name: np.ascontiguousarray(a[n:n + 1, :, y:y + th, x:x + tw])}
-           for a in arrs for n in range(a.shape[0])
-           for y in range(0, a.shape[2] - th + 1, th)
-           for x in range(0, a.shape[3] - tw + 1, tw)]
+    out = [
+        {name: np.ascontiguousarray(a[n : n + 1, :, y : y + th, x : x + tw])}
+        for a in arrs
+        for n in range(a.shape[0])
+        for y in range(0, a.shape[2] - th + 1, th)
+        for x in range(0, a.shape[3] - tw + 1, tw)
+    ]
     if len(out) > limit:
         keep = sorted(random.Random(seed).sample(range(len(out)), limit))
         out = [out[i] for i in keep]
@@ -232,8 +265,14 @@ def quantizable_nodes(path: Path, op_types: Iterable[str] = INT8_OP_TYPES) -> li
     return [n.name for n in m.graph.node if n.op_type in ops]
 
 
-def to_int8(src: Path, dst: Path, feeds: list[dict[str, np.ndarray]], opts: Int8Options,
-            role: str | None = None, log: Log = print) -> dict[str, Any]:
+def to_int8(
+    src: Path,
+    dst: Path,
+    feeds: list[dict[str, np.ndarray]],
+    opts: Int8Options,
+    role: str | None = None,
+    log: Log = print,
+) -> dict[str, Any]:
     """Static Q/DQ quantization of src (an fp32 ONNX with named nodes) into dst."""
     import tempfile
 
@@ -254,10 +293,15 @@ def to_int8(src: Path, dst: Path, feeds: list[dict[str, np.ndarray]], opts: Int8
         feeds = homogenize(feeds)
         if len(feeds) != n_before:
             shape = list(next(iter(feeds[0].values())).shape)
-            log(f"precision: int8 {role or src.stem}: {n_before} calibration inputs of mixed "
-                f"sizes -> {len(feeds)} tiles of {shape} for {opts.method} calibration")
-    method = {"entropy": CalibrationMethod.Entropy, "percentile": CalibrationMethod.Percentile,
-              "minmax": CalibrationMethod.MinMax}[opts.method]
+            log(
+                f"precision: int8 {role or src.stem}: {n_before} calibration inputs of mixed "
+                f"sizes -> {len(feeds)} tiles of {shape} for {opts.method} calibration"
+            )
+    method = {
+        "entropy": CalibrationMethod.Entropy,
+        "percentile": CalibrationMethod.Percentile,
+        "minmax": CalibrationMethod.MinMax,
+    }[opts.method]
     extra: dict[str, Any] = {
         "ActivationSymmetric": True,
         "WeightSymmetric": True,
@@ -284,22 +328,39 @@ def to_int8(src: Path, dst: Path, feeds: list[dict[str, np.ndarray]], opts: Int8
         named = Path(tmp) / "named.onnx"
         onnx.save(model, str(named))
         quantize_static(
-            str(named), str(dst), ListReader(feeds), quant_format=QuantFormat.QDQ,
-            op_types_to_quantize=list(opts.op_types), per_channel=opts.per_channel,
-            reduce_range=False, activation_type=QuantType.QInt8, weight_type=QuantType.QInt8,
-            nodes_to_exclude=list(opts.exclude), calibrate_method=method, extra_options=extra,
+            str(named),
+            str(dst),
+            ListReader(feeds),
+            quant_format=QuantFormat.QDQ,
+            op_types_to_quantize=list(opts.op_types),
+            per_channel=opts.per_channel,
+            reduce_range=False,
+            activation_type=QuantType.QInt8,
+            weight_type=QuantType.QInt8,
+            nodes_to_exclude=list(opts.exclude),
+            calibrate_method=method,
+            extra_options=extra,
         )
     q = onnx.load(str(dst))
     n_q = sum(1 for n in q.graph.node if n.op_type == "QuantizeLinear")
     n_dq = sum(1 for n in q.graph.node if n.op_type == "DequantizeLinear")
     n_target = sum(1 for n in model.graph.node if n.op_type in opts.op_types)
     secs = round(time.perf_counter() - t0, 1)
-    log(f"precision: int8 {role or src.stem}: {opts.method} calibration on {len(feeds)} "
+    log(
+        f"precision: int8 {role or src.stem}: {opts.method} calibration on {len(feeds)} "
         f"batches, {n_target - len(opts.exclude)} of {n_target} weighted layers quantized "
-        f"({n_q} Q / {n_dq} DQ nodes), {len(opts.exclude)} kept float, {secs} s")
-    return {"method": opts.method, "calibration_batches": len(feeds), "q_nodes": n_q,
-            "dq_nodes": n_dq, "excluded": list(opts.exclude), "seconds": secs,
-            "per_channel": opts.per_channel, "op_types": list(opts.op_types)}
+        f"({n_q} Q / {n_dq} DQ nodes), {len(opts.exclude)} kept float, {secs} s"
+    )
+    return {
+        "method": opts.method,
+        "calibration_batches": len(feeds),
+        "q_nodes": n_q,
+        "dq_nodes": n_dq,
+        "excluded": list(opts.exclude),
+        "seconds": secs,
+        "per_channel": opts.per_channel,
+        "op_types": list(opts.op_types),
+    }
 
 
 def qdq_properties(path: Path) -> dict[str, Any]:
@@ -320,9 +381,15 @@ def qdq_properties(path: Path) -> dict[str, Any]:
             w = inits[n.input[0]]
             scale = inits.get(n.input[1])
             axis = next((a.i for a in n.attribute if a.name == "axis"), 1)
-            weight_dq.append({"name": n.input[0], "dtype": str(w.dtype),
-                              "scale_size": int(np.size(scale)), "axis": axis,
-                              "channels": int(w.shape[axis]) if w.ndim > 1 else 1})
+            weight_dq.append(
+                {
+                    "name": n.input[0],
+                    "dtype": str(w.dtype),
+                    "scale_size": int(np.size(scale)),
+                    "axis": axis,
+                    "channels": int(w.shape[axis]) if w.ndim > 1 else 1,
+                }
+            )
         elif n.op_type == "QuantizeLinear":
             act_scales.append(float(np.asarray(inits.get(n.input[1], np.nan)).ravel()[0]))
     return {

@@ -59,8 +59,12 @@ class PipelineSettings:
         """Defaults adjusted to a trt_ocr.models.ModelSet (rec height, cls input size)."""
         kw: dict[str, Any] = {}
         if spec is not None:
-            kw.update(rec_height=spec.rec.height, rec_base_width=spec.rec.width,
-                      cls_height=spec.cls.height, cls_width=spec.cls.width)
+            kw.update(
+                rec_height=spec.rec.height,
+                rec_base_width=spec.rec.width,
+                cls_height=spec.cls.height,
+                cls_width=spec.cls.width,
+            )
         kw.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**kw)
 
@@ -73,20 +77,28 @@ class Profile:
     shapes: dict[str, tuple[Shape, Shape, Shape]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name,
-                "shapes": {k: [list(s) for s in v] for k, v in sorted(self.shapes.items())}}
+        return {
+            "name": self.name,
+            "shapes": {k: [list(s) for s in v] for k, v in sorted(self.shapes.items())},
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Profile:
-        return cls(d["name"], {k: tuple(tuple(s) for s in v)  # type: ignore[misc]
-                               for k, v in d["shapes"].items()})
+        return cls(
+            d["name"],
+            {
+                k: tuple(tuple(s) for s in v)  # type: ignore[misc]
+                for k, v in d["shapes"].items()
+            },
+        )
 
     def contains(self, name: str, shape: Sequence[int]) -> bool:
         if name not in self.shapes:
             return False
         lo, _, hi = self.shapes[name]
-        return len(shape) == len(lo) and all(a <= s <= b for a, s, b in
-                                             zip(lo, shape, hi, strict=True))
+        return len(shape) == len(lo) and all(
+            a <= s <= b for a, s, b in zip(lo, shape, hi, strict=True)
+        )
 
 
 def det_profiles(s: PipelineSettings, input_name: str = "x") -> list[Profile]:
@@ -117,17 +129,26 @@ def rec_profiles(s: PipelineSettings, input_name: str = "x") -> list[Profile]:
         opt_w = max(lo_w, min(hi_w, ((lo_w + hi_w) // 2 + 7) // 8 * 8))
         if i == 0:
             opt_w = max(lo_w, min(hi_w, s.rec_base_width))
-        out.append(Profile(f"rec_{names[i]}", {input_name: (
-            (1, 3, s.rec_height, lo_w),
-            (s.rec_batch, 3, s.rec_height, opt_w),
-            (s.rec_batch, 3, s.rec_height, hi_w))}))
+        out.append(
+            Profile(
+                f"rec_{names[i]}",
+                {
+                    input_name: (
+                        (1, 3, s.rec_height, lo_w),
+                        (s.rec_batch, 3, s.rec_height, opt_w),
+                        (s.rec_batch, 3, s.rec_height, hi_w),
+                    )
+                },
+            )
+        )
     return out
 
 
 def cls_profiles(s: PipelineSettings, input_name: str = "x") -> list[Profile]:
     shape = (3, s.cls_height, s.cls_width)
-    return [Profile("cls", {input_name: ((1, *shape), (s.cls_batch, *shape),
-                                         (s.cls_batch, *shape))})]
+    return [
+        Profile("cls", {input_name: ((1, *shape), (s.cls_batch, *shape), (s.cls_batch, *shape))})
+    ]
 
 
 def profiles_for(role: str, s: PipelineSettings, input_name: str = "x") -> list[Profile]:
@@ -135,8 +156,7 @@ def profiles_for(role: str, s: PipelineSettings, input_name: str = "x") -> list[
     return fn(s, input_name)
 
 
-def check_against_onnx(profiles: Sequence[Profile], dims: dict[str, list[int | str]]
-                       ) -> list[str]:
+def check_against_onnx(profiles: Sequence[Profile], dims: dict[str, list[int | str]]) -> list[str]:
     """Problems where a profile contradicts a fixed dim of the ONNX input (empty: fine)."""
     problems = []
     for p in profiles:
@@ -150,8 +170,10 @@ def check_against_onnx(profiles: Sequence[Profile], dims: dict[str, list[int | s
                 continue
             for i, v in enumerate(d):
                 if isinstance(v, int) and v > 0 and not lo[i] == opt[i] == hi[i] == v:
-                    problems.append(f"{p.name}: {name} dim {i} is fixed to {v} in the ONNX "
-                                    f"but the profile spans {lo[i]}..{hi[i]}")
+                    problems.append(
+                        f"{p.name}: {name} dim {i} is fixed to {v} in the ONNX "
+                        f"but the profile spans {lo[i]}..{hi[i]}"
+                    )
     return problems
 
 
@@ -168,9 +190,11 @@ def select_profile(profiles: Sequence[Profile], shapes: dict[str, Sequence[int]]
             if best_vol is None or vol < best_vol:
                 best, best_vol = i, vol
     if best < 0:
-        spans = "; ".join(f"{p.name}: " + ", ".join(f"{n} {list(v[0])}..{list(v[2])}"
-                                                    for n, v in p.shapes.items())
-                          for p in profiles)
+        spans = "; ".join(
+            f"{p.name}: "
+            + ", ".join(f"{n} {list(v[0])}..{list(v[2])}" for n, v in p.shapes.items())
+            for p in profiles
+        )
         raise ValueError(f"no optimization profile accepts {dict(shapes)} ({spans})")
     return best
 

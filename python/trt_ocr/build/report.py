@@ -73,7 +73,7 @@ def read_words(root: Path) -> list[tuple[Path, str]]:
         a, b = rest.find('"'), rest.rfind('"')
         if a < 0 or b <= a:
             continue
-        out.append((root / "images" / name.strip(), rest[a + 1:b]))
+        out.append((root / "images" / name.strip(), rest[a + 1 : b]))
     return sorted(out, key=lambda x: _num(x[0]))
 
 
@@ -112,8 +112,14 @@ class Counts:
 
         dp, dr, dh = h(self.det_match)
         ep, er, eh = h(self.e2e_match)
-        return {"det_precision": 100 * dp, "det_recall": 100 * dr, "det_hmean": 100 * dh,
-                "e2e_precision": 100 * ep, "e2e_recall": 100 * er, "e2e_hmean": 100 * eh}
+        return {
+            "det_precision": 100 * dp,
+            "det_recall": 100 * dr,
+            "det_hmean": 100 * dh,
+            "e2e_precision": 100 * ep,
+            "e2e_recall": 100 * er,
+            "e2e_hmean": 100 * eh,
+        }
 
 
 def _greedy(pairs: list[tuple[float, int, int]]) -> int:
@@ -173,9 +179,14 @@ def score_ic15(predictions: dict[str, list[Prediction]], gt_dir: Path) -> dict[s
     gt = load_ic15_gt(gt_dir, ids=list(predictions))
     det = evaluate_detection(gt, predictions)
     e2e = evaluate_end_to_end(gt, predictions)
-    return {"det_precision": 100 * det.precision, "det_recall": 100 * det.recall,
-            "det_hmean": 100 * det.hmean, "e2e_precision": 100 * e2e.precision,
-            "e2e_recall": 100 * e2e.recall, "e2e_hmean": 100 * e2e.hmean}
+    return {
+        "det_precision": 100 * det.precision,
+        "det_recall": 100 * det.recall,
+        "det_hmean": 100 * det.hmean,
+        "e2e_precision": 100 * e2e.precision,
+        "e2e_recall": 100 * e2e.recall,
+        "e2e_hmean": 100 * e2e.hmean,
+    }
 
 
 def word_accuracy(words: Sequence[tuple[Path, str]], texts: Sequence[str]) -> float:
@@ -185,8 +196,9 @@ def word_accuracy(words: Sequence[tuple[Path, str]], texts: Sequence[str]) -> fl
     except ImportError:
         ok = sum(_norm_word(t) == _norm_word(g) for t, (_, g) in zip(texts, words, strict=True))
         return 100 * ok / len(words) if words else 0.0
-    res = evaluate_words({p.name: g for p, g in words},
-                         {p.name: t for (p, _), t in zip(words, texts, strict=True)})
+    res = evaluate_words(
+        {p.name: g for p, g in words}, {p.name: t for (p, _), t in zip(words, texts, strict=True)}
+    )
     return 100 * res.accuracy
 
 
@@ -223,9 +235,13 @@ def changed_lines(ref: Sequence[Prediction], other: Sequence[Prediction]) -> tup
 # --- running a precision -------------------------------------------------------------------
 
 
-def run_pipeline(models: Any, images: Sequence[Path], words: Sequence[tuple[Path, str]],
-                 ocr_factory: Any = None, threads: int | None = None
-                 ) -> tuple[dict[str, list[Prediction]], list[str], float]:
+def run_pipeline(
+    models: Any,
+    images: Sequence[Path],
+    words: Sequence[tuple[Path, str]],
+    ocr_factory: Any = None,
+    threads: int | None = None,
+) -> tuple[dict[str, list[Prediction]], list[str], float]:
     if ocr_factory is None:
         from trt_ocr.pipeline import OCR as ocr_factory
 
@@ -241,15 +257,22 @@ def run_pipeline(models: Any, images: Sequence[Path], words: Sequence[tuple[Path
     return preds, texts, time.perf_counter() - t0
 
 
-def evaluate(models_by_precision: dict[str, Any], det_root: Path, words_root: Path,
-             images: Sequence[Path], words: Sequence[tuple[Path, str]], log: Log = print,
-             ocr_factory: Any = None) -> dict[str, Any]:
+def evaluate(
+    models_by_precision: dict[str, Any],
+    det_root: Path,
+    words_root: Path,
+    images: Sequence[Path],
+    words: Sequence[tuple[Path, str]],
+    log: Log = print,
+    ocr_factory: Any = None,
+) -> dict[str, Any]:
     """Scores every precision; fp32 first (the reference)."""
     out: dict[str, Any] = {}
     ref_preds: dict[str, list[Prediction]] | None = None
     for precision in sorted(models_by_precision, key=lambda p: p != "fp32"):
-        preds, texts, secs = run_pipeline(models_by_precision[precision], images, words,
-                                          ocr_factory)
+        preds, texts, secs = run_pipeline(
+            models_by_precision[precision], images, words, ocr_factory
+        )
         m = score_ic15(preds, det_root / "gts")
         m["word_acc"] = word_accuracy(words, texts)
         m["lines"] = sum(len(v) for v in preds.values())
@@ -265,15 +288,16 @@ def evaluate(models_by_precision: dict[str, Any], det_root: Path, words_root: Pa
                 tot += b
             m["lines_changed_pct"] = 100 * ch / tot if tot else 0.0
         out[precision] = m
-        log(f"report: {precision}: det H {m['det_hmean']:.2f}, e2e H {m['e2e_hmean']:.2f}, "
+        log(
+            f"report: {precision}: det H {m['det_hmean']:.2f}, e2e H {m['e2e_hmean']:.2f}, "
             f"words {m['word_acc']:.2f}%, lines changed {m['lines_changed_pct']:.2f}% "
-            f"({len(images)} images, {len(words)} words, {secs:.0f} s)")
+            f"({len(images)} images, {len(words)} words, {secs:.0f} s)"
+        )
     if "fp32" in out:
         for p, m in out.items():
             if p == "fp32":
                 continue
-            m["delta"] = {k: m[k] - out["fp32"][k] for k in ("det_hmean", "e2e_hmean",
-                                                            "word_acc")}
+            m["delta"] = {k: m[k] - out["fp32"][k] for k in ("det_hmean", "e2e_hmean", "word_acc")}
             t = TARGETS.get(p)
             if t:
                 drops = {k: -m["delta"][k] for k in t}
@@ -304,8 +328,14 @@ def output_error(ref: np.ndarray, got: np.ndarray) -> float:
 def _output_error(fp32_outs: list[np.ndarray], sess: Any, feeds: list[dict[str, Any]]) -> float:
     import numpy as np
 
-    return float(np.mean([output_error(ref, sess.run(None, feed)[0])
-                          for ref, feed in zip(fp32_outs, feeds, strict=True)]))
+    return float(
+        np.mean(
+            [
+                output_error(ref, sess.run(None, feed)[0])
+                for ref, feed in zip(fp32_outs, feeds, strict=True)
+            ]
+        )
+    )
 
 
 def unquantize_node(qmodel: Any, fp32_inits: dict[str, Any], node_name: str) -> Any:
@@ -336,8 +366,14 @@ def unquantize_node(qmodel: Any, fp32_inits: dict[str, Any], node_name: str) -> 
     return m
 
 
-def sensitivity(fp32_path: Path, int8_path: Path, feeds: list[dict[str, Any]],
-                node_names: Sequence[str], log: Log = print, top: int = 8) -> dict[str, Any]:
+def sensitivity(
+    fp32_path: Path,
+    int8_path: Path,
+    feeds: list[dict[str, Any]],
+    node_names: Sequence[str],
+    log: Log = print,
+    top: int = 8,
+) -> dict[str, Any]:
     """Per-layer INT8 sensitivity by exclusion: error(all int8) - error(layer in float)."""
     import onnx
     import onnxruntime as ort
@@ -349,8 +385,7 @@ def sensitivity(fp32_path: Path, int8_path: Path, feeds: list[dict[str, Any]],
     fp32_outs = [ref.run(None, f)[0] for f in feeds]
     qmodel = onnx.load(str(int8_path))
     fp32_inits = {i.name: i for i in onnx.load(str(fp32_path)).graph.initializer}
-    base = _output_error(fp32_outs, ort.InferenceSession(str(int8_path), so, providers=prov),
-                         feeds)
+    base = _output_error(fp32_outs, ort.InferenceSession(str(int8_path), so, providers=prov), feeds)
     gains = []
     t0 = time.perf_counter()
     for name in node_names:
@@ -359,17 +394,29 @@ def sensitivity(fp32_path: Path, int8_path: Path, feeds: list[dict[str, Any]],
         err = _output_error(fp32_outs, sess, feeds)
         gains.append((base - err, name, err))
     gains.sort(reverse=True)
-    log(f"report: sensitivity of {int8_path.parent.name}/{int8_path.name}: base error "
+    log(
+        f"report: sensitivity of {int8_path.parent.name}/{int8_path.name}: base error "
         f"{base:.3g}, {len(node_names)} layers in {time.perf_counter() - t0:.0f} s; most "
-        f"sensitive: {', '.join(n for _, n, _ in gains[:top])}")
-    metric = ("share of non-blank time steps whose argmax differs from fp32"
-              if fp32_outs and fp32_outs[0].ndim == 3 and fp32_outs[0].shape[-1] > 2
-              else "mean |output - fp32 output|")
-    return {"metric": metric + f" ({len(feeds)} calibration batches)",
-            "int8_error": base,
-            "layers": [{"node": n, "error_if_float": e, "error_reduction": g,
-                        "share_of_error": (g / base if base else 0.0)}
-                       for g, n, e in gains[:top]]}
+        f"sensitive: {', '.join(n for _, n, _ in gains[:top])}"
+    )
+    metric = (
+        "share of non-blank time steps whose argmax differs from fp32"
+        if fp32_outs and fp32_outs[0].ndim == 3 and fp32_outs[0].shape[-1] > 2
+        else "mean |output - fp32 output|"
+    )
+    return {
+        "metric": metric + f" ({len(feeds)} calibration batches)",
+        "int8_error": base,
+        "layers": [
+            {
+                "node": n,
+                "error_if_float": e,
+                "error_reduction": g,
+                "share_of_error": (g / base if base else 0.0),
+            }
+            for g, n, e in gains[:top]
+        ],
+    }
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -377,37 +424,54 @@ def sensitivity(fp32_path: Path, int8_path: Path, feeds: list[dict[str, Any]],
 
 def to_markdown(report: dict[str, Any]) -> str:
     ev = report.get("eval", {})
-    lines = [f"# Accuracy report: {report.get('model', '?')}", "",
-             f"Backend: {report.get('backend', '?')}. fp16 execution: "
-             f"{report.get('fp16_execution', '?')}.",
-             f"Evaluated on {ev.get('det_e2e_images', '?')} IC15 test images and "
-             f"{ev.get('words', '?')} IC15 word crops, disjoint from the "
-             f"{ev.get('calibration_images', '?')} calibration images "
-             f"({ev.get('excluded_for_overlap', 0)} evaluation images dropped for overlap). "
-             f"Scorer: {ev.get('evaluator', '?')}.", "",
-             "| precision | det H-mean | e2e H-mean | word acc | lines changed | Δ e2e | "
-             "Δ words | target | s |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        f"# Accuracy report: {report.get('model', '?')}",
+        "",
+        f"Backend: {report.get('backend', '?')}. fp16 execution: "
+        f"{report.get('fp16_execution', '?')}.",
+        f"Evaluated on {ev.get('det_e2e_images', '?')} IC15 test images and "
+        f"{ev.get('words', '?')} IC15 word crops, disjoint from the "
+        f"{ev.get('calibration_images', '?')} calibration images "
+        f"({ev.get('excluded_for_overlap', 0)} evaluation images dropped for overlap). "
+        f"Scorer: {ev.get('evaluator', '?')}.",
+        "",
+        "| precision | det H-mean | e2e H-mean | word acc | lines changed | Δ e2e | "
+        "Δ words | target | s |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for p, m in report.get("precisions", {}).items():
         d = m.get("delta", {})
-        verdict = ("—" if "pass" not in m else ("pass" if m["pass"] else "FAIL"))
+        verdict = "—" if "pass" not in m else ("pass" if m["pass"] else "FAIL")
         lines.append(
             f"| {p} | {m['det_hmean']:.2f} | {m['e2e_hmean']:.2f} | {m['word_acc']:.2f} | "
             f"{m['lines_changed_pct']:.2f}% | "
             f"{d.get('e2e_hmean', 0.0):+.2f} | {d.get('word_acc', 0.0):+.2f} | {verdict} | "
-            f"{m['seconds']} |")
+            f"{m['seconds']} |"
+        )
     comp = report.get("composition", {})
     if comp:
-        lines += ["", "Networks per precision: " + "; ".join(
-            f"**{p}**: " + ", ".join(f"{r} {v}" for r, v in c.items()) for p, c in comp.items())]
+        lines += [
+            "",
+            "Networks per precision: "
+            + "; ".join(
+                f"**{p}**: " + ", ".join(f"{r} {v}" for r, v in c.items()) for p, c in comp.items()
+            ),
+        ]
     for role, s in report.get("sensitivity", {}).items():
-        lines += ["", f"## INT8 sensitivity: {role}", "",
-                  f"Output error of the int8 {role}: {s['int8_error']:.4g} "
-                  f"({s['metric']}). Layers whose float fallback cuts it most:", "",
-                  "| layer | error if float | share of the int8 error removed |",
-                  "|---|---|---|"]
-        lines += [f"| {r['node']} | {r['error_if_float']:.4g} | {100 * r['share_of_error']:.1f}% |"
-                  for r in s["layers"]]
+        lines += [
+            "",
+            f"## INT8 sensitivity: {role}",
+            "",
+            f"Output error of the int8 {role}: {s['int8_error']:.4g} "
+            f"({s['metric']}). Layers whose float fallback cuts it most:",
+            "",
+            "| layer | error if float | share of the int8 error removed |",
+            "|---|---|---|",
+        ]
+        lines += [
+            f"| {r['node']} | {r['error_if_float']:.4g} | {100 * r['share_of_error']:.1f}% |"
+            for r in s["layers"]
+        ]
     if report.get("fallback"):
         lines += ["", f"Mixed fallback: {report['fallback']}"]
     return "\n".join(lines) + "\n"
@@ -416,7 +480,6 @@ def to_markdown(report: dict[str, Any]) -> str:
 def write(report: dict[str, Any], folder: Path) -> tuple[Path, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     j, md = folder / "report.json", folder / "report.md"
-    j.write_text(json.dumps(report, indent=1, sort_keys=True, default=str) + "\n",
-                 encoding="utf-8")
+    j.write_text(json.dumps(report, indent=1, sort_keys=True, default=str) + "\n", encoding="utf-8")
     md.write_text(to_markdown(report), encoding="utf-8")
     return j, md

@@ -90,8 +90,7 @@ def _progress_monitor(log: Log, every_s: float = 5.0) -> Any:
             self._steps: dict[str, int] = {}
             self._last = 0.0
 
-        def phase_start(self, phase_name: str, parent_phase: str | None, num_steps: int
-                        ) -> None:
+        def phase_start(self, phase_name: str, parent_phase: str | None, num_steps: int) -> None:
             with self._lock:
                 self._steps[phase_name] = num_steps
                 if parent_phase is None:
@@ -149,8 +148,10 @@ class TimingCacheFile:
             data = self._read()
         cache = config.create_timing_cache(data)
         if not config.set_timing_cache(cache, ignore_mismatch=False):
-            log("engine: the timing cache on disk does not match this TensorRT/GPU; "
-                "starting an empty one")
+            log(
+                "engine: the timing cache on disk does not match this TensorRT/GPU; "
+                "starting an empty one"
+            )
             cache = config.create_timing_cache(b"")
             config.set_timing_cache(cache, ignore_mismatch=False)
         return cache
@@ -167,8 +168,10 @@ class TimingCacheFile:
             if disk:  # another build may have saved meanwhile: merge, don't overwrite
                 other = config.create_timing_cache(disk)
                 if not ours.combine(other, False):
-                    log("engine: could not combine with the timing cache on disk; "
-                        "keeping this build's")
+                    log(
+                        "engine: could not combine with the timing cache on disk; "
+                        "keeping this build's"
+                    )
             tmp = self.path.with_name(self.path.name + ".tmp")
             tmp.write_bytes(bytes(ours.serialize()))
             tmp.replace(self.path)
@@ -181,12 +184,20 @@ class BuildSettings:
     timing_cache: Path | None = None
 
     def key(self) -> dict[str, Any]:
-        return {"workspace_mb": self.workspace_mb, "optimization_level": self.optimization_level,
-                "strongly_typed": True}
+        return {
+            "workspace_mb": self.workspace_mb,
+            "optimization_level": self.optimization_level,
+            "strongly_typed": True,
+        }
 
 
-def build_engine(onnx_path: Path, engine_path: Path, profiles: Sequence[Profile],
-                 settings: BuildSettings, log: Log = print) -> float:
+def build_engine(
+    onnx_path: Path,
+    engine_path: Path,
+    profiles: Sequence[Profile],
+    settings: BuildSettings,
+    log: Log = print,
+) -> float:
     """Builds a strongly typed engine from onnx_path; returns the build time in seconds."""
     import tensorrt as trt
 
@@ -198,8 +209,10 @@ def build_engine(onnx_path: Path, engine_path: Path, profiles: Sequence[Profile]
     parser = trt.OnnxParser(network, logger)
     if not parser.parse_from_file(str(onnx_path)):
         errors = parser_errors(parser)
-        raise EngineBuildError(f"TensorRT's ONNX parser rejected {onnx_path} with "
-                               f"{len(errors)} error(s):\n  " + "\n  ".join(errors))
+        raise EngineBuildError(
+            f"TensorRT's ONNX parser rejected {onnx_path} with "
+            f"{len(errors)} error(s):\n  " + "\n  ".join(errors)
+        )
     config = builder.create_builder_config()
     config.set_memory_pool_limit(trt.MemoryPoolType.WORKSPACE, settings.workspace_mb << 20)
     config.builder_optimization_level = settings.optimization_level
@@ -210,8 +223,10 @@ def build_engine(onnx_path: Path, engine_path: Path, profiles: Sequence[Profile]
         prof = builder.create_optimization_profile()
         for name, (lo, opt, hi) in p.shapes.items():
             if name not in inputs:
-                raise EngineBuildError(f"profile {p.name}: the network has no input {name!r} "
-                                       f"(inputs: {sorted(inputs)})")
+                raise EngineBuildError(
+                    f"profile {p.name}: the network has no input {name!r} "
+                    f"(inputs: {sorted(inputs)})"
+                )
             prof.set_shape(name, lo, opt, hi)
         if config.add_optimization_profile(prof) < 0:
             raise EngineBuildError(f"TensorRT refused optimization profile {p.name}")

@@ -14,8 +14,12 @@ ok, why = trt_builder.available()
 
 
 def test_pipeline_ranges_become_profiles() -> None:
-    ranges = {"x": [ShapeRange((1, 3, 48, 8), (6, 3, 48, 320), (6, 3, 48, 640)),
-                    ShapeRange((1, 3, 48, 640), (6, 3, 48, 960), (6, 3, 48, 2560))]}
+    ranges = {
+        "x": [
+            ShapeRange((1, 3, 48, 8), (6, 3, 48, 320), (6, 3, 48, 640)),
+            ShapeRange((1, 3, 48, 640), (6, 3, 48, 960), (6, 3, 48, 2560)),
+        ]
+    }
     profs = trt_backend._profiles_from_ranges(ranges)
     assert [p.shapes["x"][2] for p in profs] == [(6, 3, 48, 640), (6, 3, 48, 2560)]
     assert trt_backend._profiles_from_ranges({}) == []
