@@ -312,7 +312,8 @@ def set_dir(name: str) -> Path:
     return home() / "models" / get(name).name
 
 
-def _sha256(path: Path) -> str:
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file, read in 1 MiB chunks."""
     h = hashlib.sha256()
     with path.open("rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
@@ -336,7 +337,7 @@ def _is_verified(path: Path, wf: WheelFile, full_check: bool) -> bool:
     key = f"{wf.sha256} {st.st_size} {st.st_mtime_ns}"
     if not full_check and stamp.is_file() and stamp.read_text() == key:
         return True
-    if _sha256(path) != wf.sha256:
+    if sha256_file(path) != wf.sha256:
         return False
     stamp.write_text(key)
     return True

@@ -20,7 +20,6 @@ file contents (sha256), so a copy of an evaluation image under another name is c
 from __future__ import annotations
 
 import glob
-import hashlib
 import json
 import os
 import random
@@ -30,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trt_ocr.errors import EngineBuildError
+from trt_ocr.models import sha256_file
 
 if TYPE_CHECKING:
     import numpy as np
@@ -112,24 +112,16 @@ class CalibrationSet:
         }
 
 
-def file_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def overlap(calib: Iterable[Path], evaluation: Iterable[Path]) -> list[tuple[Path, Path]]:
     """(calibration image, evaluation image) pairs that are the same file or same bytes."""
     by_digest: dict[str, Path] = {}
     by_path: dict[Path, Path] = {}
     for c in calib:
         by_path[c.resolve()] = c
-        by_digest[file_digest(c)] = c
+        by_digest[sha256_file(c)] = c
     pairs = []
     for e in evaluation:
-        hit = by_path.get(e.resolve()) or by_digest.get(file_digest(e))
+        hit = by_path.get(e.resolve()) or by_digest.get(sha256_file(e))
         if hit is not None:
             pairs.append((hit, e))
     return pairs

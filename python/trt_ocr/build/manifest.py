@@ -10,7 +10,6 @@ failed deserialisation means a rebuild, with the reason spelled out.
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import json
 import os
 import tempfile
@@ -20,16 +19,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from trt_ocr.models import sha256_file
+
 MANIFEST = "manifest.json"
 SCHEMA = 1
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def now_iso() -> str:
