@@ -171,3 +171,31 @@ def test_first_line_reads_wo_shi_zhong_guo_ren(ocr_rapid: OCR, name: str) -> Non
 def test_empty_black_has_no_text(ocr_rapid: OCR) -> None:
     assert len(ocr_rapid(_rapid_image("empty_black.jpg"))) == 0
     assert len(ocr_rapid(np.zeros((640, 640, 3), np.uint8))) == 0
+
+
+def test_own_onnx_files_give_the_same_result(ocr: OCR, v4_models, tmp_path: Path) -> None:
+    keys = tmp_path / "keys.txt"
+    keys.write_text("\n".join(v4_models.characters[:-1]) + "\n", encoding="utf-8")
+    custom = OCR.from_files(
+        det=v4_models.det,
+        rec=v4_models.rec,
+        cls_model=v4_models.cls,
+        dictionary=keys,
+        backend="onnxruntime",
+    )
+    img = render_lines(LINES)
+    assert custom(img).texts == ocr(img).texts
+    with pytest.raises(TrtOcrError, match="no such model file"):
+        OCR.from_files(det=tmp_path / "nope.onnx", rec=v4_models.rec, cls_model=v4_models.cls)
+
+
+def test_whole_image_rescale_maps_boxes_back(ocr: OCR, v4_models) -> None:
+    small = render_lines(LINES[:2], size=30, width=700)
+    big = np.ascontiguousarray(np.repeat(np.repeat(small, 4, axis=0), 4, axis=1))
+    scaled = OCR(backend="onnxruntime", image={"max_side_len": 700})
+    a, b = ocr(small), scaled(big)
+    assert squash(b.texts) == squash(a.texts) == squash(LINES[:2])
+    assert b.image_size == big.shape[:2]
+    for la, lb in zip(a.lines, b.lines, strict=True):
+        # Boxes come back in the big image's pixels (4x), up to the 32-px size rounding.
+        assert np.abs(la.box * 4 - lb.box).max() < 24
