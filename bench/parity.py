@@ -21,36 +21,23 @@ REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data"
 
 
-def polygon_iou(a: np.ndarray, b: np.ndarray) -> float:
-    from shapely.geometry import Polygon
-
-    pa, pb = Polygon(a).buffer(0), Polygon(b).buffer(0)
-    if pa.is_empty or pb.is_empty:
-        return 0.0
-    union = pa.union(pb).area
-    return float(pa.intersection(pb).area / union) if union > 0 else 0.0
-
-
 def match_share(
-    ours: list[tuple[np.ndarray, str]], theirs: list[tuple[np.ndarray, str]], iou_min: float = 0.9
+    texts: list[str], other_texts: list[str], iou: np.ndarray, iou_min: float = 0.9
 ) -> tuple[int, list[tuple[str, str]]]:
-    """How many of `ours` have a line in `theirs` with the same text and IoU >= iou_min;
-    plus the unmatched lines with the best same-box text of the other side."""
+    """How many of `texts` have a line among `other_texts` with the same text and IoU >=
+    iou_min (iou: [len(texts), len(other_texts)]); plus the unmatched lines with the text of
+    the other side's most overlapping line."""
     matched = 0
     misses: list[tuple[str, str]] = []
-    for box, text in ours:
-        best_iou, best_text, hit = 0.0, "", False
-        for obox, otext in theirs:
-            iou = polygon_iou(box, obox)
-            if iou >= iou_min and otext == text:
-                hit = True
-                break
-            if iou > best_iou:
-                best_iou, best_text = iou, otext
-        if hit:
+    for i, text in enumerate(texts):
+        same = np.array([t == text for t in other_texts], dtype=bool)
+        if (same & (iou[i] >= iou_min)).any():
             matched += 1
-        else:
-            misses.append((text, f"{best_text} (IoU {best_iou:.2f})"))
+            continue
+        j = int(np.argmax(iou[i])) if other_texts else -1
+        overlaps = j >= 0 and iou[i, j] > 0
+        best_iou, best_text = (float(iou[i, j]), other_texts[j]) if overlaps else (0.0, "")
+        misses.append((text, f"{best_text} (IoU {best_iou:.2f})"))
     return matched, misses
 
 
@@ -77,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     from rapidocr_onnxruntime import RapidOCR
 
     from trt_ocr import OCR
+    from trt_ocr.eval.geometry import iou_matrix, polygons
     from trt_ocr.presets import RAPIDOCR_1_4
 
     ours_engine = OCR(backend="onnxruntime", threads=args.threads, **RAPIDOCR_1_4)
@@ -98,8 +86,11 @@ def main(argv: list[str] | None = None) -> int:
         t_peer += t2 - t1
         ours = [(line.box, line.text) for line in res]
         theirs = [(np.array(b, np.float32), t) for b, t, _ in (peer_res or [])]
-        om, omiss = match_share(ours, theirs)
-        pm, pmiss = match_share(theirs, ours)
+        # One IoU matrix serves both directions.
+        iou = iou_matrix(polygons([b for b, _ in ours]), polygons([b for b, _ in theirs]))
+        our_texts, their_texts = [t for _, t in ours], [t for _, t in theirs]
+        om, omiss = match_share(our_texts, their_texts, iou)
+        pm, pmiss = match_share(their_texts, our_texts, iou.T)
         totals["ours_lines"] += len(ours)
         totals["ours_matched"] += om
         totals["peer_lines"] += len(theirs)
