@@ -4,11 +4,6 @@
 # and writing the annotated image to out/sample.ocr.png.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PY=${PYTHON:-python3}
-VENV=${TRT_OCR_VENV:-.venv}
-if [[ ! -x $VENV/bin/python ]]; then "$PY" -m venv "$VENV"; fi
-VPY=$VENV/bin/python
-"$VPY" -m pip install -q --disable-pip-version-check --upgrade pip
-"$VPY" -m pip install -q --disable-pip-version-check .
-"$VENV/bin/trt-ocr" models pull ppocr-v4-mobile
+# shellcheck source=tools/venv.sh
+source tools/venv.sh
 exec "$VENV/bin/trt-ocr" ocr samples/sample.png --draw out "$@"

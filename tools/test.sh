@@ -4,13 +4,8 @@
 # Extra arguments go to pytest (e.g. tools/test.sh -k models).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PY=${PYTHON:-python3}
-VENV=${TRT_OCR_VENV:-.venv}
-if [[ ! -x $VENV/bin/python ]]; then "$PY" -m venv "$VENV"; fi
-VPY=$VENV/bin/python
-"$VPY" -m pip install -q --disable-pip-version-check --upgrade pip
-"$VPY" -m pip install -q --disable-pip-version-check ".[test]"
-"$VPY" -m trt_ocr models pull ppocr-v4-mobile
+# shellcheck source=tools/venv.sh
+source tools/venv.sh "[test]"
 
 # C++ unit tests of the core, built without Python (cmake/ninja from PyPI if missing).
 if ! command -v cmake >/dev/null || ! command -v ninja >/dev/null; then
@@ -27,5 +22,5 @@ build/core-tests/src_cpp/trtocr_core_tests
 "$VENV/bin/ruff" format --check python tests bench
 "$VENV/bin/clang-format" --dry-run -Werror src_cpp/*/*.cpp src_cpp/*/*.hpp src_cpp/include/trtocr/*.hpp
 
-# Run from a folder without the source package on sys.path: tests use the installed wheel.
+# The package lives under python/, which is not on sys.path: tests import the installed wheel.
 exec "$VPY" -m pytest -p no:cacheprovider "$@"
