@@ -69,3 +69,120 @@ def test_models_list_and_path(v4_models, capsys) -> None:
     assert "ppocr-v4-mobile" in out and "ppocr-v5-mobile" in out
     assert cli.main(["models", "path", "ppocr-v4-mobile"]) == 0
     assert capsys.readouterr().out.strip().endswith("ppocr-v4-mobile")
+
+
+# ---- issue 9: outputs never touch inputs ---------------------------------------------------
+
+
+def test_help_description_is_whole_sentences() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "trt_ocr", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    description = out.split("\n\n")[1]
+    assert description.rstrip().endswith(".")
+    assert "commands so\n" not in out
+
+
+def test_json_never_swallows_an_input(v4_models, tmp_path: Path, capsys) -> None:
+    d = tmp_path / "d"
+    d.mkdir()
+    a = _write(d, "a.png", ["First"])
+    _write(d, "b.png", ["Second"])
+    before = a.read_bytes()
+    for argv in (["--json", str(a), str(d / "b.png")], ["--json", str(a), str(d)]):
+        assert cli.main(["ocr", *argv]) == cli.EXIT_USAGE
+        assert a.read_bytes() == before
+        assert "a.png" in capsys.readouterr().err
+
+
+def test_bad_output_path_is_refused_fast_before_models_load(tmp_path: Path) -> None:
+    img = tmp_path / "x.png"
+    Image.new("RGB", (8, 8)).save(img)
+    code = (
+        "import sys, time; t = time.perf_counter(); from trt_ocr import cli; "
+        f"rc = cli.main(['ocr', {str(img)!r}, '--json', {str(img)!r}]); "
+        "loaded = any(m.startswith(('onnxruntime', 'trt_ocr.pipeline')) for m in sys.modules); "
+        "print(rc, loaded, time.perf_counter() - t)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    ).stdout.split()
+    assert out[0] == str(cli.EXIT_USAGE) and out[1] == "False"
+    assert float(out[2]) < 1.0
+
+
+def test_draw_onto_an_existing_file_is_a_clear_refusal(tmp_path: Path, capsys) -> None:
+    img = tmp_path / "x.png"
+    Image.new("RGB", (8, 8)).save(img)
+    other = tmp_path / "existing_file.png"
+    other.write_bytes(b"not ours")
+    assert cli.main(["ocr", str(img), "--draw", str(other)]) == cli.EXIT_USAGE
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "existing_file.png" in err[0] and "Traceback" not in err[0]
+    assert other.read_bytes() == b"not ours"
+
+
+def test_json_into_a_missing_folder_is_created_or_refused_up_front(
+    v4_models, tmp_path: Path, capsys
+) -> None:
+    img = _write(tmp_path, "x.png", ["Kept result"])
+    target = tmp_path / "new" / "dir" / "out.json"
+    assert cli.main(["ocr", str(img), "--json", str(target)]) == 0
+    assert json.loads(target.read_text())["lines"][0]["text"].replace(" ", "") == "Keptresult"
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert cli.main(["ocr", str(img), "--json", str(blocker / "out.json")]) == cli.EXIT_USAGE
+    assert "not a folder" in capsys.readouterr().err
+
+
+def test_existing_files_are_replaced_only_when_ours_or_forced(
+    v4_models, tmp_path: Path, capsys
+) -> None:
+    img = _write(tmp_path, "x.png", ["Again"])
+    out = tmp_path / "out.json"
+    assert cli.main(["ocr", str(img), "--json", str(out)]) == 0
+    assert cli.main(["ocr", str(img), "--json", str(out)]) == 0  # a re-run replaces our own
+    foreign = tmp_path / "notes.json"
+    foreign.write_text('{"mine": 1}')
+    assert cli.main(["ocr", str(img), "--json", str(foreign)]) == cli.EXIT_USAGE
+    assert foreign.read_text() == '{"mine": 1}'
+    assert cli.main(["ocr", str(img), "--json", str(foreign), "--force"]) == 0
+    assert "lines" in json.loads(foreign.read_text())
+    # --force never makes an input an output.
+    assert cli.main(["ocr", str(img), "--json", str(img), "--force"]) == cli.EXIT_USAGE
+    capsys.readouterr()
+
+
+def test_annotated_names_mirror_inputs_and_never_collide(v4_models, tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    xa = _write(tmp_path / "a", "x.png", ["From a"])
+    xb = _write(tmp_path / "b", "x.png", ["From b"])
+    out = tmp_path / "out"
+    assert cli.main(["ocr", str(xa), str(xb), "--draw", str(out), "-q"]) == 0
+    drawn = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.png"))
+    assert drawn == ["a/x.ocr.png", "b/x.ocr.png"]
+    assert (out / "a" / "x.ocr.png").read_bytes() != (out / "b" / "x.ocr.png").read_bytes()
+    # A re-run over the parent folder does not read its own output back in.
+    assert cli.main(["ocr", str(tmp_path), "--draw", str(out), "-q"]) == 0
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.png")) == drawn
+
+
+def test_failed_inputs_are_in_the_json_and_the_rest_is_kept(
+    v4_models, tmp_path: Path, capsys
+) -> None:
+    good = _write(tmp_path, "good.png", ["Still here"])
+    empty = tmp_path / "zero_bytes.jpg"
+    empty.write_bytes(b"")
+    out = tmp_path / "out.json"
+    code = cli.main(["ocr", str(good), str(empty), "--json", str(out)])
+    assert code == cli.EXIT_SOME_INPUTS_FAILED
+    records = json.loads(out.read_text())
+    assert records[0]["lines"][0]["text"].replace(" ", "") == "Stillhere"
+    assert records[1]["source"] == str(empty) and "empty file" in records[1]["error"]
+    assert not list(tmp_path.glob(".*.tmp"))  # no temporary file left behind
+    capsys.readouterr()

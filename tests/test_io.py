@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from trt_ocr.errors import ImageLoadError, TrtOcrError
+from trt_ocr.errors import ConfigError, ImageLoadError, TrtOcrError
 from trt_ocr.io import load_image
 
 
@@ -100,3 +101,82 @@ def test_not_an_image_and_missing_file(tmp_path: Path) -> None:
 def test_bad_inputs_raise_typed_errors(bad) -> None:
     with pytest.raises(TrtOcrError):
         load_image(bad)
+
+
+# ---- issue 9: one error vocabulary, size limits, a corpus of broken inputs ----------------
+
+
+def test_messages_say_what_is_wrong(tmp_path: Path) -> None:
+    with pytest.raises(ImageLoadError, match=r"array of shape \(216000,\).*1 dimension"):
+        load_image(np.zeros(216000, np.uint8))
+    with pytest.raises(ImageLoadError, match="is a folder"):
+        load_image(tmp_path)
+    with pytest.raises(ImageLoadError, match="empty string"):
+        load_image("")
+    with pytest.raises(ImageLoadError, match=r"array of shape \(1, 100000, 3\) dtype uint8"):
+        load_image(np.full((1, 100000, 3), 255, np.uint8))
+
+
+def test_pixel_limit_is_typed_configurable_and_warning_free(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 12000 x 12000 is above PIL's bomb warning threshold; only the header is read here.
+    big = tmp_path / "big.png"
+    Image.new("L", (12000, 12000)).save(big, optimize=False)
+    monkeypatch.setenv("TRT_OCR_MAX_PIXELS", "100000000")
+    with pytest.raises(ImageLoadError, match=r"big.png: 12000x12000 .* TRT_OCR_MAX_PIXELS"):
+        load_image(big)  # pytest turns any warning into an error: none is raised
+    monkeypatch.setenv("TRT_OCR_MAX_PIXELS", "lots")
+    with pytest.raises(ConfigError, match="TRT_OCR_MAX_PIXELS"):
+        load_image(big)
+    monkeypatch.delenv("TRT_OCR_MAX_PIXELS")
+    assert load_image(big).shape == (12000, 12000, 3)
+
+
+def _corpus(tmp_path: Path) -> dict[str, Path]:
+    """Inputs users really have, broken and odd ones included, made here."""
+    rgb = np.zeros((40, 60, 3), np.uint8)
+    rgb[10:30, 10:50] = (250, 240, 10)
+    pil = Image.fromarray(rgb)
+    jpg = _png_bytes(pil, "JPEG")
+    png = _png_bytes(pil)
+    files: dict[str, bytes] = {
+        "zero.jpg": b"",
+        "truncated.jpg": jpg[: len(jpg) // 2],
+        "truncated.png": png[: len(png) // 2],
+        "text named.jpg": b"this is a note, not a picture\n",
+        "sixteen-bit.png": _png_bytes(Image.fromarray(np.full((30, 40), 40000, np.uint16))),
+        "cmyk.jpg": _png_bytes(pil.convert("CMYK"), "JPEG"),
+        "one-by-one.png": _png_bytes(Image.new("RGB", (1, 1), (9, 9, 9))),
+        "strip 20000x200.png": _png_bytes(Image.new("L", (20000, 200), 255)),
+        "rgba.png": _png_bytes(Image.fromarray(np.dstack([rgb, np.full((40, 60), 128, np.uint8)]))),
+        "palette.gif": _png_bytes(pil.convert("P"), "GIF"),
+        "фото 写真 ü.png": png,
+    }
+    frames = [Image.new("P", (20, 10), i) for i in range(3)]
+    buf = io.BytesIO()
+    frames[0].save(buf, format="GIF", save_all=True, append_images=frames[1:])
+    files["animated.gif"] = buf.getvalue()
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    files["exif-rotated.jpg"] = _png_bytes(pil, "JPEG", exif=exif.tobytes())
+    out = {}
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+        out[name] = tmp_path / name
+    return out
+
+
+BROKEN = {"zero.jpg", "truncated.jpg", "truncated.png", "text named.jpg"}
+
+
+def test_broken_input_corpus_gives_images_or_typed_errors(tmp_path: Path) -> None:
+    for name, path in _corpus(tmp_path).items():
+        if name in BROKEN:
+            with pytest.raises(ImageLoadError, match=re.escape(name)):
+                load_image(path)
+            continue
+        img = load_image(path)
+        assert img.dtype == np.uint8 and img.ndim == 3 and img.shape[2] == 3, name
+    assert load_image(tmp_path / "exif-rotated.jpg").shape[:2] == (60, 40)
+    assert load_image(tmp_path / "sixteen-bit.png").max() > 100

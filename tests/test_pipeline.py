@@ -199,3 +199,41 @@ def test_whole_image_rescale_maps_boxes_back(ocr: OCR, v4_models) -> None:
     for la, lb in zip(a.lines, b.lines, strict=True):
         # Boxes come back in the big image's pixels (4x), up to the 32-px size rounding.
         assert np.abs(la.box * 4 - lb.box).max() < 24
+
+
+# ---- issue 9: typed errors that name the input; batches keep going ------------------------
+
+
+def test_recognize_on_an_overlong_array_is_a_typed_error_naming_it(ocr: OCR) -> None:
+    with pytest.raises(ImageLoadError, match=r"array of shape \(1, 100000, 3\) dtype uint8"):
+        ocr.recognize(np.full((1, 100000, 3), 255, np.uint8))
+
+
+def test_batch_keeps_the_good_results_of_a_bad_batch(ocr: OCR, tmp_path: Path) -> None:
+    empty = tmp_path / "zero_bytes.jpg"
+    empty.write_bytes(b"")
+    good = render_lines(LINES[:1])
+    results = ocr.batch([good, empty, good])
+    assert [r.ok for r in results] == [True, False, True]
+    assert squash(results[0].texts) == squash(LINES[:1]) == squash(results[2].texts)
+    assert isinstance(results[1].error, ImageLoadError) and "zero_bytes.jpg" in str(
+        results[1].error
+    )
+    assert results[1].to_dict() == {"source": str(empty), "error": str(results[1].error)}
+    with pytest.raises(ImageLoadError, match="zero_bytes.jpg"):
+        ocr.batch([good, empty], errors="raise")
+    with pytest.raises(ValueError, match="errors must be"):
+        ocr.batch([good], errors="ignore")
+
+
+def test_odd_and_broken_inputs_end_to_end(ocr: OCR, tmp_path: Path) -> None:
+    from tests.test_io import BROKEN, _corpus
+
+    for name, path in _corpus(tmp_path).items():
+        if name in BROKEN:
+            with pytest.raises(ImageLoadError, match=name.split(".")[0]):
+                ocr(path)
+        else:
+            result = ocr(path)
+            assert result.image_size[0] > 0, name
+            ocr.recognize(path)  # a whole image as one line: a result, not a crash

@@ -1,25 +1,60 @@
-"""trt-ocr: low-latency PP-OCR inference (C++ pre/post-processing, ONNX Runtime / TensorRT)."""
+"""trt-ocr: low-latency PP-OCR inference (C++ pre/post-processing, ONNX Runtime / TensorRT).
+
+The public names below are imported on first use, so `import trt_ocr` (and `trt-ocr --help`)
+costs almost nothing."""
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from trt_ocr.errors import (
     BackendError,
+    ConfigError,
     EngineBuildError,
     ImageLoadError,
     ModelDownloadError,
     ModelError,
+    OutputPathError,
     TrtOcrError,
 )
-from trt_ocr.options import ClsOptions, DetOptions, ImageOptions, RecOptions
-from trt_ocr.pipeline import OCR
-from trt_ocr.result import OCRResult, TextLine
+
+if TYPE_CHECKING:
+    from trt_ocr.options import ClsOptions, DetOptions, ImageOptions, RecOptions
+    from trt_ocr.pipeline import OCR
+    from trt_ocr.result import OCRResult, TextLine
 
 __version__ = "0.1.0"
+
+_LAZY = {
+    "OCR": "trt_ocr.pipeline",
+    "ClsOptions": "trt_ocr.options",
+    "DetOptions": "trt_ocr.options",
+    "ImageOptions": "trt_ocr.options",
+    "RecOptions": "trt_ocr.options",
+    "OCRResult": "trt_ocr.result",
+    "TextLine": "trt_ocr.result",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'trt_ocr' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "OCR",
     "BackendError",
     "ClsOptions",
+    "ConfigError",
     "DetOptions",
     "EngineBuildError",
     "ImageLoadError",
@@ -27,6 +62,7 @@ __all__ = [
     "ModelDownloadError",
     "ModelError",
     "OCRResult",
+    "OutputPathError",
     "RecOptions",
     "TextLine",
     "TrtOcrError",

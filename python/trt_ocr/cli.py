@@ -1,11 +1,14 @@
-"""`trt-ocr` command line: ocr, models, build-engines. Heavy imports happen inside commands so
-that --help is instant."""
+"""`trt-ocr` command line: OCR of images, the model store, and engine building.
+
+Heavy imports (numpy, the networks' runtimes) happen inside the commands, so --help is
+instant."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,18 +20,30 @@ EXIT_USAGE = 2
 EXIT_SOME_INPUTS_FAILED = 4
 
 
-def _expand_inputs(items: Sequence[str]) -> list[Path]:
+def _expand_inputs(items: Sequence[str], skip_under: Path | None = None) -> list[Path]:
+    """Files named, and the images inside folders named, each once. Images under skip_under
+    (the --draw folder: our own output) are not inputs."""
     out: list[Path] = []
+    seen: set[Path] = set()
+    skip = skip_under.resolve() if skip_under is not None else None
+
+    def add(p: Path) -> None:
+        key = p.resolve()
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+
     for item in items:
         p = Path(item)
         if p.is_dir():
-            out.extend(
-                sorted(
-                    q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in IMAGE_SUFFIXES
-                )
-            )
+            for q in sorted(p.rglob("*")):
+                if not q.is_file() or q.suffix.lower() not in IMAGE_SUFFIXES:
+                    continue
+                if skip is not None and q.resolve().is_relative_to(skip):
+                    continue
+                add(q)
         else:
-            out.append(p)  # missing files are reported when read, with the others going on
+            add(p)  # missing files are reported when read, with the others going on
     return out
 
 
@@ -111,38 +126,62 @@ def _ocr_kwargs(args: argparse.Namespace) -> dict:
 
 
 def cmd_ocr(args: argparse.Namespace) -> int:
-    import numpy as np
+    from trt_ocr.errors import OutputPathError, TrtOcrError
+    from trt_ocr.outputs import plan_outputs
 
-    from trt_ocr import OCR, TrtOcrError
-
-    inputs = _expand_inputs(args.inputs)
+    draw_dir = Path(args.draw) if args.draw is not None else None
+    inputs = _expand_inputs(args.inputs, skip_under=draw_dir)
     if not inputs:
         print("trt-ocr: no input images", file=sys.stderr)
         return EXIT_USAGE
+    # Every output path is checked before any model loads: a bad one costs nothing.
+    try:
+        plan = plan_outputs(inputs, args.json, args.draw, force=args.force)
+    except OutputPathError as e:
+        print(f"trt-ocr: {e}", file=sys.stderr)
+        return EXIT_USAGE
+
+    import numpy as np
+
+    from trt_ocr import OCR
+    from trt_ocr.io import load_image
+    from trt_ocr.outputs import atomic_write, png_bytes
+
     try:
         ocr = OCR(**_ocr_kwargs(args))
     except (TrtOcrError, ValueError) as e:
         print(f"trt-ocr: {e}", file=sys.stderr)
         return EXIT_ERROR
-    draw_dir = Path(args.draw) if args.draw else None
-    if draw_dir:
-        draw_dir.mkdir(parents=True, exist_ok=True)
+    text_out = args.json != "-"
     show_progress = len(inputs) > 1 and sys.stderr.isatty() and not args.quiet
     failures = 0
-    results = []
+    records: list[dict] = []
     for n, path in enumerate(inputs, 1):
         if show_progress:
             print(f"\r[{n}/{len(inputs)}] {path.name[:50]:<50}", end="", file=sys.stderr)
         try:
-            res = ocr(path, det=not args.rec_only, rec=not args.det_only)
-        except (TrtOcrError, ValueError) as e:
+            image = load_image(path)  # once, for the OCR and the annotated image
+            res = ocr(image, det=not args.rec_only, rec=not args.det_only)
+            res.source = str(path)
+            if path in plan.annotated:
+                target = plan.annotated[path]
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    picture = res.draw(image)
+                del image
+                for w in caught:
+                    print(f"trt-ocr: warning: {w.message}", file=sys.stderr)
+                atomic_write(target, png_bytes(picture[..., ::-1]))
+        except (TrtOcrError, ValueError, OSError) as e:
             failures += 1
             if show_progress:
                 print(file=sys.stderr)
             print(f"trt-ocr: {e}", file=sys.stderr)
+            records.append({"source": str(path), "error": str(e)})
             continue
-        results.append(res)
-        if args.json is None:
+        records.append(res.to_dict())
+        if text_out:
             if len(inputs) > 1:
                 print(f"== {path}")
             for line in res.lines:
@@ -150,27 +189,16 @@ def cmd_ocr(args: argparse.Namespace) -> int:
                     print(json.dumps(np.round(line.box, 1).tolist()))
                 else:
                     print(line.text if args.quiet else f"{line.score:.3f}\t{line.text}")
-        if draw_dir:
-            from PIL import Image
-
-            # Never overwrite the input: annotated images get their own name in draw_dir.
-            target = draw_dir / f"{path.stem}.ocr.png"
-            Image.fromarray(res.draw(path)[..., ::-1]).save(target)
-            if not args.quiet and args.json is None:
-                print(f"annotated image: {target}", file=sys.stderr)
+            if path in plan.annotated and not args.quiet and args.json is None:
+                print(f"annotated image: {plan.annotated[path]}", file=sys.stderr)
     if show_progress:
         print(file=sys.stderr)
     if args.json is not None:
-        payload = [r.to_dict() for r in results]
-        text = json.dumps(
-            payload if len(inputs) > 1 else (payload[0] if payload else None),
-            ensure_ascii=False,
-            indent=2,
-        )
-        if args.json == "-":
+        text = json.dumps(records if len(inputs) > 1 else records[0], ensure_ascii=False, indent=2)
+        if plan.json_file is None:
             print(text)
         else:
-            Path(args.json).write_text(text + "\n", encoding="utf-8")
+            atomic_write(plan.json_file, (text + "\n").encode("utf-8"))
     return EXIT_SOME_INPUTS_FAILED if failures else EXIT_OK
 
 
@@ -207,7 +235,7 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="trt-ocr", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="trt-ocr", description=__doc__.split("\n\n")[0])
     parser.add_argument("--version", action="version", version="trt-ocr 0.1.0")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -215,13 +243,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("inputs", nargs="+", metavar="IMAGE_OR_DIR")
     p.add_argument(
         "--json",
-        nargs="?",
-        const="-",
-        default=None,
         metavar="FILE",
-        help="write JSON to FILE (or stdout with '-' or no value)",
+        help="write the results as JSON to FILE ('-': to stdout instead of the text)",
     )
-    p.add_argument("--draw", metavar="DIR", help="write annotated images into DIR")
+    p.add_argument(
+        "--draw",
+        metavar="DIR",
+        help="write annotated images into DIR, mirroring the inputs' folders (NAME.ocr.png)",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace existing output files that trt-ocr did not write (never an input)",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="text only, no scores/progress")
     _add_model_args(p)
     _add_pipeline_args(p)

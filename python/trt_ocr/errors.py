@@ -25,3 +25,12 @@ class BackendError(TrtOcrError):
 
 class EngineBuildError(TrtOcrError):
     """Converting, quantizing or building an engine failed."""
+
+
+class OutputPathError(TrtOcrError, ValueError):
+    """An output path would overwrite an input or a file trt-ocr did not write, or cannot be
+    written."""
+
+
+class ConfigError(TrtOcrError, ValueError):
+    """A setting (an option or an environment variable) has an invalid value."""

@@ -16,8 +16,8 @@ import numpy as np
 
 from trt_ocr import _core, backends, models
 from trt_ocr.backends.base import Session, ShapeRange
-from trt_ocr.errors import ModelError
-from trt_ocr.io import ImageInput, load_image
+from trt_ocr.errors import ImageLoadError, ModelError
+from trt_ocr.io import ImageInput, describe_input, load_image
 from trt_ocr.options import (
     ClsOptions,
     DetOptions,
@@ -443,8 +443,25 @@ class OCR:
         result = self(image, det=False, cls=cls)
         return result.lines[0]
 
-    def batch(self, images: Iterable[ImageInput], **kwargs: Any) -> list[OCRResult]:
-        return [self(image, **kwargs) for image in images]
+    def batch(
+        self, images: Iterable[ImageInput], *, errors: str = "collect", **kwargs: Any
+    ) -> list[OCRResult]:
+        """OCR of each image, in order. errors="collect" (default): an input that cannot be
+        read gives an OCRResult whose .error holds the ImageLoadError (and no lines), so one
+        bad file never costs the others' results; errors="raise": the first such error
+        propagates."""
+        if errors not in ("collect", "raise"):
+            raise ValueError(f"errors must be 'collect' or 'raise', got {errors!r}")
+        out: list[OCRResult] = []
+        for image in images:
+            try:
+                out.append(self(image, **kwargs))
+            except ImageLoadError as e:
+                if errors == "raise":
+                    raise
+                source = str(image) if isinstance(image, (str, Path)) else describe_input(image)
+                out.append(OCRResult.failed(source, e))
+        return out
 
     def close(self) -> None:
         for s in (self._det, self._cls, self._rec):

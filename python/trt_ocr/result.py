@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from trt_ocr.errors import TrtOcrError
+
 
 @dataclass
 class TextLine:
@@ -40,6 +42,16 @@ class OCRResult:
     image_size: tuple[int, int]  # (height, width)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
     source: str | None = None
+    # Set (and lines empty) when OCR.batch(..., errors="collect") could not read this input.
+    error: TrtOcrError | None = None
+
+    @classmethod
+    def failed(cls, source: str | None, error: TrtOcrError) -> OCRResult:
+        return cls([], (0, 0), {}, source, error)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -62,6 +74,8 @@ class OCRResult:
         return [line.text for line in self.lines]
 
     def to_dict(self) -> dict[str, Any]:
+        if self.error is not None:
+            return {"source": self.source, "error": str(self.error)}
         d: dict[str, Any] = {
             "image_size": {"height": self.image_size[0], "width": self.image_size[1]},
             "lines": [line.to_dict() for line in self.lines],
