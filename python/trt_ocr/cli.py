@@ -62,12 +62,14 @@ def _add_model_args(p: argparse.ArgumentParser) -> None:
 
 
 def _add_pipeline_args(p: argparse.ArgumentParser) -> None:
+    from trt_ocr.options import add_pipeline_arguments
+
     g = p.add_argument_group("pipeline")
     g.add_argument(
         "--preset",
         choices=["ppocr", "rapidocr"],
         default=None,
-        help="start from PP-OCR's or RapidOCR 1.4's published settings",
+        help="start from PP-OCR's (the defaults) or RapidOCR 1.4's published settings",
     )
     g.add_argument("--no-cls", action="store_true", help="skip the orientation classifier")
     stage = g.add_mutually_exclusive_group()
@@ -77,56 +79,31 @@ def _add_pipeline_args(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="recognition only: each input is one text-line image",
     )
-    g.add_argument("--limit-side-len", type=int, default=None)
-    g.add_argument("--limit-type", choices=["max", "min"], default=None)
-    g.add_argument("--box-thresh", type=float, default=None)
-    g.add_argument("--unclip-ratio", type=float, default=None)
-    g.add_argument("--use-dilation", action="store_true", default=None)
-    g.add_argument("--box-type", choices=["quad", "poly"], default=None)
-    g.add_argument("--drop-score", type=float, default=None)
-    g.add_argument("--rec-batch", type=int, default=None)
+    add_pipeline_arguments(g)
 
 
 def _ocr_kwargs(args: argparse.Namespace) -> dict:
     from trt_ocr import presets
+    from trt_ocr.options import overrides_from_args
 
     base = {"ppocr": presets.PPOCR, "rapidocr": presets.RAPIDOCR_1_4}.get(args.preset or "", {})
-    det = dict(base.get("det", {}))
-    rec = dict(base.get("rec", {}))
-    cls = dict(base.get("cls", {}))
-    for key, value in (
-        ("limit_side_len", args.limit_side_len),
-        ("limit_type", args.limit_type),
-        ("box_thresh", args.box_thresh),
-        ("unclip_ratio", args.unclip_ratio),
-        ("use_dilation", args.use_dilation),
-        ("box_type", args.box_type),
-    ):
-        if value is not None:
-            det[key] = value
-    if args.drop_score is not None:
-        rec["drop_score"] = args.drop_score
-    if args.rec_batch is not None:
-        rec["batch_size"] = args.rec_batch
+    given = overrides_from_args(args)
     if args.no_cls:
-        cls["enabled"] = False
-    kwargs = {
-        "image": dict(base.get("image", {})),
-        "backend": args.backend,
-        "det": det,
-        "rec": rec,
-        "cls": cls,
-        "threads": args.threads,
-        "precision": args.precision,
-        "engines_dir": args.engines_dir,
-    }
+        given["cls"]["enabled"] = False
+    kwargs: dict = {what: {**base.get(what, {}), **values} for what, values in given.items()}
+    kwargs.update(
+        backend=args.backend,
+        threads=args.threads,
+        precision=args.precision,
+        engines_dir=args.engines_dir,
+    )
     if args.model:
         kwargs["model"] = args.model
     return kwargs
 
 
 def cmd_ocr(args: argparse.Namespace) -> int:
-    from trt_ocr.errors import OutputPathError, TrtOcrError
+    from trt_ocr.errors import ConfigError, OutputPathError, TrtOcrError
     from trt_ocr.outputs import plan_outputs
 
     draw_dir = Path(args.draw) if args.draw is not None else None
@@ -149,6 +126,9 @@ def cmd_ocr(args: argparse.Namespace) -> int:
 
     try:
         ocr = OCR(**_ocr_kwargs(args))
+    except ConfigError as e:
+        print(f"trt-ocr: {e}", file=sys.stderr)
+        return EXIT_USAGE
     except (TrtOcrError, ValueError) as e:
         print(f"trt-ocr: {e}", file=sys.stderr)
         return EXIT_ERROR

@@ -1,11 +1,93 @@
-"""Pipeline settings, starting from PP-OCR's published values."""
+"""Pipeline settings. Each default is defined here once, at PP-OCR's published inference value;
+presets, CLI flags and the engine builder's shape plan all derive from these classes.
+
+Every field's bounds are declared beside it and checked at construction with the same bounds
+the C++ core enforces, so a bad value fails when the options are made, not at the first call."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+import argparse
+import math
+from collections.abc import Mapping
+from dataclasses import MISSING, dataclass, field, fields, replace
 from typing import Any, TypeVar
 
+from trt_ocr.errors import ConfigError
+
 T = TypeVar("T")
+
+# The C++ core's limits (src_cpp/include/trtocr/det_preprocess.hpp kMaxDetSide).
+MAX_DET_SIDE = 32768
+MAX_BATCH = 256
+
+
+def _option(
+    default: Any,
+    help: str,
+    *,
+    flag: str | None = None,
+    lo: float | None = None,
+    hi: float | None = None,
+    lo_open: bool = False,
+    hi_open: bool = False,
+    choices: tuple[str, ...] | None = None,
+) -> Any:
+    """A dataclass field with its help text, its bounds and (optionally) its CLI flag."""
+    meta = {"help": help, "flag": flag, "lo": lo, "hi": hi, "lo_open": lo_open}
+    meta.update({"hi_open": hi_open, "choices": choices})
+    return field(default=default, metadata=meta)
+
+
+def _check(obj: Any, what: str) -> None:
+    for f in fields(obj):
+        m = f.metadata
+        if not m:
+            continue
+        v = getattr(obj, f.name)
+        name = f"{what} {f.name}"
+        default = f.default
+        if v is None and default is None:
+            continue
+        if isinstance(default, bool):
+            if not isinstance(v, bool):
+                raise ConfigError(f"{name} must be True or False, got {v!r}")
+            continue
+        if m["choices"] is not None:
+            if v not in m["choices"]:
+                choices = " or ".join(repr(c) for c in m["choices"])
+                raise ConfigError(f"{name} must be {choices}, got {v!r}")
+            continue
+        if f.name in ("mean", "std"):
+            _check_triple(v, name, nonzero=f.name == "std")
+            continue
+        if isinstance(default, int) and (isinstance(v, bool) or not isinstance(v, int)):
+            raise ConfigError(f"{name} must be a whole number, got {v!r}")
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            raise ConfigError(f"{name} must be a finite number, got {v!r}")
+        lo, hi = m["lo"], m["hi"]
+        too_low = lo is not None and (v <= lo if m["lo_open"] else v < lo)
+        too_high = hi is not None and (v >= hi if m["hi_open"] else v > hi)
+        if too_low or too_high:
+            raise ConfigError(f"{name} must be in {_range(m)}, got {v!r}")
+
+
+def _range(m: Mapping[str, Any]) -> str:
+    left = "(" if m["lo_open"] else "["
+    right = ")" if m["hi_open"] else "]"
+    lo = "-inf" if m["lo"] is None else f"{m['lo']:g}"
+    hi = "inf" if m["hi"] is None else f"{m['hi']:g}"
+    return f"{left}{lo}, {hi}{right}"
+
+
+def _check_triple(v: Any, name: str, nonzero: bool) -> None:
+    try:
+        values = [float(x) for x in v]
+    except (TypeError, ValueError):
+        values = []
+    if len(values) != 3 or not all(math.isfinite(x) for x in values):
+        raise ConfigError(f"{name} must be 3 finite numbers (one per channel), got {v!r}")
+    if nonzero and any(x == 0.0 for x in values):
+        raise ConfigError(f"{name} must not contain 0, got {v!r}")
 
 
 @dataclass(frozen=True)
@@ -14,77 +96,168 @@ class ImageOptions:
     image whose long side exceeds max_side_len, or whose short side is below min_side_len, is
     resized (sides rounded to multiples of 32) and boxes are mapped back to the original."""
 
-    max_side_len: int = 0
-    min_side_len: int = 0
+    max_side_len: int = _option(0, "rescale images whose long side is above this", lo=0)
+    min_side_len: int = _option(0, "rescale images whose short side is below this", lo=0)
+
+    def __post_init__(self) -> None:
+        _check(self, "image")
 
 
 @dataclass(frozen=True)
 class DetOptions:
-    limit_side_len: int = 960
-    limit_type: str = "max"  # "max": long side <= limit; "min": short side >= limit
-    mean: tuple[float, float, float] | None = None  # None: the model set's normalisation
-    std: tuple[float, float, float] | None = None
-    thresh: float = 0.3
-    box_thresh: float = 0.6
-    max_candidates: int = 1000
-    unclip_ratio: float = 1.5
-    use_dilation: bool = False
-    score_mode: str = "fast"  # "fast" (box polygon) or "slow" (contour polygon)
-    box_type: str = "quad"  # "quad" or "poly"
+    limit_side_len: int = _option(
+        960,
+        "detector input size: the long side (limit_type max) or short side (min) in pixels",
+        flag="--limit-side-len",
+        lo=32,
+        hi=MAX_DET_SIDE,
+    )
+    limit_type: str = _option(
+        "max",
+        "'max': long side <= limit_side_len; 'min': short side >= limit_side_len",
+        flag="--limit-type",
+        choices=("max", "min"),
+    )
+    mean: tuple[float, float, float] | None = _option(
+        None, "detector normalisation mean (None: the model set's)"
+    )
+    std: tuple[float, float, float] | None = _option(
+        None, "detector normalisation std (None: the model set's)"
+    )
+    thresh: float = _option(
+        0.3, "probability-map binarisation threshold", flag="--det-thresh", lo=0, hi=1, hi_open=True
+    )
+    box_thresh: float = _option(
+        0.6, "minimum mean probability of a kept box", flag="--box-thresh", lo=0, hi=1
+    )
+    max_candidates: int = _option(1000, "at most this many boxes per image", lo=0)
+    unclip_ratio: float = _option(
+        1.5, "how far boxes are grown around the text", flag="--unclip-ratio", lo=0, lo_open=True
+    )
+    use_dilation: bool = _option(
+        False, "dilate the binarised map before finding boxes", flag="--use-dilation"
+    )
+    score_mode: str = _option(
+        "fast", "box score over the box ('fast') or the contour ('slow')", choices=("fast", "slow")
+    )
+    box_type: str = _option(
+        "quad",
+        "output boxes: 4-point 'quad' or 'poly'",
+        flag="--box-type",
+        choices=("quad", "poly"),
+    )
     # Letterbox before detection, as RapidOCR does: pad thin images (height <= min_height or
     # width/height > max_aspect) top and bottom with black. 0 / -1 switch it off.
-    min_height: int = 0
-    max_aspect: float = -1.0
+    min_height: int = _option(0, "letterbox images at most this tall (0: off)", lo=0)
+    max_aspect: float = _option(-1.0, "letterbox images wider than this aspect (-1: off)")
+
+    def __post_init__(self) -> None:
+        _check(self, "det")
 
 
 @dataclass(frozen=True)
 class ClsOptions:
-    enabled: bool = True
-    batch_size: int = 6
-    thresh: float = 0.9
+    enabled: bool = _option(True, "run the 0/180-degree orientation classifier")
+    batch_size: int = _option(
+        6, "text lines per classifier batch", flag="--cls-batch", lo=1, hi=MAX_BATCH
+    )
+    thresh: float = _option(
+        0.9, "minimum confidence to turn a line 180 degrees", flag="--cls-thresh", lo=0, hi=1
+    )
+
+    def __post_init__(self) -> None:
+        _check(self, "cls")
 
 
 @dataclass(frozen=True)
 class RecOptions:
-    batch_size: int = 6
-    drop_score: float = 0.5
-    return_steps: bool = False  # keep each character's CTC time step
+    batch_size: int = _option(
+        6, "text lines per recognizer batch", flag="--rec-batch", lo=1, hi=MAX_BATCH
+    )
+    drop_score: float = _option(
+        0.5, "lines read with a lower confidence are dropped", flag="--drop-score", lo=0, hi=1
+    )
+    return_steps: bool = _option(False, "keep each character's CTC time step")
+
+    def __post_init__(self) -> None:
+        _check(self, "rec")
 
 
-def build_options(cls: type[T], value: T | dict[str, Any] | None, what: str) -> T:
-    """Accepts an options instance, a dict of overrides, or None (defaults)."""
+#: The option classes by the keyword OCR() takes them under.
+SECTIONS: dict[str, type] = {
+    "image": ImageOptions,
+    "det": DetOptions,
+    "cls": ClsOptions,
+    "rec": RecOptions,
+}
+
+
+def build_options(cls: type[T], value: T | Mapping[str, Any] | None, what: str) -> T:
+    """Accepts an options instance, a mapping of overrides, or None (defaults)."""
     if value is None:
         return cls()
     if isinstance(value, cls):
         return value
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
         unknown = sorted(set(value) - known)
         if unknown:
-            raise ValueError(
+            raise ConfigError(
                 f"unknown {what} option(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}"
             )
         return replace(cls(), **value)  # type: ignore[type-var]
-    raise ValueError(f"{what} options must be a dict or {cls.__name__}, got {type(value).__name__}")
+    raise ConfigError(
+        f"{what} options must be a dict or {cls.__name__}, got {type(value).__name__}"
+    )
 
 
-def validate_det(o: DetOptions) -> None:
-    if o.limit_type not in ("max", "min"):
-        raise ValueError(f"det limit_type must be 'max' or 'min', got {o.limit_type!r}")
-    if not 32 <= o.limit_side_len <= 8192:
-        raise ValueError(f"det limit_side_len must be in [32, 8192], got {o.limit_side_len}")
-    if o.score_mode not in ("fast", "slow"):
-        raise ValueError(f"det score_mode must be 'fast' or 'slow', got {o.score_mode!r}")
-    if o.box_type not in ("quad", "poly"):
-        raise ValueError(f"det box_type must be 'quad' or 'poly', got {o.box_type!r}")
-    for name in ("thresh", "box_thresh"):
-        v = getattr(o, name)
-        if not 0.0 <= v <= 1.0:
-            raise ValueError(f"det {name} must be in [0, 1], got {v}")
-    if o.unclip_ratio <= 0:
-        raise ValueError(f"det unclip_ratio must be > 0, got {o.unclip_ratio}")
+def defaults() -> dict[str, dict[str, Any]]:
+    """Every section's defaults, {"det": {"limit_side_len": 960, ...}, ...}."""
+    return {
+        what: {f.name: f.default for f in fields(cls) if f.default is not MISSING}
+        for what, cls in SECTIONS.items()
+    }
 
 
-def validate_batch(what: str, batch_size: int) -> None:
-    if not 1 <= batch_size <= 256:
-        raise ValueError(f"{what} batch_size must be in [1, 256], got {batch_size}")
+def add_pipeline_arguments(group: argparse._ArgumentGroup | argparse.ArgumentParser) -> None:
+    """The CLI flags of every option that has one (shared by `ocr` and `build-engines`). Flags
+    default to None, so a preset's value stands unless the flag is given."""
+    for what, cls in SECTIONS.items():
+        for f in fields(cls):
+            flag = f.metadata.get("flag") if f.metadata else None
+            if flag is None:
+                continue
+            help_text = f"{what}: {f.metadata['help']} (default {f.default})"
+            if isinstance(f.default, bool):
+                group.add_argument(
+                    flag,
+                    dest=f"{what}__{f.name}",
+                    action="store_const",
+                    const=not f.default,
+                    default=None,
+                    help=help_text,
+                )
+                continue
+            group.add_argument(
+                flag,
+                dest=f"{what}__{f.name}",
+                type=type(f.default),
+                choices=f.metadata["choices"],
+                metavar=None if f.metadata["choices"] else _metavar(f.default),
+                default=None,
+                help=help_text,
+            )
+
+
+def _metavar(default: Any) -> str:
+    return "N" if isinstance(default, int) else "X"
+
+
+def overrides_from_args(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
+    """The option values given on a command line built by add_pipeline_arguments."""
+    out: dict[str, dict[str, Any]] = {what: {} for what in SECTIONS}
+    for key, value in vars(args).items():
+        what, sep, name = key.partition("__")
+        if sep and what in SECTIONS and value is not None:
+            out[what][name] = value
+    return out

@@ -24,8 +24,6 @@ from trt_ocr.options import (
     ImageOptions,
     RecOptions,
     build_options,
-    validate_batch,
-    validate_det,
 )
 from trt_ocr.result import OCRResult, TextLine
 
@@ -73,9 +71,6 @@ class OCR:
         self.cls_options = build_options(ClsOptions, cls, "cls")
         self.rec_options = build_options(RecOptions, rec, "rec")
         self.image_options = build_options(ImageOptions, image, "image")
-        validate_det(self.det_options)
-        validate_batch("cls", self.cls_options.batch_size)
-        validate_batch("rec", self.rec_options.batch_size)
 
         det_spec = spec.det if spec else models.DetSpec(())
         self._det_mean = tuple(self.det_options.mean or det_spec.mean)

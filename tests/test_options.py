@@ -1,0 +1,74 @@
+"""Options: one place for defaults and bounds; presets and CLI flags derive from them."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from trt_ocr import presets
+from trt_ocr.errors import ConfigError
+from trt_ocr.options import (
+    ClsOptions,
+    DetOptions,
+    ImageOptions,
+    RecOptions,
+    add_pipeline_arguments,
+    build_options,
+    defaults,
+    overrides_from_args,
+)
+
+
+@pytest.mark.parametrize(
+    ("cls", "bad"),
+    [
+        (DetOptions, {"thresh": 1.0}),  # the core needs thresh < 1: refused here, not later
+        (DetOptions, {"thresh": float("nan")}),
+        (DetOptions, {"box_thresh": 1.5}),
+        (DetOptions, {"limit_side_len": 16}),
+        (DetOptions, {"limit_side_len": 960.5}),
+        (DetOptions, {"limit_type": "avg"}),
+        (DetOptions, {"unclip_ratio": 0.0}),
+        (DetOptions, {"std": (1.0, 0.0, 1.0)}),
+        (DetOptions, {"mean": (0.5, 0.5)}),
+        (DetOptions, {"use_dilation": "yes"}),
+        (ClsOptions, {"batch_size": 0}),
+        (RecOptions, {"batch_size": 257}),
+        (RecOptions, {"drop_score": -0.1}),
+        (ImageOptions, {"max_side_len": -1}),
+    ],
+)
+def test_bad_values_fail_at_construction(cls: type, bad: dict) -> None:
+    with pytest.raises(ConfigError, match=next(iter(bad))) as info:
+        cls(**bad)
+    assert isinstance(info.value, ValueError)
+
+
+def test_build_options_and_unknown_names() -> None:
+    assert build_options(DetOptions, None, "det") == DetOptions()
+    assert build_options(DetOptions, {"box_thresh": 0.5}, "det").box_thresh == 0.5
+    with pytest.raises(ConfigError, match="unknown det option"):
+        build_options(DetOptions, {"limit": 3}, "det")
+
+
+def test_presets_are_the_defaults_or_valid_overrides() -> None:
+    assert presets.PPOCR == defaults()
+    assert DetOptions(**presets.PPOCR["det"]) == DetOptions()
+    rapid = DetOptions(**presets.RAPIDOCR_1_4["det"])
+    assert rapid.limit_type == "min" and rapid.use_dilation
+    ImageOptions(**presets.RAPIDOCR_1_4["image"])
+
+
+def test_cli_flags_come_from_the_options() -> None:
+    parser = argparse.ArgumentParser()
+    add_pipeline_arguments(parser)
+    given = overrides_from_args(parser.parse_args([]))
+    assert given == {"image": {}, "det": {}, "cls": {}, "rec": {}}
+    args = parser.parse_args(
+        ["--limit-side-len", "640", "--use-dilation", "--rec-batch", "8", "--box-type", "poly"]
+    )
+    given = overrides_from_args(args)
+    assert given["det"] == {"limit_side_len": 640, "use_dilation": True, "box_type": "poly"}
+    assert given["rec"] == {"batch_size": 8}
+    DetOptions(**given["det"])
