@@ -53,7 +53,7 @@ def test_build_options_and_unknown_names() -> None:
 
 
 def test_presets_are_the_defaults_or_valid_overrides() -> None:
-    assert presets.PPOCR == defaults()
+    assert defaults() == presets.PPOCR
     assert DetOptions(**presets.PPOCR["det"]) == DetOptions()
     rapid = DetOptions(**presets.RAPIDOCR_1_4["det"])
     assert rapid.limit_type == "min" and rapid.use_dilation
