@@ -6,11 +6,12 @@ instant."""
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-import warnings
-from collections.abc import Sequence
-from pathlib import Path
+from collections.abc import Callable, Sequence
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif"}
 
@@ -23,6 +24,8 @@ EXIT_SOME_INPUTS_FAILED = 4
 def _expand_inputs(items: Sequence[str], skip_under: Path | None = None) -> list[Path]:
     """Files named, and the images inside folders named, each once. Images under skip_under
     (the --draw folder: our own output) are not inputs."""
+    from pathlib import Path
+
     out: list[Path] = []
     seen: set[Path] = set()
     skip = skip_under.resolve() if skip_under is not None else None
@@ -103,6 +106,10 @@ def _ocr_kwargs(args: argparse.Namespace) -> dict:
 
 
 def cmd_ocr(args: argparse.Namespace) -> int:
+    import json
+    import warnings
+    from pathlib import Path
+
     from trt_ocr.errors import ConfigError, OutputPathError, TrtOcrError
     from trt_ocr.outputs import plan_outputs
 
@@ -214,12 +221,7 @@ def cmd_models(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="trt-ocr", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--version", action="version", version="trt-ocr 0.1.0")
-    sub = parser.add_subparsers(dest="command", required=True)
-
-    p = sub.add_parser("ocr", help="OCR images or folders of images")
+def _add_ocr_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("inputs", nargs="+", metavar="IMAGE_OR_DIR")
     p.add_argument(
         "--json",
@@ -241,34 +243,49 @@ def build_parser() -> argparse.ArgumentParser:
     _add_pipeline_args(p)
     p.set_defaults(func=cmd_ocr)
 
-    p = sub.add_parser("models", help="list, pull, verify model sets or show their folder")
+
+def _add_models_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("action", choices=["list", "pull", "path", "verify"])
     p.add_argument("names", nargs="*")
     p.add_argument("--force", action="store_true", help="pull: fetch again even if cached")
     p.set_defaults(func=cmd_models)
 
-    p = sub.add_parser("build-engines", help="convert/quantize models and build TensorRT engines")
-    try:
-        from trt_ocr.build import cli as build_cli
-    except ImportError:
-        build_cli = None
-    if build_cli is not None:
-        build_cli.add_arguments(p)
-        p.set_defaults(func=build_cli.run)
-    else:
-        p.set_defaults(
-            func=lambda a: (
-                print(
-                    "trt-ocr: build-engines is not available in this installation", file=sys.stderr
-                ),
-                EXIT_ERROR,
-            )[1]
-        )
+
+def _add_build_engines_args(p: argparse.ArgumentParser) -> None:
+    from trt_ocr.build import cli as build_cli
+
+    build_cli.add_arguments(p)
+    p.set_defaults(func=build_cli.run)
+
+
+# name -> (one-line help, adds the command's arguments)
+COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
+    "ocr": ("OCR images or folders of images", _add_ocr_args),
+    "models": ("list, pull, verify model sets or show their folder", _add_models_args),
+    "build-engines": (
+        "convert/quantize models and build TensorRT engines",
+        _add_build_engines_args,
+    ),
+}
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; only `command`'s arguments are defined (all of them when None), so that
+    `trt-ocr --help` imports nothing but argparse."""
+    parser = argparse.ArgumentParser(prog="trt-ocr", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--version", action="version", version="trt-ocr 0.1.0")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, (help_text, add_args) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text)
+        if command is None or command == name:
+            add_args(p)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(command if command in COMMANDS else "")
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))
