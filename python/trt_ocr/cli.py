@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pathlib import Path
+    from typing import Any
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif"}
 
@@ -85,7 +86,7 @@ def _add_pipeline_args(p: argparse.ArgumentParser) -> None:
     add_pipeline_arguments(g)
 
 
-def _ocr_kwargs(args: argparse.Namespace) -> dict:
+def _ocr_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     from trt_ocr import presets
     from trt_ocr.options import overrides_from_args
 
@@ -93,7 +94,9 @@ def _ocr_kwargs(args: argparse.Namespace) -> dict:
     given = overrides_from_args(args)
     if args.no_cls:
         given["cls"]["enabled"] = False
-    kwargs: dict = {what: {**base.get(what, {}), **values} for what, values in given.items()}
+    kwargs: dict[str, Any] = {
+        what: {**base.get(what, {}), **values} for what, values in given.items()
+    }
     kwargs.update(
         backend=args.backend,
         threads=args.threads,
@@ -142,7 +145,7 @@ def cmd_ocr(args: argparse.Namespace) -> int:
     text_out = args.json != "-"
     show_progress = len(inputs) > 1 and sys.stderr.isatty() and not args.quiet
     failures = 0
-    records: list[dict] = []
+    records: list[dict[str, Any]] = []
     for n, path in enumerate(inputs, 1):
         if show_progress:
             print(f"\r[{n}/{len(inputs)}] {path.name[:50]:<50}", end="", file=sys.stderr)

@@ -155,8 +155,8 @@ def draw_result(image: Any, result: OCRResult, font_path: str | Path | None = No
         pts = [(float(x), float(y)) for x, y in box]
         dl.polygon(pts, outline=color, width=max(1, round(min(h, w) / 400)))
         dr.polygon(pts, outline=color, width=1)
-        box_h = max(np.linalg.norm(box[0] - box[-1]), 1.0)
-        box_w = max(np.linalg.norm(box[0] - box[1]), 1.0)
+        box_h = max(float(np.linalg.norm(box[0] - box[-1])), 1.0)
+        box_w = max(float(np.linalg.norm(box[0] - box[1])), 1.0)
         size = int(max(8, min(box_h * 0.8, box_w / max(len(line.text), 1) * 1.6, 96)))
         dr.text(pts[0], line.text, fill=(0, 0, 0), font=_font(font_file, size))
     canvas = Image.new("RGB", (w * 2, h), (255, 255, 255))

@@ -7,13 +7,16 @@ import io
 import os
 import warnings
 from pathlib import Path
-from typing import Union
+from typing import TYPE_CHECKING, Union
 
 import numpy as np
 
 from trt_ocr.errors import ConfigError, ImageLoadError
 
-ImageInput = Union[str, Path, bytes, bytearray, memoryview, np.ndarray, "PIL.Image.Image"]  # noqa: F821
+if TYPE_CHECKING:
+    import PIL.Image
+
+ImageInput = Union[str, Path, bytes, bytearray, memoryview, np.ndarray, "PIL.Image.Image"]
 
 # Largest image side the C++ core accepts (its crops and resizes index with 16-bit-safe sizes).
 MAX_SIDE = 65536
@@ -74,7 +77,8 @@ def _flatten_alpha(color: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     background = 255.0 if content_luma < 128.0 else 0.0
     a3 = a[..., None] if color.ndim == 3 else a
     out = color.astype(np.float32) * a3 + background * (1.0 - a3)
-    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+    flat: np.ndarray = np.clip(out + 0.5, 0, 255).astype(np.uint8)
+    return flat
 
 
 def _swap_rb(rgb: np.ndarray) -> np.ndarray:
@@ -202,11 +206,9 @@ def load_image(source: ImageInput) -> np.ndarray:
         return _decode(data, name)
     if isinstance(source, (bytes, bytearray, memoryview)):
         return _decode(bytes(source), name)
-    try:
-        from PIL import Image
-    except ImportError:  # pragma: no cover - pillow is a dependency
-        Image = None
-    if Image is not None and isinstance(source, Image.Image):
+    from PIL import Image
+
+    if isinstance(source, Image.Image):
         return _pil_to_bgr(source, name, apply_exif=False)
     raise ImageLoadError(
         f"{name}: unsupported input type {type(source).__name__} "

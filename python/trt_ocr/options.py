@@ -33,7 +33,7 @@ def _option(
     choices: tuple[str, ...] | None = None,
 ) -> Any:
     """A dataclass field with its help text, its bounds and (optionally) its CLI flag."""
-    meta = {"help": help, "flag": flag, "lo": lo, "hi": hi, "lo_open": lo_open}
+    meta: dict[str, Any] = {"help": help, "flag": flag, "lo": lo, "hi": hi, "lo_open": lo_open}
     meta.update({"hi_open": hi_open, "choices": choices})
     return field(default=default, metadata=meta)
 

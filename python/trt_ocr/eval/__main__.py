@@ -30,11 +30,11 @@ def main(argv: list[str] | None = None) -> int:
     from trt_ocr import eval as ev
 
     if args.task == "words":
-        gt = ev.load_ic15_words(args.gt)
-        preds = json.loads(args.predictions.read_text(encoding="utf-8"))
+        words = ev.load_ic15_words(args.gt)
+        texts = json.loads(args.predictions.read_text(encoding="utf-8"))
         if not args.all:
-            gt = {k: v for k, v in gt.items() if k in preds}
-        out = {"words": ev.evaluate_words(gt, preds).summary()}
+            words = {k: v for k, v in words.items() if k in texts}
+        out = {"words": ev.evaluate_words(words, texts).summary()}
     else:
         preds = ev.load_json(args.predictions)
         ids = None if args.all else list(preds)

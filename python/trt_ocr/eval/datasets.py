@@ -120,7 +120,7 @@ def list_images(folder: str | Path) -> list[Path]:
     """Image files of a folder, in natural order (img_2 before img_10)."""
     import re
 
-    def key(p: Path):
+    def key(p: Path) -> list[int | str]:
         return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", p.name)]
 
     return sorted(

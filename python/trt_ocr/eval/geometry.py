@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 
-def _shapely():
+def _shapely() -> tuple[Any, Any]:
     try:
-        import shapely
-        from shapely.geometry import Polygon
+        import shapely  # type: ignore[import-untyped]
+        from shapely.geometry import Polygon  # type: ignore[import-untyped]
     except ImportError as e:  # pragma: no cover - depends on the environment
         raise ImportError("trt_ocr.eval needs shapely>=2.0: pip install 'trt-ocr[eval]'") from e
     return shapely, Polygon
 
 
-def as_quad(box) -> np.ndarray:
+def as_quad(box: Any) -> np.ndarray:
     """Any 4-point box (4x2 nested list/array or 8 flat numbers) -> float64 [4, 2]."""
     a = np.asarray(box, dtype=np.float64)
     if a.size != 8:
@@ -24,7 +25,7 @@ def as_quad(box) -> np.ndarray:
     return a.reshape(4, 2)
 
 
-def to_polygon(box):
+def to_polygon(box: Any) -> Any:
     """A shapely polygon for a quad. Self-intersecting quads (points in bow-tie order) are
     repaired with ``make_valid``; degenerate ones become empty geometry of area 0."""
     shapely, polygon_cls = _shapely()
@@ -34,18 +35,18 @@ def to_polygon(box):
     return poly
 
 
-def polygons(boxes: Sequence) -> list:
+def polygons(boxes: Sequence[Any]) -> list[Any]:
     return [to_polygon(b) for b in boxes]
 
 
-def _bounds(polys: Sequence) -> np.ndarray:
+def _bounds(polys: Sequence[Any]) -> np.ndarray:
     if not polys:
         return np.zeros((0, 4))
     b = np.array([p.bounds if not p.is_empty else (0.0, 0.0, -1.0, -1.0) for p in polys])
     return b
 
 
-def intersection_matrix(a: Sequence, b: Sequence) -> np.ndarray:
+def intersection_matrix(a: Sequence[Any], b: Sequence[Any]) -> np.ndarray:
     """Intersection areas [len(a), len(b)] between two lists of shapely polygons; pairs whose
     bounding boxes do not overlap are skipped (0)."""
     out = np.zeros((len(a), len(b)))
@@ -63,7 +64,7 @@ def intersection_matrix(a: Sequence, b: Sequence) -> np.ndarray:
     return out
 
 
-def iou_matrix(a: Sequence, b: Sequence) -> np.ndarray:
+def iou_matrix(a: Sequence[Any], b: Sequence[Any]) -> np.ndarray:
     """Intersection over union [len(a), len(b)]; 0 where the union is empty."""
     inter = intersection_matrix(a, b)
     area_a = np.array([p.area for p in a])[:, None] if a else np.zeros((0, 1))
@@ -74,5 +75,5 @@ def iou_matrix(a: Sequence, b: Sequence) -> np.ndarray:
     return iou
 
 
-def quad_iou(a, b) -> float:
+def quad_iou(a: Any, b: Any) -> float:
     return float(iou_matrix([to_polygon(a)], [to_polygon(b)])[0, 0])

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -79,7 +80,7 @@ class PRH:
 
 def match_image(
     gt: Sequence[GtBox],
-    preds: Sequence,
+    preds: Any,
     e2e: bool,
     iou_threshold: float = IOU_THRESHOLD,
     dont_care_threshold: float = DONT_CARE_AREA_THRESHOLD,
@@ -96,7 +97,7 @@ def match_image(
         area = np.array([p.area for p in det_polys])
         with np.errstate(divide="ignore", invalid="ignore"):
             share = np.where(area[:, None] > 0, inter / np.maximum(area[:, None], 1e-12), 0.0)
-        det_dc = (share > dont_care_threshold).any(axis=1)
+        det_dc = np.asarray((share > dont_care_threshold).any(axis=1), dtype=bool)
     iou = iou_matrix(gt_polys, det_polys)
     used = np.zeros(len(det), dtype=bool)
     counts = ImageCounts(n_gt=int((~gt_dc).sum()), n_det=int((~det_dc).sum()))

@@ -34,7 +34,7 @@ def coerce(preds: Sequence[Any] | None) -> list[Prediction]:
     return [coerce_one(p) for p in (preds or ())]
 
 
-def to_jsonable(preds: Predictions) -> dict[str, list[dict]]:
+def to_jsonable(preds: Predictions) -> dict[str, list[dict[str, Any]]]:
     return {
         k: [{"box": q.round(2).tolist(), "text": t} for q, t in coerce(v)] for k, v in preds.items()
     }

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -37,7 +38,9 @@ class LineRecall:
         return dict(self.__dict__)
 
 
-def _greedy(gt: Sequence[GtBox], det, iou: np.ndarray, use_text: bool, iou_threshold: float) -> int:
+def _greedy(
+    gt: Sequence[GtBox], det: Sequence[Any], iou: np.ndarray, use_text: bool, iou_threshold: float
+) -> int:
     used = np.zeros(len(det), dtype=bool)
     hits = 0
     for g, box in enumerate(gt):
