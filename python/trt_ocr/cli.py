@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif"}
+from trt_ocr.io import IMAGE_SUFFIXES
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -234,22 +234,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_models)
 
     p = sub.add_parser("build-engines", help="convert/quantize models and build TensorRT engines")
-    try:
-        from trt_ocr.build import cli as build_cli
-    except ImportError:
-        build_cli = None
-    if build_cli is not None:
-        build_cli.add_arguments(p)
-        p.set_defaults(func=build_cli.run)
-    else:
-        p.set_defaults(
-            func=lambda a: (
-                print(
-                    "trt-ocr: build-engines is not available in this installation", file=sys.stderr
-                ),
-                EXIT_ERROR,
-            )[1]
-        )
+    from trt_ocr.engines import cli as build_engines_cli  # argparse + option dataclasses only
+
+    build_engines_cli.add_arguments(p)
+    p.set_defaults(func=build_engines_cli.run)
     return parser
 
 

@@ -1,10 +1,12 @@
-"""The build manifest of one output folder, and the engine cache decision (plain Python).
+"""The manifest of a folder of engines, and THE decision "cached engine usable, or rebuild
+and why" (plain Python: no TensorRT needed to decide).
 
-`engines/<model>/<precision>/manifest.json` records one line per step run (its artifact and
-sha256) and, per engine, the key it was built for: ONNX sha256, TensorRT version, GPU name and
-compute capability, precision, optimization profiles and builder settings. `decide()` says
-whether an engine on disk can be reused; any mismatch, a missing or changed engine file, or a
-failed deserialisation means a rebuild, with the reason spelled out.
+A folder's `manifest.json` records, per engine, the key it was built for and the plan's
+sha256. `trt-ocr build-engines` writes its precision folders' manifests; the TensorRT backend
+reads them (an engine build-engines left beside an ONNX file) and writes its own cache's.
+Both decide with `decide()`, on keys made by `engine_key()`, so one rule answers for both.
+The manifest also carries build-engines' step records (`steps`, `history`): `load` and
+`locked` here are the only readers and writers of the file.
 """
 
 from __future__ import annotations
@@ -13,16 +15,18 @@ import datetime as _dt
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from trt_ocr.models import sha256_file
+from trt_ocr.shapes import ShapeRange
 
 MANIFEST = "manifest.json"
-SCHEMA = 1
+SCHEMA = 2  # 2: key = library + version + compute capability (no GPU name, no builder flags)
+UNKNOWN_PRECISION = "as-onnx"  # an ONNX that build-engines did not write
 
 
 def now_iso() -> str:
@@ -30,118 +34,159 @@ def now_iso() -> str:
 
 
 @dataclass(frozen=True)
+class EngineTarget:
+    """What an engine is compiled for: the inference library and the GPU architecture."""
+
+    library: str  # the Python module: "tensorrt"
+    version: str
+    compute_capability: str  # "8.6"
+
+
+@dataclass(frozen=True)
 class EngineKey:
-    """Everything an engine depends on: a different value means a different engine."""
+    """Everything that makes an engine usable for a request; a different value means a
+    different engine. (Builder settings such as the workspace size change how fast an engine
+    runs, not whether it runs: they are recorded beside the key, not in it.)"""
 
     onnx_sha256: str
-    tensorrt_version: str
-    gpu_name: str
-    compute_capability: str  # "8.6"
+    library: str
+    library_version: str
+    compute_capability: str
     precision: str
-    profiles: tuple[dict[str, Any], ...]  # Profile.to_dict() of each, in order
-    builder: dict[str, Any] = field(default_factory=dict)  # workspace, opt level, flags
+    profiles: tuple[tuple[tuple[int, ...], ...], ...]  # ShapeRange (min, opt, max) each
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
-        d["profiles"] = list(self.profiles)
+        d["profiles"] = [[list(s) for s in p] for p in self.profiles]
         return d
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> EngineKey:
+    def from_dict(cls, d: Mapping[str, Any]) -> EngineKey:
         return cls(
-            d["onnx_sha256"],
-            d["tensorrt_version"],
-            d["gpu_name"],
-            d["compute_capability"],
-            d["precision"],
-            tuple(d["profiles"]),
-            dict(d.get("builder", {})),
+            str(d["onnx_sha256"]),
+            str(d["library"]),
+            str(d["library_version"]),
+            str(d["compute_capability"]),
+            str(d["precision"]),
+            tuple(tuple(tuple(int(v) for v in s) for s in p) for p in d["profiles"]),
         )
+
+
+def engine_key(onnx_path: Path, ranges: Sequence[ShapeRange], target: EngineTarget) -> EngineKey:
+    """The key of an engine of onnx_path with these optimization profiles for target. The
+    precision is the one build-engines recorded for the ONNX's folder (the ONNX carries it)."""
+    return EngineKey(
+        sha256_file(onnx_path),
+        target.library,
+        target.version,
+        target.compute_capability,
+        precision_of(onnx_path),
+        tuple((r.min, r.opt, r.max) for r in ranges),
+    )
+
+
+def precision_of(onnx_path: Path) -> str:
+    return str(load(onnx_path.parent).get("precision") or UNKNOWN_PRECISION)
 
 
 @dataclass(frozen=True)
 class Decision:
-    build: bool
+    usable: bool
     reason: str
 
 
-_FIELD_WORDS = {
+_KEY_WORDS = {
     "onnx_sha256": "the ONNX file changed",
-    "tensorrt_version": "TensorRT version",
-    "gpu_name": "GPU",
+    "library": "inference library",
+    "library_version": "library version",
     "compute_capability": "GPU compute capability",
     "precision": "precision",
     "profiles": "optimization profiles",
-    "builder": "builder settings",
 }
 
 
 def _short(v: Any) -> str:
-    s = json.dumps(v, sort_keys=True) if not isinstance(v, str) else v
-    return s if len(s) <= 40 else s[:16] + "…" + s[-8:]
+    s = v if isinstance(v, str) else json.dumps(v)
+    return s if len(s) <= 60 else s[:28] + "…" + s[-28:]
 
 
-def compare_keys(old: EngineKey, new: EngineKey) -> list[str]:
-    """Human-readable differences, empty when the keys match."""
-    diffs = []
+def differences(old: EngineKey, new: EngineKey) -> list[str]:
+    """Readable differences between two keys, empty when they match."""
     od, nd = old.to_dict(), new.to_dict()
-    for k, words in _FIELD_WORDS.items():
-        if od[k] != nd[k]:
-            if k == "onnx_sha256":
-                diffs.append(f"{words} (sha256 {od[k][:12]} -> {nd[k][:12]})")
-            else:
-                diffs.append(f"{words}: {_short(od[k])} -> {_short(nd[k])}")
-    return diffs
+    out = []
+    for k, words in _KEY_WORDS.items():
+        if od[k] == nd[k]:
+            continue
+        if k == "onnx_sha256":
+            out.append(f"{words} (sha256 {od[k][:12]} -> {nd[k][:12]})")
+        elif k == "profiles":
+            out.append(f"{words}: {_profiles_text(old)} -> {_profiles_text(new)}")
+        else:
+            out.append(f"{words}: {_short(od[k])} -> {_short(nd[k])}")
+    return out
+
+
+def _profiles_text(key: EngineKey) -> str:
+    return "; ".join(str(ShapeRange(*p)) for p in key.profiles) or "none"
 
 
 def decide(
-    manifest: dict[str, Any] | None,
+    manifest: Mapping[str, Any] | None,
     role: str,
     engine_path: Path,
     key: EngineKey,
     deserializes: Callable[[Path], str | None] | None = None,
+    *,
     force: bool = False,
 ) -> Decision:
-    """Reuse or rebuild the engine for role. deserializes(path) returns None when the
-    engine loads, else the error; it is only called when everything else matches."""
+    """Whether the engine at engine_path, recorded for role in manifest, can serve key.
+
+    Rebuild (usable=False, with the reason) when: forced; no record; no engine file; any key
+    field differs; the file's sha256 is not the recorded one; deserializes(path) returns an
+    error (called last, on a verified file only: a plan is code-like input)."""
     if force:
-        return Decision(True, "rebuild forced (--force)")
+        return Decision(False, "rebuild forced (--force)")
     rec = (manifest or {}).get("engines", {}).get(role)
     if rec is None:
-        return Decision(True, "no engine recorded in the manifest")
+        return Decision(False, f"no {role} engine recorded in the manifest")
     if not engine_path.is_file():
-        return Decision(True, f"{engine_path.name} is missing")
+        return Decision(False, f"{engine_path.name} is missing")
     try:
         old = EngineKey.from_dict(rec["key"])
-    except (KeyError, TypeError) as e:
-        return Decision(True, f"the manifest entry is unreadable ({e!r})")
-    diffs = compare_keys(old, key)
+    except (KeyError, TypeError, ValueError) as e:
+        return Decision(False, f"the manifest entry is unreadable or from an older version ({e!r})")
+    diffs = differences(old, key)
     if diffs:
-        return Decision(True, "; ".join(diffs))
-    want = rec.get("engine_sha256")
-    if want and sha256_file(engine_path) != want:
-        return Decision(True, f"{engine_path.name} does not match its recorded sha256")
+        return Decision(False, "; ".join(diffs))
+    if sha256_file(engine_path) != rec.get("engine_sha256"):
+        return Decision(False, f"{engine_path.name} does not match its recorded sha256")
     if deserializes is not None:
         err = deserializes(engine_path)
         if err:
-            return Decision(True, f"the engine failed to deserialise ({err})")
-    return Decision(False, "manifest matches (ONNX, TensorRT, GPU, precision, profiles)")
+            return Decision(False, f"the engine failed to deserialize ({err})")
+    return Decision(True, "manifest matches (ONNX, library, GPU, precision, profiles)")
 
 
 # --- reading and writing -------------------------------------------------------------------
 
 
+def _empty() -> dict[str, Any]:
+    return {"schema": SCHEMA, "steps": {}, "history": [], "engines": {}}
+
+
 def load(folder: Path) -> dict[str, Any]:
+    """The folder's manifest (an empty one when there is none or it is unreadable)."""
     p = folder / MANIFEST
     if not p.is_file():
-        return {"schema": SCHEMA, "steps": {}, "history": [], "engines": {}}
+        return _empty()
     try:
         data = json.loads(p.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError):
-        return {"schema": SCHEMA, "steps": {}, "history": [], "engines": {}, "corrupt": True}
-    data.setdefault("steps", {})
-    data.setdefault("history", [])
-    data.setdefault("engines", {})
+        return {**_empty(), "corrupt": True}
+    if not isinstance(data, dict):
+        return {**_empty(), "corrupt": True}
+    for k, v in _empty().items():
+        data.setdefault(k, v)
     return data
 
 
@@ -162,34 +207,10 @@ def locked(folder: Path) -> Iterator[dict[str, Any]]:
     with FileLock(str(folder / (MANIFEST + ".lock")), timeout=600):
         data = load(folder)
         yield data
+        data.pop("corrupt", None)
         data["schema"] = SCHEMA
         data["updated"] = now_iso()
         _write_atomic(folder / MANIFEST, json.dumps(data, indent=1, sort_keys=True) + "\n")
-
-
-def record_step(
-    folder: Path,
-    step: str,
-    role: str | None,
-    artifact: Path | None,
-    details: dict[str, Any] | None = None,
-    **top: Any,
-) -> dict[str, Any]:
-    """Adds one line for a step run (and updates its latest state); returns the line."""
-    line: dict[str, Any] = {"step": step, "role": role, "time": now_iso()}
-    if artifact is not None and artifact.is_file():
-        line["artifact"] = artifact.name
-        line["sha256"] = sha256_file(artifact)
-    if details:
-        line["details"] = details
-    with locked(folder) as m:
-        m.update({k: v for k, v in top.items() if v is not None})
-        m["steps"][f"{step}/{role}" if role else step] = line
-        m["history"].append(
-            {k: line[k] for k in ("step", "role", "time") if k in line}
-            | ({"sha256": line["sha256"]} if "sha256" in line else {})
-        )
-    return line
 
 
 def record_engine(
@@ -198,8 +219,9 @@ def record_engine(
     key: EngineKey,
     engine_path: Path,
     build_seconds: float,
-    extra: dict[str, Any] | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> None:
+    """Records a freshly built engine: its key, sha256 and how it was built (extra)."""
     with locked(folder) as m:
         m["engines"][role] = {
             "key": key.to_dict(),

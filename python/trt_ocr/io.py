@@ -13,6 +13,10 @@ from trt_ocr.errors import ImageLoadError
 
 ImageInput = Union[str, Path, bytes, bytearray, memoryview, np.ndarray, "PIL.Image.Image"]  # noqa: F821
 
+# File suffixes taken for images when scanning folders (CLI inputs, calibration sets, data
+# sets): the formats load_image decodes (Pillow; a GIF gives its first frame).
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif"})
+
 # Decompression-bomb guard: PIL warns at ~89 Mpx; we refuse beyond this many pixels.
 MAX_PIXELS = 400_000_000
 

@@ -7,7 +7,7 @@ import pytest
 
 from trt_ocr.backends import tensorrt as trt_backend
 from trt_ocr.backends.base import ShapeRange
-from trt_ocr.build import trt_builder
+from trt_ocr.engines import trt_builder
 from trt_ocr.errors import BackendError
 
 ok, why = trt_builder.available()

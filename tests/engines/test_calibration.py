@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
-from trt_ocr.build import calibration
-from trt_ocr.build.calibration import CalibrationSet
+from trt_ocr.engines import calibration
+from trt_ocr.engines.calibration import CalibrationSet
 from trt_ocr.errors import EngineBuildError
 
 
@@ -75,7 +75,7 @@ def test_disjointness_by_path_and_by_content(tmp_path: Path) -> None:
 
 def test_shared_config_is_disjoint_from_report_images() -> None:
     from tests.conftest import shared_path
-    from trt_ocr.build import report
+    from trt_ocr.engines import report
 
     shared_path("icdar2015", "det_e2e", "images")
     cs = CalibrationSet.load(REPO / "calib" / "shared_ic15_sroie.json")

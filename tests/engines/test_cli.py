@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
-from trt_ocr.build import cli
+from trt_ocr.engines import cli
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
@@ -23,7 +23,7 @@ def _parse(argv: list[str]) -> argparse.Namespace:
 
 def test_help_is_instant_and_imports_nothing_heavy() -> None:
     code = (
-        "import sys, time; t=time.time(); from trt_ocr.build import cli; import argparse;"
+        "import sys, time; t=time.time(); from trt_ocr.engines import cli; import argparse;"
         "p=argparse.ArgumentParser(); cli.add_arguments(p); p.format_help();"
         "heavy=[m for m in ('onnx','onnxruntime','tensorrt','paddle','onnxsim') "
         "if m in sys.modules]; print(heavy, time.time()-t)"
@@ -67,7 +67,7 @@ def test_bad_step_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:
 def test_onnx_source_without_tensorrt_exits_3(
     v4_models, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from trt_ocr.build import trt_builder
+    from trt_ocr.engines import trt_builder
 
     if trt_builder.available()[0]:
         pytest.skip("TensorRT and a GPU are present: exit status 3 does not apply")
@@ -97,8 +97,8 @@ def test_onnx_source_without_tensorrt_exits_3(
             "manifest.json",
             "dict.txt",
         }
-    from trt_ocr.build import manifest
-    from trt_ocr.build.artifacts import resolve_precision
+    from trt_ocr.engines import manifest
+    from trt_ocr.engines.artifacts import resolve_precision
 
     m = manifest.load(tmp_path / "ppocr-v4-mobile" / "fp16")
     assert set(m["steps"]) == {"precision/det", "precision/cls", "precision/rec"}

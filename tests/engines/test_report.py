@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from trt_ocr.build import report
+from trt_ocr.engines import report
 
 
 def _q(x: float, y: float, w: float = 40, h: float = 10) -> np.ndarray:

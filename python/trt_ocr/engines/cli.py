@@ -10,7 +10,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from trt_ocr.build import PRECISIONS, ROLES, STEPS
+from trt_ocr.engines import PRECISIONS, ROLES, STEPS
+from trt_ocr.options import ClsOptions, DetOptions, RecOptions
+
+EVAL_DATA_ENV = "TRT_OCR_EVAL_DATA"
 
 EPILOG = """\
 steps: 1 convert (Paddle -> ONNX, or copy ONNX)  2 cleanup (+ TensorRT op check)
@@ -117,25 +120,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="layers kept in float (mixed int8 fallback)",
     )
 
-    g = parser.add_argument_group("pipeline shapes (optimization profiles)")
-    g.add_argument("--limit-side-len", type=int, default=960)
-    g.add_argument("--limit-type", choices=("max", "min"), default="max")
-    g.add_argument("--max-side-limit", type=int, default=4000)
-    g.add_argument("--rec-batch", type=int, default=6)
-    g.add_argument("--cls-batch", type=int, default=6)
+    # The options that fix the networks' shapes (trt_ocr.shapes): the same as OCR(...)'s, with
+    # the same defaults, so the engines fit the pipeline that runs them.
+    g = parser.add_argument_group("pipeline shapes (optimization profiles, as OCR(...) uses them)")
+    g.add_argument("--limit-side-len", type=int, help=f"det (default {DetOptions.limit_side_len})")
     g.add_argument(
-        "--rec-widths",
-        type=lambda s: tuple(int(v) for v in _csv(s)),
-        default=(320, 640, 1280, 2560),
-        help="recognizer width buckets, one profile between each pair",
+        "--limit-type", choices=("max", "min"), help=f"det (default {DetOptions.limit_type})"
+    )
+    g.add_argument(
+        "--rec-batch", type=int, help=f"rec batch size (default {RecOptions.batch_size})"
+    )
+    g.add_argument(
+        "--cls-batch", type=int, help=f"cls batch size (default {ClsOptions.batch_size})"
     )
 
     g = parser.add_argument_group("report")
     g.add_argument(
         "--eval-data",
         type=Path,
-        default=Path("../shared/data"),
-        help="folder holding icdar2015/det_e2e and icdar2015/words",
+        help="folder holding icdar2015/det_e2e and icdar2015/words, needed by the report step "
+        f"(default: ${EVAL_DATA_ENV})",
     )
     g.add_argument("--eval-images", type=int, default=100)
     g.add_argument("--eval-words", type=int, default=500)
@@ -155,28 +159,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from trt_ocr.build.pipeline import EXIT_FAILED, Builder, BuildRequest
-    from trt_ocr.build.profiles import PipelineSettings
+    import os
+
+    from trt_ocr.engines.pipeline import EXIT_FAILED, Builder, BuildRequest
     from trt_ocr.errors import TrtOcrError
+    from trt_ocr.options import build_options
 
     def log(msg: str) -> None:
         print(msg, flush=True)
 
-    try:
-        spec = None
-        from trt_ocr import models
+    def given(**values: object) -> dict[str, object]:
+        return {k: v for k, v in values.items() if v is not None}
 
-        if args.source in models.REGISTRY:
-            spec = models.get(args.source)
-        settings = PipelineSettings.for_model(
-            spec,
-            limit_side_len=args.limit_side_len,
-            limit_type=args.limit_type,
-            max_side_limit=args.max_side_limit,
-            rec_batch=args.rec_batch,
-            cls_batch=args.cls_batch,
-            rec_width_buckets=args.rec_widths,
+    try:
+        det = build_options(
+            DetOptions, given(limit_side_len=args.limit_side_len, limit_type=args.limit_type), "det"
         )
+        cls = build_options(ClsOptions, given(batch_size=args.cls_batch), "cls")
+        rec = build_options(RecOptions, given(batch_size=args.rec_batch), "rec")
+        eval_data = args.eval_data or os.environ.get(EVAL_DATA_ENV) or None
         exclude: dict[str, list[str]] = {}
         for role, names in args.int8_exclude:
             exclude.setdefault(role, []).extend(names)
@@ -197,11 +198,13 @@ def run(args: argparse.Namespace) -> int:
             int8_roles=args.int8_roles,
             int8_fallback=args.int8_fallback,
             int8_float_first=args.int8_float_first,
-            eval_data=args.eval_data,
+            eval_data=Path(eval_data) if eval_data else None,
             eval_images=args.eval_images,
             eval_words=args.eval_words,
             sensitivity=args.sensitivity,
-            settings=settings,
+            det=det,
+            cls=cls,
+            rec=rec,
             workspace_mb=args.workspace_mb,
             optimization_level=args.opt_level,
             timing_cache=args.timing_cache,

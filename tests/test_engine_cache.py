@@ -5,9 +5,9 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from trt_ocr.build import manifest
-from trt_ocr.build.manifest import Decision, EngineKey, decide
-from trt_ocr.build.profiles import PipelineSettings, rec_profiles
+from trt_ocr.engines import manifest
+from trt_ocr.engines.manifest import Decision, EngineKey, decide
+from trt_ocr.engines.profiles import PipelineSettings, rec_profiles
 
 
 def _key(**kw: object) -> EngineKey:

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from trt_ocr.build import trt_builder
+from trt_ocr.engines import trt_builder
 
 ok, why = trt_builder.available()
 pytestmark = [pytest.mark.gpu, pytest.mark.skipif(not ok, reason=f"needs TensorRT + GPU: {why}")]
@@ -31,7 +31,7 @@ def _tiny_onnx(path: Path) -> None:
 def test_build_cache_and_run(tmp_path: Path) -> None:
     from trt_ocr.backends.base import ShapeRange
     from trt_ocr.backends.tensorrt import TensorRTBackend
-    from trt_ocr.build.profiles import Profile
+    from trt_ocr.engines.profiles import Profile
 
     onnx_path = tmp_path / "m.onnx"
     _tiny_onnx(onnx_path)
