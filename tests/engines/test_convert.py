@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.build.conftest import run_onnx
+from tests.engines.conftest import run_onnx
 from trt_ocr.errors import EngineBuildError
 
 pytestmark = pytest.mark.slow

@@ -8,7 +8,7 @@ import numpy as np
 import onnx
 import pytest
 
-from tests.build.conftest import line_batch, run_onnx
+from tests.engines.conftest import line_batch, run_onnx
 from trt_ocr.engines import graph, precision
 
 
