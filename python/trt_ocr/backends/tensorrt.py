@@ -254,8 +254,9 @@ class TensorRTSession(Session):
         if self._stream is not None:
             stream, self._stream = self._stream, None
             check(cudart.cudaStreamDestroy(stream))
-        self._context = None
+        self._context = None  # the context before the engine, the engine before its runtime
         self._engine = None
+        self._loaded = None
 
 
 def _stderr(msg: str) -> None:

@@ -7,8 +7,10 @@ because TensorRT or an NVIDIA GPU is absent on this machine; 1 a step failed; 2 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
+from typing import Any
 
 from trt_ocr.engines import PRECISIONS, ROLES, STEPS
 from trt_ocr.options import ClsOptions, DetOptions, RecOptions
@@ -23,6 +25,16 @@ output: OUT/<model>/<precision>/{det,cls,rec}.onnx [.engine] manifest.json repor
 exit status: 0 all requested steps done; 3 all done but step 5, for want of TensorRT/GPU;
              1 a step failed; 2 bad usage
 """
+
+
+def _default(name: str) -> Any:
+    """BuildRequest's default for a field: the one place build-engines' defaults live."""
+    from trt_ocr.engines.pipeline import BuildRequest
+
+    f = {f.name: f for f in dataclasses.fields(BuildRequest)}[name]
+    if f.default is not dataclasses.MISSING:
+        return f.default
+    return f.default_factory()  # type: ignore[misc]
 
 
 def _csv(value: str) -> list[str]:
@@ -54,16 +66,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--precision",
         nargs="+",
         choices=PRECISIONS,
-        default=list(PRECISIONS),
+        default=_default("precisions"),
         help="precisions to produce (default: all)",
     )
     parser.add_argument(
         "--steps",
         type=_csv,
-        default=list(STEPS),
+        default=_default("steps"),
         help=f"comma-separated subset of {','.join(STEPS)} (default: all)",
     )
-    parser.add_argument("--out", type=Path, default=Path("engines"), help="output root")
+    parser.add_argument("--out", type=Path, default=_default("out"), help="output root")
     parser.add_argument("--name", help="model name of the output folder (default: SOURCE's)")
     parser.add_argument("--force", action="store_true", help="rebuild engines even if cached")
 
@@ -71,11 +83,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     for role in ROLES:
         g.add_argument(f"--{role}", type=Path, help=f"{role} model (overrides SOURCE's)")
     g.add_argument("--dict", type=Path, dest="dictionary", help="recognizer character file")
-    g.add_argument("--opset", type=int, default=14, help="ONNX opset for paddle2onnx")
+    g.add_argument("--opset", type=int, default=_default("opset"), help="paddle2onnx opset")
     g.add_argument(
         "--simplifier",
         choices=("auto", "onnxsim", "ort", "none"),
-        default="auto",
+        default=_default("simplifier"),
         help="graph simplifier (auto: onnxsim, else ONNX Runtime basic level)",
     )
 
@@ -83,15 +95,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--calib",
         type=Path,
-        default=Path("calib/default.json"),
+        default=_default("calib"),
         help="calibration-set file (JSON/YAML: images globs, count, seed)",
     )
-    g.add_argument("--calib-method", choices=("entropy", "percentile", "minmax"), default="minmax")
+    g.add_argument(
+        "--calib-method",
+        choices=("entropy", "percentile", "minmax"),
+        default=_default("calib_method"),
+    )
     g.add_argument("--calib-count", type=int, help="images to draw (overrides the file)")
     g.add_argument(
         "--int8-roles",
         type=_csv,
-        default=["det"],
+        default=_default("int8_roles"),
         metavar="ROLES",
         help="networks quantized to int8 (default det: the PP-OCRv4 recognizer "
         "and the v2 classifier lose too much under INT8 post-training "
@@ -100,7 +116,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--int8-float-first",
         type=int,
-        default=8,
+        default=_default("int8_float_first"),
         metavar="N",
         help="keep each int8 network's first N weighted layers float (default 8: "
         "PP-LCNetV3's re-parameterized stem does not survive 8-bit weights)",
@@ -108,7 +124,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--int8-fallback",
         choices=("fp16", "fp32"),
-        default="fp16",
+        default=_default("int8_fallback"),
         help="precision of the networks not in --int8-roles (mixed INT8/fp16)",
     )
     g.add_argument(
@@ -141,8 +157,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="folder holding icdar2015/det_e2e and icdar2015/words, needed by the report step "
         f"(default: ${EVAL_DATA_ENV})",
     )
-    g.add_argument("--eval-images", type=int, default=100)
-    g.add_argument("--eval-words", type=int, default=500)
+    g.add_argument("--eval-images", type=int, default=_default("eval_images"))
+    g.add_argument("--eval-words", type=int, default=_default("eval_words"))
     g.add_argument(
         "--sensitivity",
         type=_csv,
@@ -153,8 +169,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
     g = parser.add_argument_group("TensorRT")
-    g.add_argument("--workspace-mb", type=int, default=2048)
-    g.add_argument("--opt-level", type=int, default=3, help="builder optimization level")
+    g.add_argument("--workspace-mb", type=int, default=_default("workspace_mb"))
+    g.add_argument(
+        "--opt-level",
+        type=int,
+        default=_default("optimization_level"),
+        help="builder optimization level",
+    )
     g.add_argument("--timing-cache", type=Path, help="default: OUT/timing.cache")
 
 
