@@ -31,7 +31,7 @@ EXIT_NO_TENSORRT = 3  # every step but the TensorRT one done: no TensorRT or no 
 @dataclass
 class BuildRequest:
     source: str
-    precisions: list[str] = field(default_factory=lambda: ["fp32", "fp16", "int8"])
+    precisions: list[str] = field(default_factory=lambda: list(PRECISIONS))
     steps: list[str] = field(default_factory=lambda: list(STEPS))
     out: Path = Path("engines")
     name: str | None = None
