@@ -13,7 +13,10 @@ optimization profile:
   `DET_MIN_LIMIT_MAX_SIDE`. Batch 1: the pipeline detects one image at a time.
 - cls: one range, the classifier's fixed height x width, batch 1..cls batch_size.
 - rec: one range per width bucket (base width x 1-2, 2-4, 4-8): a batch is as wide as its
-  widest line, at least the model's base width; batch 1..rec batch_size.
+  widest line, at least the model's base width; batch 1..rec batch_size. A line wider than
+  8x the base width has no profile (the recognizer stage has to bound its batch width).
+
+ImageOptions change no shape: the detector's resize comes after the whole-image rescale.
 
 Plain Python (no numpy, no TensorRT): cheap to import and to test.
 """
