@@ -84,7 +84,7 @@ def time_networks(
 def time_pipeline(
     engines: Path, model: str, precision: str, images: list[Path], threads: int
 ) -> float:
-    from trt_ocr.build.artifacts import resolve_precision
+    from trt_ocr.artifacts import resolve_precision
     from trt_ocr.pipeline import OCR
 
     with OCR(

@@ -8,15 +8,14 @@ import pytest
 
 from trt_ocr import presets
 from trt_ocr.errors import ConfigError
+from trt_ocr.option_args import add_pipeline_arguments, pipeline_options
 from trt_ocr.options import (
     ClsOptions,
     DetOptions,
     ImageOptions,
     RecOptions,
-    add_pipeline_arguments,
     build_options,
     defaults,
-    overrides_from_args,
 )
 
 
@@ -63,12 +62,14 @@ def test_presets_are_the_defaults_or_valid_overrides() -> None:
 def test_cli_flags_come_from_the_options() -> None:
     parser = argparse.ArgumentParser()
     add_pipeline_arguments(parser)
-    given = overrides_from_args(parser.parse_args([]))
+    given = pipeline_options(parser.parse_args([]))
     assert given == {"image": {}, "det": {}, "cls": {}, "rec": {}}
+    rapid = pipeline_options(parser.parse_args(["--preset", "rapidocr", "--box-thresh", "0.7"]))
+    assert rapid["det"]["limit_type"] == "min" and rapid["det"]["box_thresh"] == 0.7
     args = parser.parse_args(
         ["--limit-side-len", "640", "--use-dilation", "--rec-batch", "8", "--box-type", "poly"]
     )
-    given = overrides_from_args(args)
+    given = pipeline_options(args)
     assert given["det"] == {"limit_side_len": 640, "use_dilation": True, "box_type": "poly"}
     assert given["rec"] == {"batch_size": 8}
     DetOptions(**given["det"])

@@ -2,7 +2,7 @@
 """Turns onnx-tensorrt's docs/operators.md into the package's op-support table (JSON).
 
 Usage: tools/trt_ops_table.py operators.md --source "onnx-tensorrt <tag> (<commit>)" \
-           --tensorrt 10.0 > python/trt_ocr/build/data/tensorrt_onnx_ops.json
+           --tensorrt 10.0 > python/trt_ocr/engines/data/tensorrt_onnx_ops.json
 """
 
 from __future__ import annotations

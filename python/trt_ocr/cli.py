@@ -14,7 +14,6 @@ if TYPE_CHECKING:
     from pathlib import Path
     from typing import Any
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif"}
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -26,6 +25,8 @@ def _expand_inputs(items: Sequence[str], skip_under: Path | None = None) -> list
     """Files named, and the images inside folders named, each once. Images under skip_under
     (the --draw folder: our own output) are not inputs."""
     from pathlib import Path
+
+    from trt_ocr.io import IMAGE_SUFFIXES
 
     out: list[Path] = []
     seen: set[Path] = set()
@@ -66,15 +67,9 @@ def _add_model_args(p: argparse.ArgumentParser) -> None:
 
 
 def _add_pipeline_args(p: argparse.ArgumentParser) -> None:
-    from trt_ocr.options import add_pipeline_arguments
+    from trt_ocr.option_args import add_pipeline_arguments
 
     g = p.add_argument_group("pipeline")
-    g.add_argument(
-        "--preset",
-        choices=["ppocr", "rapidocr"],
-        default=None,
-        help="start from PP-OCR's (the defaults) or RapidOCR 1.4's published settings",
-    )
     g.add_argument("--no-cls", action="store_true", help="skip the orientation classifier")
     stage = g.add_mutually_exclusive_group()
     stage.add_argument("--det-only", action="store_true", help="detection only (boxes)")
@@ -87,16 +82,11 @@ def _add_pipeline_args(p: argparse.ArgumentParser) -> None:
 
 
 def _ocr_kwargs(args: argparse.Namespace) -> dict[str, Any]:
-    from trt_ocr import presets
-    from trt_ocr.options import overrides_from_args
+    from trt_ocr.option_args import pipeline_options
 
-    base = {"ppocr": presets.PPOCR, "rapidocr": presets.RAPIDOCR_1_4}.get(args.preset or "", {})
-    given = overrides_from_args(args)
+    kwargs: dict[str, Any] = dict(pipeline_options(args))
     if args.no_cls:
-        given["cls"]["enabled"] = False
-    kwargs: dict[str, Any] = {
-        what: {**base.get(what, {}), **values} for what, values in given.items()
-    }
+        kwargs["cls"]["enabled"] = False
     kwargs.update(
         backend=args.backend,
         threads=args.threads,
@@ -255,10 +245,10 @@ def _add_models_args(p: argparse.ArgumentParser) -> None:
 
 
 def _add_build_engines_args(p: argparse.ArgumentParser) -> None:
-    from trt_ocr.build import cli as build_cli
+    from trt_ocr.engines import cli as build_engines_cli  # argparse + option dataclasses only
 
-    build_cli.add_arguments(p)
-    p.set_defaults(func=build_cli.run)
+    build_engines_cli.add_arguments(p)
+    p.set_defaults(func=build_engines_cli.run)
 
 
 # name -> (one-line help, adds the command's arguments)

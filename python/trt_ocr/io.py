@@ -18,6 +18,10 @@ if TYPE_CHECKING:
 
 ImageInput = Union[str, Path, bytes, bytearray, memoryview, np.ndarray, "PIL.Image.Image"]
 
+# File suffixes taken for images when scanning folders (CLI inputs, calibration sets, data
+# sets): the formats load_image decodes (Pillow; a GIF gives its first frame).
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif"})
+
 # Largest image side the C++ core accepts (its crops and resizes index with 16-bit-safe sizes).
 MAX_SIDE = 65536
 # Decompression-bomb guard: images above this many pixels are refused before they are decoded

@@ -9,9 +9,7 @@ so a failed pull never leaves a half-written model behind.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -525,10 +523,6 @@ def resolve(name: str, pull_missing: bool = True) -> ResolvedModels:
     )
 
 
-def remove(name: str) -> None:
-    shutil.rmtree(set_dir(name), ignore_errors=True)
-
-
 def describe() -> str:
     rows = []
     for ms in REGISTRY.values():
@@ -541,14 +535,3 @@ def describe() -> str:
         mark = " (default)" if ms.name == DEFAULT_MODEL else ""
         rows.append(f"{ms.name:<24} {state:<11} {ms.description}{mark}")
     return "\n".join(rows)
-
-
-def manifest(name: str) -> str:
-    ms = get(name)
-    return json.dumps(
-        {
-            wf.filename: {"package": f"{wf.package}=={wf.version}", "sha256": wf.sha256}
-            for wf in ms.all_files()
-        },
-        indent=2,
-    )

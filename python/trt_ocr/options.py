@@ -6,7 +6,6 @@ the C++ core enforces, so a bad value fails when the options are made, not at th
 
 from __future__ import annotations
 
-import argparse
 import math
 from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, field, fields, replace
@@ -16,8 +15,9 @@ from trt_ocr.errors import ConfigError
 
 T = TypeVar("T")
 
-# The C++ core's limits (src_cpp/include/trtocr/det_preprocess.hpp kMaxDetSide).
-MAX_DET_SIDE = 32768
+# The C++ core's limit on the detector input, kMaxDetPixels = 8192^2
+# (src_cpp/include/trtocr/det_preprocess.hpp): a square image at this limit just fits.
+MAX_DET_SIDE = 8192
 MAX_BATCH = 256
 
 
@@ -217,47 +217,3 @@ def defaults() -> dict[str, dict[str, Any]]:
         what: {f.name: f.default for f in fields(cls) if f.default is not MISSING}
         for what, cls in SECTIONS.items()
     }
-
-
-def add_pipeline_arguments(group: argparse._ArgumentGroup | argparse.ArgumentParser) -> None:
-    """The CLI flags of every option that has one (shared by `ocr` and `build-engines`). Flags
-    default to None, so a preset's value stands unless the flag is given."""
-    for what, cls in SECTIONS.items():
-        for f in fields(cls):
-            flag = f.metadata.get("flag") if f.metadata else None
-            if flag is None:
-                continue
-            help_text = f"{what}: {f.metadata['help']} (default {f.default})"
-            if isinstance(f.default, bool):
-                group.add_argument(
-                    flag,
-                    dest=f"{what}__{f.name}",
-                    action="store_const",
-                    const=not f.default,
-                    default=None,
-                    help=help_text,
-                )
-                continue
-            group.add_argument(
-                flag,
-                dest=f"{what}__{f.name}",
-                type=type(f.default),
-                choices=f.metadata["choices"],
-                metavar=None if f.metadata["choices"] else _metavar(f.default),
-                default=None,
-                help=help_text,
-            )
-
-
-def _metavar(default: Any) -> str:
-    return "N" if isinstance(default, int) else "X"
-
-
-def overrides_from_args(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
-    """The option values given on a command line built by add_pipeline_arguments."""
-    out: dict[str, dict[str, Any]] = {what: {} for what in SECTIONS}
-    for key, value in vars(args).items():
-        what, sep, name = key.partition("__")
-        if sep and what in SECTIONS and value is not None:
-            out[what][name] = value
-    return out

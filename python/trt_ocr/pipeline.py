@@ -109,7 +109,7 @@ class OCR:
         if precision not in ("fp32", "fp16", "int8"):
             raise ValueError(f"precision must be fp32, fp16 or int8, got {precision!r}")
         if precision != "fp32":
-            from trt_ocr.build.artifacts import resolve_precision
+            from trt_ocr.artifacts import resolve_precision
 
             return resolve_precision(
                 model, precision, Path(engines_dir) if engines_dir is not None else None
@@ -142,18 +142,13 @@ class OCR:
             models.ResolvedModels("custom", paths[0], paths[2], paths[1], chars, spec), **kwargs
         )
 
-    def _shape_ranges(self) -> dict[str, dict[str, list[ShapeRange]]]:
-        o = self.det_options
-        side = o.limit_side_len if o.limit_type == "max" else max(o.limit_side_len * 3, 2048)
-        side = (side + 31) // 32 * 32
-        opt = (o.limit_side_len + 31) // 32 * 32
-        det = [ShapeRange((1, 3, 32, 32), (1, 3, opt, opt), (1, 3, side, side))]
-        ch, cw = self._cls_spec.height, self._cls_spec.width
-        cb = self.cls_options.batch_size
-        cls_r = [ShapeRange((1, 3, ch, cw), (cb, 3, ch, cw), (cb, 3, ch, cw))]
-        rh, rw, rb = self._rec_spec.height, self._rec_spec.width, self.rec_options.batch_size
-        rec = [ShapeRange((1, 3, rh, 8), (rb, 3, rh, rw), (rb, 3, rh, rw * 8))]
-        return {"det": {"x": det}, "cls": {"x": cls_r}, "rec": {"x": rec}}
+    def _shape_ranges(self) -> dict[str, tuple[ShapeRange, ...]]:
+        """Per role, the input ranges of the shape plan (one per optimization profile)."""
+        from trt_ocr.shapes import plan_shapes
+
+        return plan_shapes(
+            self.det_options, self.cls_options, self.rec_options, self.models.spec
+        ).by_role()
 
     def _check_rec_classes(self) -> None:
         shape = self._rec.outputs[0].shape

@@ -1,4 +1,6 @@
-"""TensorRT backend: shape plumbing on CPU; the real thing only with TensorRT and a GPU."""
+"""TensorRT backend: refusal without TensorRT on CPU; the real thing only with TensorRT and a
+GPU. (Which engine the backend picks, and why, is tested without a GPU in
+tests/engines/test_pipeline.py.)"""
 
 from __future__ import annotations
 
@@ -6,23 +8,10 @@ import numpy as np
 import pytest
 
 from trt_ocr.backends import tensorrt as trt_backend
-from trt_ocr.backends.base import ShapeRange
-from trt_ocr.build import trt_builder
+from trt_ocr.backends import tensorrt_available
 from trt_ocr.errors import BackendError
 
-ok, why = trt_builder.available()
-
-
-def test_pipeline_ranges_become_profiles() -> None:
-    ranges = {
-        "x": [
-            ShapeRange((1, 3, 48, 8), (6, 3, 48, 320), (6, 3, 48, 640)),
-            ShapeRange((1, 3, 48, 640), (6, 3, 48, 960), (6, 3, 48, 2560)),
-        ]
-    }
-    profs = trt_backend._profiles_from_ranges(ranges)
-    assert [p.shapes["x"][2] for p in profs] == [(6, 3, 48, 640), (6, 3, 48, 2560)]
-    assert trt_backend._profiles_from_ranges({}) == []
+ok, why = tensorrt_available()
 
 
 @pytest.mark.skipif(ok, reason="TensorRT and a GPU are present")

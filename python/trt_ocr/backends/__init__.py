@@ -4,25 +4,10 @@ Runtime."""
 from __future__ import annotations
 
 from trt_ocr.backends.base import Backend, Session, ShapeRange, TensorSpec
+from trt_ocr.backends.tensorrt_library import available as tensorrt_available
 from trt_ocr.errors import BackendError
 
 BACKENDS = ("auto", "onnxruntime", "tensorrt")
-
-
-def tensorrt_available() -> tuple[bool, str]:
-    """(available, reason): TensorRT importable and a CUDA GPU visible."""
-    try:
-        import tensorrt  # noqa: F401
-    except ImportError:
-        return False, "the tensorrt Python package is not installed"
-    try:
-        from cuda.bindings import runtime as cudart
-    except ImportError:
-        return False, "cuda-python (cuda.bindings) is not installed"
-    err, count = cudart.cudaGetDeviceCount()
-    if int(err) != 0 or count < 1:
-        return False, "no CUDA GPU is visible"
-    return True, "TensorRT and a CUDA GPU are present"
 
 
 def create(name: str = "auto", threads: int | None = None) -> Backend:

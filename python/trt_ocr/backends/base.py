@@ -1,9 +1,10 @@
 """The inference-backend interface the pipeline is written against.
 
 A backend opens one network at a time as a `Session`. Sessions take and return named numpy
-arrays; dynamic dimensions must stay inside the `ShapeRange`s the pipeline declares (TensorRT
-compiles optimization profiles from them; ONNX Runtime only checks them). Output arrays may be
-views of buffers the session reuses: they are valid until the session's next `run`.
+arrays; dynamic dimensions must stay inside the `ShapeRange`s of the pipeline's shape plan
+(`trt_ocr.shapes`: TensorRT compiles optimization profiles from them, ONNX Runtime ignores
+them). Output arrays may be views of buffers the session reuses: they are valid until the
+session's next `run`.
 """
 
 from __future__ import annotations
@@ -16,26 +17,14 @@ from types import TracebackType
 
 import numpy as np
 
+from trt_ocr.shapes import ShapeRange
+
 
 @dataclass(frozen=True)
 class TensorSpec:
     name: str
     shape: tuple[int | str | None, ...]  # int: fixed, str/None: dynamic
     dtype: np.dtype
-
-
-@dataclass(frozen=True)
-class ShapeRange:
-    """min/opt/max shape of one input, as a TensorRT optimization profile needs it."""
-
-    min: tuple[int, ...]
-    opt: tuple[int, ...]
-    max: tuple[int, ...]
-
-    def contains(self, shape: Sequence[int]) -> bool:
-        return len(shape) == len(self.min) and all(
-            lo <= s <= hi for s, lo, hi in zip(shape, self.min, self.max, strict=True)
-        )
 
 
 class Session(ABC):
@@ -77,11 +66,9 @@ class Backend(ABC):
     name: str
 
     @abstractmethod
-    def open(
-        self, model: Path, role: str, shapes: Mapping[str, Sequence[ShapeRange]] | None = None
-    ) -> Session:
-        """Loads model for role ("det", "cls" or "rec"). shapes: per input name, the shape
-        ranges the pipeline will use (one per TensorRT optimization profile)."""
+    def open(self, model: Path, role: str, profiles: Sequence[ShapeRange] | None = None) -> Session:
+        """Loads model for role ("det", "cls" or "rec"). profiles: the shape ranges of the
+        network's image input from the shape plan, one per TensorRT optimization profile."""
 
     def describe(self) -> str:
         return self.name

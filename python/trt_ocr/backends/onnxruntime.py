@@ -92,9 +92,7 @@ class OnnxRuntimeBackend(Backend):
             else ["CPUExecutionProvider"]
         )
 
-    def open(
-        self, model: Path, role: str, shapes: Mapping[str, Sequence[ShapeRange]] | None = None
-    ) -> Session:
+    def open(self, model: Path, role: str, profiles: Sequence[ShapeRange] | None = None) -> Session:
         ort = self._ort
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = self.threads

@@ -1,9 +1,14 @@
 """TensorRT backend: strongly typed engines run with execute_async_v3 on a CUDA stream.
 
-`open(model, role, shapes)` takes a `.engine` plan, or an `.onnx` file: then the engine that
-`trt-ocr build-engines` left beside it is used when its manifest matches (same ONNX sha256,
-TensorRT version and GPU, and profiles that cover the pipeline's shape ranges); otherwise an
-engine is built once from the pipeline's shape ranges into `$TRT_OCR_HOME/engine-cache/`.
+`open(model, role, profiles)` takes a `.engine` plan, or an `.onnx` file and the shape plan's
+ranges for it (`trt_ocr.shapes`): then the engine `trt-ocr build-engines` left beside the ONNX
+is used when `trt_ocr.engine_cache.decide` accepts it (same ONNX, library, GPU architecture,
+precision and profiles; a verified file that deserializes); otherwise an engine is built once
+into `$TRT_OCR_HOME/engine-cache/`, decided by the same function.
+
+Several optimization profiles (the recognizer's width buckets) are one engine: each run picks
+the tightest profile covering the input (`shapes.select_profile`) and switches the context to
+it with set_optimization_profile_async, after which every input shape must be set again.
 
 Memory is owned explicitly: pinned host buffers (cudaMallocHost) and device buffers
 (cudaMalloc) are objects with close() / context managers, freed by Session.close(), never
@@ -16,15 +21,19 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+import sys
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import numpy as np
 
+from trt_ocr import engine_cache
 from trt_ocr.backends.base import Backend, Session, ShapeRange, TensorSpec
+from trt_ocr.backends.tensorrt_library import BuildSettings, LoadedEngine, TensorRTLibrary
 from trt_ocr.errors import BackendError
+from trt_ocr.shapes import select_profile
 
 
 def check(result: Any) -> Any:
@@ -133,19 +142,15 @@ class _Tensor:
 
 
 class TensorRTSession(Session):
-    def __init__(self, engine_bytes: bytes, source: Path) -> None:
+    def __init__(self, loaded: LoadedEngine) -> None:
         import tensorrt as trt
         from cuda.bindings import runtime as cudart
 
-        self._trt = trt
-        self._runtime = trt.Runtime(trt.Logger(trt.Logger.WARNING))
-        self._engine = self._runtime.deserialize_cuda_engine(engine_bytes)
-        if self._engine is None:
-            raise BackendError(f"TensorRT could not deserialise {source}")
+        self._loaded = loaded  # keeps the runtime alive as long as the engine
+        self._engine = loaded.engine
         self._context = self._engine.create_execution_context()
         if self._context is None:
-            raise BackendError(f"TensorRT could not create an execution context for {source}")
-        self._stream = check(cudart.cudaStreamCreate())
+            raise BackendError(f"TensorRT could not create an execution context for {loaded.path}")
         self._tensors: dict[str, _Tensor] = {}
         self.inputs, self.outputs = [], []
         for i in range(self._engine.num_io_tensors):
@@ -155,23 +160,23 @@ class TensorRTSession(Session):
             self._tensors[name] = _Tensor(name, dtype, is_input)
             shape = tuple(d if d >= 0 else None for d in self._engine.get_tensor_shape(name))
             (self.inputs if is_input else self.outputs).append(TensorSpec(name, shape, dtype))
+        if len(self.inputs) != 1:
+            raise BackendError(
+                f"{loaded.path}: a PP-OCR engine has one input, this one has {len(self.inputs)}"
+            )
+        # get_tensor_profile_shape gives [min, opt, max] of an input under profile p
         self._profiles = [
-            {
-                t.name: tuple(tuple(s) for s in self._engine.get_tensor_profile_shape(t.name, p))
-                for t in self.inputs
-            }
+            ShapeRange(*self._engine.get_tensor_profile_shape(self.input_name, p))
             for p in range(self._engine.num_optimization_profiles)
         ]
+        self._stream = check(cudart.cudaStreamCreate())
         self._profile = -1
         self._shapes: dict[str, tuple[int, ...]] = {}
 
-    def profile_for(self, shapes: Mapping[str, Sequence[int]]) -> int:
-        """The tightest optimization profile accepting every input shape."""
-        from trt_ocr.build.profiles import Profile, select_profile
-
-        profs = [Profile(f"profile{i}", p) for i, p in enumerate(self._profiles)]
+    def profile_for(self, shape: Sequence[int]) -> int:
+        """The tightest optimization profile accepting the input shape."""
         try:
-            return select_profile(profs, shapes)
+            return select_profile(self._profiles, shape)
         except ValueError as e:
             raise BackendError(str(e)) from None
 
@@ -180,7 +185,9 @@ class TensorRTSession(Session):
 
         ctx = self._context
         shapes = {k: tuple(int(d) for d in v.shape) for k, v in feeds.items()}
-        profile = self.profile_for(shapes)
+        if set(shapes) != {self.input_name}:
+            raise BackendError(f"expected one input {self.input_name!r}, got {sorted(shapes)}")
+        profile = self.profile_for(shapes[self.input_name])
         if profile != self._profile:
             if not ctx.set_optimization_profile_async(profile, self._stream):
                 raise BackendError(f"could not switch to optimization profile {profile}")
@@ -247,116 +254,91 @@ class TensorRTSession(Session):
         if self._stream is not None:
             stream, self._stream = self._stream, None
             check(cudart.cudaStreamDestroy(stream))
-        self._context = None
+        self._context = None  # the context before the engine, the engine before its runtime
         self._engine = None
+        self._loaded = None
 
 
-def _profiles_from_ranges(shapes: Mapping[str, Sequence[ShapeRange]]) -> list[Any]:
-    from trt_ocr.build.profiles import Profile
-
-    n = max((len(v) for v in shapes.values()), default=0)
-    out = []
-    for i in range(n):
-        out.append(
-            Profile(
-                f"p{i}",
-                {
-                    name: (
-                        r[min(i, len(r) - 1)].min,
-                        r[min(i, len(r) - 1)].opt,
-                        r[min(i, len(r) - 1)].max,
-                    )
-                    for name, r in shapes.items()
-                },
-            )
-        )
-    return out
+def _stderr(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
 
 
 class TensorRTBackend(Backend):
     name = "tensorrt"
 
-    def __init__(self, workspace_mb: int = 2048, cache_dir: Path | None = None) -> None:
-        from trt_ocr.build import trt_builder
-
-        ok, why = trt_builder.available()
-        if not ok:
-            raise BackendError(f"TensorRT backend unavailable: {why}")
-        self.workspace_mb = workspace_mb
+    def __init__(
+        self,
+        workspace_mb: int = 2048,
+        cache_dir: Path | None = None,
+        library: TensorRTLibrary | None = None,
+        log: Callable[[str], None] = _stderr,
+    ) -> None:
+        self.library = library if library is not None else TensorRTLibrary()
+        self.settings = BuildSettings(workspace_mb)
         if cache_dir is None:
             from trt_ocr.models import home
 
             cache_dir = home() / "engine-cache"
         self.cache_dir = cache_dir
-        self.gpu = trt_builder.gpu_info()
-        self.trt_version = trt_builder.tensorrt_version()
+        self.log = log
 
-    def _prebuilt(
-        self, onnx_path: Path, role: str, shapes: Mapping[str, Sequence[ShapeRange]] | None
-    ) -> Path | None:
-        """The build-engines engine beside onnx_path, when its manifest fits."""
-        from trt_ocr.build import manifest
-        from trt_ocr.build.profiles import Profile
-
-        engine = onnx_path.with_suffix(".engine")
-        rec = manifest.load(onnx_path.parent).get("engines", {}).get(role)
-        if rec is None or not engine.is_file():
-            return None
-        key = rec.get("key", {})
-        if (
-            key.get("onnx_sha256") != manifest.sha256_file(onnx_path)
-            or key.get("tensorrt_version") != self.trt_version
-            or key.get("compute_capability") != self.gpu.compute_capability
-            or key.get("gpu_name") != self.gpu.name
-        ):
-            return None
-        profs = [Profile.from_dict(p) for p in key.get("profiles", [])]
-        for name, ranges in (shapes or {}).items():
-            for r in ranges:
-                if not any(p.contains(name, r.min) and p.contains(name, r.max) for p in profs):
-                    return None
-        return engine
-
-    def _cached_build(
-        self, onnx_path: Path, role: str, shapes: Mapping[str, Sequence[ShapeRange]] | None
-    ) -> Path:
-        from trt_ocr.build import manifest, trt_builder
-        from trt_ocr.build.manifest import EngineKey, decide
-
-        if not shapes:
-            raise BackendError(f"building a {role} engine from {onnx_path} needs shape ranges")
-        profs = _profiles_from_ranges(shapes)
-        sha = manifest.sha256_file(onnx_path)
-        settings = trt_builder.BuildSettings(
-            self.workspace_mb, timing_cache=self.cache_dir / "timing.cache"
-        )
-        key = EngineKey(
-            sha,
-            self.trt_version,
-            self.gpu.name,
-            self.gpu.compute_capability,
-            "as-onnx",
-            tuple(p.to_dict() for p in profs),
-            settings.key(),
-        )
+    def engine_for(
+        self, onnx_path: Path, role: str, profiles: Sequence[ShapeRange]
+    ) -> tuple[LoadedEngine, engine_cache.Decision]:
+        """The engine to run onnx_path with these profiles: build-engines' engine beside the
+        ONNX when usable, else this backend's cached one, built first when missing or stale.
+        Returns it deserialized, with the decision that accepted it."""
+        if not profiles:
+            raise BackendError(f"running {onnx_path} as a TensorRT engine needs shape ranges")
+        key = engine_cache.engine_key(onnx_path, profiles, self.library.target)
+        beside = onnx_path.with_suffix(".engine")
+        loaded, decision = self._load_if_usable(onnx_path.parent, role, beside, key)
+        if loaded is not None:
+            return loaded, decision
+        if beside.is_file():
+            self.log(f"trt-ocr: not using {beside}: {decision.reason}")
         digest = hashlib.sha256(json.dumps(key.to_dict(), sort_keys=True).encode()).hexdigest()
         folder = self.cache_dir / f"{role}-{digest[:16]}"
         engine = folder / f"{role}.engine"
-        d = decide(manifest.load(folder), role, engine, key, trt_builder.deserialize_error)
-        if d.build:
-            secs = trt_builder.build_engine(onnx_path, engine, profs, settings, print)
-            manifest.record_engine(folder, role, key, engine, secs)
-        return engine
+        loaded, decision = self._load_if_usable(folder, role, engine, key)
+        if loaded is not None:
+            return loaded, decision
+        self.log(f"trt-ocr: building the {role} engine of {onnx_path} ({decision.reason})")
+        settings = BuildSettings(
+            self.settings.workspace_mb, timing_cache=self.cache_dir / "timing.cache"
+        )
+        secs = self.library.build(onnx_path, engine, profiles, settings, self.log)
+        engine_cache.record_engine(
+            folder,
+            role,
+            key,
+            engine,
+            secs,
+            {"builder": settings.to_dict(), "source": str(onnx_path)},
+        )
+        return self.library.deserialize(engine), engine_cache.Decision(True, "built now")
 
-    def open(
-        self, model: Path, role: str, shapes: Mapping[str, Sequence[ShapeRange]] | None = None
-    ) -> Session:
+    def _load_if_usable(
+        self, folder: Path, role: str, engine: Path, key: engine_cache.EngineKey
+    ) -> tuple[LoadedEngine | None, engine_cache.Decision]:
+        loaded: list[LoadedEngine] = []
+
+        def deserializes(path: Path) -> str | None:
+            try:
+                loaded.append(self.library.deserialize(path))
+            except BackendError as e:
+                return str(e)
+            return None
+
+        decision = engine_cache.decide(engine_cache.load(folder), role, engine, key, deserializes)
+        return (loaded[0] if decision.usable else None), decision
+
+    def open(self, model: Path, role: str, profiles: Sequence[ShapeRange] | None = None) -> Session:
         model = Path(model)
         if model.suffix == ".engine":
-            engine = model
-        else:
-            engine = self._prebuilt(model, role, shapes) or self._cached_build(model, role, shapes)
-        return TensorRTSession(engine.read_bytes(), engine)
+            return TensorRTSession(self.library.deserialize(model))
+        loaded, _ = self.engine_for(model, role, profiles or ())
+        return TensorRTSession(loaded)
 
     def describe(self) -> str:
-        return f"TensorRT {self.trt_version} on {self.gpu.name} (sm {self.gpu.compute_capability})"
+        return self.library.describe()

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
+from trt_ocr.io import IMAGE_SUFFIXES
+
 DONT_CARE = "###"
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Where build-engines puts things, and how the runtime finds them again.
+"""The layout of what `trt-ocr build-engines` writes, and how the runtime finds it again.
 
     engines/<model>/source/{det,cls,rec}.onnx         converted (or copied) originals
     engines/<model>/<precision>/{det,cls,rec}.onnx    cleaned fp32 / mixed fp16 / Q/DQ int8
@@ -8,7 +8,8 @@
     engines/<model>/report.{json,md}                  accuracy per precision vs fp32
 
 `resolve_precision` turns such a folder into `trt_ocr.models.ResolvedModels`, so
-`OCR(model="ppocr-v4-mobile", precision="int8")` runs the INT8 ONNX on ONNX Runtime.
+`OCR(model="ppocr-v4-mobile", precision="int8")` runs the INT8 ONNX on ONNX Runtime. A runtime
+module: the engine-building package (`trt_ocr.engines`) writes this layout through it.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from trt_ocr.build import PRECISIONS, ROLES
 from trt_ocr.errors import ModelError
+from trt_ocr.shapes import ROLES
+
+PRECISIONS = ("fp32", "fp16", "int8")
 
 DICT_FILE = "dict.txt"
 
@@ -56,7 +59,7 @@ def onnx_paths(folder: Path) -> dict[str, Path]:
     return {role: folder / f"{role}.onnx" for role in ROLES}
 
 
-def spec_for(model: str, dictionary: dict[str, Any] | None = None) -> Any:
+def spec_for(model: str) -> Any:
     """The store's ModelSet for model as an ONNX set (a converted Paddle set runs as ONNX)."""
     from trt_ocr import models
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
-from trt_ocr.build import cli
+from trt_ocr.engines import cli
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
@@ -23,7 +23,7 @@ def _parse(argv: list[str]) -> argparse.Namespace:
 
 def test_help_is_instant_and_imports_nothing_heavy() -> None:
     code = (
-        "import sys, time; t=time.time(); from trt_ocr.build import cli; import argparse;"
+        "import sys, time; t=time.time(); from trt_ocr.engines import cli; import argparse;"
         "p=argparse.ArgumentParser(); cli.add_arguments(p); p.format_help();"
         "heavy=[m for m in ('onnx','onnxruntime','tensorrt','paddle','onnxsim') "
         "if m in sys.modules]; print(heavy, time.time()-t)"
@@ -48,13 +48,13 @@ def test_arguments() -> None:
             "rec=Conv.1,Conv.2",
             "--int8-exclude",
             "det=Conv.9",
-            "--rec-widths",
-            "320,800",
+            "--rec-batch",
+            "8",
         ]
     )
     assert a.precision == ["int8"] and a.steps == ["precision", "report"]
     assert a.int8_exclude == [("rec", ["Conv.1", "Conv.2"]), ("det", ["Conv.9"])]
-    assert a.rec_widths == (320, 800)
+    assert a.rec__batch_size == 8 and a.det__limit_side_len is None  # None: DetOptions' default
     with pytest.raises(SystemExit):
         _parse(["x", "--int8-exclude", "head=Conv.1"])
 
@@ -64,12 +64,33 @@ def test_bad_step_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert "bake" in capsys.readouterr().err
 
 
+def test_shape_options_are_the_runtimes(capsys: pytest.CaptureFixture[str]) -> None:
+    # validated by the runtime's own checks, with the runtime's message
+    assert cli.run(_parse(["ppocr-v4-mobile", "--limit-side-len", "16"])) == 1
+    assert "limit_side_len must be in [32, 8192]" in capsys.readouterr().err
+    assert cli.run(_parse(["ppocr-v4-mobile", "--rec-batch", "0"])) == 1
+    assert "rec batch_size" in capsys.readouterr().err
+
+
+def test_report_without_eval_data_says_how_to_give_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv(cli.EVAL_DATA_ENV, raising=False)
+    args = ["ppocr-v4-mobile", "--steps", "report", "--out", str(tmp_path)]
+    assert cli.run(_parse(args)) == 1
+    err = capsys.readouterr().err
+    assert "--eval-data" in err and cli.EVAL_DATA_ENV in err
+    monkeypatch.setenv(cli.EVAL_DATA_ENV, str(tmp_path / "nowhere"))
+    assert cli.run(_parse(args)) == 1
+    assert "nowhere" in capsys.readouterr().err
+
+
 def test_onnx_source_without_tensorrt_exits_3(
     v4_models, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from trt_ocr.build import trt_builder
+    from trt_ocr.backends import tensorrt_available
 
-    if trt_builder.available()[0]:
+    if tensorrt_available()[0]:
         pytest.skip("TensorRT and a GPU are present: exit status 3 does not apply")
     code = cli.run(
         _parse(
@@ -97,10 +118,10 @@ def test_onnx_source_without_tensorrt_exits_3(
             "manifest.json",
             "dict.txt",
         }
-    from trt_ocr.build import manifest
-    from trt_ocr.build.artifacts import resolve_precision
+    from trt_ocr.artifacts import resolve_precision
+    from trt_ocr.engine_cache import load
 
-    m = manifest.load(tmp_path / "ppocr-v4-mobile" / "fp16")
+    m = load(tmp_path / "ppocr-v4-mobile" / "fp16")
     assert set(m["steps"]) == {"precision/det", "precision/cls", "precision/rec"}
     rm = resolve_precision("ppocr-v4-mobile", "fp16", tmp_path)
     assert rm.rec.parent.name == "fp16" and rm.spec is not None and rm.spec.format == "onnx"

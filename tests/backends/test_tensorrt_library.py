@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from trt_ocr.build import trt_builder
+from trt_ocr.backends import tensorrt_library as trt_layer
 
-ok, why = trt_builder.available()
+ok, why = trt_layer.available()
 pytestmark = [pytest.mark.gpu, pytest.mark.skipif(not ok, reason=f"needs TensorRT + GPU: {why}")]
 
 
@@ -28,30 +28,35 @@ def _tiny_onnx(path: Path) -> None:
     onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]), str(path))
 
 
-def test_build_cache_and_run(tmp_path: Path) -> None:
-    from trt_ocr.backends.base import ShapeRange
-    from trt_ocr.backends.tensorrt import TensorRTBackend
-    from trt_ocr.build.profiles import Profile
+def test_build_profiles_cache_and_run(tmp_path: Path) -> None:
+    from trt_ocr.backends.tensorrt import TensorRTBackend, TensorRTSession
+    from trt_ocr.shapes import ShapeRange
 
     onnx_path = tmp_path / "m.onnx"
     _tiny_onnx(onnx_path)
-    prof = [Profile("p", {"x": ((1, 3, 8, 8), (2, 3, 16, 16), (4, 3, 32, 32))})]
+    ranges = [
+        ShapeRange((1, 3, 8, 8), (2, 3, 16, 16), (4, 3, 16, 16)),
+        ShapeRange((1, 3, 16, 16), (2, 3, 32, 32), (4, 3, 32, 32)),
+    ]
+    lib = trt_layer.TensorRTLibrary()
     cache = tmp_path / "timing.cache"
-    secs = trt_builder.build_engine(
-        onnx_path, tmp_path / "m.engine", prof, trt_builder.BuildSettings(256, timing_cache=cache)
+    secs = lib.build(
+        onnx_path, tmp_path / "m.engine", ranges, trt_layer.BuildSettings(256, timing_cache=cache)
     )
     assert secs > 0 and cache.stat().st_size > 0
-    assert trt_builder.deserialize_error(tmp_path / "m.engine") is None
+    assert lib.deserialize_error(tmp_path / "m.engine") is None
     (tmp_path / "bad.engine").write_bytes(b"not a plan")
-    assert trt_builder.deserialize_error(tmp_path / "bad.engine")
+    assert lib.deserialize_error(tmp_path / "bad.engine")
+    with TensorRTSession(lib.deserialize(tmp_path / "m.engine")) as s:
+        for hw, profile in ((16, 0), (32, 1), (8, 0)):  # switches profiles both ways
+            y = s.run({"x": np.ones((2, 3, hw, hw), np.float32)})["y"]
+            assert y.shape == (2, 2, hw, hw) and float(y[0, 0, hw // 2, hw // 2]) == 27.0
+            assert s._profile == profile
     backend = TensorRTBackend(cache_dir=tmp_path / "cache")
-    with backend.open(
-        tmp_path / "m.engine",
-        "det",
-        {"x": [ShapeRange((1, 3, 8, 8), (2, 3, 16, 16), (4, 3, 32, 32))]},
-    ) as s:
-        y = s.run({"x": np.ones((2, 3, 16, 16), np.float32)})["y"]
-        assert y.shape == (2, 2, 16, 16) and float(y[0, 0, 8, 8]) == 27.0
+    with backend.open(onnx_path, "det", ranges) as s:  # built into the cache, then reused
+        assert s.run({"x": np.ones((1, 3, 24, 24), np.float32)})["y"].shape == (1, 2, 24, 24)
+    _, decision = backend.engine_for(onnx_path, "det", ranges)
+    assert decision.usable and "matches" in decision.reason
 
 
 def test_parser_errors_are_all_reported(tmp_path: Path) -> None:
@@ -69,4 +74,6 @@ def test_parser_errors_are_all_reported(tmp_path: Path) -> None:
     p = tmp_path / "bad.onnx"
     onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]), str(p))
     with pytest.raises(EngineBuildError, match="error"):
-        trt_builder.build_engine(p, tmp_path / "bad.engine", [], trt_builder.BuildSettings(256))
+        trt_layer.TensorRTLibrary().build(
+            p, tmp_path / "bad.engine", [], trt_layer.BuildSettings(256)
+        )

@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from trt_ocr.build import PRECISIONS, ROLES, STEPS, artifacts, manifest
-from trt_ocr.build.profiles import PipelineSettings
+from trt_ocr import artifacts, engine_cache, shapes
+from trt_ocr.engines import PRECISIONS, ROLES, STEPS, manifest
 from trt_ocr.errors import EngineBuildError
+from trt_ocr.options import ClsOptions, DetOptions, RecOptions
+from trt_ocr.shapes import ShapePlan, plan_shapes
 
 Log = Callable[[str], None]
 
@@ -29,7 +31,7 @@ EXIT_NO_TENSORRT = 3  # every step but the TensorRT one done: no TensorRT or no 
 @dataclass
 class BuildRequest:
     source: str
-    precisions: list[str] = field(default_factory=lambda: ["fp32", "fp16", "int8"])
+    precisions: list[str] = field(default_factory=lambda: list(PRECISIONS))
     steps: list[str] = field(default_factory=lambda: list(STEPS))
     out: Path = Path("engines")
     name: str | None = None
@@ -53,11 +55,14 @@ class BuildRequest:
     # (measured: keeping the detector's first 8 convs float takes IC15 e2e H-mean from
     # -6.2 to -0.25 points vs fp32).
     int8_float_first: int = 8
-    eval_data: Path = Path("../shared/data")
+    eval_data: Path | None = None  # holds icdar2015/{det_e2e,words}; the report step needs it
     eval_images: int = 100
     eval_words: int = 500
     sensitivity: list[str] = field(default_factory=list)  # roles; [] = only on a miss
-    settings: PipelineSettings = field(default_factory=PipelineSettings)
+    # The pipeline options the engines are built for (their shapes: trt_ocr.shapes).
+    det: DetOptions = field(default_factory=DetOptions)
+    cls: ClsOptions = field(default_factory=ClsOptions)
+    rec: RecOptions = field(default_factory=RecOptions)
     workspace_mb: int = 2048
     optimization_level: int = 3
     timing_cache: Path | None = None
@@ -81,9 +86,12 @@ class BuildOutcome:
 
 
 class Builder:
-    def __init__(self, req: BuildRequest, log: Log = print) -> None:
+    def __init__(self, req: BuildRequest, log: Log = print, library: Any = None) -> None:
+        """library: the TensorRT layer for the engine step (default: the installed one,
+        `trt_ocr.backends.tensorrt_library.TensorRTLibrary`)."""
         self.req = req
         self.log = log
+        self.library = library
         self._source: Any = None
         self._feeds: Any = None
         self._calib_images: list[Path] = []
@@ -93,7 +101,7 @@ class Builder:
     @property
     def source(self) -> Any:
         if self._source is None:
-            from trt_ocr.build.convert import resolve_source
+            from trt_ocr.engines.convert import resolve_source
 
             self._source = resolve_source(
                 self.req.source, self.req.overrides, self.req.dictionary, self.req.name
@@ -117,8 +125,9 @@ class Builder:
     def mdir(self) -> Path:
         return artifacts.model_dir(self.req.out, self.name)
 
-    def settings(self) -> PipelineSettings:
-        return self.req.settings
+    def shape_plan(self) -> ShapePlan:
+        """The shapes the runtime will ask for, with these options, of this model set."""
+        return plan_shapes(self.req.det, self.req.cls, self.req.rec, artifacts.spec_for(self.name))
 
     def _write_dictionary(self, folder: Path) -> None:
         src = self.source
@@ -145,7 +154,7 @@ class Builder:
     # -- steps ------------------------------------------------------------------------------
 
     def step_convert(self) -> None:
-        from trt_ocr.build.convert import copy_or_convert
+        from trt_ocr.engines.convert import copy_or_convert
 
         out = artifacts.source_dir(self.req.out, self.name)
         self.log(f"== step 1/5 convert: {self.source.origin} -> {out}")
@@ -162,7 +171,7 @@ class Builder:
             )
 
     def step_cleanup(self) -> None:
-        from trt_ocr.build import graph
+        from trt_ocr.engines import graph
 
         src_dir = artifacts.source_dir(self.req.out, self.name)
         src = self._need(src_dir, "cleanup")
@@ -202,7 +211,7 @@ class Builder:
 
     def calibration_feeds(self, max_images: int | None = None) -> Any:
         if self._feeds is None:
-            from trt_ocr.build import calibration
+            from trt_ocr.engines import calibration
 
             cs = calibration.CalibrationSet.load(self.req.calib)
             if self.req.calib_count:
@@ -215,7 +224,7 @@ class Builder:
             self._feeds = calibration.collect_feeds(
                 fp32,
                 self._calib_images,
-                det_options=self._det_options(),
+                det_options=self.req.det,
                 max_batches=self.req.calib_batches,
                 seed=cs.seed,
             )
@@ -227,12 +236,8 @@ class Builder:
             )
         return self._feeds
 
-    def _det_options(self) -> dict[str, Any]:
-        s = self.settings()
-        return {"limit_side_len": s.limit_side_len, "limit_type": s.limit_type}
-
     def step_precision(self) -> None:
-        from trt_ocr.build import graph, precision
+        from trt_ocr.engines import graph, precision
 
         fp32 = self._need(self.pdir("fp32"), "precision")
         for prec in self.req.precisions:
@@ -276,13 +281,19 @@ class Builder:
                 shutil.copyfile(meta, out / meta.name)
 
     def step_report(self) -> None:
-        from trt_ocr.build import calibration, report
+        from trt_ocr.engines import calibration, report
 
         data = self.req.eval_data
+        if data is None:
+            raise EngineBuildError(
+                "the report step needs the IC15 evaluation data: pass --eval-data DIR (or set "
+                "$TRT_OCR_EVAL_DATA) to a folder holding icdar2015/det_e2e and icdar2015/words"
+            )
         det_root, words_root = data / "icdar2015" / "det_e2e", data / "icdar2015" / "words"
         if not det_root.is_dir() or not words_root.is_dir():
             raise EngineBuildError(
-                f"the report needs IC15 data under {data}/icdar2015 (--eval-data)"
+                f"the report step needs {det_root} and {words_root}: --eval-data {data} "
+                "does not hold them"
             )
         precs = sorted(set(self.req.precisions) | {"fp32"}, key=PRECISIONS.index)
         resolved = {}
@@ -314,7 +325,7 @@ class Builder:
                 "words": len(words),
                 "calibration_images": len(calib_imgs),
                 "excluded_for_overlap": dropped,
-                "evaluator": report.evaluator_name(),
+                "evaluator": report.EVALUATOR,
                 "first_image": images[0].name if images else None,
                 "last_image": images[-1].name if images else None,
             },
@@ -359,7 +370,7 @@ class Builder:
 
     def _composition(self, prec: str) -> dict[str, str]:
         """What each network of a precision folder is, from its manifest."""
-        steps = manifest.load(self.pdir(prec)).get("steps", {})
+        steps = engine_cache.load(self.pdir(prec)).get("steps", {})
         out = {}
         for role in ROLES:
             d = steps.get(f"precision/{role}", {}).get("details", {})
@@ -375,7 +386,7 @@ class Builder:
         return out
 
     def _sensitivity(self, roles: list[str]) -> dict[str, Any]:
-        from trt_ocr.build import precision, report
+        from trt_ocr.engines import precision, report
 
         out = {}
         feeds = self.calibration_feeds(max_images=8)
@@ -390,59 +401,55 @@ class Builder:
         return out
 
     def step_engine(self) -> tuple[bool, str]:
-        from trt_ocr.build import trt_builder
+        from trt_ocr.backends import tensorrt_library
 
-        ok, why = trt_builder.available()
-        if not ok:
-            return False, why
-        from trt_ocr.build import graph, profiles
-        from trt_ocr.build.manifest import EngineKey, decide
+        lib = self.library
+        if lib is None:
+            ok, why = tensorrt_library.available()
+            if not ok:
+                return False, why
+            lib = tensorrt_library.TensorRTLibrary()
+        from trt_ocr.engines import graph
 
-        gpu = trt_builder.gpu_info()
-        trt_version = trt_builder.tensorrt_version()
-        settings = trt_builder.BuildSettings(
+        settings = tensorrt_library.BuildSettings(
             self.req.workspace_mb,
             self.req.optimization_level,
             self.req.timing_cache or (self.req.out / "timing.cache"),
         )
+        plan = self.shape_plan()
         for prec in self.req.precisions:
             folder = self.pdir(prec)
             paths = self._need(folder, f"engine ({prec})")
-            self.log(
-                f"== step 5/5 engine {prec} on {gpu.name} (sm {gpu.compute_capability}, "
-                f"TensorRT {trt_version})"
-            )
+            self.log(f"== step 5/5 engine {prec}: {lib.describe()}")
             for role in ROLES:
-                io = graph.io_shapes(paths[role])
-                name = next(iter(io["inputs"]))
-                profs = profiles.profiles_for(role, self.settings(), name)
-                problems = profiles.check_against_onnx(profs, io["inputs"])
+                ranges = plan.ranges(role)
+                dims = next(iter(graph.io_shapes(paths[role])["inputs"].values()))
+                problems = shapes.conflicts(ranges, dims)
                 if problems:
                     raise EngineBuildError(f"{prec} {role}: " + "; ".join(problems))
-                key = EngineKey(
-                    manifest.sha256_file(paths[role]),
-                    trt_version,
-                    gpu.name,
-                    gpu.compute_capability,
-                    prec,
-                    tuple(p.to_dict() for p in profs),
-                    settings.key(),
-                )
+                key = engine_cache.engine_key(paths[role], ranges, lib.target)
                 eng = folder / f"{role}.engine"
-                d = decide(
-                    manifest.load(folder),
+                d = engine_cache.decide(
+                    engine_cache.load(folder),
                     role,
                     eng,
                     key,
-                    trt_builder.deserialize_error,
-                    self.req.force,
+                    lib.deserialize_error,
+                    force=self.req.force,
                 )
-                if not d.build:
+                if d.usable:
                     self.log(f"engine: {prec} {role}: up to date ({d.reason})")
                     continue
                 self.log(f"engine: {prec} {role}: building ({d.reason})")
-                secs = trt_builder.build_engine(paths[role], eng, profs, settings, self.log)
-                manifest.record_engine(folder, role, key, eng, secs)
+                secs = lib.build(paths[role], eng, ranges, settings, self.log)
+                engine_cache.record_engine(
+                    folder,
+                    role,
+                    key,
+                    eng,
+                    secs,
+                    {"builder": settings.to_dict(), "gpu": lib.describe()},
+                )
                 self.log(f"engine: {prec} {role}: {eng} in {secs:.0f} s")
         return True, ""
 

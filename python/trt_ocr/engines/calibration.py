@@ -8,10 +8,11 @@ A calibration set is a small JSON (or YAML, with PyYAML) file:
 Globs are relative to the file's folder; `~` and `$VARS` expand. `count` images are drawn
 with `seed` from the sorted matches, so a set is reproducible.
 
-The tensors come from running the fp32 pipeline (`trt_ocr.pipeline.OCR`, our C++ pre- and
-post-processing) over those images with recording sessions: the detector's inputs are its
-preprocessed images, the classifier's and recognizer's inputs are the crops of the boxes the
-detector found, batched and padded exactly as at run time.
+The tensors come from running the fp32 pipeline (`trt_ocr.OCR`, our C++ pre- and
+post-processing) over those images and recording each network's feeds through its public
+`observe_inputs` hook: the detector's inputs are its preprocessed images, the classifier's and
+recognizer's inputs are the crops of the boxes the detector found, batched and padded exactly
+as at run time.
 
 Calibration and evaluation images must be disjoint: `disjoint()` compares resolved paths and
 file contents (sha256), so a copy of an evaluation image under another name is caught too.
@@ -29,12 +30,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trt_ocr.errors import EngineBuildError
+from trt_ocr.io import IMAGE_SUFFIXES
 from trt_ocr.models import sha256_file
 
 if TYPE_CHECKING:
     import numpy as np
-
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
 
 
 @dataclass
@@ -150,35 +150,6 @@ def without(evaluation: Sequence[Path], calib: Sequence[Path]) -> tuple[list[Pat
 # --- recording the pipeline's network inputs -----------------------------------------------
 
 
-class RecordingSession:
-    """Wraps a backend Session and keeps a copy of every feed (up to `limit` feeds)."""
-
-    def __init__(self, inner: Any, limit: int) -> None:
-        self.inner = inner
-        self.limit = limit
-        self.feeds: list[dict[str, np.ndarray]] = []
-        self.inputs = inner.inputs
-        self.outputs = inner.outputs
-
-    @property
-    def input_name(self) -> str:
-        return self.inner.input_name
-
-    @property
-    def output_name(self) -> str:
-        return self.inner.output_name
-
-    def run(self, feeds: Mapping[str, Any]) -> dict[str, Any]:
-        if len(self.feeds) < self.limit:
-            import numpy as np
-
-            self.feeds.append({k: np.array(v, copy=True) for k, v in feeds.items()})
-        return self.inner.run(feeds)
-
-    def close(self) -> None:
-        self.inner.close()
-
-
 @dataclass
 class CalibrationFeeds:
     det: list[dict[str, np.ndarray]]
@@ -202,31 +173,35 @@ def collect_feeds(
     """Runs the fp32 pipeline over images and records each network's inputs.
 
     models: trt_ocr.models.ResolvedModels of the fp32 ONNX files. ocr_factory: an OCR-like
-    class (tests may pass one); default trt_ocr.pipeline.OCR on ONNX Runtime.
+    class (default trt_ocr.OCR on ONNX Runtime); what it builds must offer
+    `observe_inputs(fn)`, a context manager calling fn(role, feeds) before each network run.
     """
-    if ocr_factory is None:
-        from trt_ocr.pipeline import OCR as ocr_factory
+    import numpy as np
 
-    ocr = ocr_factory(models, backend="onnxruntime", det=det_options, rec={"drop_score": 0.0})
-    try:
-        ocr._det = RecordingSession(ocr._det, len(images))
-        if ocr._cls is not None:
-            ocr._cls = RecordingSession(ocr._cls, 100_000)
-        ocr._rec = RecordingSession(ocr._rec, 100_000)
+    if ocr_factory is None:
+        from trt_ocr import OCR as ocr_factory
+
+    recorded: dict[str, list[dict[str, np.ndarray]]] = {"det": [], "cls": [], "rec": []}
+
+    def record(role: str, feeds: Mapping[str, np.ndarray]) -> None:
+        # copies: the pipeline reuses its input buffers between runs
+        recorded[role].append({k: np.array(v, copy=True) for k, v in feeds.items()})
+
+    with (
+        ocr_factory(models, backend="onnxruntime", det=det_options, rec={"drop_score": 0.0}) as ocr,
+        ocr.observe_inputs(record),
+    ):
         for img in images:
             ocr(str(img))
-        rng = random.Random(seed)
+    rng = random.Random(seed)
 
-        def sample(feeds: list[dict[str, np.ndarray]]) -> list[dict[str, np.ndarray]]:
-            # every image's crops get a chance, not only the first images' lines
-            if len(feeds) <= max_batches:
-                return feeds
-            keep = sorted(rng.sample(range(len(feeds)), max_batches))
-            return [feeds[i] for i in keep]
+    def sample(feeds: list[dict[str, np.ndarray]]) -> list[dict[str, np.ndarray]]:
+        # every image's crops get a chance, not only the first images' lines
+        if len(feeds) <= max_batches:
+            return feeds
+        keep = sorted(rng.sample(range(len(feeds)), max_batches))
+        return [feeds[i] for i in keep]
 
-        cls_feeds = ocr._cls.feeds if ocr._cls is not None else []
-        return CalibrationFeeds(
-            ocr._det.feeds, sample(cls_feeds), sample(ocr._rec.feeds), list(images)
-        )
-    finally:
-        ocr.close()
+    return CalibrationFeeds(
+        recorded["det"], sample(recorded["cls"]), sample(recorded["rec"]), list(images)
+    )

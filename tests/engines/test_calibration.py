@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.conftest import REPO
-from trt_ocr.build import calibration
-from trt_ocr.build.calibration import CalibrationSet
+from trt_ocr.engines import calibration
+from trt_ocr.engines.calibration import CalibrationSet
 from trt_ocr.errors import EngineBuildError
 
 
@@ -75,7 +77,7 @@ def test_disjointness_by_path_and_by_content(tmp_path: Path) -> None:
 
 def test_shared_config_is_disjoint_from_report_images() -> None:
     from tests.conftest import shared_path
-    from trt_ocr.build import report
+    from trt_ocr.engines import report
 
     shared_path("icdar2015", "det_e2e", "images")
     cs = CalibrationSet.load(REPO / "calib" / "shared_ic15_sroie.json")
@@ -85,3 +87,54 @@ def test_shared_config_is_disjoint_from_report_images() -> None:
     kept, dropped = calibration.without(ic15, calib)
     assert dropped == sum(1 for p in calib if "icdar2015" in str(p))
     assert kept[0].name == "img_101.jpg" or dropped < 100
+
+
+class _HookedOCR:
+    """Stands for trt_ocr.OCR's public surface collect_feeds relies on: a context manager
+    whose observe_inputs(fn) calls fn(role, feeds) right before each network run."""
+
+    def __init__(self, models: object, **kwargs: object) -> None:
+        self.kwargs = kwargs
+        self._observers: list = []
+        self.buffer = np.zeros((1, 3, 32, 32), np.float32)  # reused, as the pipeline does
+
+    def __enter__(self) -> _HookedOCR:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    @contextmanager
+    def observe_inputs(self, fn):
+        self._observers.append(fn)
+        try:
+            yield
+        finally:
+            self._observers.remove(fn)
+
+    def __call__(self, image: str) -> None:
+        self.buffer += 1
+        for fn in self._observers:
+            fn("det", {"x": self.buffer})
+            for n in range(3):
+                fn("rec", {"x": np.full((n + 1, 3, 48, 320), n, np.float32)})
+
+
+def test_feeds_are_collected_through_the_public_hook(tmp_path: Path) -> None:
+    images = _images(tmp_path, 4)
+    feeds = calibration.collect_feeds(
+        None, images, det_options={"limit_side_len": 640}, max_batches=5, ocr_factory=_HookedOCR
+    )
+    assert [float(f["x"].max()) for f in feeds.det] == [1.0, 2.0, 3.0, 4.0]  # copies
+    assert len(feeds.rec) == 5 and feeds.cls == []  # 12 rec batches sampled down to 5
+    assert feeds.for_role("rec") is feeds.rec and feeds.images == images
+
+
+@pytest.mark.skipif(
+    not hasattr(__import__("trt_ocr").OCR, "observe_inputs"),
+    reason="OCR.observe_inputs (the public input hook) lands with the pipeline's stage rewrite",
+)
+def test_feeds_from_the_real_pipeline(v4_models) -> None:
+    feeds = calibration.collect_feeds(v4_models, [REPO / "samples" / "sample.png"])
+    assert len(feeds.det) == 1 and feeds.det[0]["x"].shape[:2] == (1, 3)
+    assert feeds.rec and all(f["x"].shape[2] == 48 for f in feeds.rec)

@@ -273,7 +273,7 @@ def io_shapes(path: Path) -> dict[str, dict[str, list[int | str]]]:
 def support_table() -> dict[str, Any]:
     """The op table written from onnx-tensorrt's docs/operators.md (see its 'source')."""
     text = (
-        resources.files("trt_ocr.build")
+        resources.files("trt_ocr.engines")
         .joinpath("data/tensorrt_onnx_ops.json")
         .read_text(encoding="utf-8")
     )

@@ -1,12 +1,15 @@
-"""Step 5: the thin TensorRT layer. ONNX -> strongly typed TensorRT engine.
+"""The thin layer over the TensorRT library: whether it is usable here, what an engine is
+compiled for (`EngineTarget`), building a strongly typed engine from an ONNX file and the
+shape plan's ranges, and deserializing a plan.
 
 Precision comes from the ONNX itself (fp16 tensors, Q/DQ nodes): the network is created with
 `NetworkDefinitionCreationFlag.STRONGLY_TYPED`, the only mode TensorRT 11 has (BuilderFlag
 FP16/INT8 and the INT8 calibrators are gone there), and one that works on TensorRT 10 too.
 
-Everything that decides *whether* to build (profiles, cache keys, manifests) is plain Python
-in profiles.py / manifest.py; this module only talks to TensorRT and CUDA, so it needs both
-and is tested only where they exist.
+A runtime module: the TensorRT backend builds engines into its cache with it, and
+`trt-ocr build-engines` uses it for its engine step. Whether to build is decided elsewhere
+(`trt_ocr.engine_cache`, plain Python); this module only talks to TensorRT and CUDA, so it
+is tested only where they exist.
 """
 
 from __future__ import annotations
@@ -18,10 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from trt_ocr.build.profiles import Profile
-from trt_ocr.errors import EngineBuildError
+from trt_ocr.engine_cache import EngineTarget
+from trt_ocr.errors import BackendError, EngineBuildError
+from trt_ocr.shapes import ShapeRange
 
 Log = Callable[[str], None]
+LIBRARY = "tensorrt"
 
 
 def available() -> tuple[bool, str]:
@@ -51,17 +56,11 @@ def gpu_info(device: int = 0) -> GpuInfo:
 
     err, props = cudart.cudaGetDeviceProperties(device)
     if int(err) != 0:
-        raise EngineBuildError(f"cudaGetDeviceProperties failed: {err}")
+        raise BackendError(f"cudaGetDeviceProperties failed: {err}")
     name = props.name
     if isinstance(name, bytes):
         name = name.split(b"\0", 1)[0].decode(errors="replace")
     return GpuInfo(str(name), f"{props.major}.{props.minor}")
-
-
-def tensorrt_version() -> str:
-    import tensorrt as trt
-
-    return str(trt.__version__)
 
 
 def _logger(log: Log) -> Any:
@@ -183,7 +182,8 @@ class BuildSettings:
     optimization_level: int = 3
     timing_cache: Path | None = None
 
-    def key(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
+        """How an engine was built, recorded beside its key in the manifest."""
         return {
             "workspace_mb": self.workspace_mb,
             "optimization_level": self.optimization_level,
@@ -191,68 +191,110 @@ class BuildSettings:
         }
 
 
-def build_engine(
-    onnx_path: Path,
-    engine_path: Path,
-    profiles: Sequence[Profile],
-    settings: BuildSettings,
-    log: Log = print,
-) -> float:
-    """Builds a strongly typed engine from onnx_path; returns the build time in seconds."""
-    import tensorrt as trt
+@dataclass(frozen=True)
+class LoadedEngine:
+    """A deserialized engine with the runtime that must outlive it."""
 
-    t0 = time.perf_counter()
-    logger = _logger(log)
-    builder = trt.Builder(logger)
-    flags = 1 << int(trt.NetworkDefinitionCreationFlag.STRONGLY_TYPED)
-    network = builder.create_network(flags)
-    parser = trt.OnnxParser(network, logger)
-    if not parser.parse_from_file(str(onnx_path)):
-        errors = parser_errors(parser)
-        raise EngineBuildError(
-            f"TensorRT's ONNX parser rejected {onnx_path} with "
-            f"{len(errors)} error(s):\n  " + "\n  ".join(errors)
-        )
-    config = builder.create_builder_config()
-    config.set_memory_pool_limit(trt.MemoryPoolType.WORKSPACE, settings.workspace_mb << 20)
-    config.builder_optimization_level = settings.optimization_level
-    monitor = _progress_monitor(log)
-    config.progress_monitor = monitor
-    inputs = {network.get_input(i).name for i in range(network.num_inputs)}
-    for p in profiles:
-        prof = builder.create_optimization_profile()
-        for name, (lo, opt, hi) in p.shapes.items():
-            if name not in inputs:
-                raise EngineBuildError(
-                    f"profile {p.name}: the network has no input {name!r} "
-                    f"(inputs: {sorted(inputs)})"
-                )
-            prof.set_shape(name, lo, opt, hi)
-        if config.add_optimization_profile(prof) < 0:
-            raise EngineBuildError(f"TensorRT refused optimization profile {p.name}")
-    cache_file = TimingCacheFile(settings.timing_cache) if settings.timing_cache else None
-    if cache_file is not None:
-        cache_file.attach(config, log)
-    plan = builder.build_serialized_network(network, config)
-    if plan is None:
-        raise EngineBuildError(f"TensorRT failed to build {onnx_path} (see the errors above)")
-    if cache_file is not None:
-        cache_file.save(config, log)
-    engine_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = engine_path.with_name(engine_path.name + ".tmp")
-    tmp.write_bytes(bytes(plan))
-    tmp.replace(engine_path)
-    del monitor  # kept alive until here: TensorRT holds a raw pointer to it during the build
-    return time.perf_counter() - t0
+    engine: Any  # tensorrt.ICudaEngine
+    runtime: Any  # tensorrt.Runtime
+    path: Path
 
 
-def deserialize_error(engine_path: Path) -> str | None:
-    """None when the plan deserialises on this machine, else why not (a cache miss)."""
-    import tensorrt as trt
+class TensorRTLibrary:
+    """The installed TensorRT on this machine's first GPU."""
 
-    try:
-        runtime = trt.Runtime(trt.Logger(trt.Logger.ERROR))
-        engine = runtime.deserialize_cuda_engine(engine_path.read_bytes())
-    except Exception as e:  # TensorRT raises plain RuntimeError/TypeError
-        return f"{type(e).__name__}: {e}"
-    return None if engine is not None else "deserialize_cuda_engine returned None"
+    name = LIBRARY
+
+    def __init__(self) -> None:
+        ok, why = available()
+        if not ok:
+            raise BackendError(f"TensorRT is unavailable: {why}")
+        import tensorrt as trt
+
+        self._trt = trt
+        self.version = str(trt.__version__)
+        self.gpu = gpu_info()
+
+    @property
+    def target(self) -> EngineTarget:
+        return EngineTarget(self.name, self.version, self.gpu.compute_capability)
+
+    def describe(self) -> str:
+        return f"TensorRT {self.version} on {self.gpu.name} (sm {self.gpu.compute_capability})"
+
+    def build(
+        self,
+        onnx_path: Path,
+        engine_path: Path,
+        ranges: Sequence[ShapeRange],
+        settings: BuildSettings,
+        log: Log = print,
+    ) -> float:
+        """Builds a strongly typed engine of onnx_path with one optimization profile per
+        range (on the network's one input); returns the build time in seconds."""
+        trt = self._trt
+        t0 = time.perf_counter()
+        logger = _logger(log)
+        builder = trt.Builder(logger)
+        flags = 1 << int(trt.NetworkDefinitionCreationFlag.STRONGLY_TYPED)
+        network = builder.create_network(flags)
+        parser = trt.OnnxParser(network, logger)
+        if not parser.parse_from_file(str(onnx_path)):
+            errors = parser_errors(parser)
+            raise EngineBuildError(
+                f"TensorRT's ONNX parser rejected {onnx_path} with "
+                f"{len(errors)} error(s):\n  " + "\n  ".join(errors)
+            )
+        if network.num_inputs != 1:
+            raise EngineBuildError(
+                f"{onnx_path}: a PP-OCR network has one input, this one has {network.num_inputs}"
+            )
+        if not ranges:
+            raise EngineBuildError(f"{onnx_path}: no optimization profile to build")
+        config = builder.create_builder_config()
+        config.set_memory_pool_limit(trt.MemoryPoolType.WORKSPACE, settings.workspace_mb << 20)
+        config.builder_optimization_level = settings.optimization_level
+        monitor = _progress_monitor(log)
+        config.progress_monitor = monitor
+        name = network.get_input(0).name
+        for i, r in enumerate(ranges):
+            prof = builder.create_optimization_profile()
+            prof.set_shape(name, r.min, r.opt, r.max)
+            if config.add_optimization_profile(prof) < 0:
+                raise EngineBuildError(f"TensorRT refused optimization profile {i}: {r}")
+        cache_file = TimingCacheFile(settings.timing_cache) if settings.timing_cache else None
+        if cache_file is not None:
+            cache_file.attach(config, log)
+        plan = builder.build_serialized_network(network, config)
+        if plan is None:
+            raise EngineBuildError(f"TensorRT failed to build {onnx_path} (see the errors above)")
+        if cache_file is not None:
+            cache_file.save(config, log)
+        engine_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = engine_path.with_name(engine_path.name + ".tmp")
+        tmp.write_bytes(bytes(plan))
+        tmp.replace(engine_path)
+        del monitor  # kept alive until here: TensorRT holds a raw pointer to it during the build
+        return time.perf_counter() - t0
+
+    def deserialize(self, engine_path: Path) -> LoadedEngine:
+        """The ICudaEngine of a plan file; BackendError when it does not load here."""
+        trt = self._trt
+        try:
+            runtime = trt.Runtime(trt.Logger(trt.Logger.ERROR))
+            engine = runtime.deserialize_cuda_engine(engine_path.read_bytes())
+        except Exception as e:  # TensorRT raises plain RuntimeError/TypeError
+            raise BackendError(
+                f"TensorRT could not deserialize {engine_path}: {type(e).__name__}: {e}"
+            ) from e
+        if engine is None:
+            raise BackendError(f"TensorRT could not deserialize {engine_path}")
+        return LoadedEngine(engine, runtime, engine_path)
+
+    def deserialize_error(self, engine_path: Path) -> str | None:
+        """None when the plan deserializes on this machine, else why not (a cache miss)."""
+        try:
+            self.deserialize(engine_path)
+        except BackendError as e:
+            return str(e)
+        return None

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from trt_ocr.build import ROLES
+from trt_ocr.engines import ROLES
 from trt_ocr.errors import EngineBuildError
 
 Log = Callable[[str], None]

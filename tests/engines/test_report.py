@@ -6,34 +6,26 @@ from pathlib import Path
 
 import numpy as np
 
-from trt_ocr.build import report
+from trt_ocr.engines import report
 
 
 def _q(x: float, y: float, w: float = 40, h: float = 10) -> np.ndarray:
     return np.array([[x, y], [x + w, y], [x + w, y + h], [x, y + h]], np.float32)
 
 
-def test_minimal_scorer_matches_by_iou_text_and_ignores_dont_care() -> None:
-    gt = [(_q(0, 0), "Hello"), (_q(100, 0), "World"), (_q(200, 0), "###")]
-    preds = [
-        (_q(1, 0), "hello!"),
-        (_q(100, 1), "Wrld"),
-        (_q(201, 0), "junk"),
-        (_q(400, 400), "extra"),
-    ]
-    c = report.Counts()
-    report.score_image(gt, preds, c)
-    assert (c.gt, c.pred, c.det_match, c.e2e_match) == (2, 3, 2, 1)
-    h = c.hmeans()
-    assert round(h["det_recall"]) == 100 and round(h["e2e_recall"]) == 50
-
-
-def test_ic15_files_parse(tmp_path: Path) -> None:
+def test_ic15_scoring_is_trt_ocr_eval(tmp_path: Path) -> None:
     (tmp_path / "gt_img_1.txt").write_text(
-        "\ufeff1,2,3,2,3,4,1,4,a,b\n5,5,6,5,6,6,5,6,###\n", encoding="utf-8"
+        "\ufeff0,0,40,0,40,10,0,10,Hello\n100,0,140,0,140,10,100,10,World\n"
+        "200,0,240,0,240,10,200,10,###\n",
+        encoding="utf-8",
     )
-    gt = report.read_ic15_gt(tmp_path / "gt_img_1.txt")
-    assert [t for _, t in gt] == ["a,b", "###"]
+    preds = {"img_1": [(_q(1, 0), "hello!"), (_q(100, 1), "Wrld"), (_q(201, 0), "junk")]}
+    m = report.score_ic15(preds, tmp_path)
+    assert m["det_recall"] == 100 and m["e2e_recall"] == 50  # "###" prediction ignored
+    assert report.EVALUATOR == "trt_ocr.eval"
+
+
+def test_ic15_words_parse_in_natural_order(tmp_path: Path) -> None:
     words = tmp_path / "words"
     (words / "images").mkdir(parents=True)
     (words / "gt.txt").write_text(

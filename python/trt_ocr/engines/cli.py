@@ -7,10 +7,16 @@ because TensorRT or an NVIDIA GPU is absent on this machine; 1 a step failed; 2 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
+from typing import Any
 
-from trt_ocr.build import PRECISIONS, ROLES, STEPS
+from trt_ocr.engines import PRECISIONS, ROLES, STEPS
+from trt_ocr.option_args import add_pipeline_arguments, pipeline_options
+from trt_ocr.options import ClsOptions, DetOptions, RecOptions
+
+EVAL_DATA_ENV = "TRT_OCR_EVAL_DATA"
 
 EPILOG = """\
 steps: 1 convert (Paddle -> ONNX, or copy ONNX)  2 cleanup (+ TensorRT op check)
@@ -20,6 +26,16 @@ output: OUT/<model>/<precision>/{det,cls,rec}.onnx [.engine] manifest.json repor
 exit status: 0 all requested steps done; 3 all done but step 5, for want of TensorRT/GPU;
              1 a step failed; 2 bad usage
 """
+
+
+def _default(name: str) -> Any:
+    """BuildRequest's default for a field: the one place build-engines' defaults live."""
+    from trt_ocr.engines.pipeline import BuildRequest
+
+    f = {f.name: f for f in dataclasses.fields(BuildRequest)}[name]
+    if f.default is not dataclasses.MISSING:
+        return f.default
+    return f.default_factory()  # type: ignore[misc]
 
 
 def _csv(value: str) -> list[str]:
@@ -51,16 +67,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--precision",
         nargs="+",
         choices=PRECISIONS,
-        default=list(PRECISIONS),
+        default=_default("precisions"),
         help="precisions to produce (default: all)",
     )
     parser.add_argument(
         "--steps",
         type=_csv,
-        default=list(STEPS),
+        default=_default("steps"),
         help=f"comma-separated subset of {','.join(STEPS)} (default: all)",
     )
-    parser.add_argument("--out", type=Path, default=Path("engines"), help="output root")
+    parser.add_argument("--out", type=Path, default=_default("out"), help="output root")
     parser.add_argument("--name", help="model name of the output folder (default: SOURCE's)")
     parser.add_argument("--force", action="store_true", help="rebuild engines even if cached")
 
@@ -68,11 +84,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     for role in ROLES:
         g.add_argument(f"--{role}", type=Path, help=f"{role} model (overrides SOURCE's)")
     g.add_argument("--dict", type=Path, dest="dictionary", help="recognizer character file")
-    g.add_argument("--opset", type=int, default=14, help="ONNX opset for paddle2onnx")
+    g.add_argument("--opset", type=int, default=_default("opset"), help="paddle2onnx opset")
     g.add_argument(
         "--simplifier",
         choices=("auto", "onnxsim", "ort", "none"),
-        default="auto",
+        default=_default("simplifier"),
         help="graph simplifier (auto: onnxsim, else ONNX Runtime basic level)",
     )
 
@@ -80,15 +96,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--calib",
         type=Path,
-        default=Path("calib/default.json"),
+        default=_default("calib"),
         help="calibration-set file (JSON/YAML: images globs, count, seed)",
     )
-    g.add_argument("--calib-method", choices=("entropy", "percentile", "minmax"), default="minmax")
+    g.add_argument(
+        "--calib-method",
+        choices=("entropy", "percentile", "minmax"),
+        default=_default("calib_method"),
+    )
     g.add_argument("--calib-count", type=int, help="images to draw (overrides the file)")
     g.add_argument(
         "--int8-roles",
         type=_csv,
-        default=["det"],
+        default=_default("int8_roles"),
         metavar="ROLES",
         help="networks quantized to int8 (default det: the PP-OCRv4 recognizer "
         "and the v2 classifier lose too much under INT8 post-training "
@@ -97,7 +117,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--int8-float-first",
         type=int,
-        default=8,
+        default=_default("int8_float_first"),
         metavar="N",
         help="keep each int8 network's first N weighted layers float (default 8: "
         "PP-LCNetV3's re-parameterized stem does not survive 8-bit weights)",
@@ -105,7 +125,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--int8-fallback",
         choices=("fp16", "fp32"),
-        default="fp16",
+        default=_default("int8_fallback"),
         help="precision of the networks not in --int8-roles (mixed INT8/fp16)",
     )
     g.add_argument(
@@ -117,28 +137,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="layers kept in float (mixed int8 fallback)",
     )
 
-    g = parser.add_argument_group("pipeline shapes (optimization profiles)")
-    g.add_argument("--limit-side-len", type=int, default=960)
-    g.add_argument("--limit-type", choices=("max", "min"), default="max")
-    g.add_argument("--max-side-limit", type=int, default=4000)
-    g.add_argument("--rec-batch", type=int, default=6)
-    g.add_argument("--cls-batch", type=int, default=6)
-    g.add_argument(
-        "--rec-widths",
-        type=lambda s: tuple(int(v) for v in _csv(s)),
-        default=(320, 640, 1280, 2560),
-        help="recognizer width buckets, one profile between each pair",
+    # The options that fix the networks' shapes (trt_ocr.shapes): the same as OCR(...)'s, with
+    # the same defaults, so the engines fit the pipeline that runs them.
+    g = parser.add_argument_group(
+        "pipeline options (the engines' optimization profiles and the report use them, as OCR does)"
     )
+    add_pipeline_arguments(g)
 
     g = parser.add_argument_group("report")
     g.add_argument(
         "--eval-data",
         type=Path,
-        default=Path("../shared/data"),
-        help="folder holding icdar2015/det_e2e and icdar2015/words",
+        help="folder holding icdar2015/det_e2e and icdar2015/words, needed by the report step "
+        f"(default: ${EVAL_DATA_ENV})",
     )
-    g.add_argument("--eval-images", type=int, default=100)
-    g.add_argument("--eval-words", type=int, default=500)
+    g.add_argument("--eval-images", type=int, default=_default("eval_images"))
+    g.add_argument("--eval-words", type=int, default=_default("eval_words"))
     g.add_argument(
         "--sensitivity",
         type=_csv,
@@ -149,34 +163,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
     g = parser.add_argument_group("TensorRT")
-    g.add_argument("--workspace-mb", type=int, default=2048)
-    g.add_argument("--opt-level", type=int, default=3, help="builder optimization level")
+    g.add_argument("--workspace-mb", type=int, default=_default("workspace_mb"))
+    g.add_argument(
+        "--opt-level",
+        type=int,
+        default=_default("optimization_level"),
+        help="builder optimization level",
+    )
     g.add_argument("--timing-cache", type=Path, help="default: OUT/timing.cache")
 
 
 def run(args: argparse.Namespace) -> int:
-    from trt_ocr.build.pipeline import EXIT_FAILED, Builder, BuildRequest
-    from trt_ocr.build.profiles import PipelineSettings
+    import os
+
+    from trt_ocr.engines.pipeline import EXIT_FAILED, Builder, BuildRequest
     from trt_ocr.errors import TrtOcrError
+    from trt_ocr.options import build_options
 
     def log(msg: str) -> None:
         print(msg, flush=True)
 
     try:
-        spec = None
-        from trt_ocr import models
-
-        if args.source in models.REGISTRY:
-            spec = models.get(args.source)
-        settings = PipelineSettings.for_model(
-            spec,
-            limit_side_len=args.limit_side_len,
-            limit_type=args.limit_type,
-            max_side_limit=args.max_side_limit,
-            rec_batch=args.rec_batch,
-            cls_batch=args.cls_batch,
-            rec_width_buckets=args.rec_widths,
-        )
+        chosen = pipeline_options(args)
+        det = build_options(DetOptions, chosen["det"], "det")
+        cls = build_options(ClsOptions, chosen["cls"], "cls")
+        rec = build_options(RecOptions, chosen["rec"], "rec")
+        eval_data = args.eval_data or os.environ.get(EVAL_DATA_ENV) or None
         exclude: dict[str, list[str]] = {}
         for role, names in args.int8_exclude:
             exclude.setdefault(role, []).extend(names)
@@ -197,11 +209,13 @@ def run(args: argparse.Namespace) -> int:
             int8_roles=args.int8_roles,
             int8_fallback=args.int8_fallback,
             int8_float_first=args.int8_float_first,
-            eval_data=args.eval_data,
+            eval_data=Path(eval_data) if eval_data else None,
             eval_images=args.eval_images,
             eval_words=args.eval_words,
             sensitivity=args.sensitivity,
-            settings=settings,
+            det=det,
+            cls=cls,
+            rec=rec,
             workspace_mb=args.workspace_mb,
             optimization_level=args.opt_level,
             timing_cache=args.timing_cache,

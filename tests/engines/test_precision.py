@@ -8,8 +8,8 @@ import numpy as np
 import onnx
 import pytest
 
-from tests.build.conftest import line_batch, run_onnx
-from trt_ocr.build import graph, precision
+from tests.engines.conftest import line_batch, run_onnx
+from trt_ocr.engines import graph, precision
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from trt_ocr.build import graph
+from trt_ocr.engines import graph
 
 
 def _model(

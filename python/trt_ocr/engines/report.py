@@ -5,10 +5,7 @@ Measured per precision: IC15 detection and end-to-end H-mean (`icdar2015/det_e2e
 word accuracy (`icdar2015/words`, recognition only), and the share of fp32's text lines
 whose text changed (a line matched by IoU >= 0.5 with different text, or lost).
 
-The IC15 scoring uses `trt_ocr.eval` when it is installed; until then a minimal scorer here
-(`score_ic15`): one-to-one greedy matching at IoU >= 0.5, predictions mostly inside a `###`
-region ignored, end-to-end also requiring the text to match (case-insensitive, leading and
-trailing punctuation ignored).
+Scoring is `trt_ocr.eval`'s (the IC15 protocol shared by every engine and the bench).
 
 Sensitivity (INT8): for one network, each quantized layer is put back to float in turn and
 the output error against fp32 is measured on calibration inputs; the layers whose removal
@@ -19,10 +16,8 @@ from __future__ import annotations
 
 import json
 import re
-import string
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -51,131 +46,23 @@ def ic15_images(root: Path) -> list[Path]:
     return sorted((root / "images").glob("img_*.jpg"), key=_num)
 
 
-def read_ic15_gt(path: Path) -> list[tuple[Any, str]]:
-    import numpy as np
-
-    out = []
-    for line in path.read_text(encoding="utf-8-sig").splitlines():
-        parts = line.strip().split(",")
-        if len(parts) < 9:
-            continue
-        pts = np.array([float(v) for v in parts[:8]], np.float32).reshape(4, 2)
-        out.append((pts, ",".join(parts[8:])))
-    return out
-
-
 def read_words(root: Path) -> list[tuple[Path, str]]:
-    out = []
-    for line in (root / "gt.txt").read_text(encoding="utf-8-sig").splitlines():
-        if "," not in line:
-            continue
-        name, rest = line.split(",", 1)
-        a, b = rest.find('"'), rest.rfind('"')
-        if a < 0 or b <= a:
-            continue
-        out.append((root / "images" / name.strip(), rest[a + 1 : b]))
-    return sorted(out, key=lambda x: _num(x[0]))
+    """IC15 word crops and their labels, in natural order (word_2 before word_10)."""
+    from trt_ocr.eval import load_ic15_words
+
+    labels = load_ic15_words(root / "gt.txt")
+    return sorted(((root / "images" / n, t) for n, t in labels.items()), key=lambda x: _num(x[0]))
 
 
 # --- scoring -------------------------------------------------------------------------------
 
-
-def _poly(q: Any) -> Any:
-    from shapely.geometry import Polygon
-
-    p = Polygon([(float(x), float(y)) for x, y in q])
-    return p if p.is_valid else p.buffer(0)
-
-
-def _norm_text(t: str) -> str:
-    return t.strip().strip(string.punctuation).lower()
-
-
-def _norm_word(t: str) -> str:
-    import unicodedata
-
-    return unicodedata.normalize("NFC", t).strip().casefold()
-
-
-@dataclass
-class Counts:
-    gt: int = 0
-    pred: int = 0
-    det_match: int = 0
-    e2e_match: int = 0
-
-    def hmeans(self) -> dict[str, float]:
-        def h(m: int) -> tuple[float, float, float]:
-            p = m / self.pred if self.pred else 0.0
-            r = m / self.gt if self.gt else 0.0
-            return p, r, (2 * p * r / (p + r) if p + r else 0.0)
-
-        dp, dr, dh = h(self.det_match)
-        ep, er, eh = h(self.e2e_match)
-        return {
-            "det_precision": 100 * dp,
-            "det_recall": 100 * dr,
-            "det_hmean": 100 * dh,
-            "e2e_precision": 100 * ep,
-            "e2e_recall": 100 * er,
-            "e2e_hmean": 100 * eh,
-        }
-
-
-def _greedy(pairs: list[tuple[float, int, int]]) -> int:
-    used_g: set[int] = set()
-    used_p: set[int] = set()
-    n = 0
-    for _, gi, pi in sorted(pairs, reverse=True):
-        if gi in used_g or pi in used_p:
-            continue
-        used_g.add(gi)
-        used_p.add(pi)
-        n += 1
-    return n
-
-
-def score_image(gt: Sequence[tuple[Any, str]], preds: Sequence[Prediction], c: Counts) -> None:
-    care = [(_poly(q), t) for q, t in gt if t != "###"]
-    dont = [_poly(q) for q, t in gt if t == "###"]
-    kept = []
-    for q, t in preds:
-        pp = _poly(q)
-        if pp.area <= 0:
-            continue
-        if any(pp.intersection(d).area / pp.area > 0.5 for d in dont):
-            continue
-        kept.append((pp, t))
-    c.gt += len(care)
-    c.pred += len(kept)
-    det_pairs, e2e_pairs = [], []
-    for gi, (gp, gt_text) in enumerate(care):
-        for pi, (pp, text) in enumerate(kept):
-            inter = gp.intersection(pp).area
-            if inter <= 0:
-                continue
-            iou = inter / (gp.area + pp.area - inter)
-            if iou >= 0.5:
-                det_pairs.append((iou, gi, pi))
-                if _norm_text(text) == _norm_text(gt_text):
-                    e2e_pairs.append((iou, gi, pi))
-    c.det_match += _greedy(det_pairs)
-    c.e2e_match += _greedy(e2e_pairs)
+EVALUATOR = "trt_ocr.eval"
 
 
 def score_ic15(predictions: dict[str, list[Prediction]], gt_dir: Path) -> dict[str, float]:
     """{image_id: [(quad, text)]} -> det/e2e precision, recall, H-mean (percent)."""
-    try:  # the project's evaluator (trt_ocr.eval) when it is installed
-        from trt_ocr.eval import (  # type: ignore[import-not-found]
-            evaluate_detection,
-            evaluate_end_to_end,
-            load_ic15_gt,
-        )
-    except ImportError:
-        c = Counts()
-        for image_id, preds in predictions.items():
-            score_image(read_ic15_gt(gt_dir / f"gt_{image_id}.txt"), preds, c)
-        return c.hmeans()
+    from trt_ocr.eval import evaluate_detection, evaluate_end_to_end, load_ic15_gt
+
     gt = load_ic15_gt(gt_dir, ids=list(predictions))
     det = evaluate_detection(gt, predictions)
     e2e = evaluate_end_to_end(gt, predictions)
@@ -190,42 +77,29 @@ def score_ic15(predictions: dict[str, list[Prediction]], gt_dir: Path) -> dict[s
 
 
 def word_accuracy(words: Sequence[tuple[Path, str]], texts: Sequence[str]) -> float:
-    """Percent of word crops read exactly (NFC, trimmed, case-folded)."""
-    try:
-        from trt_ocr.eval import evaluate_words  # type: ignore[import-not-found]
-    except ImportError:
-        ok = sum(_norm_word(t) == _norm_word(g) for t, (_, g) in zip(texts, words, strict=True))
-        return 100 * ok / len(words) if words else 0.0
+    """Percent of word crops read exactly (trt_ocr.eval's word normalisation)."""
+    from trt_ocr.eval import evaluate_words
+
     res = evaluate_words(
         {p.name: g for p, g in words}, {p.name: t for (p, _), t in zip(words, texts, strict=True)}
     )
     return 100 * res.accuracy
 
 
-def evaluator_name() -> str:
-    try:
-        import trt_ocr.eval  # type: ignore[import-not-found]  # noqa: F401
-    except ImportError:
-        return "minimal IC15 scorer in trt_ocr.build.report (trt_ocr.eval not installed)"
-    return "trt_ocr.eval"
-
-
 def changed_lines(ref: Sequence[Prediction], other: Sequence[Prediction]) -> tuple[int, int]:
-    """(fp32 lines whose text changed or vanished, fp32 lines) for one image."""
-    pairs = []
-    polys = [_poly(q) for q, _ in other]
-    for i, (q, _) in enumerate(ref):
-        rp = _poly(q)
-        for j, op in enumerate(polys):
-            inter = rp.intersection(op).area
-            if inter > 0:
-                iou = inter / (rp.area + op.area - inter)
-                if iou >= 0.5:
-                    pairs.append((iou, i, j))
+    """(fp32 lines whose text changed or vanished, fp32 lines) for one image: a line is kept
+    when matched one-to-one (greedy by IoU >= 0.5) to a line with the same text."""
+    from trt_ocr.eval.geometry import iou_matrix, polygons
+
+    iou = iou_matrix(polygons([q for q, _ in ref]), polygons([q for q, _ in other]))
+    pairs = sorted(
+        ((float(iou[i, j]), i, j) for i in range(len(ref)) for j in range(len(other))),
+        reverse=True,
+    )
     match: dict[int, int] = {}
     used: set[int] = set()
-    for _, i, j in sorted(pairs, reverse=True):
-        if i not in match and j not in used:
+    for v, i, j in pairs:
+        if v >= 0.5 and i not in match and j not in used:
             match[i] = j
             used.add(j)
     changed = sum(1 for i, (_, t) in enumerate(ref) if i not in match or other[match[i]][1] != t)
@@ -243,7 +117,7 @@ def run_pipeline(
     threads: int | None = None,
 ) -> tuple[dict[str, list[Prediction]], list[str], float]:
     if ocr_factory is None:
-        from trt_ocr.pipeline import OCR as ocr_factory
+        from trt_ocr import OCR as ocr_factory
 
     preds: dict[str, list[Prediction]] = {}
     texts: list[str] = []

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.build.conftest import run_onnx
+from tests.engines.conftest import run_onnx
 from trt_ocr.errors import EngineBuildError
 
 pytestmark = pytest.mark.slow
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def converted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    from trt_ocr.build import convert, graph
+    from trt_ocr.engines import convert, graph
 
     src = convert.resolve_source("ppocr-v4-mobile-paddle")
     out = tmp_path_factory.mktemp("converted")
@@ -50,7 +50,7 @@ def test_converted_matches_store_onnx(
 def test_cleanup_names_dims_and_keeps_weights_as_initializers(converted: dict[str, Path]) -> None:
     import onnx
 
-    from trt_ocr.build import graph
+    from trt_ocr.engines import graph
 
     io = graph.io_shapes(converted["fp32"] / "det.onnx")
     assert io["inputs"]["x"] == ["batch", 3, "height", "width"]
@@ -62,7 +62,7 @@ def test_cleanup_names_dims_and_keeps_weights_as_initializers(converted: dict[st
 
 
 def test_missing_params_is_a_clear_error(tmp_path: Path) -> None:
-    from trt_ocr.build.convert import find_paddle_model
+    from trt_ocr.engines.convert import find_paddle_model
 
     (tmp_path / "inference.pdmodel").write_bytes(b"x")
     with pytest.raises(EngineBuildError, match="pdiparams"):
