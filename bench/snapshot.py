@@ -68,7 +68,7 @@ def snapshot(data: Path, ic15_count: int, names: list[str] | None) -> dict[str, 
             key = str(path.relative_to(data))
             try:
                 res = ocr(path)
-            except Exception as e:  # noqa: BLE001 - an error is part of the behaviour
+            except Exception as e:  # an error is part of the behaviour
                 per_image[key] = {"error": f"{type(e).__name__}: {e}"}
                 continue
             per_image[key] = {

@@ -480,7 +480,8 @@ PYBIND11_MODULE(_core, m) {
       .def(
           "to_source",
           [](const ImageScale& self, const py::handle& points) {
-            auto arr = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(points);
+            auto arr =
+                py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(points);
             if (!arr || arr.ndim() < 1 || arr.shape(arr.ndim() - 1) != 2)
               throw py::value_error("points: expected an array of shape [..., 2]");
             py::array_t<float> out(std::vector<py::ssize_t>(arr.shape(), arr.shape() + arr.ndim()));

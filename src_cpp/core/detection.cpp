@@ -39,8 +39,9 @@ int letterbox_pad(int h, int w, const LetterboxParams& p) {
 }  // namespace
 
 void validate(const DetInputParams& params) {
-  require(params.resize.limit_side_len > 0, "prepare_detection: limit_side_len must be positive, got " +
-                                                std::to_string(params.resize.limit_side_len));
+  require(params.resize.limit_side_len > 0,
+          "prepare_detection: limit_side_len must be positive, got " +
+              std::to_string(params.resize.limit_side_len));
   require_normalization(params.norm, "prepare_detection");
 }
 
@@ -54,8 +55,8 @@ Point ImageScale::to_source(Point p) const {
 }
 
 ImageScale plan_rescale(int src_h, int src_w, const RescaleParams& params) {
-  require(src_h > 0 && src_w > 0, "plan_rescale: image size must be positive, got " +
-                                      size_text(src_h, src_w));
+  require(src_h > 0 && src_w > 0,
+          "plan_rescale: image size must be positive, got " + size_text(src_h, src_w));
   ImageScale s;
   s.src_h = s.work_h = src_h;
   s.src_w = s.work_w = src_w;

@@ -85,10 +85,10 @@ TEST_CASE("rescale_image: the uint8 values of the float resize, rounded (cv2.res
     bool same = true;
     for (int c = 0; c < 3; ++c)
       for (int i = 0; i < oh * ow; ++i)
-        same = same && work[static_cast<std::size_t>(i) * 3 + c] ==
-                           static_cast<std::uint8_t>(std::clamp(
-                               std::lrint(chw[static_cast<std::size_t>(c) * oh * ow + i]), 0L,
-                               255L));
+        same =
+            same && work[static_cast<std::size_t>(i) * 3 + c] ==
+                        static_cast<std::uint8_t>(std::clamp(
+                            std::lrint(chw[static_cast<std::size_t>(c) * oh * ow + i]), 0L, 255L));
     CHECK(same);
   }
 }
@@ -195,8 +195,14 @@ TEST_CASE("min_area_quad: a rotated rectangle comes back, clockwise from top-lef
   // A 40 x 10 rectangle rotated by 30 degrees, with extra points on its edges.
   const double a = 30.0 * 3.14159265358979323846 / 180.0, c = std::cos(a), s = std::sin(a);
   std::vector<geom::DPoint> pts;
-  for (auto [u, v] : {std::pair{0.0, 0.0}, {40.0, 0.0}, {40.0, 10.0}, {0.0, 10.0}, {20.0, 0.0},
-                      {40.0, 5.0}, {13.0, 10.0}, {10.0, 5.0}})
+  for (auto [u, v] : {std::pair{0.0, 0.0},
+                      {40.0, 0.0},
+                      {40.0, 10.0},
+                      {0.0, 10.0},
+                      {20.0, 0.0},
+                      {40.0, 5.0},
+                      {13.0, 10.0},
+                      {10.0, 5.0}})
     pts.push_back({100 + u * c - v * s, 50 + u * s + v * c});
   const auto q = geom::min_area_quad(pts.data(), pts.size());
   const geom::DPoint want[4] = {{100, 50},
@@ -210,7 +216,8 @@ TEST_CASE("min_area_quad: a rotated rectangle comes back, clockwise from top-lef
   CHECK(std::fabs(std::min(side_a, side_b) - 10) < 1e-9);
   for (const auto& w : want) {
     bool found = false;
-    for (const auto& p : q) found = found || (std::fabs(p.x - w.x) < 1e-9 && std::fabs(p.y - w.y) < 1e-9);
+    for (const auto& p : q)
+      found = found || (std::fabs(p.x - w.x) < 1e-9 && std::fabs(p.y - w.y) < 1e-9);
     CHECK(found);
   }
   CHECK(q[0].y <= q[3].y && q[1].y <= q[2].y);

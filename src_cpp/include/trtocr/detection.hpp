@@ -57,9 +57,9 @@ struct ImageScale {
 // Every size on the way from the source image to the network input, and back.
 struct DetMapping {
   ImageScale scale;
-  int pad = 0;                    // letterbox rows above (and below) the work image
-  int det_h = 0, det_w = 0;       // detector image: work_h + 2 * pad x work_w
-  int input_h = 0, input_w = 0;   // network input (DetResizeForTest of the detector image)
+  int pad = 0;                   // letterbox rows above (and below) the work image
+  int det_h = 0, det_w = 0;      // detector image: work_h + 2 * pad x work_w
+  int input_h = 0, input_w = 0;  // network input (DetResizeForTest of the detector image)
 };
 
 // Sizes only (no pixels): lets the caller size the input tensor (3 * input_h * input_w floats)
@@ -81,8 +81,8 @@ void prepare_detection(const ImageView& src, const DetInputParams& params,
                        const DetMapping& mapping, float* tensor, std::uint8_t* work);
 
 struct DetectedText {
-  Quad quad;                // in work-image pixels: what the crops read (a poly's min-area quad)
-  std::vector<Point> box;   // in source pixels: the 4 corners (Quad) or the outline (Poly)
+  Quad quad;               // in work-image pixels: what the crops read (a poly's min-area quad)
+  std::vector<Point> box;  // in source pixels: the 4 corners (Quad) or the outline (Poly)
   float score = 0.f;
 };
 
