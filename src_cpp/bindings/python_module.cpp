@@ -1,6 +1,9 @@
 // The only file that knows about Python: turns the trtocr core into trt_ocr._core.
 // Pattern for every entry point: validate + take buffer pointers with the GIL held,
 // release the GIL for the work, build numpy results (owned via capsules) with it held again.
+// Errors: the core throws std::invalid_argument for every value it rejects, which pybind11
+// turns into ValueError; this file only adds the checks of Python objects (dtype, shape,
+// layout, int overflow) that the core cannot see.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -75,18 +78,18 @@ CArray<float> as_prob_map(const py::handle& obj, int& h, int& w) {
   return arr;
 }
 
-// A Python integer (or numpy integer) in [lo, hi]: out of range, however large, is a ValueError;
-// a non-integer is a TypeError.
-int as_int(const py::handle& obj, const char* name, long long lo, long long hi) {
+// A Python integer (or numpy integer) as a C int: one that does not fit, however large, is a
+// ValueError; a non-integer is a TypeError. What values make sense is the core's to check.
+int as_int(const py::handle& obj, const char* name) {
   if (!PyIndex_Check(obj.ptr()) || PyBool_Check(obj.ptr()))
     throw py::type_error(std::string(name) + ": expected an int");
   const auto index = py::reinterpret_steal<py::object>(PyNumber_Index(obj.ptr()));
   if (!index) throw py::error_already_set();
   int overflow = 0;
   const long long v = PyLong_AsLongLongAndOverflow(index.ptr(), &overflow);
-  if (overflow != 0 || v < lo || v > hi)
-    throw py::value_error(std::string(name) + " must be in [" + std::to_string(lo) + ", " +
-                          std::to_string(hi) + "], got " + std::string(py::str(obj)));
+  if (overflow != 0 || v < std::numeric_limits<int>::min() || v > std::numeric_limits<int>::max())
+    throw py::value_error(std::string(name) + " must fit in a 32-bit int, got " +
+                          std::string(py::str(obj)));
   return static_cast<int>(v);
 }
 
@@ -204,7 +207,53 @@ std::pair<py::array_t<float>, float*> result_tensor(const py::handle& out_obj,
   return {py::array_t<float>(shape, data, out), data};
 }
 
-// ---- the detection stage (prepare_detection / finish_detection) ----
+// ---- DB post-processing and the detection stage ----
+
+// The core's defaults are the keyword defaults.
+const DBParams kDB{};
+const DetInputParams kDetInput{};
+
+// The keyword parameters of DB post-processing; their ranges are the core's to check.
+DBParams db_params(float thresh, float box_thresh, const py::handle& max_candidates,
+                   float unclip_ratio, bool use_dilation, const std::string& score_mode,
+                   const std::string& box_type, const py::handle& min_size) {
+  DBParams p;
+  p.thresh = thresh;
+  p.box_thresh = box_thresh;
+  p.max_candidates = as_int(max_candidates, "max_candidates");
+  p.unclip_ratio = unclip_ratio;
+  p.use_dilation = use_dilation;
+  p.score_mode = score_mode_from(score_mode);
+  p.box_type = box_type_from(box_type);
+  p.min_size = as_int(min_size, "min_size");
+  return p;
+}
+
+// n boxes as numpy: float32 [n, 4, 2] for quads, a list of [K, 2] arrays for polygons.
+// points(i) gives box i's points.
+template <typename Points>
+py::object boxes_to_numpy(std::size_t n, BoxType type, Points points) {
+  if (type == BoxType::Quad) {
+    std::vector<float> flat(n * 8);
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t k = 0; k < 4; ++k) {
+        flat[i * 8 + k * 2] = points(i)[k].x;
+        flat[i * 8 + k * 2 + 1] = points(i)[k].y;
+      }
+    return vector_to_numpy(std::move(flat), {static_cast<py::ssize_t>(n), 4, 2});
+  }
+  py::list polys;
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::vector<Point>& pts = points(i);
+    std::vector<float> flat(pts.size() * 2);
+    for (std::size_t k = 0; k < pts.size(); ++k) {
+      flat[k * 2] = pts[k].x;
+      flat[k * 2 + 1] = pts[k].y;
+    }
+    polys.append(vector_to_numpy(std::move(flat), {static_cast<py::ssize_t>(pts.size()), 2}));
+  }
+  return polys;
+}
 
 // Prepares detector inputs with fixed parameters (checked once, at construction) into a tensor
 // buffer it reuses: a call's tensor is valid until the next call. Calls are serialised.
@@ -261,15 +310,6 @@ class DetectionPreprocessor {
   std::mutex mutex_;
 };
 
-py::array_t<float> points_array(const std::vector<Point>& pts) {
-  std::vector<float> flat(pts.size() * 2);
-  for (std::size_t i = 0; i < pts.size(); ++i) {
-    flat[i * 2] = pts[i].x;
-    flat[i * 2 + 1] = pts[i].y;
-  }
-  return vector_to_numpy(std::move(flat), {static_cast<py::ssize_t>(pts.size()), 2});
-}
-
 // DB post-processing with fixed parameters (checked once, at construction).
 class DetectionPostprocessor {
  public:
@@ -293,20 +333,9 @@ class DetectionPostprocessor {
       }
       scores[i] = found[i].score;
     }
-    py::object boxes;
-    if (params_.box_type == BoxType::Quad) {
-      std::vector<float> flat(found.size() * 8);
-      for (std::size_t i = 0; i < found.size(); ++i)
-        for (std::size_t k = 0; k < 4; ++k) {
-          flat[i * 8 + k * 2] = found[i].box[k].x;
-          flat[i * 8 + k * 2 + 1] = found[i].box[k].y;
-        }
-      boxes = vector_to_numpy(std::move(flat), {n, 4, 2});
-    } else {
-      py::list polys;
-      for (const DetectedText& d : found) polys.append(points_array(d.box));
-      boxes = polys;
-    }
+    py::object boxes =
+        boxes_to_numpy(found.size(), params_.box_type,
+                       [&](std::size_t i) -> const std::vector<Point>& { return found[i].box; });
     return py::make_tuple(vector_to_numpy(std::move(quads), {n, 4, 2}), boxes,
                           vector_to_numpy(std::move(scores), {n}));
   }
@@ -392,55 +421,31 @@ PYBIND11_MODULE(_core, m) {
          float box_thresh, const py::handle& max_candidates, float unclip_ratio, bool use_dilation,
          const std::string& score_mode, const std::string& box_type,
          const py::handle& min_size) -> py::tuple {
-        constexpr long long kIntMax = std::numeric_limits<int>::max();
         int h = 0, w = 0;
         auto prob = as_prob_map(prob_obj, h, w);
-        DBParams p;
-        p.thresh = thresh;
-        p.box_thresh = box_thresh;
-        p.max_candidates = as_int(max_candidates, "max_candidates", 0, kIntMax);
-        p.unclip_ratio = unclip_ratio;
-        p.use_dilation = use_dilation;
-        p.min_size = as_int(min_size, "min_size", 0, kIntMax);
-        p.score_mode = score_mode_from(score_mode);
-        p.box_type = box_type_from(box_type);
-        const int sh = as_int(src_h, "src_h", 1, kIntMax);
-        const int sw = as_int(src_w, "src_w", 1, kIntMax);
+        const DBParams p = db_params(thresh, box_thresh, max_candidates, unclip_ratio, use_dilation,
+                                     score_mode, box_type, min_size);
+        const int sh = as_int(src_h, "src_h");
+        const int sw = as_int(src_w, "src_w");
         const float* data = prob.data();
         std::vector<TextRegion> regions;
         {
           py::gil_scoped_release release;
           regions = db_postprocess(data, h, w, sh, sw, p);
         }
-        const auto n = static_cast<py::ssize_t>(regions.size());
         std::vector<float> scores(regions.size());
         for (std::size_t i = 0; i < regions.size(); ++i) scores[i] = regions[i].score;
-        auto score_arr = vector_to_numpy(std::move(scores), {n});
-        if (p.box_type == BoxType::Quad) {
-          std::vector<float> flat(regions.size() * 8);
-          for (std::size_t i = 0; i < regions.size(); ++i)
-            for (std::size_t k = 0; k < 4; ++k) {
-              flat[i * 8 + k * 2] = regions[i].points[k].x;
-              flat[i * 8 + k * 2 + 1] = regions[i].points[k].y;
-            }
-          return py::make_tuple(vector_to_numpy(std::move(flat), {n, 4, 2}), score_arr);
-        }
-        py::list polys;
-        for (auto& r : regions) {
-          const auto k = static_cast<py::ssize_t>(r.points.size());
-          std::vector<float> flat(r.points.size() * 2);
-          for (std::size_t i = 0; i < r.points.size(); ++i) {
-            flat[i * 2] = r.points[i].x;
-            flat[i * 2 + 1] = r.points[i].y;
-          }
-          polys.append(vector_to_numpy(std::move(flat), {k, 2}));
-        }
-        return py::make_tuple(polys, score_arr);
+        return py::make_tuple(
+            boxes_to_numpy(
+                regions.size(), p.box_type,
+                [&](std::size_t i) -> const std::vector<Point>& { return regions[i].points; }),
+            vector_to_numpy(std::move(scores), {static_cast<py::ssize_t>(regions.size())}));
       },
-      py::arg("prob"), py::arg("src_h"), py::arg("src_w"), py::kw_only(), py::arg("thresh") = 0.3f,
-      py::arg("box_thresh") = 0.6f, py::arg("max_candidates") = 1000,
-      py::arg("unclip_ratio") = 1.5f, py::arg("use_dilation") = false,
-      py::arg("score_mode") = "fast", py::arg("box_type") = "quad", py::arg("min_size") = 3,
+      py::arg("prob"), py::arg("src_h"), py::arg("src_w"), py::kw_only(),
+      py::arg("thresh") = kDB.thresh, py::arg("box_thresh") = kDB.box_thresh,
+      py::arg("max_candidates") = kDB.max_candidates, py::arg("unclip_ratio") = kDB.unclip_ratio,
+      py::arg("use_dilation") = kDB.use_dilation, py::arg("score_mode") = "fast",
+      py::arg("box_type") = "quad", py::arg("min_size") = kDB.min_size,
       "DB post-processing (PP-OCR semantics): probability map -> (boxes, scores) in the source "
       "image's coordinates. prob: float32 C-contiguous [H, W], [1, H, W] or [1, 1, H, W]. "
       "Ranges: thresh [0, 1), box_thresh [0, 1], unclip_ratio (0, 100], max_candidates >= 0, "
@@ -514,11 +519,13 @@ PYBIND11_MODULE(_core, m) {
              p.letterbox = {min_height, max_aspect};
              return std::make_unique<DetectionPreprocessor>(p);
            }),
-           py::kw_only(), py::arg("limit_side_len") = 960, py::arg("limit_type") = "max",
-           py::arg("mean") = std::array<float, 3>{0.485f, 0.456f, 0.406f},
-           py::arg("std") = std::array<float, 3>{0.229f, 0.224f, 0.225f},
-           py::arg("max_side_len") = 0, py::arg("min_side_len") = 0, py::arg("min_height") = 0,
-           py::arg("max_aspect") = -1.0)
+           py::kw_only(), py::arg("limit_side_len") = kDetInput.resize.limit_side_len,
+           py::arg("limit_type") = "max", py::arg("mean") = kDetInput.norm.mean,
+           py::arg("std") = kDetInput.norm.std,
+           py::arg("max_side_len") = kDetInput.rescale.max_side_len,
+           py::arg("min_side_len") = kDetInput.rescale.min_side_len,
+           py::arg("min_height") = kDetInput.letterbox.min_height,
+           py::arg("max_aspect") = kDetInput.letterbox.max_aspect)
       .def("plan", &DetectionPreprocessor::plan, py::arg("height"), py::arg("width"))
       .def("__call__", &DetectionPreprocessor::operator(), py::arg("image"))
       .def("rescale", &DetectionPreprocessor::rescale, py::arg("image"));
@@ -527,22 +534,15 @@ PYBIND11_MODULE(_core, m) {
       .def(py::init([](float thresh, float box_thresh, const py::handle& max_candidates,
                        float unclip_ratio, bool use_dilation, const std::string& score_mode,
                        const std::string& box_type, const py::handle& min_size) {
-             constexpr long long kIntMax = std::numeric_limits<int>::max();
-             DBParams p;
-             p.thresh = thresh;
-             p.box_thresh = box_thresh;
-             p.max_candidates = as_int(max_candidates, "max_candidates", 0, kIntMax);
-             p.unclip_ratio = unclip_ratio;
-             p.use_dilation = use_dilation;
-             p.score_mode = score_mode_from(score_mode);
-             p.box_type = box_type_from(box_type);
-             p.min_size = as_int(min_size, "min_size", 0, kIntMax);
-             return DetectionPostprocessor(p);
+             return DetectionPostprocessor(db_params(thresh, box_thresh, max_candidates,
+                                                     unclip_ratio, use_dilation, score_mode,
+                                                     box_type, min_size));
            }),
-           py::kw_only(), py::arg("thresh") = 0.3f, py::arg("box_thresh") = 0.6f,
-           py::arg("max_candidates") = 1000, py::arg("unclip_ratio") = 1.5f,
-           py::arg("use_dilation") = false, py::arg("score_mode") = "fast",
-           py::arg("box_type") = "quad", py::arg("min_size") = 3)
+           py::kw_only(), py::arg("thresh") = kDB.thresh, py::arg("box_thresh") = kDB.box_thresh,
+           py::arg("max_candidates") = kDB.max_candidates,
+           py::arg("unclip_ratio") = kDB.unclip_ratio, py::arg("use_dilation") = kDB.use_dilation,
+           py::arg("score_mode") = "fast", py::arg("box_type") = "quad",
+           py::arg("min_size") = kDB.min_size)
       .def("__call__", &DetectionPostprocessor::operator(), py::arg("prob"), py::arg("mapping"));
 
   // ---- detector input ----
