@@ -228,9 +228,10 @@ inline double cross(const DPoint& o, const DPoint& a, const DPoint& b) {
 }
 
 // Andrew's monotone chain without collinear points, for integer or floating points: sorted by
-// (x, y), duplicates removed, lower chain then upper chain.
+// (x, y), duplicates removed, lower chain then upper chain. Returns the number of distinct
+// points (with fewer than 3, hull is those points, sorted).
 template <typename P>
-void monotone_hull(const P* pts, std::size_t n, std::vector<P>& hull) {
+std::size_t monotone_hull(const P* pts, std::size_t n, std::vector<P>& hull) {
   hull.assign(pts, pts + n);
   std::sort(hull.begin(), hull.end(),
             [](const P& a, const P& b) { return a.x < b.x || (a.x == b.x && a.y < b.y); });
@@ -238,7 +239,7 @@ void monotone_hull(const P* pts, std::size_t n, std::vector<P>& hull) {
                          [](const P& a, const P& b) { return a.x == b.x && a.y == b.y; }),
              hull.end());
   const std::size_t m = hull.size();
-  if (m < 3) return;
+  if (m < 3) return m;
   // Written into a second buffer then swapped in.
   std::vector<P> h(2 * m);
   std::size_t k = 0;
@@ -252,6 +253,7 @@ void monotone_hull(const P* pts, std::size_t n, std::vector<P>& hull) {
   }
   h.resize(k - 1);
   hull.swap(h);
+  return m;
 }
 
 }  // namespace
@@ -262,8 +264,7 @@ void convex_hull(const IPoint* pts, std::size_t n, std::vector<IPoint>& hull) {
 
 std::array<DPoint, 4> min_area_quad(const DPoint* pts, std::size_t n) {
   std::vector<DPoint> hull;
-  monotone_hull(pts, n, hull);
-  if (hull.size() < 3) {
+  if (monotone_hull(pts, n, hull) < 3) {  // their bounding box
     double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
     for (const DPoint& p : hull) {
       x0 = std::min(x0, p.x);
@@ -274,6 +275,7 @@ std::array<DPoint, 4> min_area_quad(const DPoint* pts, std::size_t n) {
     if (hull.empty()) x0 = y0 = x1 = y1 = 0.0;
     return {DPoint{x0, y0}, DPoint{x1, y0}, DPoint{x1, y1}, DPoint{x0, y1}};
   }
+  // Three or more collinear points leave a two-point hull: a zero-width rectangle along it.
   const std::size_t m = hull.size();
   // Edge directions modulo 90 degrees (in [0, pi/2), like numpy's mod), each distinct one once.
   constexpr double kQuarter = 1.5707963267948966;
@@ -291,20 +293,27 @@ std::array<DPoint, 4> min_area_quad(const DPoint* pts, std::size_t n) {
   std::array<DPoint, 4> best{};
   for (double a : angles) {
     const double c = std::cos(a), s = std::sin(a);
-    // The hull in a frame rotated by -a, where the candidate rectangle is axis-aligned.
+    // The hull in a frame rotated by -a, where the candidate rectangle is axis-aligned. Each
+    // dot product is rounded once after its first term (fma), as the earlier numpy version's
+    // matmul computed it on FMA hardware: for squares at 45 degrees the corner order depends on
+    // that last bit, and it keeps our boxes identical to that version's.
     double lx = INFINITY, ly = INFINITY, hx = -INFINITY, hy = -INFINITY;
     for (const DPoint& p : hull) {
-      const double rx = p.x * c + p.y * s;
-      const double ry = p.x * -s + p.y * c;
+      const double rx = std::fma(p.y, s, p.x * c);
+      const double ry = std::fma(p.y, c, p.x * -s);
       lx = std::min(lx, rx);
       hx = std::max(hx, rx);
       ly = std::min(ly, ry);
       hy = std::max(hy, ry);
     }
     const double area = (hx - lx) * (hy - ly);
+    // Equal areas (a right triangle fits two rectangles) go to the smaller angle; the margin
+    // keeps last-bit differences of atan2/cos between math libraries from deciding.
     if (area < best_area) {
       best_area = area;
-      auto back = [&](double x, double y) { return DPoint{x * c + y * -s, x * s + y * c}; };
+      auto back = [&](double x, double y) {
+        return DPoint{std::fma(y, -s, x * c), std::fma(y, c, x * s)};
+      };
       best = {back(lx, ly), back(hx, ly), back(hx, hy), back(lx, hy)};
     }
   }

@@ -227,3 +227,22 @@ TEST_CASE("min_area_quad: a rotated rectangle comes back, clockwise from top-lef
   CHECK(b[0].x == 1 && b[0].y == 2 && b[1].x == 5 && b[1].y == 2 && b[2].x == 5 && b[2].y == 7 &&
         b[3].x == 1 && b[3].y == 7);
 }
+
+TEST_CASE("min_area_quad: collinear points give a zero-width rectangle along their line") {
+  const geom::DPoint line[3] = {{212, 392}, {212, 393}, {212, 391}};
+  const auto q = geom::min_area_quad(line, 3);
+  CHECK(q[0].x == 212 && q[0].y == 391 && q[1].y == 393 && q[2].y == 393 && q[3].y == 391);
+}
+
+TEST_CASE("min_area_quad: a 45-degree square starts at the corner the numpy version chose") {
+  // A detected outline whose min-area rectangle is a square at 45 degrees: two corners share
+  // x = 322 up to the last bit, so the order follows the fma rounding of the rotations.
+  const double p[][2] = {{321, 292}, {319, 294}, {319, 296}, {318, 297}, {318, 299}, {319, 300},
+                         {319, 301}, {321, 303}, {323, 303}, {326, 300}, {326, 295}, {323, 292}};
+  std::vector<geom::DPoint> pts;
+  for (const auto& xy : p) pts.push_back({xy[0], xy[1]});
+  const auto q = geom::min_area_quad(pts.data(), pts.size());
+  const float want[4][2] = {{315.5f, 297.5f}, {322.f, 291.f}, {328.5f, 297.5f}, {322.f, 304.f}};
+  for (int k = 0; k < 4; ++k)
+    CHECK(static_cast<float>(q[k].x) == want[k][0] && static_cast<float>(q[k].y) == want[k][1]);
+}
