@@ -211,19 +211,22 @@ class OCR:
             if score >= drop
         ]
         t["total"] = time.perf_counter() - t_start
-        return OCRResult(lines, source_image.shape[:2], t, source)
+        h, w = source_image.shape[:2]
+        return OCRResult(lines, (h, w), t, source)
 
     @contextlib.contextmanager
     def observe_inputs(self, fn: InputObserver) -> Iterator[None]:
         """While active, fn(role, feeds) is called right before each network runs, with role
         "det", "cls" or "rec" and the exact feeds (input name -> array) the network gets.
         The arrays may be buffers reused by the next call: copy what you keep. Used to collect
-        INT8 calibration inputs."""
-        self._observers.append(fn)
+        INT8 calibration inputs. Observation starts and ends between calls, never inside one."""
+        with self._lock:
+            self._observers.append(fn)
         try:
             yield
         finally:
-            self._observers.remove(fn)
+            with self._lock:
+                self._observers.remove(fn)
 
     def recognize(self, image: ImageInput, *, cls: bool | None = False) -> TextLine:
         """Recognition only: image is one text line. The classifier is off unless asked."""

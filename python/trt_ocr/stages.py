@@ -207,7 +207,7 @@ class TextClassifier(_Stage):
 
 
 #: One recognized line: text, score and (on request) each character's CTC time step.
-Recognized = tuple[str, float, "np.ndarray | None"]
+Recognized = tuple[str, float, np.ndarray | None]
 
 
 class TextRecognizer(_Stage):
