@@ -58,8 +58,11 @@ class Ours(Engine):
         m = self.ocr_.models
         for path, stage in ((m.det, "det"), (m.cls, "cls"), (m.rec, "rec")):
             nettime.TIMER.path_stage.append((str(path), stage))
-        for attr, stage in (("_det", "det"), ("_cls", "cls"), ("_rec", "rec")):
-            sess = getattr(getattr(self.ocr_, attr, None), "_session", None)
+        for attr, stage in (("detector", "det"), ("classifier", "cls"), ("recognizer", "rec")):
+            # the onnxruntime.InferenceSession inside our Session (bench instrumentation only)
+            sess = getattr(
+                getattr(getattr(self.ocr_, attr, None), "session", None), "_session", None
+            )
             if sess is not None:
                 nettime.TIMER.stage_of[id(sess)] = stage
 

@@ -201,6 +201,31 @@ def test_whole_image_rescale_maps_boxes_back(ocr: OCR, v4_models) -> None:
         assert np.abs(la.box * 4 - lb.box).max() < 24
 
 
+def test_poly_boxes_are_outlines_in_source_pixels(ocr: OCR, v4_models) -> None:
+    img = render_lines(LINES)
+    poly = OCR(backend="onnxruntime", det={"box_type": "poly"})
+    res, quads = poly(img), ocr(img)
+    assert squash(res.texts) == squash(quads.texts)
+    h, w = res.image_size
+    for line, q in zip(res.lines, quads.lines, strict=True):
+        assert line.box.ndim == 2 and line.box.shape[1] == 2 and len(line.box) >= 4
+        assert (line.box >= 0).all() and (line.box[:, 0] <= w).all() and (line.box[:, 1] <= h).all()
+        # the outline covers about the same region as the quad box
+        assert np.abs(line.box.min(axis=0) - q.box.min(axis=0)).max() <= 6
+        assert np.abs(line.box.max(axis=0) - q.box.max(axis=0)).max() <= 6
+    poly.close()
+
+
+def test_thin_images_are_letterboxed_and_boxes_stay_inside(ocr_rapid: OCR) -> None:
+    # 40 px tall, ~10x wider: RAPIDOCR_1_4 pads it (max_aspect 8) before detection.
+    img = render_line_tight("Invoice number 4711 total amount")
+    assert img.shape[1] / img.shape[0] > 8
+    res = ocr_rapid(img)
+    assert "".join(squash(res.texts)) == "Invoicenumber4711totalamount"
+    for line in res:  # the padding rows are gone: boxes lie inside the image
+        assert line.box[:, 1].min() >= 0 and line.box[:, 1].max() <= img.shape[0] - 1
+
+
 # ---- issue 9: typed errors that name the input; batches keep going ------------------------
 
 

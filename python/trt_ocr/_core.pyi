@@ -36,6 +36,102 @@ def decide_orientation(
     """probs float32 [N, K] -> (labels, scores, flip) with flip = label == label_180 and
     score > thresh."""
 
+# ---- the detection stage ----
+
+class ImageScale:
+    """Source image <-> work image (the source after the whole-image rescale; crops read it)."""
+
+    @property
+    def src_h(self) -> int: ...
+    @property
+    def src_w(self) -> int: ...
+    @property
+    def work_h(self) -> int: ...
+    @property
+    def work_w(self) -> int: ...
+    @property
+    def rescaled(self) -> bool: ...
+    def to_source(self, points: npt.ArrayLike) -> npt.NDArray[np.float32]:
+        """Work-image points [..., 2] -> source pixels: p * float32(src / work), clipped to
+        [0, src size] (a float32 copy; the identity when not rescaled)."""
+
+class DetMapping:
+    """Every size from the source image to the detector input: the work image (scale), the
+    letterbox rows added above and below it (pad), the detector image (det_h x det_w) and the
+    network input (input_h x input_w)."""
+
+    @property
+    def scale(self) -> ImageScale: ...
+    @property
+    def pad(self) -> int: ...
+    @property
+    def det_h(self) -> int: ...
+    @property
+    def det_w(self) -> int: ...
+    @property
+    def input_h(self) -> int: ...
+    @property
+    def input_w(self) -> int: ...
+
+class DetectionPreprocessor:
+    """The detector's input from a source image in one call: whole-image rescale (max/min side,
+    sides rounded to 32; <= 0 switches a limit off), letterbox (RapidOCR: pad images with
+    height <= min_height or width / height > max_aspect with black rows), DetResizeForTest and
+    normalisation. Parameters are checked here (ValueError)."""
+
+    def __init__(
+        self,
+        *,
+        limit_side_len: int = 960,
+        limit_type: Literal["max", "min"] = "max",
+        mean: tuple[float, float, float] = (0.485, 0.456, 0.406),
+        std: tuple[float, float, float] = (0.229, 0.224, 0.225),
+        max_side_len: int = 0,
+        min_side_len: int = 0,
+        min_height: int = 0,
+        max_aspect: float = -1.0,
+    ) -> None: ...
+    def plan(self, height: int, width: int) -> DetMapping:
+        """The mapping an image of height x width gets (sizes only)."""
+    def __call__(
+        self, image: npt.NDArray[np.uint8]
+    ) -> tuple[npt.NDArray[np.float32], DetMapping, npt.NDArray[np.uint8] | None]:
+        """uint8 [H, W, 3] -> (float32 [1, 3, input_h, input_w] detector input, mapping, the
+        rescaled work image or None when the image is not rescaled). The tensor is a view of a
+        buffer the next call reuses."""
+    def rescale(
+        self, image: npt.NDArray[np.uint8]
+    ) -> tuple[npt.NDArray[np.uint8] | None, ImageScale]:
+        """The whole-image rescale alone (recognition without detection): (work image or None
+        when not rescaled, scale)."""
+
+class DetectionPostprocessor:
+    """DB post-processing (as db_postprocess) for a DetMapping: boxes without the letterbox, in
+    PP-OCR's reading order. Parameters are checked here (ValueError; ranges as db_postprocess)."""
+
+    def __init__(
+        self,
+        *,
+        thresh: float = 0.3,
+        box_thresh: float = 0.6,
+        max_candidates: int = 1000,
+        unclip_ratio: float = 1.5,
+        use_dilation: bool = False,
+        score_mode: Literal["fast", "slow"] = "fast",
+        box_type: Literal["quad", "poly"] = "quad",
+        min_size: int = 3,
+    ) -> None: ...
+    def __call__(
+        self, prob: npt.NDArray[np.float32], mapping: DetMapping
+    ) -> tuple[
+        npt.NDArray[np.float32],
+        npt.NDArray[np.float32] | list[npt.NDArray[np.float32]],
+        npt.NDArray[np.float32],
+    ]:
+        """prob float32 [H, W] (or [1, H, W], [1, 1, H, W]) -> (quads [N, 4, 2] in work-image
+        pixels for the crops, boxes in source pixels ([N, 4, 2] quads, or for box_type "poly" a
+        list of [K, 2] outlines whose min-area quads are the quads), scores [N])."""
+
 # ---- detector input ----
 
 def det_input_shape(

@@ -88,10 +88,7 @@ std::vector<DecodedText> CTCDecoder::decode(const float* probs, std::size_t n, s
         out.text += characters_[best - 1];
         score_sum += best_p;
         ++kept;
-        if (with_steps) {
-          out.steps.push_back(static_cast<int>(step));
-          out.classes.push_back(static_cast<int>(best));
-        }
+        if (with_steps) out.steps.push_back(static_cast<int>(step));
       }
       previous = best;
     }

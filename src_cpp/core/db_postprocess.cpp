@@ -262,12 +262,9 @@ bool union_outline(const std::vector<IPoint>& ring, Scratch& s, std::vector<DPoi
   return true;
 }
 
-void validate(const float* prob, int map_h, int map_w, int src_h, int src_w, const DBParams& p) {
-  require(prob != nullptr, "db_postprocess: prob is null");
-  require(map_h > 0 && map_w > 0, "db_postprocess: the probability map is empty (" +
-                                      std::to_string(map_h) + "x" + std::to_string(map_w) + ")");
-  require(src_h > 0 && src_w > 0, "db_postprocess: src_h and src_w must be positive, got " +
-                                      std::to_string(src_h) + "x" + std::to_string(src_w));
+}  // namespace
+
+void validate(const DBParams& p) {
   require(std::isfinite(p.thresh) && p.thresh >= 0.f && p.thresh < 1.f,
           "db_postprocess: thresh must be in [0, 1), got " + std::to_string(p.thresh));
   require(std::isfinite(p.box_thresh) && p.box_thresh >= 0.f && p.box_thresh <= 1.f,
@@ -280,11 +277,27 @@ void validate(const float* prob, int map_h, int map_w, int src_h, int src_w, con
           "db_postprocess: min_size must be in [0, 1e6], got " + std::to_string(p.min_size));
 }
 
-}  // namespace
+ScoreMode score_mode_from(std::string_view name) {
+  if (name == "fast") return ScoreMode::Fast;
+  if (name == "slow") return ScoreMode::Slow;
+  throw std::invalid_argument("score_mode must be 'fast' or 'slow', got '" + std::string(name) +
+                              "'");
+}
+
+BoxType box_type_from(std::string_view name) {
+  if (name == "quad") return BoxType::Quad;
+  if (name == "poly") return BoxType::Poly;
+  throw std::invalid_argument("box_type must be 'quad' or 'poly', got '" + std::string(name) + "'");
+}
 
 std::vector<TextRegion> db_postprocess(const float* prob, int map_h, int map_w, int src_h,
                                        int src_w, const DBParams& params) {
-  validate(prob, map_h, map_w, src_h, src_w, params);
+  require(prob != nullptr, "db_postprocess: prob is null");
+  require(map_h > 0 && map_w > 0, "db_postprocess: the probability map is empty (" +
+                                      std::to_string(map_h) + "x" + std::to_string(map_w) + ")");
+  require(src_h > 0 && src_w > 0, "db_postprocess: src_h and src_w must be positive, got " +
+                                      std::to_string(src_h) + "x" + std::to_string(src_w));
+  validate(params);
   const int h = map_h;
   const int w = map_w;
   const std::size_t stride = static_cast<std::size_t>(w) + 2;

@@ -8,21 +8,15 @@
 
 #include "image_checks.hpp"
 #include "linear_resize.hpp"
+#include "round32.hpp"
 
 namespace trtocr {
 
-namespace {
-
-// PP-OCR's max(int(round(x / 32) * 32), 32) with Python's round (half to even); x / 32 is exact
-// in double for every x we accept, so ties are exactly the remainders of 16.
-long long round_to_32(long long x) {
-  long long q = x / 32;
-  const long long r = x % 32;
-  if (r > 16 || (r == 16 && (q & 1))) ++q;
-  return std::max<long long>(q * 32, 32);
+LimitType limit_type_from(std::string_view name) {
+  if (name == "max") return LimitType::Max;
+  if (name == "min") return LimitType::Min;
+  throw std::invalid_argument("limit_type must be 'max' or 'min', got '" + std::string(name) + "'");
 }
-
-}  // namespace
 
 DetInputShape det_input_shape(int src_h, int src_w, const DetResizeParams& params) {
   require(src_h > 0 && src_w > 0, "det_input_shape: image size must be positive, got " +
@@ -70,71 +64,24 @@ void resize_normalize_chw(const ImageView& src, int out_h, int out_w, const Norm
   require(out != nullptr, "resize_normalize_chw: no output buffer");
   require_normalization(norm, "resize_normalize_chw");
 
-  const std::vector<linear::Tap> xt = linear::taps(src.width, out_w, true);
-  const std::vector<linear::Tap> yt = linear::taps(src.height, out_h, false);
-
-  // Horizontal pass results for two source rows, planar (one plane per channel) so the vertical
-  // pass and the normalisation are plain vectorisable loops writing CHW directly. OpenCV keeps
-  // the horizontal sums as int and uses only sum >> 4 vertically, which fits int16.
   const std::size_t plane = static_cast<std::size_t>(out_w);
-  std::vector<std::int16_t> rows(6 * plane);
-  std::int16_t* slot[2] = {rows.data(), rows.data() + 3 * plane};
-  int slot_row[2] = {-1, -1};
-
-  const int last_x = src.width - 1;
-  auto horizontal = [&](int y, std::int16_t* dst) {
-    const std::uint8_t* s = src.row(y);
-    std::int16_t* d0 = dst;
-    std::int16_t* d1 = dst + plane;
-    std::int16_t* d2 = dst + 2 * plane;
-    for (int x = 0; x < out_w; ++x) {
-      const linear::Tap t = xt[x];
-      const std::uint8_t* p0 = s + 3 * t.index;
-      // The second tap has weight 0 when the index was clamped to the last column.
-      const std::uint8_t* p1 = s + 3 * std::min(t.index + 1, last_x);
-      d0[x] = linear::horizontal(p0[0], p1[0], t);
-      d1[x] = linear::horizontal(p0[1], p1[1], t);
-      d2[x] = linear::horizontal(p0[2], p1[2], t);
-    }
-  };
-  // Returns the horizontal pass of source row y, computing it only if neither slot holds it;
-  // keep (a slot index or -1) is not overwritten.
-  auto fetch = [&](int y, int keep) -> const std::int16_t* {
-    for (int k = 0; k < 2; ++k)
-      if (slot_row[k] == y) return slot[k];
-    const int k = keep == 0 ? 1 : 0;
-    horizontal(y, slot[k]);
-    slot_row[k] = y;
-    return slot[k];
-  };
-
-  float mul[3], add[3];
-  for (int c = 0; c < 3; ++c) {
-    mul[c] = norm.scale;
-    add[c] = norm.mean[c];
-  }
   const std::size_t out_plane = static_cast<std::size_t>(out_h) * out_w;
-  const int last_y = src.height - 1;
-  for (int y = 0; y < out_h; ++y) {
-    const linear::Tap t = yt[y];
-    const int y0 = std::clamp(t.index, 0, last_y);
-    const int y1 = std::clamp(t.index + 1, 0, last_y);
-    const std::int16_t* r0 = fetch(y0, -1);
-    const int keep = r0 == slot[0] ? 0 : 1;
-    const std::int16_t* r1 = fetch(y1, keep);
-    const std::int16_t b0 = t.w0, b1 = t.w1;
-    for (int c = 0; c < 3; ++c) {
-      const std::int16_t* s0 = r0 + c * plane;
-      const std::int16_t* s1 = r1 + c * plane;
-      float* dst = out + c * out_plane + static_cast<std::size_t>(y) * out_w;
-      const float m = mul[c], a = add[c], sd = norm.std[c];
-      for (int x = 0; x < out_w; ++x) {
-        const int v = linear::vertical(s0[x], s1[x], b0, b1);
-        // Same float32 operations as numpy's (img.astype(float32) * scale - mean) / std.
-        dst[x] = (static_cast<float>(v) * m - a) / sd;
-      }
-    }
-  }
+  linear::resize_rows(
+      src, out_h, out_w,
+      [&](int y, const std::int16_t* r0, const std::int16_t* r1, std::int16_t b0, std::int16_t b1) {
+        for (int c = 0; c < 3; ++c) {
+          const std::int16_t* s0 = r0 + c * plane;
+          const std::int16_t* s1 = r1 + c * plane;
+          float* dst = out + c * out_plane + static_cast<std::size_t>(y) * out_w;
+          const float m = norm.scale, a = norm.mean[c], sd = norm.std[c];
+          for (int x = 0; x < out_w; ++x) {
+            const int v = linear::vertical(s0[x], s1[x], b0, b1);
+            // The float32 operations of numpy's
+            // (img.astype(float32) * scale - mean) / std.
+            dst[x] = (static_cast<float>(v) * m - a) / sd;
+          }
+        }
+      });
 }
 
 }  // namespace trtocr

@@ -221,16 +221,27 @@ void find_contours(std::vector<std::int8_t>& labels, int h, int w, ContourSet& o
   }
 }
 
-void convex_hull(const IPoint* pts, std::size_t n, std::vector<IPoint>& hull) {
+namespace {
+
+inline double cross(const DPoint& o, const DPoint& a, const DPoint& b) {
+  return (a.x - o.x) * (b.y - o.y) - (a.y - o.y) * (b.x - o.x);
+}
+
+// Andrew's monotone chain without collinear points, for integer or floating points: sorted by
+// (x, y), duplicates removed, lower chain then upper chain. Returns the number of distinct
+// points (with fewer than 3, hull is those points, sorted).
+template <typename P>
+std::size_t monotone_hull(const P* pts, std::size_t n, std::vector<P>& hull) {
   hull.assign(pts, pts + n);
-  std::sort(hull.begin(), hull.end(), [](const IPoint& a, const IPoint& b) {
-    return a.x < b.x || (a.x == b.x && a.y < b.y);
-  });
-  hull.erase(std::unique(hull.begin(), hull.end()), hull.end());
+  std::sort(hull.begin(), hull.end(),
+            [](const P& a, const P& b) { return a.x < b.x || (a.x == b.x && a.y < b.y); });
+  hull.erase(std::unique(hull.begin(), hull.end(),
+                         [](const P& a, const P& b) { return a.x == b.x && a.y == b.y; }),
+             hull.end());
   const std::size_t m = hull.size();
-  if (m < 3) return;
-  // Andrew's monotone chain, written into a second buffer then swapped in.
-  std::vector<IPoint> h(2 * m);
+  if (m < 3) return m;
+  // Written into a second buffer then swapped in.
+  std::vector<P> h(2 * m);
   std::size_t k = 0;
   for (std::size_t i = 0; i < m; ++i) {
     while (k >= 2 && cross(h[k - 2], h[k - 1], hull[i]) <= 0) --k;
@@ -242,6 +253,71 @@ void convex_hull(const IPoint* pts, std::size_t n, std::vector<IPoint>& hull) {
   }
   h.resize(k - 1);
   hull.swap(h);
+  return m;
+}
+
+}  // namespace
+
+void convex_hull(const IPoint* pts, std::size_t n, std::vector<IPoint>& hull) {
+  monotone_hull(pts, n, hull);
+}
+
+std::array<DPoint, 4> min_area_quad(const DPoint* pts, std::size_t n) {
+  std::vector<DPoint> hull;
+  if (monotone_hull(pts, n, hull) < 3) {  // their bounding box
+    double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
+    for (const DPoint& p : hull) {
+      x0 = std::min(x0, p.x);
+      y0 = std::min(y0, p.y);
+      x1 = std::max(x1, p.x);
+      y1 = std::max(y1, p.y);
+    }
+    if (hull.empty()) x0 = y0 = x1 = y1 = 0.0;
+    return {DPoint{x0, y0}, DPoint{x1, y0}, DPoint{x1, y1}, DPoint{x0, y1}};
+  }
+  // Three or more collinear points leave a two-point hull: a zero-width rectangle along it.
+  const std::size_t m = hull.size();
+  // Edge directions modulo 90 degrees (in [0, pi/2), like numpy's mod), each distinct one once.
+  constexpr double kQuarter = 1.5707963267948966;
+  std::vector<double> angles(m);
+  for (std::size_t i = 0; i < m; ++i) {
+    const DPoint& a = hull[i];
+    const DPoint& b = hull[(i + 1) % m];
+    double r = std::fmod(std::atan2(b.y - a.y, b.x - a.x), kQuarter);
+    if (r < 0) r += kQuarter;
+    angles[i] = r == 0.0 ? 0.0 : r;
+  }
+  std::sort(angles.begin(), angles.end());
+  angles.erase(std::unique(angles.begin(), angles.end()), angles.end());
+  double best_area = INFINITY;
+  std::array<DPoint, 4> best{};
+  for (double a : angles) {
+    const double c = std::cos(a), s = std::sin(a);
+    // The hull in a frame rotated by -a, where the candidate rectangle is axis-aligned. Each
+    // dot product is rounded once after its first term (fma), as the earlier numpy version's
+    // matmul computed it on FMA hardware: for squares at 45 degrees the corner order depends on
+    // that last bit, and it keeps our boxes identical to that version's.
+    double lx = INFINITY, ly = INFINITY, hx = -INFINITY, hy = -INFINITY;
+    for (const DPoint& p : hull) {
+      const double rx = std::fma(p.y, s, p.x * c);
+      const double ry = std::fma(p.y, c, p.x * -s);
+      lx = std::min(lx, rx);
+      hx = std::max(hx, rx);
+      ly = std::min(ly, ry);
+      hy = std::max(hy, ry);
+    }
+    const double area = (hx - lx) * (hy - ly);
+    // Equal areas (a right triangle fits two rectangles) go to the smaller angle; the margin
+    // keeps last-bit differences of atan2/cos between math libraries from deciding.
+    if (area < best_area) {
+      best_area = area;
+      auto back = [&](double x, double y) {
+        return DPoint{std::fma(y, -s, x * c), std::fma(y, c, x * s)};
+      };
+      best = {back(lx, ly), back(hx, ly), back(hx, hy), back(lx, hy)};
+    }
+  }
+  return mini_box_order(best);
 }
 
 namespace {

@@ -69,6 +69,12 @@ RotatedBox min_area_rect(const IPoint* pts, std::size_t n, MinAreaScratch& scrat
 // The same rectangle computed exactly in double (any corner order).
 RotatedBox min_area_rect_exact(const IPoint* pts, std::size_t n, std::vector<IPoint>& hull);
 
+// The minimum-area rectangle around a floating-point polygon (any vertex order): its convex hull
+// is rotated onto each distinct edge direction (angle modulo 90 degrees, smallest first) and the
+// first smallest bounding box wins. Corners in mini_box_order; fewer than 3 distinct points give
+// their axis-aligned bounding box (top-left, top-right, bottom-right, bottom-left).
+std::array<DPoint, 4> min_area_quad(const DPoint* pts, std::size_t n);
+
 // PP-OCR's get_mini_boxes corner order applied to a rectangle's corners (sort by x, then pick
 // top/bottom of each side by y): [top-left, top-right, bottom-right, bottom-left].
 std::array<DPoint, 4> mini_box_order(const std::array<DPoint, 4>& corners);

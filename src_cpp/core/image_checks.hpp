@@ -1,6 +1,7 @@
 // Validation shared by the functions that read an ImageView (internal to the core).
 #pragma once
 
+#include <cmath>
 #include <string>
 
 #include "trtocr/image.hpp"
@@ -20,7 +21,7 @@ inline void require_image(const ImageView& img, const char* who) {
 
 inline void require_normalization(const Normalization& n, const char* who) {
   for (float s : n.std)
-    require(s != 0.f && s == s, std::string(who) + ": std must be non-zero and not NaN");
+    require(s != 0.f && std::isfinite(s), std::string(who) + ": std must be finite and non-zero");
 }
 
 }  // namespace trtocr

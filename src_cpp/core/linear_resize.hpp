@@ -3,9 +3,13 @@
 // is both how we agree with cv2.resize bit for bit and cheaper than float arithmetic.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <vector>
+
+#include "trtocr/image.hpp"
 
 namespace trtocr {
 namespace linear {
@@ -52,6 +56,54 @@ inline int vertical(std::int16_t s0, std::int16_t s1, std::int16_t b0, std::int1
   return (static_cast<std::int16_t>((b0 * s0) >> 16) + static_cast<std::int16_t>((b1 * s1) >> 16) +
           2) >>
          2;
+}
+
+// The two passes of a 3-channel resize to out_h x out_w. The horizontal pass of each source row is
+// computed once into planar int16 rows (one plane of out_w values per channel); for every output
+// row y, emit(y, r0, r1, b0, b1) receives the two source rows it blends and their weights, so
+// the caller's vertical pass (linear::vertical per value) writes whatever layout it needs.
+template <typename EmitRow>
+void resize_rows(const ImageView& src, int out_h, int out_w, EmitRow emit) {
+  const std::vector<Tap> xt = taps(src.width, out_w, true);
+  const std::vector<Tap> yt = taps(src.height, out_h, false);
+  const std::size_t plane = static_cast<std::size_t>(out_w);
+  std::vector<std::int16_t> rows(6 * plane);
+  std::int16_t* slot[2] = {rows.data(), rows.data() + 3 * plane};
+  int slot_row[2] = {-1, -1};
+
+  const int last_x = src.width - 1;
+  auto horizontal_row = [&](int y, std::int16_t* dst) {
+    const std::uint8_t* s = src.row(y);
+    std::int16_t* d0 = dst;
+    std::int16_t* d1 = dst + plane;
+    std::int16_t* d2 = dst + 2 * plane;
+    for (int x = 0; x < out_w; ++x) {
+      const Tap t = xt[x];
+      const std::uint8_t* p0 = s + 3 * t.index;
+      // The second tap has weight 0 when the index was clamped to the last column.
+      const std::uint8_t* p1 = s + 3 * std::min(t.index + 1, last_x);
+      d0[x] = horizontal(p0[0], p1[0], t);
+      d1[x] = horizontal(p0[1], p1[1], t);
+      d2[x] = horizontal(p0[2], p1[2], t);
+    }
+  };
+  // The horizontal pass of source row y, computed only if neither slot holds it; keep (a slot
+  // index or -1) is not overwritten.
+  auto fetch = [&](int y, int keep) -> const std::int16_t* {
+    for (int k = 0; k < 2; ++k)
+      if (slot_row[k] == y) return slot[k];
+    const int k = keep == 0 ? 1 : 0;
+    horizontal_row(y, slot[k]);
+    slot_row[k] = y;
+    return slot[k];
+  };
+  const int last_y = src.height - 1;
+  for (int y = 0; y < out_h; ++y) {
+    const Tap t = yt[y];
+    const std::int16_t* r0 = fetch(std::clamp(t.index, 0, last_y), -1);
+    const std::int16_t* r1 = fetch(std::clamp(t.index + 1, 0, last_y), r0 == slot[0] ? 0 : 1);
+    emit(y, r0, r1, t.w0, t.w1);
+  }
 }
 
 }  // namespace linear

@@ -8,10 +8,9 @@
 namespace trtocr {
 
 struct DecodedText {
-  std::string text;          // UTF-8
-  float score = 0.f;         // mean max-probability of the kept steps (0 when none)
-  std::vector<int> steps;    // time step of each kept character (when asked for)
-  std::vector<int> classes;  // class index of each kept character (when asked for)
+  std::string text;        // UTF-8
+  float score = 0.f;       // mean max-probability of the kept steps (0 when none)
+  std::vector<int> steps;  // time step of each kept character (when asked for)
 };
 
 // Owns the class -> string table. Class 0 is the CTC blank.

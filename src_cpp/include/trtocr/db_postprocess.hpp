@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string_view>
 #include <vector>
 
 #include "trtocr/image.hpp"
@@ -11,6 +12,11 @@ namespace trtocr {
 enum class ScoreMode { Fast, Slow };
 enum class BoxType { Quad, Poly };
 
+// The option spellings ("fast"/"slow", "quad"/"poly"); anything else throws
+// std::invalid_argument naming the accepted values.
+ScoreMode score_mode_from(std::string_view name);
+BoxType box_type_from(std::string_view name);
+
 struct DBParams {
   float thresh = 0.3f;
   float box_thresh = 0.6f;
@@ -19,8 +25,14 @@ struct DBParams {
   bool use_dilation = false;
   ScoreMode score_mode = ScoreMode::Fast;
   BoxType box_type = BoxType::Quad;
-  int min_size = 3;  // boxes whose short side is below this (min_size + 2 after unclip) go
+  // Boxes whose short side is below min_size before unclipping (min_size + 2 after it) are
+  // dropped.
+  int min_size = 3;
 };
+
+// Throws std::invalid_argument naming the first parameter out of its range (thresh [0, 1),
+// box_thresh [0, 1], max_candidates >= 0, unclip_ratio (0, 100], min_size [0, 1e6]).
+void validate(const DBParams& params);
 
 struct TextRegion {
   std::vector<Point> points;  // 4 corners clockwise from top-left (Quad) or a polygon (Poly)

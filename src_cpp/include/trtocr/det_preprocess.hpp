@@ -1,11 +1,16 @@
 // Detector input: PP-OCR's DetResizeForTest + NormalizeImage + ToCHW in one pass.
 #pragma once
 
+#include <string_view>
+
 #include "trtocr/image.hpp"
 
 namespace trtocr {
 
 enum class LimitType { Max, Min };
+
+// "max" or "min"; anything else throws std::invalid_argument.
+LimitType limit_type_from(std::string_view name);
 
 struct DetResizeParams {
   int limit_side_len = 960;

@@ -1,0 +1,257 @@
+"""The three PP-OCR stages: text detection, orientation classification, text recognition.
+
+Each stage owns its options, its network session, one C++ call that prepares the network's
+input and one C++ call that turns the network's output into results; `trt_ocr.pipeline.OCR`
+only wires them. Every stage adds its seconds to a timings dict: "pre" (input preparation,
+crops), its role ("det", "cls", "rec": the network) and "post".
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from trt_ocr import _core, models
+from trt_ocr.backends.base import Backend, Session
+from trt_ocr.errors import ModelError
+from trt_ocr.options import ClsOptions, DetOptions, ImageOptions, RecOptions
+from trt_ocr.shapes import ShapeRange
+
+#: Called with (role, feeds) right before a network runs; see OCR.observe_inputs.
+InputObserver = Callable[[str, Mapping[str, np.ndarray]], None]
+
+#: PP-OCR rotates the crop of a box at least this much taller than wide by 90 degrees.
+TALL_RATIO = 1.5
+# A whole image given as one line is never rotated: the caller says it is one upright line.
+_NO_ROTATION = 1e9
+
+Timings = dict[str, float]
+ShapeRanges = Mapping[str, Sequence[ShapeRange]]  # role -> one range per profile
+
+
+@dataclass
+class Detections:
+    """The text lines of one image, in reading order."""
+
+    work_image: np.ndarray  # the pixels crops are read from (the rescaled image, or the source)
+    quads: np.ndarray  # float32 [N, 4, 2] in work_image pixels (a polygon's min-area quad)
+    boxes: np.ndarray | list[np.ndarray]  # in source pixels: [N, 4, 2], or polygons [K, 2]
+    scores: np.ndarray  # float32 [N] detector scores
+    tall_ratio: float = TALL_RATIO  # crops this much taller than wide are turned upright
+
+    def __len__(self) -> int:
+        return len(self.quads)
+
+
+class _Stage:
+    """A network session plus the observers of its inputs."""
+
+    role: str
+
+    def __init__(
+        self,
+        backend: Backend,
+        model: Path,
+        ranges: ShapeRanges,
+        observers: Sequence[InputObserver],
+    ) -> None:
+        self.session: Session = backend.open(model, self.role, ranges[self.role])
+        self._observers = observers
+
+    def _infer(self, batch: np.ndarray, t: Timings) -> np.ndarray:
+        feeds = {self.session.input_name: batch}
+        for observe in self._observers:
+            observe(self.role, feeds)
+        t0 = time.perf_counter()
+        out = self.session.run(feeds)[self.session.output_name]
+        t[self.role] += time.perf_counter() - t0
+        return out
+
+    def close(self) -> None:
+        self.session.close()
+
+
+class TextDetector(_Stage):
+    """DB text detection: image -> Detections (quads for the crops, boxes for the caller)."""
+
+    role = "det"
+
+    def __init__(
+        self,
+        backend: Backend,
+        model: Path,
+        options: DetOptions,
+        image_options: ImageOptions,
+        spec: models.DetSpec,
+        ranges: ShapeRanges,
+        observers: Sequence[InputObserver] = (),
+    ) -> None:
+        self.options = options
+        self.image_options = image_options
+        o = options
+        self._prepare = _core.DetectionPreprocessor(
+            limit_side_len=o.limit_side_len,
+            limit_type=o.limit_type,
+            mean=tuple(o.mean or spec.mean),
+            std=tuple(o.std or spec.std),
+            max_side_len=image_options.max_side_len,
+            min_side_len=image_options.min_side_len,
+            min_height=o.min_height,
+            max_aspect=o.max_aspect,
+        )
+        self._finish = _core.DetectionPostprocessor(
+            thresh=o.thresh,
+            box_thresh=o.box_thresh,
+            max_candidates=o.max_candidates,
+            unclip_ratio=o.unclip_ratio,
+            use_dilation=o.use_dilation,
+            score_mode=o.score_mode,
+            box_type=o.box_type,
+        )
+        super().__init__(backend, model, ranges, observers)
+
+    def __call__(self, image: np.ndarray, t: Timings) -> Detections:
+        t0 = time.perf_counter()
+        tensor, mapping, work = self._prepare(image)
+        t["pre"] += time.perf_counter() - t0
+        prob = self._infer(tensor, t)
+        t0 = time.perf_counter()
+        quads, boxes, scores = self._finish(prob, mapping)
+        t["post"] += time.perf_counter() - t0
+        return Detections(image if work is None else work, quads, boxes, scores)
+
+    def whole_image(self, image: np.ndarray, t: Timings) -> Detections:
+        """The whole image as one upright text line (recognition without detection)."""
+        t0 = time.perf_counter()
+        work, scale = self._prepare.rescale(image)
+        work = image if work is None else work
+        h, w = work.shape[:2]
+        quads = np.array([[[0, 0], [w, 0], [w, h], [0, h]]], np.float32)
+        t["pre"] += time.perf_counter() - t0
+        return Detections(work, quads, scale.to_source(quads), np.ones(1, np.float32), _NO_ROTATION)
+
+
+class TextClassifier(_Stage):
+    """0/180-degree orientation of each line: Detections -> (flip flags, scores)."""
+
+    role = "cls"
+
+    def __init__(
+        self,
+        backend: Backend,
+        model: Path,
+        options: ClsOptions,
+        spec: models.ClsSpec,
+        ranges: ShapeRanges,
+        observers: Sequence[InputObserver] = (),
+    ) -> None:
+        self.options = options
+        self.spec = spec
+        try:
+            self._label_180 = list(spec.labels).index("180")
+        except ValueError:
+            raise ModelError("the classifier's labels have no '180'") from None
+        super().__init__(backend, model, ranges, observers)
+
+    def __call__(self, found: Detections, t: Timings) -> tuple[np.ndarray, np.ndarray]:
+        n = len(found)
+        flips = np.zeros(n, np.bool_)
+        angle_scores = np.zeros(n, np.float32)
+        s, size = self.spec, self.options.batch_size
+        for start in range(0, n, size):
+            sl = slice(start, min(n, start + size))
+            t0 = time.perf_counter()
+            batch, _ = _core.crop_batch(
+                found.work_image,
+                found.quads[sl],
+                s.height,
+                s.width,
+                keep_ratio=s.keep_ratio,
+                mean=s.mean,
+                std=s.std,
+                tall_ratio=found.tall_ratio,
+            )
+            t["pre"] += time.perf_counter() - t0
+            probs = self._infer(batch, t)
+            t0 = time.perf_counter()
+            _, scores, flip = _core.decide_orientation(
+                np.ascontiguousarray(probs, np.float32), self._label_180, self.options.thresh
+            )
+            flips[sl] = flip
+            angle_scores[sl] = scores
+            t["post"] += time.perf_counter() - t0
+        return flips, angle_scores
+
+
+#: One recognized line: text, score and (on request) each character's CTC time step.
+Recognized = tuple[str, float, np.ndarray | None]
+
+
+class TextRecognizer(_Stage):
+    """CTC text recognition of each line: Detections + flips -> (text, score, steps)."""
+
+    role = "rec"
+
+    def __init__(
+        self,
+        backend: Backend,
+        model: Path,
+        options: RecOptions,
+        spec: models.RecSpec,
+        characters: Sequence[str],
+        ranges: ShapeRanges,
+        observers: Sequence[InputObserver] = (),
+    ) -> None:
+        self.options = options
+        self.spec = spec
+        self._decoder = _core.CTCDecoder(list(characters))
+        super().__init__(backend, model, ranges, observers)
+        self._check_classes(len(characters))
+
+    def _check_classes(self, n_characters: int) -> None:
+        shape = self.session.outputs[0].shape
+        classes = self._decoder.num_classes
+        if len(shape) == 3 and isinstance(shape[2], int) and shape[2] > 0 and shape[2] != classes:
+            raise ModelError(
+                f"the recognizer outputs {shape[2]} classes but the character list gives "
+                f"{classes} (blank + {n_characters})"
+            )
+
+    def __call__(self, found: Detections, flips: np.ndarray, t: Timings) -> list[Recognized]:
+        n = len(found)
+        if n == 0:
+            return []
+        s, size = self.spec, self.options.batch_size
+        t0 = time.perf_counter()
+        sizes, _ = _core.crop_sizes(found.quads, found.tall_ratio)
+        ratios = sizes[:, 0] / np.maximum(sizes[:, 1], 1)
+        order = np.argsort(ratios, kind="stable")  # similar widths share a batch: less padding
+        t["pre"] += time.perf_counter() - t0
+        results: list[Recognized] = [("", 0.0, None)] * n
+        base_ratio = s.width / s.height
+        for start in range(0, n, size):
+            idx = order[start : start + size]
+            t0 = time.perf_counter()
+            width = int(s.height * max(base_ratio, float(ratios[idx].max())))
+            batch, _ = _core.crop_batch(
+                found.work_image,
+                np.ascontiguousarray(found.quads[idx]),
+                s.height,
+                width,
+                flip180=np.ascontiguousarray(flips[idx]),
+                tall_ratio=found.tall_ratio,
+            )
+            t["pre"] += time.perf_counter() - t0
+            probs = self._infer(batch, t)
+            t0 = time.perf_counter()
+            decoded = self._decoder.decode(
+                np.ascontiguousarray(probs, np.float32), self.options.return_steps
+            )
+            for i, d in zip(idx, decoded, strict=True):
+                results[i] = d if len(d) == 3 else (d[0], d[1], None)
+            t["post"] += time.perf_counter() - t0
+        return results

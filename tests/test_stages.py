@@ -1,0 +1,137 @@
+"""The pipeline's stages on the ONNX Runtime backend, and OCR.observe_inputs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pytest
+
+from tests.helpers import render_lines
+from trt_ocr import OCR, _core, backends, models
+from trt_ocr.errors import ModelError
+from trt_ocr.options import ClsOptions, DetOptions, ImageOptions, RecOptions
+from trt_ocr.shapes import plan_shapes
+from trt_ocr.stages import (
+    TALL_RATIO,
+    Detections,
+    TextClassifier,
+    TextDetector,
+    TextRecognizer,
+)
+
+LINES = ["Invoice number 4711", "Total amount 12.50 EUR"]
+
+
+def timings() -> dict[str, float]:
+    return dict.fromkeys(("pre", "det", "cls", "rec", "post"), 0.0)
+
+
+@pytest.fixture(scope="module")
+def parts(v4_models):
+    spec = v4_models.spec
+    det, cls, rec = DetOptions(), ClsOptions(), RecOptions()
+    ranges = plan_shapes(det, cls, rec, spec).by_role()
+    backend = backends.create("onnxruntime")
+    return v4_models, spec, backend, ranges
+
+
+def test_detector_gives_quads_for_crops_and_boxes_for_the_caller(parts):
+    m, spec, backend, ranges = parts
+    image_options = ImageOptions(max_side_len=450)  # 900-px-wide render: rescaled by half
+    detector = TextDetector(backend, m.det, DetOptions(), image_options, spec.det, ranges)
+    img = render_lines(LINES)
+    t = timings()
+    found = detector(img, t)
+    assert isinstance(found, Detections) and len(found) == 2
+    assert found.tall_ratio == TALL_RATIO
+    h, w = found.work_image.shape[:2]
+    assert w == 448 and h < img.shape[0]  # the rescaled pixels the crops read
+    assert found.quads.shape == (2, 4, 2) and found.quads.dtype == np.float32
+    assert found.quads[0, 0, 1] < found.quads[1, 0, 1]  # reading order
+    # boxes are the quads in source pixels
+    np.testing.assert_allclose(
+        found.boxes, found.quads * np.array([img.shape[1] / w, img.shape[0] / h]), rtol=1e-6
+    )
+    assert t["pre"] > 0 and t["det"] > 0 and t["post"] > 0
+    whole = detector.whole_image(img, timings())
+    assert len(whole) == 1 and whole.tall_ratio > 1e6
+    ih = img.shape[0]  # the work image's corners, back in source pixels
+    np.testing.assert_allclose(whole.boxes[0], [[0, 0], [900, 0], [900, ih], [0, ih]], atol=1e-3)
+    detector.close()
+
+
+def test_classifier_and_recognizer_read_the_detections(parts):
+    m, spec, backend, ranges = parts
+    detector = TextDetector(backend, m.det, DetOptions(), ImageOptions(), spec.det, ranges)
+    classifier = TextClassifier(backend, m.cls, ClsOptions(), spec.cls, ranges)
+    recognizer = TextRecognizer(backend, m.rec, RecOptions(), spec.rec, m.characters, ranges)
+    upside_down = np.ascontiguousarray(render_lines(LINES)[::-1, ::-1])
+    t = timings()
+    found = detector(upside_down, t)
+    flips, scores = classifier(found, t)
+    assert flips.all() and (scores > 0.9).all()
+    texts = recognizer(found, flips, t)
+    # Upside down, the last line comes first.
+    assert [x[0].replace(" ", "") for x in texts] == [s.replace(" ", "") for s in LINES[::-1]]
+    assert t["cls"] > 0 and t["rec"] > 0
+    for stage in (detector, classifier, recognizer):
+        stage.close()
+
+
+def test_classifier_without_a_180_label_is_a_model_error(parts):
+    m, _spec, backend, ranges = parts
+    bad = models.ClsSpec((), labels=("0", "90"))
+    with pytest.raises(ModelError, match="180"):
+        TextClassifier(backend, m.cls, ClsOptions(), bad, ranges)
+
+
+def test_detector_options_are_checked_at_construction(v4_models):
+    with pytest.raises(ValueError, match="thresh"):
+        OCR(backend="onnxruntime", det={"thresh": 1.0})
+
+
+def test_observe_inputs_sees_every_network_feed(v4_models):
+    ocr = OCR(backend="onnxruntime", rec={"batch_size": 1})
+    img = render_lines(LINES)
+    seen: list[tuple[str, dict[str, np.ndarray]]] = []
+
+    def record(role: str, feeds: Mapping[str, np.ndarray]) -> None:
+        seen.append((role, {k: np.array(v, copy=True) for k, v in feeds.items()}))
+
+    with ocr.observe_inputs(record):
+        res = ocr(img)
+    roles = [r for r, _ in seen]
+    assert roles == ["det", "cls", "rec", "rec"]  # one cls batch of 2, rec batches of 1
+    det_feed = seen[0][1]
+    assert list(det_feed) == [ocr.detector.session.input_name]
+    want, _, _ = _core.det_preprocess(img, mean=v4_models.spec.det.mean, std=v4_models.spec.det.std)
+    np.testing.assert_array_equal(next(iter(det_feed.values())), want)
+    assert next(iter(seen[1][1].values())).shape == (2, 3, 48, 192)
+    assert all(next(iter(f.values())).shape[:3] == (1, 3, 48) for _, f in seen[2:])
+    # The recorded feeds are what the networks ran on: running them again gives the result.
+    rec = ocr.recognizer.session
+    texts = []
+    for _, feeds in seen[2:]:
+        probs = rec.run(feeds)[rec.output_name]
+        texts.append(_core.CTCDecoder(v4_models.characters).decode(probs)[0][0])
+    assert texts == res.texts
+    # Outside the block nothing is observed; several observers can be active.
+    seen.clear()
+    ocr(img)
+    assert seen == []
+    other: list[str] = []
+    with ocr.observe_inputs(record), ocr.observe_inputs(lambda role, _: other.append(role)):
+        ocr(img, det=False, cls=False)
+    assert other == ["rec"] and [r for r, _ in seen] == ["rec"]
+    ocr.close()
+
+
+def test_observer_is_removed_when_the_block_raises(v4_models):
+    ocr = OCR(backend="onnxruntime", cls=False)
+    calls: list[str] = []
+    with pytest.raises(RuntimeError), ocr.observe_inputs(lambda role, _: calls.append(role)):
+        raise RuntimeError("boom")
+    ocr(render_lines(LINES[:1]))
+    assert calls == []
+    ocr.close()
