@@ -291,7 +291,8 @@ CropSize crop_size(const Quad& quad, double tall_ratio) {
 }
 
 std::array<double, 9> rect_to_quad(const Quad& quad, double w, double h) {
-  require(w > 0.0 && h > 0.0, "rect_to_quad: rectangle size must be positive");
+  // Crop sizes are whole pixels; a size below 1 (e.g. a denormal) can overflow 1 / w to inf.
+  require(w >= 1.0 && h >= 1.0, "rect_to_quad: rectangle size must be at least 1 x 1");
   return mul(square_to_quad(quad), Mat3{1.0 / w, 0, 0, 0, 1.0 / h, 0, 0, 0, 1});
 }
 

@@ -816,7 +816,8 @@ void approx_poly_dp_closed(const IPoint* src, std::size_t n, double epsilon,
                            std::vector<IPoint>& out) {
   out.clear();
   if (n == 0) return;
-  const double eps2 = epsilon * epsilon;
+  // A NaN epsilon fails every comparison below, so no range would ever be kept: treat it as 0.
+  const double eps2 = epsilon == epsilon ? epsilon * epsilon : 0.0;
   // Seed: walk to the farthest point three times, so the split uses a (roughly) farthest pair.
   std::size_t start = 0;
   std::size_t far = 0;
@@ -870,7 +871,8 @@ void approx_poly_dp_closed(const IPoint* src, std::size_t n, double epsilon,
           split = pos;
         }
       }
-      keep_chord = best * best <= eps2 * (dx * dx + dy * dy);
+      // With no point off the chord the split would be r.a itself and never shrink the range.
+      keep_chord = best == 0.0 || best * best <= eps2 * (dx * dx + dy * dy);
     }
     if (keep_chord) {
       kept.push_back(a);

@@ -56,6 +56,18 @@ TEST_CASE("homography of collinear corners stays finite (affine fallback)") {
   for (double v : m) CHECK(std::isfinite(v));
 }
 
+TEST_CASE("homography needs a rectangle of at least 1 x 1, and then stays finite") {
+  // Found by the fuzzer (rect_to_quad): a denormal width made 1 / w infinite, so the "finite
+  // for finite input" map held inf and NaN.
+  const Quad q = quad(0, 0, 10, 0, 10, 5, 0, 5);
+  CHECK_THROWS(rect_to_quad(q, 1e-310, 5));
+  CHECK_THROWS(rect_to_quad(q, 10, 0.5));
+  CHECK_THROWS(rect_to_quad(q, std::nan(""), 5));
+  const float big = std::numeric_limits<float>::max();
+  for (double v : rect_to_quad(quad(-big, -big, big, -big, big, big, -big, big), 1, 1))
+    CHECK(std::isfinite(v));
+}
+
 TEST_CASE("crop size follows PP-OCR: int of the longer side pair, rotation when tall") {
   CropSize cs = crop_size(quad(0, 0, 100, 0, 100, 30, 0, 30));
   CHECK(cs.width == 100 && cs.height == 30 && !cs.rotated);

@@ -195,3 +195,17 @@ TEST_CASE("db_postprocess: random maps in every mode stay inside the image") {
     }
   }
 }
+
+TEST_CASE("approxPolyDP: a NaN epsilon acts as 0 instead of splitting ranges forever") {
+  // Found by the fuzzer (geom_approx_poly_dp_closed): collinear or repeated points with a NaN
+  // epsilon never kept a range, so the loop grew its stack without end.
+  const std::vector<IPoint> line{{0, 0}, {1, 1}, {2, 2}, {3, 3}};
+  const std::vector<IPoint> same(5, IPoint{4, 7});
+  std::vector<IPoint> got, want;
+  for (const auto* pts : {&line, &same}) {
+    geom::approx_poly_dp_closed(pts->data(), pts->size(), std::nan(""), got);
+    geom::approx_poly_dp_closed(pts->data(), pts->size(), 0.0, want);
+    CHECK(got == want);
+    CHECK(!got.empty() && got.size() <= pts->size());
+  }
+}

@@ -24,7 +24,8 @@ CropSize crop_size(const Quad& quad, double tall_ratio = 1.5);
 // The projective map from crop-grid coordinates (before rotation; (0,0) -> p0, (w,0) -> p1,
 // (w,h) -> p2, (0,h) -> p3) to source pixel coordinates, row-major 3x3. This is the inverse of
 // PP-OCR's getPerspectiveTransform(quad, rect). Degenerate quads (collinear corners) fall back to
-// the affine map through p0, p1, p3, so the result is always finite for finite input.
+// the affine map through p0, p1, p3, so the result is always finite for finite input. Throws
+// std::invalid_argument unless w >= 1 and h >= 1 (NaN included).
 std::array<double, 9> rect_to_quad(const Quad& quad, double w, double h);
 
 struct CropBatchParams {
