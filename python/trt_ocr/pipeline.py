@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from trt_ocr import backends, models
-from trt_ocr.errors import ImageLoadError, ModelError
+from trt_ocr.errors import ConfigError, ImageLoadError, ModelError
 from trt_ocr.io import ImageInput, describe_input, load_image
 from trt_ocr.options import (
     ClsOptions,
@@ -122,14 +122,17 @@ class OCR:
             return model
         if not isinstance(model, str):
             raise ValueError(f"model must be a model-set name or ResolvedModels, got {model!r}")
-        if precision not in ("fp32", "fp16", "int8"):
-            raise ValueError(f"precision must be fp32, fp16 or int8, got {precision!r}")
-        if precision != "fp32":
-            from trt_ocr.artifacts import resolve_precision
+        from trt_ocr.artifacts import PRECISIONS, resolve_precision
 
-            return resolve_precision(
+        if precision not in PRECISIONS:
+            raise ConfigError(
+                f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}"
+            )
+        if precision != "fp32":
+            resolved: models.ResolvedModels = resolve_precision(
                 model, precision, Path(engines_dir) if engines_dir is not None else None
             )
+            return resolved
         return models.resolve(model)
 
     @classmethod

@@ -98,7 +98,8 @@ class ShapePlan:
     def ranges(self, role: str) -> tuple[ShapeRange, ...]:
         if role not in ROLES:
             raise ValueError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
-        return getattr(self, role)
+        ranges: tuple[ShapeRange, ...] = getattr(self, role)
+        return ranges
 
     def by_role(self) -> dict[str, tuple[ShapeRange, ...]]:
         return {role: self.ranges(role) for role in ROLES}

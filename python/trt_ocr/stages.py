@@ -33,6 +33,12 @@ Timings = dict[str, float]
 ShapeRanges = Mapping[str, Sequence[ShapeRange]]  # role -> one range per profile
 
 
+def _three(values: Sequence[float]) -> tuple[float, float, float]:
+    """A per-channel normalisation (options and model specs hold 3 values, checked there)."""
+    a, b, c = values
+    return (float(a), float(b), float(c))
+
+
 @dataclass
 class Detections:
     """The text lines of one image, in reading order."""
@@ -96,8 +102,8 @@ class TextDetector(_Stage):
         self._prepare = _core.DetectionPreprocessor(
             limit_side_len=o.limit_side_len,
             limit_type=o.limit_type,
-            mean=tuple(o.mean or spec.mean),
-            std=tuple(o.std or spec.std),
+            mean=_three(o.mean or spec.mean),
+            std=_three(o.std or spec.std),
             max_side_len=image_options.max_side_len,
             min_side_len=image_options.min_side_len,
             min_height=o.min_height,
@@ -252,6 +258,11 @@ class TextRecognizer(_Stage):
                 np.ascontiguousarray(probs, np.float32), self.options.return_steps
             )
             for i, d in zip(idx, decoded, strict=True):
-                results[i] = d if len(d) == 3 else (d[0], d[1], None)
+                steps = d[2] if len(d) == 3 else None
+                results[i] = (
+                    str(d[0]),
+                    float(d[1]),
+                    steps if isinstance(steps, np.ndarray) else None,
+                )
             t["post"] += time.perf_counter() - t0
         return results

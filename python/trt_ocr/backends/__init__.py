@@ -3,7 +3,7 @@ Runtime."""
 
 from __future__ import annotations
 
-from trt_ocr.backends.base import Backend, Session, ShapeRange, TensorSpec
+from trt_ocr.backends.base import Backend, Session, TensorSpec
 from trt_ocr.backends.tensorrt_library import available as tensorrt_available
 from trt_ocr.errors import BackendError
 
@@ -32,7 +32,6 @@ __all__ = [
     "BACKENDS",
     "Backend",
     "Session",
-    "ShapeRange",
     "TensorSpec",
     "create",
     "tensorrt_available",

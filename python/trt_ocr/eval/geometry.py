@@ -10,8 +10,8 @@ import numpy as np
 
 def _shapely() -> tuple[Any, Any]:
     try:
-        import shapely  # type: ignore[import-untyped]
-        from shapely.geometry import Polygon  # type: ignore[import-untyped]
+        import shapely
+        from shapely.geometry import Polygon
     except ImportError as e:  # pragma: no cover - depends on the environment
         raise ImportError("trt_ocr.eval needs shapely>=2.0: pip install 'trt-ocr[eval]'") from e
     return shapely, Polygon
