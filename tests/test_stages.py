@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import numpy as np
 import pytest
 
-from tests.helpers import render_lines
+from tests.helpers import render_line_tight, render_lines
 from trt_ocr import OCR, _core, backends, models
 from trt_ocr.errors import ModelError
 from trt_ocr.options import ClsOptions, DetOptions, ImageOptions, RecOptions
@@ -135,3 +135,36 @@ def test_observer_is_removed_when_the_block_raises(v4_models):
     ocr(render_lines(LINES[:1]))
     assert calls == []
     ocr.close()
+
+
+def test_bounded_backends_get_batches_inside_the_widest_profile(parts):
+    """A line wider than the plan's widest rec profile (8x the base width) is squeezed to it on
+    a backend that only runs its profiles, and keeps its natural width elsewhere."""
+    from trt_ocr.backends.onnxruntime import OnnxRuntimeBackend
+
+    class Bounded(OnnxRuntimeBackend):
+        bounded_shapes = True
+
+    m, spec, backend, ranges = parts
+    widest = max(r.max[3] for r in ranges["rec"])
+    words = "long line of words " * 12
+    line = render_line_tight(words, size=40)
+    assert line.shape[1] * 48 / line.shape[0] > widest  # wider than any profile at height 48
+    widths: dict[str, int] = {}
+    for name, b in (("bounded", Bounded()), ("free", backend)):
+        detector = TextDetector(b, m.det, DetOptions(), ImageOptions(), spec.det, ranges)
+        seen: list[int] = []
+
+        def record(role: str, feeds: Mapping[str, np.ndarray], seen: list[int] = seen) -> None:
+            seen.extend(a.shape[3] for a in feeds.values())
+
+        recognizer = TextRecognizer(
+            b, m.rec, RecOptions(), spec.rec, m.characters, ranges, [record]
+        )
+        found = detector.whole_image(line, timings())
+        ((text, _, _),) = recognizer(found, np.zeros(1, np.bool_), timings())
+        widths[name] = max(seen)
+        assert text  # read, not an error
+        detector.close()
+        recognizer.close()
+    assert widths["bounded"] == widest < widths["free"]

@@ -215,6 +215,12 @@ class TextRecognizer(_Stage):
         self.options = options
         self.spec = spec
         self._decoder = _core.CTCDecoder(list(characters))
+        # Where the backend runs only its compiled profiles, batches are at most the widest
+        # profile's width: longer lines are squeezed to it (PP-OCR's resize to a fixed width),
+        # instead of failing. Elsewhere any width runs, as in PP-OCR.
+        self._max_width = (
+            max(r.max[3] for r in ranges[self.role]) if backend.bounded_shapes else None
+        )
         super().__init__(backend, model, ranges, observers)
         self._check_classes(len(characters))
 
@@ -243,6 +249,8 @@ class TextRecognizer(_Stage):
             idx = order[start : start + size]
             t0 = time.perf_counter()
             width = int(s.height * max(base_ratio, float(ratios[idx].max())))
+            if self._max_width is not None:
+                width = min(width, self._max_width)
             batch, _ = _core.crop_batch(
                 found.work_image,
                 np.ascontiguousarray(found.quads[idx]),

@@ -64,6 +64,9 @@ class Backend(ABC):
     """A way of running ONNX-derived networks (ONNX Runtime, TensorRT, ...)."""
 
     name: str
+    # True where inputs must lie inside the compiled profiles (TensorRT); False where any shape
+    # runs (ONNX Runtime), so stages only bound their inputs where the library needs it.
+    bounded_shapes: bool = False
 
     @abstractmethod
     def open(self, model: Path, role: str, profiles: Sequence[ShapeRange] | None = None) -> Session:

@@ -264,6 +264,7 @@ def _stderr(msg: str) -> None:
 
 
 class TensorRTBackend(Backend):
+    bounded_shapes = True
     name = "tensorrt"
 
     def __init__(
