@@ -6,17 +6,22 @@ import os
 import shutil
 import subprocess
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from trt_ocr.errors import TrtOcrError
 
-if TYPE_CHECKING:
-    from trt_ocr.result import OCRResult
+
+class DrawableLine(Protocol):
+    """What a drawn line needs (trt_ocr.TextLine has it): its box in image pixels and text."""
+
+    box: np.ndarray
+    text: str
+
 
 # Annotated images are drawn at most this long on their long side (each half): drawing a
 # 12000x12000 photo at full size costs seconds and gigabytes for a picture nobody zooms into.
@@ -130,7 +135,9 @@ def font_for(texts: Iterable[str], font_path: str | Path | None = None) -> str |
     return preferred
 
 
-def draw_result(image: Any, result: OCRResult, font_path: str | Path | None = None) -> np.ndarray:
+def draw_result(
+    image: Any, lines: Sequence[DrawableLine], font_path: str | Path | None = None
+) -> np.ndarray:
     """Side-by-side picture (BGR uint8): boxes over the image on the left, text on the right.
     Images longer than MAX_DRAW_SIDE are drawn scaled down."""
     from PIL import Image, ImageDraw
@@ -147,9 +154,9 @@ def draw_result(image: Any, result: OCRResult, font_path: str | Path | None = No
         left = left.resize((w, h), Image.Resampling.BILINEAR, reducing_gap=2.0)
     right = Image.new("RGB", (w, h), (255, 255, 255))
     dl, dr = ImageDraw.Draw(left), ImageDraw.Draw(right)
-    font_file = font_for((line.text for line in result.lines), font_path)
+    font_file = font_for((line.text for line in lines), font_path)
     rng = np.random.default_rng(0)  # fixed colors: the same result draws the same picture
-    for line in result.lines:
+    for line in lines:
         color = tuple(int(c) for c in rng.integers(0, 200, size=3))
         box = np.asarray(line.box, np.float64) * scale
         pts = [(float(x), float(y)) for x, y in box]

@@ -92,7 +92,7 @@ class OCRResult:
         """Annotated copy of the image (BGR uint8): boxes on the left, text on the right."""
         from trt_ocr.draw import draw_result
 
-        return draw_result(image, self, font_path=font_path)
+        return draw_result(image, self.lines, font_path=font_path)
 
     def __repr__(self) -> str:
         preview = ", ".join(repr(t) for t in self.texts[:3])
