@@ -19,14 +19,18 @@ def _write(tmp_path: Path, name: str, lines: list[str]) -> Path:
     return p
 
 
-def test_help_is_fast_and_lists_commands() -> None:
-    out = subprocess.run(
+def _help() -> str:
+    return subprocess.run(
         [sys.executable, "-m", "trt_ocr", "--help"],
         capture_output=True,
         text=True,
         check=True,
         timeout=60,
     ).stdout
+
+
+def test_help_is_fast_and_lists_commands() -> None:
+    out = _help()
     for command in ("ocr", "models", "build-engines"):
         assert command in out
 
@@ -75,13 +79,7 @@ def test_models_list_and_path(v4_models, capsys) -> None:
 
 
 def test_help_description_is_whole_sentences() -> None:
-    out = subprocess.run(
-        [sys.executable, "-m", "trt_ocr", "--help"],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    ).stdout
+    out = _help()
     description = out.split("\n\n")[1]
     assert description.rstrip().endswith(".")
     assert "commands so\n" not in out
