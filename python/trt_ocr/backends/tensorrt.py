@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
+import importlib
 import json
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -31,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from trt_ocr import engine_cache
-from trt_ocr.backends.base import Backend, Session, ShapeRange, TensorSpec
+from trt_ocr.backends.base import Backend, Session, TensorSpec
 from trt_ocr.backends.tensorrt_library import (
     BuildSettings,
     LoadedEngine,
@@ -39,7 +40,7 @@ from trt_ocr.backends.tensorrt_library import (
     select,
 )
 from trt_ocr.errors import BackendError
-from trt_ocr.shapes import select_profile
+from trt_ocr.shapes import ShapeRange, select_profile
 
 
 def check(result: Any) -> Any:
@@ -130,7 +131,8 @@ class PinnedBuffer(_Buffer):
         if n > self.nbytes:
             raise BackendError("pinned buffer too small")
         raw = (ctypes.c_byte * max(n, 1)).from_address(self.ptr)
-        return np.frombuffer(raw, dtype=dtype, count=int(np.prod(shape))).reshape(shape)
+        arr: np.ndarray = np.frombuffer(raw, dtype=dtype, count=int(np.prod(shape)))  # type: ignore[call-overload]
+        return arr.reshape(shape)
 
 
 class _Tensor:
@@ -152,15 +154,14 @@ class TensorRTSession(Session):
         """library: makes the execution context (TensorRT-RTX: with its runtime cache)."""
         from cuda.bindings import runtime as cudart
 
-        trt = loaded.module
-        if trt is None:
-            import tensorrt as trt
-        self._loaded = loaded  # keeps the runtime alive as long as the engine
+        trt: Any = loaded.module or importlib.import_module("tensorrt")
+        self._loaded: LoadedEngine | None = loaded  # keeps the runtime alive with the engine
         self._engine = loaded.engine
+        self._save_cache: Callable[[], None] | None = None
         if library is not None:
             self._context, self._save_cache = library.execution_context(loaded)
         else:
-            self._context, self._save_cache = self._engine.create_execution_context(), None
+            self._context = self._engine.create_execution_context()
         if self._context is None:
             raise BackendError(f"TensorRT could not create an execution context for {loaded.path}")
         self._tensors: dict[str, _Tensor] = {}

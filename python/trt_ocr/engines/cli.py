@@ -37,7 +37,7 @@ def _default(name: str) -> Any:
     f = {f.name: f for f in dataclasses.fields(BuildRequest)}[name]
     if f.default is not dataclasses.MISSING:
         return f.default
-    return f.default_factory()  # type: ignore[misc]
+    return f.default_factory()  # type: ignore[operator]
 
 
 def _csv(value: str) -> list[str]:

@@ -157,7 +157,7 @@ class Builder:
 
         if self.req.source in models.REGISTRY:
             return self.req.source
-        return self.source.name
+        return str(self.source.name)
 
     def pdir(self, precision: str) -> Path:
         return artifacts.precision_dir(self.req.out, self.name, precision)
