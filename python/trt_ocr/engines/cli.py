@@ -244,6 +244,14 @@ def run(args: argparse.Namespace) -> int:
     except (TrtOcrError, ValueError, OSError) as e:
         print(f"build-engines: error: {e}", file=sys.stderr)
         return EXIT_FAILED
+    except ImportError as e:  # an optional dependency of a step
+        print(
+            f"build-engines: error: a step needs the {e.name or 'missing'} package ({e}); the "
+            "ONNX steps need: pip install 'trt-ocr[quantize]' (included in the tensorrt and "
+            "tensorrt-rtx extras), Paddle conversion: 'trt-ocr[convert]'",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     log(
         f"build-engines: done: {', '.join(outcome.done) or 'nothing'}"
         + (f"; skipped: {', '.join(outcome.skipped)}" if outcome.skipped else "")
