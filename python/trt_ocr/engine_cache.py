@@ -172,8 +172,10 @@ def decide(
     """Whether the engine at engine_path, recorded for role in manifest, can serve key.
 
     Rebuild (usable=False, with the reason) when: forced; no record; no engine file; any key
-    field differs; the file's sha256 is not the recorded one; deserializes(path) returns an
-    error (called last, on a verified file only: a plan is code-like input)."""
+    field differs (compute capabilities: the recorded targets do not cover the requested
+    ones); the file's sha256 is not the recorded one; deserializes(path) returns an error
+    (called last, on a verified file only: a plan is code-like input). deserializes None: a
+    machine that cannot deserialize (no GPU), where the verified sha256 is the last check."""
     if force:
         return Decision(False, "rebuild forced (--force)")
     rec = (manifest or {}).get("engines", {}).get(role)
