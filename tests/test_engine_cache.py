@@ -14,7 +14,7 @@ from trt_ocr.engines import manifest as steps
 from trt_ocr.options import DetOptions, RecOptions
 from trt_ocr.shapes import plan_shapes
 
-TARGET = EngineTarget("tensorrt", "10.9.0", "8.9")
+TARGET = EngineTarget("tensorrt", "10.9.0", ("8.9",))
 
 
 @pytest.fixture
@@ -58,7 +58,9 @@ def test_each_key_difference_rebuilds_and_says_why(onnx: Path) -> None:
             key, library="tensorrt_rtx"
         ),
         "library version: 10.9.0 -> 11.0.0": dataclasses.replace(key, library_version="11.0.0"),
-        "GPU compute capability: 8.9 -> 8.6": dataclasses.replace(key, compute_capability="8.6"),
+        "compute capability: the engine's targets 8.9 do not include 8.6": dataclasses.replace(
+            key, compute_capabilities=("8.6",)
+        ),
         "precision: fp16 -> int8": dataclasses.replace(key, precision="int8"),
         "optimization profiles": engine_key(
             onnx, plan_shapes(rec=RecOptions(batch_size=8)).rec, TARGET
@@ -113,3 +115,28 @@ def test_corrupt_or_old_manifest_is_a_miss(onnx: Path) -> None:
     (onnx.parent / "manifest.json").write_text("{not json")
     m = engine_cache.load(onnx.parent)
     assert m.get("corrupt") and not decide(m, "rec", eng, key).usable
+
+
+def test_targets_cover_the_gpus_they_name_and_later_ones_after_a_plus() -> None:
+    rtx = ("8.0", "8.6", "8.9", "12.0", "12.1", ">12.0")
+    assert engine_cache.covers(rtx, ["8.6"]) and engine_cache.covers(rtx, ["12.2"])
+    assert engine_cache.covers(rtx, rtx)  # build-engines' own request
+    assert not engine_cache.covers(rtx, ["9.0"]) and not engine_cache.covers(rtx, ["7.5"])
+    assert not engine_cache.covers(("8.6",), ["8.9"])
+
+
+def test_a_portable_plan_serves_a_gpu_it_targets(onnx: Path) -> None:
+    portable = EngineTarget("tensorrt_rtx", "1.7.1", ("8.0", "8.6", "8.9", "12.0", ">12.0"))
+    m, eng = _built(onnx, engine_key(onnx, plan_shapes().rec, portable))
+    on_gpu = dataclasses.replace(portable, compute_capabilities=("8.9",))
+    assert decide(m, "rec", eng, engine_key(onnx, plan_shapes().rec, on_gpu)).usable
+    hopper = dataclasses.replace(portable, compute_capabilities=("9.0",))
+    d = decide(m, "rec", eng, engine_key(onnx, plan_shapes().rec, hopper))
+    assert not d.usable and "do not include 9.0" in d.reason
+
+
+def test_without_a_deserialize_check_the_decision_says_so(onnx: Path) -> None:
+    key = engine_key(onnx, plan_shapes().rec, TARGET)
+    m, eng = _built(onnx, key)
+    d = decide(m, "rec", eng, key)
+    assert d.usable and "not deserialized" in d.reason

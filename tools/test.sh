@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=tools/venv.sh
-source tools/venv.sh "[test]"
+# tensorrt-rtx: the engine block below builds real engines without a GPU.
+source tools/venv.sh "[test,tensorrt-rtx]"
 
 # C++ unit tests of the core, built without Python (cmake/ninja from PyPI if missing).
 if ! command -v cmake >/dev/null || ! command -v ninja >/dev/null; then
@@ -38,6 +39,24 @@ done
 "$VENV/bin/ruff" check python tests bench
 "$VENV/bin/ruff" format --check python tests bench
 "$VENV/bin/clang-format" --dry-run -Werror src_cpp/*/*.cpp src_cpp/*/*.hpp src_cpp/include/trtocr/*.hpp
+
+# --- engines: real TensorRT-RTX builds, no GPU needed (issue 11) ---------------------------
+# The acceptance run: build-engines on the store's ONNX set writes plans and manifests, and a
+# second run is all cache hits. tests/engines/test_real_engines.py then builds every model set
+# (v4, v5, v6, the converted Paddle set) at fp32 and fp16 into the same folder, kept between
+# runs on this machine: a rerun only verifies sha256s.
+export TRT_OCR_CI_ENGINES=${TRT_OCR_CI_ENGINES:-$HOME/.cache/trt-ocr/ci-engines}
+mkdir -p build
+for run in 1 2; do
+  env -u TRT_OCR_EVAL_DATA "$VENV/bin/trt-ocr" build-engines ppocr-v4-mobile --precision fp32 fp16 \
+    --out "$TRT_OCR_CI_ENGINES" >"build/engines-run$run.log"
+done
+tail -n 8 build/engines-run2.log
+if [[ $(grep -c ' hit$' build/engines-run2.log) != 6 ]]; then
+  echo "build-engines: the second run was not 6 cache hits (build/engines-run2.log)" >&2
+  exit 1
+fi
+# --- end engines ----------------------------------------------------------------------------
 
 # The package lives under python/, which is not on sys.path: tests import the installed wheel.
 exec "$VPY" -m pytest -p no:cacheprovider "$@"

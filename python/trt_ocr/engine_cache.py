@@ -25,7 +25,9 @@ from trt_ocr.models import sha256_file
 from trt_ocr.shapes import ShapeRange
 
 MANIFEST = "manifest.json"
-SCHEMA = 2  # 2: key = library + version + compute capability (no GPU name, no builder flags)
+# 2: key = library + version + compute capability (no GPU name, no builder flags)
+# 3: compute capability -> the plan's compute-capability targets (TensorRT-RTX plans run on several)
+SCHEMA = 3
 UNKNOWN_PRECISION = "as-onnx"  # an ONNX that build-engines did not write
 
 
@@ -35,11 +37,34 @@ def now_iso() -> str:
 
 @dataclass(frozen=True)
 class EngineTarget:
-    """What an engine is compiled for: the inference library and the GPU architecture."""
+    """What an engine is compiled for: the inference library and the GPU architectures.
 
-    library: str  # the Python module: "tensorrt"
+    compute_capabilities: the targets, "8.6" each, and ">12.0" for "any later one" (a
+    TensorRT engine runs on its build GPU's architecture only; a TensorRT-RTX plan on each
+    of its targets). A request names the GPU it runs on; a plan serves it when its targets
+    cover that GPU."""
+
+    library: str  # the Python module: "tensorrt" or "tensorrt_rtx"
     version: str
-    compute_capability: str  # "8.6"
+    compute_capabilities: tuple[str, ...]
+
+
+def _cc_value(cc: str) -> tuple[int, int]:
+    major, _, minor = cc.lstrip(">").partition(".")
+    return int(major), int(minor or 0)
+
+
+def covers(targets: Sequence[str], wanted: Sequence[str]) -> bool:
+    """True when a plan compiled for targets runs on every compute capability in wanted."""
+
+    def one(cc: str) -> bool:
+        if cc in targets:
+            return True
+        return not cc.startswith(">") and any(
+            t.startswith(">") and _cc_value(cc) > _cc_value(t) for t in targets
+        )
+
+    return all(one(cc) for cc in wanted)
 
 
 @dataclass(frozen=True)
@@ -51,12 +76,13 @@ class EngineKey:
     onnx_sha256: str
     library: str
     library_version: str
-    compute_capability: str
+    compute_capabilities: tuple[str, ...]
     precision: str
     profiles: tuple[tuple[tuple[int, ...], ...], ...]  # ShapeRange (min, opt, max) each
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
+        d["compute_capabilities"] = list(self.compute_capabilities)
         d["profiles"] = [[list(s) for s in p] for p in self.profiles]
         return d
 
@@ -66,7 +92,7 @@ class EngineKey:
             str(d["onnx_sha256"]),
             str(d["library"]),
             str(d["library_version"]),
-            str(d["compute_capability"]),
+            tuple(str(c) for c in d["compute_capabilities"]),
             str(d["precision"]),
             tuple(tuple(tuple(int(v) for v in s) for s in p) for p in d["profiles"]),
         )
@@ -79,7 +105,7 @@ def engine_key(onnx_path: Path, ranges: Sequence[ShapeRange], target: EngineTarg
         sha256_file(onnx_path),
         target.library,
         target.version,
-        target.compute_capability,
+        tuple(target.compute_capabilities),
         precision_of(onnx_path),
         tuple((r.min, r.opt, r.max) for r in ranges),
     )
@@ -99,7 +125,7 @@ _KEY_WORDS = {
     "onnx_sha256": "the ONNX file changed",
     "library": "inference library",
     "library_version": "library version",
-    "compute_capability": "GPU compute capability",
+    "compute_capabilities": "compute capability",
     "precision": "precision",
     "profiles": "optimization profiles",
 }
@@ -117,7 +143,11 @@ def differences(old: EngineKey, new: EngineKey) -> list[str]:
     for k, words in _KEY_WORDS.items():
         if od[k] == nd[k]:
             continue
-        if k == "onnx_sha256":
+        if k == "compute_capabilities":
+            if not covers(old.compute_capabilities, new.compute_capabilities):
+                have, want = " ".join(old.compute_capabilities), " ".join(new.compute_capabilities)
+                out.append(f"{words}: the engine's targets {have} do not include {want}")
+        elif k == "onnx_sha256":
             out.append(f"{words} (sha256 {od[k][:12]} -> {nd[k][:12]})")
         elif k == "profiles":
             out.append(f"{words}: {_profiles_text(old)} -> {_profiles_text(new)}")
@@ -142,8 +172,10 @@ def decide(
     """Whether the engine at engine_path, recorded for role in manifest, can serve key.
 
     Rebuild (usable=False, with the reason) when: forced; no record; no engine file; any key
-    field differs; the file's sha256 is not the recorded one; deserializes(path) returns an
-    error (called last, on a verified file only: a plan is code-like input)."""
+    field differs (compute capabilities: the recorded targets do not cover the requested
+    ones); the file's sha256 is not the recorded one; deserializes(path) returns an error
+    (called last, on a verified file only: a plan is code-like input). deserializes None: a
+    machine that cannot deserialize (no GPU), where the verified sha256 is the last check."""
     if force:
         return Decision(False, "rebuild forced (--force)")
     rec = (manifest or {}).get("engines", {}).get(role)
@@ -164,6 +196,12 @@ def decide(
         err = deserializes(engine_path)
         if err:
             return Decision(False, f"the engine failed to deserialize ({err})")
+    if deserializes is None:
+        return Decision(
+            True,
+            "manifest matches (ONNX, library, compute capability, precision, profiles) and the "
+            "plan's sha256 is verified; not deserialized (no usable GPU here)",
+        )
     return Decision(True, "manifest matches (ONNX, library, GPU, precision, profiles)")
 
 

@@ -16,7 +16,7 @@ ok, why = tensorrt_available()
 
 @pytest.mark.skipif(ok, reason="TensorRT and a GPU are present")
 def test_backend_refuses_without_tensorrt() -> None:
-    with pytest.raises(BackendError, match="unavailable"):
+    with pytest.raises(BackendError, match="no usable TensorRT library"):
         trt_backend.TensorRTBackend()
 
 

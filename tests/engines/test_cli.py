@@ -86,12 +86,15 @@ def test_report_without_eval_data_says_how_to_give_it(
 
 
 def test_onnx_source_without_tensorrt_exits_3(
-    v4_models, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    v4_models, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from trt_ocr.backends import tensorrt_available
+    from trt_ocr.backends import tensorrt_library
+    from trt_ocr.errors import BackendError
 
-    if tensorrt_available()[0]:
-        pytest.skip("TensorRT and a GPU are present: exit status 3 does not apply")
+    def no_library(*args: object, **kwargs: object) -> None:
+        raise BackendError("no usable TensorRT library: (none installed in this test)")
+
+    monkeypatch.setattr(tensorrt_library, "select", no_library)  # as on a machine without one
     code = cli.run(
         _parse(
             [
@@ -108,7 +111,7 @@ def test_onnx_source_without_tensorrt_exits_3(
     )
     out = capsys.readouterr().out
     assert code == 3, out
-    assert "needs TensorRT and an NVIDIA GPU" in out
+    assert "needs TensorRT with an NVIDIA GPU or TensorRT-RTX" in out
     for prec in ("fp32", "fp16"):
         d = tmp_path / "ppocr-v4-mobile" / prec
         assert {p.name for p in d.iterdir()} >= {
@@ -142,3 +145,17 @@ def test_entry_point_wires_build_engines() -> None:
         pytest.skip("trt_ocr has no __main__ in this tree")
     assert out.returncode == 0, out.stderr
     assert "exit status" in out.stdout and "--calib-method" in out.stdout
+
+
+def test_a_missing_optional_package_names_the_extra(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from trt_ocr.engines import pipeline
+
+    def run(self: pipeline.Builder) -> None:
+        raise ModuleNotFoundError("No module named 'onnxconverter_common'", name="x_y")
+
+    monkeypatch.setattr(pipeline.Builder, "run", run)
+    assert cli.run(_parse(["ppocr-v4-mobile", "--steps", "precision"])) == 1
+    err = capsys.readouterr().err
+    assert "needs the x_y package" in err and "trt-ocr[quantize]" in err

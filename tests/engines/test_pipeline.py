@@ -33,7 +33,8 @@ class StandInLibrary:
     """TensorRTLibrary's interface without TensorRT: a 'plan' is the list of its profiles."""
 
     name = "tensorrt"
-    target = EngineTarget("tensorrt", "10.test", "8.9")
+    target = EngineTarget("tensorrt", "10.test", ("8.9",))
+    can_run = True
 
     def __init__(self) -> None:
         self.builds: list[Path] = []
@@ -41,7 +42,9 @@ class StandInLibrary:
     def describe(self) -> str:
         return "stand-in TensorRT"
 
-    def build(self, onnx: Path, engine: Path, ranges: Sequence[ShapeRange], settings, log) -> float:
+    def build(
+        self, onnx: Path, engine: Path, ranges: Sequence[ShapeRange], settings, log, label=""
+    ) -> float:
         engine.parent.mkdir(parents=True, exist_ok=True)
         engine.write_bytes(b"PLAN" + json.dumps([r.to_list() for r in ranges]).encode())
         self.builds.append(engine)
@@ -59,6 +62,9 @@ class StandInLibrary:
         except BackendError as e:
             return str(e)
         return None
+
+    def plan_check(self):
+        return self.deserialize_error
 
 
 class CheckedSession(Session):

@@ -1,5 +1,5 @@
-"""Inference backends. `create("auto")` picks TensorRT where it and a GPU exist, else ONNX
-Runtime."""
+"""Inference backends. `create("auto")` picks TensorRT (or TensorRT-RTX) where one is installed
+and supports the GPU, else ONNX Runtime."""
 
 from __future__ import annotations
 

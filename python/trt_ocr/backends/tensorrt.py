@@ -1,4 +1,5 @@
-"""TensorRT backend: strongly typed engines run with execute_async_v3 on a CUDA stream.
+"""TensorRT backend: strongly typed engines run with execute_async_v3 on a CUDA stream, on
+TensorRT or TensorRT-RTX (`tensorrt_library.select`: what is installed and fits the GPU).
 
 `open(model, role, profiles)` takes a `.engine` plan, or an `.onnx` file and the shape plan's
 ranges for it (`trt_ocr.shapes`): then the engine `trt-ocr build-engines` left beside the ONNX
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
+import importlib
 import json
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -30,10 +32,15 @@ from typing import Any
 import numpy as np
 
 from trt_ocr import engine_cache
-from trt_ocr.backends.base import Backend, Session, ShapeRange, TensorSpec
-from trt_ocr.backends.tensorrt_library import BuildSettings, LoadedEngine, TensorRTLibrary
+from trt_ocr.backends.base import Backend, Session, TensorSpec
+from trt_ocr.backends.tensorrt_library import (
+    BuildSettings,
+    LoadedEngine,
+    TensorRTLibrary,
+    select,
+)
 from trt_ocr.errors import BackendError
-from trt_ocr.shapes import select_profile
+from trt_ocr.shapes import ShapeRange, select_profile
 
 
 def check(result: Any) -> Any:
@@ -124,7 +131,8 @@ class PinnedBuffer(_Buffer):
         if n > self.nbytes:
             raise BackendError("pinned buffer too small")
         raw = (ctypes.c_byte * max(n, 1)).from_address(self.ptr)
-        return np.frombuffer(raw, dtype=dtype, count=int(np.prod(shape))).reshape(shape)
+        arr: np.ndarray = np.frombuffer(raw, dtype=dtype, count=int(np.prod(shape)))  # type: ignore[call-overload]
+        return arr.reshape(shape)
 
 
 class _Tensor:
@@ -142,13 +150,18 @@ class _Tensor:
 
 
 class TensorRTSession(Session):
-    def __init__(self, loaded: LoadedEngine) -> None:
-        import tensorrt as trt
+    def __init__(self, loaded: LoadedEngine, library: TensorRTLibrary | None = None) -> None:
+        """library: makes the execution context (TensorRT-RTX: with its runtime cache)."""
         from cuda.bindings import runtime as cudart
 
-        self._loaded = loaded  # keeps the runtime alive as long as the engine
+        trt: Any = loaded.module or importlib.import_module("tensorrt")
+        self._loaded: LoadedEngine | None = loaded  # keeps the runtime alive with the engine
         self._engine = loaded.engine
-        self._context = self._engine.create_execution_context()
+        self._save_cache: Callable[[], None] | None = None
+        if library is not None:
+            self._context, self._save_cache = library.execution_context(loaded)
+        else:
+            self._context = self._engine.create_execution_context()
         if self._context is None:
             raise BackendError(f"TensorRT could not create an execution context for {loaded.path}")
         self._tensors: dict[str, _Tensor] = {}
@@ -248,6 +261,9 @@ class TensorRTSession(Session):
     def close(self) -> None:
         from cuda.bindings import runtime as cudart
 
+        if self._save_cache is not None:
+            save, self._save_cache = self._save_cache, None
+            save()
         for t in self._tensors.values():
             t.close()
         self._tensors = {}
@@ -274,13 +290,15 @@ class TensorRTBackend(Backend):
         library: TensorRTLibrary | None = None,
         log: Callable[[str], None] = _stderr,
     ) -> None:
-        self.library = library if library is not None else TensorRTLibrary()
-        self.settings = BuildSettings(workspace_mb)
         if cache_dir is None:
             from trt_ocr.models import home
 
             cache_dir = home() / "engine-cache"
         self.cache_dir = cache_dir
+        self.library = (
+            library if library is not None else select(runtime_cache=cache_dir / "runtime.cache")
+        )
+        self.settings = BuildSettings(workspace_mb)
         self.log = log
 
     def engine_for(
@@ -308,7 +326,7 @@ class TensorRTBackend(Backend):
         settings = BuildSettings(
             self.settings.workspace_mb, timing_cache=self.cache_dir / "timing.cache"
         )
-        secs = self.library.build(onnx_path, engine, profiles, settings, self.log)
+        secs = self.library.build(onnx_path, engine, profiles, settings, self.log, role)
         engine_cache.record_engine(
             folder,
             role,
@@ -331,15 +349,20 @@ class TensorRTBackend(Backend):
                 return str(e)
             return None
 
-        decision = engine_cache.decide(engine_cache.load(folder), role, engine, key, deserializes)
+        # Without a GPU the decision checks the sha256 only; deserializing then says why the
+        # engine cannot run here (a typed BackendError from the real library).
+        check = deserializes if self.library.can_run else None
+        decision = engine_cache.decide(engine_cache.load(folder), role, engine, key, check)
+        if decision.usable and not loaded:
+            loaded.append(self.library.deserialize(engine))
         return (loaded[0] if decision.usable else None), decision
 
     def open(self, model: Path, role: str, profiles: Sequence[ShapeRange] | None = None) -> Session:
         model = Path(model)
         if model.suffix == ".engine":
-            return TensorRTSession(self.library.deserialize(model))
+            return TensorRTSession(self.library.deserialize(model), self.library)
         loaded, _ = self.engine_for(model, role, profiles or ())
-        return TensorRTSession(loaded)
+        return TensorRTSession(loaded, self.library)
 
     def describe(self) -> str:
         return self.library.describe()

@@ -15,5 +15,7 @@ from trt_ocr.artifacts import PRECISIONS
 from trt_ocr.shapes import ROLES
 
 STEPS = ("convert", "cleanup", "precision", "report", "engine")
+# The spelling of --library; the libraries themselves: trt_ocr.backends.tensorrt_library.
+LIBRARY_CHOICES = ("auto", "tensorrt", "tensorrt-rtx")
 
-__all__ = ["PRECISIONS", "ROLES", "STEPS"]
+__all__ = ["LIBRARY_CHOICES", "PRECISIONS", "ROLES", "STEPS"]

@@ -1,7 +1,8 @@
 """`trt-ocr build-engines`: argument groups and the entry point (imports stay lazy).
 
-Exit status: 0 every requested step done; 3 every step done except the TensorRT engine step,
-because TensorRT or an NVIDIA GPU is absent on this machine; 1 a step failed; 2 bad usage.
+Exit status: 0 every requested step done; 3 every step done except the engine step, because
+neither TensorRT with a GPU nor TensorRT-RTX (which builds without one) is usable here; 1 a step
+failed; 2 bad usage.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from trt_ocr.engines import PRECISIONS, ROLES, STEPS
+from trt_ocr.engines import LIBRARY_CHOICES, PRECISIONS, ROLES, STEPS
 from trt_ocr.option_args import add_pipeline_arguments, pipeline_options
 from trt_ocr.options import ClsOptions, DetOptions, RecOptions
 
@@ -21,9 +22,10 @@ EVAL_DATA_ENV = "TRT_OCR_EVAL_DATA"
 EPILOG = """\
 steps: 1 convert (Paddle -> ONNX, or copy ONNX)  2 cleanup (+ TensorRT op check)
        3 precision (fp16 mixed / int8 Q/DQ)       4 report (IC15 accuracy vs fp32, on CPU)
-       5 engine (strongly typed TensorRT engines; needs TensorRT and an NVIDIA GPU)
+       5 engine (strongly typed plans: TensorRT on an NVIDIA GPU, or TensorRT-RTX ahead
+         of time on any machine, GPU or not)
 output: OUT/<model>/<precision>/{det,cls,rec}.onnx [.engine] manifest.json report.{json,md}
-exit status: 0 all requested steps done; 3 all done but step 5, for want of TensorRT/GPU;
+exit status: 0 all requested steps done; 3 all done but step 5, for want of a library;
              1 a step failed; 2 bad usage
 """
 
@@ -35,7 +37,7 @@ def _default(name: str) -> Any:
     f = {f.name: f for f in dataclasses.fields(BuildRequest)}[name]
     if f.default is not dataclasses.MISSING:
         return f.default
-    return f.default_factory()  # type: ignore[misc]
+    return f.default_factory()  # type: ignore[operator]
 
 
 def _csv(value: str) -> list[str]:
@@ -163,6 +165,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
     g = parser.add_argument_group("TensorRT")
+    g.add_argument(
+        "--library",
+        choices=LIBRARY_CHOICES,
+        default=_default("library"),
+        help="tensorrt (datacenter GPUs, builds on the GPU), tensorrt-rtx (GeForce/RTX PRO "
+        "GPUs and A100, builds without a GPU) or auto: the installed one that fits",
+    )
+    g.add_argument(
+        "--compute-capability",
+        nargs="+",
+        default=_default("compute_capabilities"),
+        metavar="CC",
+        help="TensorRT-RTX targets, e.g. 8.6 8.9 (default: 8.0 8.6 8.9 12.x and later; "
+        "Turing's 7.5 only when named)",
+    )
     g.add_argument("--workspace-mb", type=int, default=_default("workspace_mb"))
     g.add_argument(
         "--opt-level",
@@ -170,7 +187,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=_default("optimization_level"),
         help="builder optimization level",
     )
-    g.add_argument("--timing-cache", type=Path, help="default: OUT/timing.cache")
+    g.add_argument("--timing-cache", type=Path, help="TensorRT only (default: OUT/timing.cache)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -219,11 +236,21 @@ def run(args: argparse.Namespace) -> int:
             workspace_mb=args.workspace_mb,
             optimization_level=args.opt_level,
             timing_cache=args.timing_cache,
+            library=args.library,
+            compute_capabilities=args.compute_capability,
             force=args.force,
         )
         outcome = Builder(req, log).run()
     except (TrtOcrError, ValueError, OSError) as e:
         print(f"build-engines: error: {e}", file=sys.stderr)
+        return EXIT_FAILED
+    except ImportError as e:  # an optional dependency of a step
+        print(
+            f"build-engines: error: a step needs the {e.name or 'missing'} package ({e}); the "
+            "ONNX steps need: pip install 'trt-ocr[quantize]' (included in the tensorrt and "
+            "tensorrt-rtx extras), Paddle conversion: 'trt-ocr[convert]'",
+            file=sys.stderr,
+        )
         return EXIT_FAILED
     log(
         f"build-engines: done: {', '.join(outcome.done) or 'nothing'}"
@@ -232,8 +259,8 @@ def run(args: argparse.Namespace) -> int:
     )
     if outcome.skipped.get("engine"):
         log(
-            "build-engines: step 5 (engine) needs TensorRT and an NVIDIA GPU: "
-            f"{outcome.skipped['engine']}; exit status 3"
+            "build-engines: step 5 (engine) needs TensorRT with an NVIDIA GPU or TensorRT-RTX "
+            f"(pip install 'trt-ocr[tensorrt-rtx]'): {outcome.skipped['engine']}; exit status 3"
         )
     return outcome.exit_code
 

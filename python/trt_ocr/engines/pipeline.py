@@ -66,6 +66,8 @@ class BuildRequest:
     workspace_mb: int = 2048
     optimization_level: int = 3
     timing_cache: Path | None = None
+    library: str = "auto"  # tensorrt | tensorrt-rtx | auto (trt_ocr.backends.tensorrt_library)
+    compute_capabilities: list[str] = field(default_factory=list)  # [] = the library's default
     force: bool = False
 
     def __post_init__(self) -> None:
@@ -75,6 +77,44 @@ class BuildRequest:
         bad = [s for s in self.steps if s not in STEPS]
         if bad:
             raise ValueError(f"unknown step(s) {bad}; choose from {', '.join(STEPS)}")
+
+
+@dataclass(frozen=True)
+class EngineRow:
+    """One line of the engine step's final table."""
+
+    path: Path
+    library: str
+    key: engine_cache.EngineKey
+    build_seconds: float
+    cache: str  # "hit", or "built: <why it was rebuilt>"
+
+
+def engine_table(rows: list[EngineRow]) -> str:
+    """The engine step's summary: one line per engine."""
+    head = ("engine", "library", "precision", "profiles", "size", "build", "cache")
+    lines = [head]
+    for r in rows:
+        profiles = "; ".join(
+            f"{'x'.join(map(str, p[0]))}..{'x'.join(map(str, p[2]))}" for p in r.key.profiles
+        )
+        lines.append(
+            (
+                f"{r.path.parent.name}/{r.path.name}",
+                f"{r.library} {r.key.library_version}",
+                r.key.precision,
+                profiles,
+                f"{r.path.stat().st_size / 1e6:.1f} MB",
+                f"{r.build_seconds:.1f} s",
+                r.cache,
+            )
+        )
+    widths = [max(len(line[i]) for line in lines) for i in range(len(head) - 1)]
+    out = []
+    for line in lines:
+        cells = [c.ljust(w) for c, w in zip(line[:-1], widths, strict=True)]
+        out.append("  ".join([*cells, line[-1]]).rstrip())
+    return "engine: summary\n" + "\n".join(out)
 
 
 @dataclass
@@ -87,14 +127,15 @@ class BuildOutcome:
 
 class Builder:
     def __init__(self, req: BuildRequest, log: Log = print, library: Any = None) -> None:
-        """library: the TensorRT layer for the engine step (default: the installed one,
-        `trt_ocr.backends.tensorrt_library.TensorRTLibrary`)."""
+        """library: the TensorRT layer for the engine step (default: the one
+        `trt_ocr.backends.tensorrt_library.select` picks for req.library)."""
         self.req = req
         self.log = log
         self.library = library
         self._source: Any = None
         self._feeds: Any = None
         self._calib_images: list[Path] = []
+        self.engine_rows: list[EngineRow] = []
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -116,7 +157,7 @@ class Builder:
 
         if self.req.source in models.REGISTRY:
             return self.req.source
-        return self.source.name
+        return str(self.source.name)
 
     def pdir(self, precision: str) -> Path:
         return artifacts.precision_dir(self.req.out, self.name, precision)
@@ -400,15 +441,25 @@ class Builder:
             out[role] = report.sensitivity(fp32, int8, f, names, self.log)
         return out
 
-    def step_engine(self) -> tuple[bool, str]:
+    def _engine_library(self) -> Any:
+        """The library the engine step builds with: TensorRT on a GPU, or TensorRT-RTX ahead
+        of time (no GPU needed). Raises BackendError saying why there is none."""
+        if self.library is not None:
+            return self.library
         from trt_ocr.backends import tensorrt_library
 
-        lib = self.library
-        if lib is None:
-            ok, why = tensorrt_library.available()
-            if not ok:
-                return False, why
-            lib = tensorrt_library.TensorRTLibrary()
+        return tensorrt_library.select(
+            self.req.library, build_only=True, targets=self.req.compute_capabilities or None
+        )
+
+    def step_engine(self) -> tuple[bool, str]:
+        from trt_ocr.backends import tensorrt_library
+        from trt_ocr.errors import BackendError
+
+        try:
+            lib = self._engine_library()
+        except BackendError as e:
+            return False, str(e)
         from trt_ocr.engines import graph
 
         settings = tensorrt_library.BuildSettings(
@@ -417,40 +468,45 @@ class Builder:
             self.req.timing_cache or (self.req.out / "timing.cache"),
         )
         plan = self.shape_plan()
-        for prec in self.req.precisions:
+        caveat = getattr(lib, "flavor", None) and lib.flavor.int8_caveat
+        check = lib.plan_check() if hasattr(lib, "plan_check") else lib.deserialize_error
+        jobs = [(p, r) for p in self.req.precisions for r in ROLES]
+        self.log(f"== step 5/5 engine: {len(jobs)} engines with {lib.describe()}")
+        rows: list[EngineRow] = []
+        for n, (prec, role) in enumerate(jobs, 1):
             folder = self.pdir(prec)
             paths = self._need(folder, f"engine ({prec})")
-            self.log(f"== step 5/5 engine {prec}: {lib.describe()}")
-            for role in ROLES:
-                ranges = plan.ranges(role)
-                dims = next(iter(graph.io_shapes(paths[role])["inputs"].values()))
-                problems = shapes.conflicts(ranges, dims)
-                if problems:
-                    raise EngineBuildError(f"{prec} {role}: " + "; ".join(problems))
-                key = engine_cache.engine_key(paths[role], ranges, lib.target)
-                eng = folder / f"{role}.engine"
-                d = engine_cache.decide(
-                    engine_cache.load(folder),
-                    role,
-                    eng,
-                    key,
-                    lib.deserialize_error,
-                    force=self.req.force,
-                )
-                if d.usable:
-                    self.log(f"engine: {prec} {role}: up to date ({d.reason})")
-                    continue
-                self.log(f"engine: {prec} {role}: building ({d.reason})")
-                secs = lib.build(paths[role], eng, ranges, settings, self.log)
-                engine_cache.record_engine(
-                    folder,
-                    role,
-                    key,
-                    eng,
-                    secs,
-                    {"builder": settings.to_dict(), "gpu": lib.describe()},
-                )
-                self.log(f"engine: {prec} {role}: {eng} in {secs:.0f} s")
+            label = f"[{n}/{len(jobs)}] {prec} {role}"
+            ranges = plan.ranges(role)
+            dims = next(iter(graph.io_shapes(paths[role])["inputs"].values()))
+            problems = shapes.conflicts(ranges, dims)
+            if problems:
+                raise EngineBuildError(f"{prec} {role}: " + "; ".join(problems))
+            if prec == "int8" and caveat and role == ROLES[0]:
+                self.log(f"engine: int8: WARNING: {caveat}")
+            key = engine_cache.engine_key(paths[role], ranges, lib.target)
+            eng = folder / f"{role}.engine"
+            d = engine_cache.decide(
+                engine_cache.load(folder), role, eng, key, check, force=self.req.force
+            )
+            if d.usable:
+                rec = engine_cache.load(folder)["engines"][role]
+                self.log(f"engine: {label}: cache hit ({d.reason})")
+                rows.append(EngineRow(eng, lib.name, key, float(rec["build_seconds"]), "hit"))
+                continue
+            self.log(f"engine: {label}: building ({d.reason})")
+            try:
+                secs = lib.build(paths[role], eng, ranges, settings, self.log, label)
+            except EngineBuildError as e:
+                raise EngineBuildError(f"{prec} {role}: {e}") from e
+            extra: dict[str, Any] = {"builder": settings.to_dict(), "built_with": lib.describe()}
+            if prec == "int8" and caveat:
+                extra["note"] = caveat
+            engine_cache.record_engine(folder, role, key, eng, secs, extra)
+            self.log(f"engine: {label}: {eng} ({eng.stat().st_size / 1e6:.1f} MB) in {secs:.1f} s")
+            rows.append(EngineRow(eng, lib.name, key, secs, f"built: {d.reason}"))
+        self.engine_rows = rows
+        self.log(engine_table(rows))
         return True, ""
 
     # -- all --------------------------------------------------------------------------------
@@ -460,13 +516,18 @@ class Builder:
         skipped: dict[str, str] = {}
         steps = [s for s in STEPS if s in self.req.steps]
         for step in steps:
+            if step == "report" and self.req.eval_data is None and self.req.steps == list(STEPS):
+                # all steps by default: a machine without the IC15 data still gets its engines
+                skipped["report"] = "no evaluation data (--eval-data DIR or $TRT_OCR_EVAL_DATA)"
+                self.log(f"== step 4/5 report: SKIPPED: {skipped['report']}")
+                continue
             if step == "engine":
                 ok, why = self.step_engine()
                 if not ok:
                     skipped["engine"] = why
                     self.log(
-                        f"== step 5/5 engine: SKIPPED: building TensorRT engines needs "
-                        f"TensorRT and an NVIDIA GPU ({why}). Steps "
+                        f"== step 5/5 engine: SKIPPED: building engines needs TensorRT with "
+                        f"an NVIDIA GPU, or TensorRT-RTX (no GPU needed) ({why}). Steps "
                         f"{', '.join(done) or '(none)'} are done; their ONNX files run "
                         "on ONNX Runtime (OCR(..., precision=...))."
                     )
