@@ -168,3 +168,30 @@ def test_bounded_backends_get_batches_inside_the_widest_profile(parts):
         detector.close()
         recognizer.close()
     assert widths["bounded"] == widest < widths["free"]
+
+
+def test_bounded_backends_get_detector_inputs_inside_the_plan(v4_models):
+    """limit_type "min" has no bound of its own: a 1:12 strip would need a 8832-px detector
+    input. A backend that only runs its profiles gets it capped at the plan's long side."""
+    from trt_ocr.backends.onnxruntime import OnnxRuntimeBackend
+
+    class Bounded(OnnxRuntimeBackend):
+        bounded_shapes = True
+
+    spec = v4_models.spec
+    det = DetOptions(limit_side_len=736, limit_type="min")
+    ranges = plan_shapes(det, ClsOptions(), RecOptions(), spec).by_role()
+    longest = max(ranges["det"][0].max[2:])
+    strip = np.full((60, 720, 3), 255, np.uint8)
+    sides: dict[str, int] = {}
+    for name, b in (("bounded", Bounded()), ("free", backends.create("onnxruntime"))):
+        seen: list[int] = []
+
+        def record(role: str, feeds: Mapping[str, np.ndarray], seen: list[int] = seen) -> None:
+            seen.extend(max(a.shape[2:]) for a in feeds.values())
+
+        detector = TextDetector(b, v4_models.det, det, ImageOptions(), spec.det, ranges, [record])
+        detector(strip, timings())
+        detector.close()
+        sides[name] = max(seen)
+    assert sides["bounded"] <= longest < sides["free"]

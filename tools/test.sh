@@ -38,6 +38,7 @@ done
 # Lint: the same rules for every change.
 "$VENV/bin/ruff" check python tests bench
 "$VENV/bin/ruff" format --check python tests bench
+"$VPY" -m mypy  # strict on the package ([tool.mypy] in pyproject.toml)
 "$VENV/bin/clang-format" --dry-run -Werror src_cpp/*/*.cpp src_cpp/*/*.hpp src_cpp/include/trtocr/*.hpp
 
 # --- engines: real TensorRT-RTX builds, no GPU needed (issue 11) ---------------------------

@@ -90,6 +90,7 @@ class DetectionPreprocessor:
         min_side_len: int = 0,
         min_height: int = 0,
         max_aspect: float = -1.0,
+        max_side_limit: int = 0,
     ) -> None: ...
     def plan(self, height: int, width: int) -> DetMapping:
         """The mapping an image of height x width gets (sizes only)."""

@@ -108,6 +108,9 @@ class TextDetector(_Stage):
             min_side_len=image_options.min_side_len,
             min_height=o.min_height,
             max_aspect=o.max_aspect,
+            # Where the backend runs only its compiled profiles, the detector input's long side
+            # stays inside the plan's (limit_type "min" has no bound of its own); elsewhere none.
+            max_side_limit=max(ranges[self.role][0].max[2:]) if backend.bounded_shapes else 0,
         )
         self._finish = _core.DetectionPostprocessor(
             thresh=o.thresh,

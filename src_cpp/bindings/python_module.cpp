@@ -511,9 +511,10 @@ PYBIND11_MODULE(_core, m) {
   py::class_<DetectionPreprocessor>(m, "DetectionPreprocessor")
       .def(py::init([](int limit_side_len, const std::string& limit_type,
                        const std::array<float, 3>& mean, const std::array<float, 3>& std,
-                       int max_side_len, int min_side_len, int min_height, double max_aspect) {
+                       int max_side_len, int min_side_len, int min_height, double max_aspect,
+                       int max_side_limit) {
              DetInputParams p;
-             p.resize = {limit_side_len, limit_type_from(limit_type)};
+             p.resize = {limit_side_len, limit_type_from(limit_type), max_side_limit};
              p.norm = normalization_from(mean, std);
              p.rescale = {max_side_len, min_side_len};
              p.letterbox = {min_height, max_aspect};
@@ -525,7 +526,8 @@ PYBIND11_MODULE(_core, m) {
            py::arg("max_side_len") = kDetInput.rescale.max_side_len,
            py::arg("min_side_len") = kDetInput.rescale.min_side_len,
            py::arg("min_height") = kDetInput.letterbox.min_height,
-           py::arg("max_aspect") = kDetInput.letterbox.max_aspect)
+           py::arg("max_aspect") = kDetInput.letterbox.max_aspect,
+           py::arg("max_side_limit") = kDetInput.resize.max_side_limit)
       .def("plan", &DetectionPreprocessor::plan, py::arg("height"), py::arg("width"))
       .def("__call__", &DetectionPreprocessor::operator(), py::arg("image"))
       .def("rescale", &DetectionPreprocessor::rescale, py::arg("image"));

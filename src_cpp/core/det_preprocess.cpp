@@ -23,6 +23,8 @@ DetInputShape det_input_shape(int src_h, int src_w, const DetResizeParams& param
                                       std::to_string(src_h) + "x" + std::to_string(src_w));
   require(params.limit_side_len > 0, "det_input_shape: limit_side_len must be positive, got " +
                                          std::to_string(params.limit_side_len));
+  require(params.max_side_limit >= 0, "det_input_shape: max_side_limit must be >= 0, got " +
+                                          std::to_string(params.max_side_limit));
   const double limit = params.limit_side_len;
   double ratio = 1.0;
   if (params.limit_type == LimitType::Max) {
@@ -32,6 +34,9 @@ DetInputShape det_input_shape(int src_h, int src_w, const DetResizeParams& param
     if (std::min(src_h, src_w) < params.limit_side_len)
       ratio = limit / (src_h < src_w ? src_h : src_w);
   }
+  const double long_side = std::max(src_h, src_w) * ratio;
+  if (params.max_side_limit > 0 && long_side > params.max_side_limit)
+    ratio *= params.max_side_limit / long_side;
   const double rh = std::floor(src_h * ratio), rw = std::floor(src_w * ratio);  // Python int()
   // The limit applies to the rounded size; 2^40 only keeps the integer conversion defined.
   const long long h32 = rh < 0x1p40 ? round_to_32(static_cast<long long>(rh)) : 1LL << 40;

@@ -32,6 +32,18 @@ TEST_CASE("det shape: min limit scales the short side up") {
   CHECK(s.height == 992 && s.width == 1984);               // 31.25 -> 31, 62.5 -> 62 (half to even)
 }
 
+TEST_CASE("det shape: max_side_limit caps the long side of an elongated image") {
+  // 100 x 1000 under "min" 736 would be 736 x 7360; capped at 4000 it keeps its aspect ratio.
+  auto s = det_input_shape(100, 1000, {736, LimitType::Min, 4000});
+  CHECK(s.width == 4000 && s.height == 384);  // 400 / 32 = 12.5 rounds half-to-even to 12
+  auto free = det_input_shape(100, 1000, {736, LimitType::Min});
+  CHECK(free.width == 7360);
+  // Under the cap nothing changes.
+  auto same = det_input_shape(720, 1280, {960, LimitType::Max, 4000});
+  CHECK(same.height == 544 && same.width == 960);
+  CHECK_THROWS(det_input_shape(10, 10, {960, LimitType::Max, -1}));
+}
+
 TEST_CASE("det shape: bad input and absurd results throw") {
   CHECK_THROWS(det_input_shape(0, 10, {960, LimitType::Max}));
   CHECK_THROWS(det_input_shape(10, 10, {0, LimitType::Max}));

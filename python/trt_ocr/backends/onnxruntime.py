@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from trt_ocr.backends.base import Backend, Session, ShapeRange, TensorSpec
+from trt_ocr.backends.base import Backend, Session, TensorSpec
 from trt_ocr.errors import BackendError
+from trt_ocr.shapes import ShapeRange
 
-_ORT_TYPES = {
+_ORT_TYPES: dict[str, np.dtype[Any]] = {
     "tensor(float)": np.dtype(np.float32),
     "tensor(float16)": np.dtype(np.float16),
     "tensor(int64)": np.dtype(np.int64),
@@ -46,7 +48,7 @@ def physical_cores() -> int:
 
 
 class OrtSession(Session):
-    def __init__(self, session: object, use_gpu: bool) -> None:
+    def __init__(self, session: Any, use_gpu: bool) -> None:  # an ort.InferenceSession
         self._session = session
         self.use_gpu = use_gpu
         self.inputs = [

@@ -122,12 +122,12 @@ def resolve_source(
     if source in models.REGISTRY:
         ms = models.get(source)
         rm = models.resolve(source)
-        files = {"det": rm.det, "cls": rm.cls, "rec": rm.rec, **overrides}
+        store_files = {"det": rm.det, "cls": rm.cls, "rec": rm.rec, **overrides}
         d = models.set_dir(source)
         dict_path = None if ms.rec.dictionary.startswith("onnx:") else d / ms.rec.dictionary
         return ModelSource(
             name or source,
-            files,
+            store_files,
             dictionary or dict_path,
             ms.rec.dictionary_is_full,
             ms.rec.use_space_char,

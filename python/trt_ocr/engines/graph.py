@@ -277,7 +277,8 @@ def support_table() -> dict[str, Any]:
         .joinpath("data/tensorrt_onnx_ops.json")
         .read_text(encoding="utf-8")
     )
-    return json.loads(text)
+    table: dict[str, Any] = json.loads(text)
+    return table
 
 
 @dataclass

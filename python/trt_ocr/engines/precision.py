@@ -385,7 +385,7 @@ def qdq_properties(path: Path) -> dict[str, Any]:
                 {
                     "name": n.input[0],
                     "dtype": str(w.dtype),
-                    "scale_size": int(np.size(scale)),
+                    "scale_size": int(np.size(scale)) if scale is not None else 1,
                     "axis": axis,
                     "channels": int(w.shape[axis]) if w.ndim > 1 else 1,
                 }

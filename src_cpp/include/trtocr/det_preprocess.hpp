@@ -15,6 +15,10 @@ LimitType limit_type_from(std::string_view name);
 struct DetResizeParams {
   int limit_side_len = 960;
   LimitType limit_type = LimitType::Max;
+  // > 0: the resized long side is capped at this many pixels (as PaddleOCR 3's max_side_limit),
+  // so a very elongated image under LimitType::Min still fits a runtime's largest detector
+  // input. 0: no cap (PP-OCR 2.x and RapidOCR 1.4 have none).
+  int max_side_limit = 0;
 };
 
 struct DetInputShape {
