@@ -106,6 +106,8 @@ def cmd_ocr(args: argparse.Namespace) -> int:
     from trt_ocr.errors import ConfigError, OutputPathError, TrtOcrError
     from trt_ocr.outputs import plan_outputs
 
+    if args.ray is not None:
+        return cmd_ocr_ray(args)
     draw_dir = Path(args.draw) if args.draw is not None else None
     inputs = _expand_inputs(args.inputs, skip_under=draw_dir)
     if not inputs:
@@ -182,6 +184,69 @@ def cmd_ocr(args: argparse.Namespace) -> int:
     return EXIT_SOME_INPUTS_FAILED if failures else EXIT_OK
 
 
+def cmd_ocr_ray(args: argparse.Namespace) -> int:
+    """trt-ocr ocr ... --ray: the images OCR'd by actors on a Ray cluster, one JSON Lines row
+    per image (trt_ocr.ray's columns) into the --json file."""
+    from pathlib import Path
+
+    from trt_ocr.errors import OutputPathError, TrtOcrError
+    from trt_ocr.outputs import plan_outputs
+
+    usage = None
+    if args.json is None:
+        usage = "--ray needs --json FILE (JSON Lines, or '-' for stdout)"
+    elif args.draw is not None or args.det_only or args.rec_only:
+        usage = "--draw, --det-only and --rec-only are not available with --ray"
+    elif args.ray and Path(args.ray).exists():
+        usage = f"--ray {args.ray}: is a file, not a cluster address (write --ray=ADDRESS)"
+    if usage is not None:
+        print(f"trt-ocr: {usage}", file=sys.stderr)
+        return EXIT_USAGE
+    # Bucket and other URIs go to Ray as they are; local files and folders are expanded as
+    # without --ray (so the output checks see every input).
+    uris = [item for item in args.inputs if "://" in item]
+    local = _expand_inputs([item for item in args.inputs if "://" not in item])
+    if not uris and not local:
+        print("trt-ocr: no input images", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        plan = plan_outputs(local, args.json, None, force=args.force)
+    except OutputPathError as e:
+        print(f"trt-ocr: {e}", file=sys.stderr)
+        return EXIT_USAGE
+
+    try:
+        import ray
+    except ImportError:
+        print("trt-ocr: --ray needs Ray: pip install 'trt-ocr[ray]'", file=sys.stderr)
+        return EXIT_ERROR
+    from trt_ocr import ray as trt_ray
+
+    if not ray.is_initialized():
+        ray.init(address=args.ray or None, log_to_driver=False)
+    parts = []
+    if local:
+        parts.append(trt_ray.path_dataset([str(p) for p in local]))
+    if uris:
+        parts.append(trt_ray.read_image_files(uris))
+    ds = parts[0] if len(parts) == 1 else parts[0].union(*parts[1:])
+    ds = trt_ray.map_ocr(
+        ds, concurrency=args.ray_actors, num_gpus=args.ray_gpus, **_ocr_kwargs(args)
+    )
+    try:
+        images, failed = trt_ray.write_json_lines(
+            trt_ray.iter_rows(ds),
+            plan.json_file,
+            on_error=lambda row: print(f"trt-ocr: {row['error']}", file=sys.stderr),
+        )
+    except (TrtOcrError, ValueError) as e:
+        print(f"trt-ocr: {e}", file=sys.stderr)
+        return EXIT_ERROR
+    if not args.quiet and plan.json_file is not None:
+        print(f"{images} images, {failed} unreadable: {plan.json_file}", file=sys.stderr)
+    return EXIT_SOME_INPUTS_FAILED if failed else EXIT_OK
+
+
 def cmd_models(args: argparse.Namespace) -> int:
     from trt_ocr import TrtOcrError, models
 
@@ -232,9 +297,24 @@ def _add_ocr_args(p: argparse.ArgumentParser) -> None:
         help="replace existing output files that trt-ocr did not write (never an input)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="text only, no scores/progress")
+    _add_ray_args(p)
     _add_model_args(p)
     _add_pipeline_args(p)
     p.set_defaults(func=cmd_ocr)
+
+
+def _add_ray_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("Ray (pip install 'trt-ocr[ray]')")
+    g.add_argument(
+        "--ray",
+        nargs="?",
+        const="",
+        metavar="ADDRESS",
+        help="OCR on a Ray cluster (ADDRESS, e.g. auto or ray://head:10001; none: $RAY_ADDRESS "
+        "or a local instance); writes JSON Lines to --json; inputs may be bucket URIs",
+    )
+    g.add_argument("--ray-actors", type=int, metavar="N", help="actors, one OCR each")
+    g.add_argument("--ray-gpus", type=float, metavar="X", help="GPUs per actor (TensorRT)")
 
 
 def _add_models_args(p: argparse.ArgumentParser) -> None:
