@@ -161,6 +161,10 @@ def test_ocr_images_writes_every_row(local_ray, images, serial, tmp_path, fmt) -
     else:
         rows = [json.loads(line) for f in files for line in f.read_text().splitlines()]
     _assert_same_as_serial(_by_path(rows), serial, broken)
+    # A second run into the same place is refused, the first one's files untouched.
+    with pytest.raises(Exception, match="exist"):
+        trt_ray.ocr_images(str(root), str(out), concurrency=1, **OCR_KWARGS)
+    assert sorted(out.iterdir()) == files
 
 
 def test_predictor_takes_numpy_batches_and_names_bytes_by_path() -> None:

@@ -12,7 +12,7 @@ Images are read as bytes (`ray.data.read_binary_files`) and decoded by the actor
 unreadable file becomes a row with an error (read_images would fail the job), and every result is
 the one a serial `OCR.batch` gives.
 
-Every output row has the columns of SCHEMA: the image's path, one entry per text line in `text`,
+Every output row has the columns of `schema()`: the image's path, one entry per text line in `text`,
 `boxes` and `scores`, and `error` (null, or why the image could not be read: such a row has no
 lines). Ray is imported only inside the functions below, so `import trt_ocr` never needs it.
 """
@@ -87,12 +87,11 @@ def _column(batch: Any, name: str) -> list[Any] | None:
 def _threads_of_this_worker() -> int | None:
     """The CPUs Ray assigned to this actor: its ONNX Runtime uses that many threads, not every
     core of the node (actors share nodes)."""
-    try:
-        import ray
+    import ray
 
-        cpus = ray.get_runtime_context().get_assigned_resources().get("CPU")
-    except Exception:  # outside Ray: the OCR's own default
+    if not ray.is_initialized():  # outside Ray: the OCR's own default
         return None
+    cpus = ray.get_runtime_context().get_assigned_resources().get("CPU")
     return max(1, int(cpus)) if cpus else None
 
 
@@ -233,13 +232,17 @@ def ocr_images(
     num_gpus: float | None = None,
     num_cpus: float | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    mode: str = "error",
     **ocr_kwargs: Any,
 ) -> None:
     """Reads the images under source (folder, bucket, files), OCRs them on the Ray cluster
     this process is connected to (ray.init() first; a local one is started otherwise) and
     writes one row per image into the folder or bucket prefix output, as JSON Lines or
     Parquet files written by the workers (format "jsonl" or "parquet"; None: from output's
-    suffix, else JSON Lines)."""
+    suffix, else JSON Lines). On a cluster, output must be a bucket or a shared folder.
+
+    mode: what to do when output exists: "error" (default: refuse, so nothing is overwritten
+    or mixed with other files), "overwrite" (delete it first) or "append" (Ray Data's modes)."""
     fmt = output_format(output, format)
     ds = map_ocr(
         read_image_files(source),
@@ -250,10 +253,10 @@ def ocr_images(
         **ocr_kwargs,
     )
     if fmt == "parquet":
-        ds.write_parquet(output)
+        ds.write_parquet(output, mode=mode)
     else:
         # pandas writes 10 decimals unless told: 15 (its most) keeps every float32 exact.
-        ds.write_json(output, double_precision=15, force_ascii=False)
+        ds.write_json(output, mode=mode, double_precision=15, force_ascii=False)
 
 
 def iter_rows(ds: ray.data.Dataset) -> Iterator[dict[str, Any]]:
