@@ -1,9 +1,9 @@
 """Images/s through Ray Data (trt_ocr.ray) on this machine vs OCR.batch in one process, and
 the memory of each OCR actor.
 
-    python bench/ray_bench.py [--images 60] [--cpus 2] [--out bench/results/ray-NAME.json]
+    python bench/ray_bench.py [--images 60] [--cpus 2] [--data DIR] [--out FILE.json]
 
-Images: the first N ICDAR 2015 test photos from ../shared/data (1280x720), else N rendered
+Images: the first N ICDAR 2015 test photos from --data (1280x720), else N rendered
 text images. Three runs on the same files, each timed from the first image read to the last
 row: serial (one OCR, threads = --cpus, in this process, before Ray is imported), then Ray
 with --cpus actors of one thread each, then Ray with one actor of --cpus threads. The Ray
@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-IC15 = REPO.parent / "shared" / "data" / "icdar2015" / "det_e2e" / "images"
+DEFAULT_DATA = Path(os.environ.get("TRT_OCR_SHARED_DATA", REPO.parent / "shared" / "data"))
 
 
 def _proc_status_kib(field: str) -> int:
@@ -33,9 +33,10 @@ def _proc_status_kib(field: str) -> int:
     return 0
 
 
-def _images(n: int, tmp: Path) -> tuple[list[Path], str]:
-    if IC15.is_dir():
-        files = sorted(IC15.glob("*.jpg"), key=lambda p: int(p.stem.split("_")[-1]))[:n]
+def _images(n: int, data: Path, tmp: Path) -> tuple[list[Path], str]:
+    ic15 = data / "icdar2015" / "det_e2e" / "images"
+    if ic15.is_dir():
+        files = sorted(ic15.glob("*.jpg"), key=lambda p: int(p.stem.split("_")[-1]))[:n]
         if len(files) == n:
             return files, f"ICDAR 2015 test images 1..{n} (1280x720)"
     import numpy as np
@@ -119,10 +120,13 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--images", type=int, default=60)
     ap.add_argument("--cpus", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the shared data folder")
     ap.add_argument("--out", type=Path, default=None, help="write the figures as JSON here")
     args = ap.parse_args()
 
-    files, described = _images(args.images, REPO / "bench" / "results" / "tmp" / "ray-bench")
+    files, described = _images(
+        args.images, args.data, REPO / "bench" / "results" / "tmp" / "ray-bench"
+    )
     report: dict[str, Any] = {
         "machine": {
             "cpus": os.cpu_count(),

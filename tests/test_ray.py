@@ -185,9 +185,12 @@ def test_predictor_takes_numpy_batches_and_names_bytes_by_path() -> None:
 
 
 def test_cli_ray_writes_json_lines(local_ray, images, serial, tmp_path) -> None:
+    """A local folder (read by the actors) and URIs (read by Ray's file reader) together."""
     root, _, broken = images
     out = tmp_path / "out.jsonl"
-    rc = main(["ocr", str(root), "--ray", "--json", str(out), "--backend", "onnxruntime"])
+    uris = [f"file://{p}" for p in sorted(root.iterdir()) if p.is_file()]
+    inputs = [str(root / "sub"), *uris]
+    rc = main(["ocr", *inputs, "--ray", "--json", str(out), "--backend", "onnxruntime"])
     assert rc == 4  # some inputs failed, as without --ray
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     _assert_same_as_serial(_by_path(rows), serial, broken)

@@ -310,9 +310,9 @@ def _add_ray_args(p: argparse.ArgumentParser) -> None:
         nargs="?",
         const="",
         metavar="ADDRESS",
-        help="OCR on a Ray cluster (ADDRESS: auto, ray://HOST:10001, HOST:6379; none: $RAY_ADDRESS, "
-        "the instance running here, else a new local one); writes JSON Lines to --json; "
-        "inputs may be bucket URIs",
+        help="OCR on a Ray cluster (ADDRESS: auto, ray://HOST:10001, HOST:6379; none: "
+        "$RAY_ADDRESS, the instance running here, else a new local one); writes JSON Lines "
+        "to --json; inputs may be bucket URIs",
     )
     g.add_argument("--ray-actors", type=int, metavar="N", help="actors, one OCR each")
     g.add_argument("--ray-gpus", type=float, metavar="X", help="GPUs per actor (TensorRT)")
