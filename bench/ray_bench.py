@@ -139,7 +139,7 @@ def main() -> int:
     import ray
 
     t0 = time.perf_counter()
-    ray.init(num_cpus=args.cpus, include_dashboard=False, log_to_driver=False)
+    ray.init(address="local", num_cpus=args.cpus, include_dashboard=False, log_to_driver=False)
     ray.data.DataContext.get_current().enable_progress_bars = False
     report["ray"] = {"version": ray.__version__, "init_s": round(time.perf_counter() - t0, 3)}
     report["runs"].append(run_ray(files, actors=args.cpus, threads=1))

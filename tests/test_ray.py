@@ -74,6 +74,7 @@ def images(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path], 
 @pytest.fixture(scope="module")
 def local_ray():
     ray.init(
+        address="local",  # a new instance of our own, even if another one runs on this machine
         num_cpus=2,
         include_dashboard=False,
         object_store_memory=200 * 1024 * 1024,
