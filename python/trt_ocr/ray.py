@@ -91,7 +91,8 @@ def _threads_of_this_worker() -> int | None:
 
     if not ray.is_initialized():  # outside Ray: the OCR's own default
         return None
-    cpus = ray.get_runtime_context().get_assigned_resources().get("CPU")
+    context: Any = ray.get_runtime_context()  # its accessors are untyped
+    cpus = context.get_assigned_resources().get("CPU")
     return max(1, int(cpus)) if cpus else None
 
 
@@ -243,7 +244,10 @@ def ocr_images(
 
     mode: what to do when output exists: "error" (default: refuse, so nothing is overwritten
     or mixed with other files), "overwrite" (delete it first) or "append" (Ray Data's modes)."""
+    import ray.data
+
     fmt = output_format(output, format)
+    save_mode = ray.data.SaveMode(mode)
     ds = map_ocr(
         read_image_files(source),
         concurrency=concurrency,
@@ -253,16 +257,17 @@ def ocr_images(
         **ocr_kwargs,
     )
     if fmt == "parquet":
-        ds.write_parquet(output, mode=mode)
+        ds.write_parquet(output, mode=save_mode)
     else:
         # pandas writes 10 decimals unless told: 15 (its most) keeps every float32 exact.
-        ds.write_json(output, mode=mode, double_precision=15, force_ascii=False)
+        ds.write_json(output, mode=save_mode, double_precision=15, force_ascii=False)
 
 
 def iter_rows(ds: ray.data.Dataset) -> Iterator[dict[str, Any]]:
     """The rows of ds as dicts of plain Python values, streamed (never all in memory)."""
     for batch in ds.iter_batches(batch_format="pyarrow", batch_size=DEFAULT_BATCH_SIZE):
-        yield from batch.to_pylist()
+        table: pa.Table = batch
+        yield from table.to_pylist()
 
 
 def write_json_lines(
