@@ -75,3 +75,16 @@ def test_plan_refuses_inputs_and_foreign_files(tmp_path: Path) -> None:
     plan = plan_outputs([img], str(tmp_path / "o" / "r.json"), str(tmp_path / "d"))
     assert plan.json_file == tmp_path / "o" / "r.json" and (tmp_path / "d").is_dir()
     assert plan.annotated == {img: tmp_path / "d" / "in.ocr.png"}
+
+
+def test_json_lines_rows_are_recognised(tmp_path: Path) -> None:
+    rows = tmp_path / "out.jsonl"
+    row = {"path": "a.png", "text": ["x"], "boxes": [], "scores": [0.9], "error": None}
+    rows.write_text(json.dumps(row) + "\n" + json.dumps({**row, "path": "b.png"}) + "\n")
+    assert written_by_trt_ocr(rows)
+    notes = tmp_path / "notes.jsonl"
+    notes.write_text('{"a": 1}\n{"b": 2}\n')
+    assert not written_by_trt_ocr(notes)
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    assert not written_by_trt_ocr(empty)

@@ -51,7 +51,9 @@ def png_bytes(rgb: object) -> bytes:
 
 def _is_result_dict(d: object) -> bool:
     return isinstance(d, dict) and (
-        ("lines" in d and "image_size" in d) or ("error" in d and "source" in d)
+        ("lines" in d and "image_size" in d)
+        or ("error" in d and "source" in d)
+        or {"path", "text", "boxes", "scores", "error"} <= d.keys()  # a JSON Lines row (--ray)
     )
 
 
@@ -72,9 +74,18 @@ def written_by_trt_ocr(path: Path) -> bool:
         except (OSError, SyntaxError, ValueError):
             return False
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except (OSError, ValueError):
         return False
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        try:  # JSON Lines: every line a result row
+            doc = [json.loads(line) for line in text.splitlines() if line.strip()]
+        except ValueError:
+            return False
+        if not doc:
+            return False
     if isinstance(doc, list):
         return all(_is_result_dict(d) for d in doc)
     return _is_result_dict(doc)
