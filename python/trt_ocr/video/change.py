@@ -1,0 +1,105 @@
+"""The cheap change test that decides whether a frame needs detection, and whether a text
+line's crop needs recognition again.
+
+A frame's signature is the map of strong edges of its region of interest, at reduced size.
+Text is dense, crisp strokes, so it shows up there whatever its colour, while the soft edges of
+a moving picture mostly do not. Two signatures differ where, in some tile (about a character),
+enough pixels gained or lost an edge: a line appeared, went, or changed a character."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from trt_ocr.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class ChangeOptions:
+    """How the change test decides. The defaults suit subtitles and screen text."""
+
+    #: The region of interest is reduced (by an integer factor) to about this width.
+    width: int = 640
+    #: Grey-level step between neighbouring reduced pixels that counts as an edge.
+    edge_step: float = 36.0
+    #: Frame test: side of a tile in reduced pixels.
+    tile: int = 12
+    #: A tile changed when this fraction of its pixels gained or lost an edge.
+    tile_change: float = 0.07
+    #: Line test (tiles as tall as the line): the fraction for a line's crop.
+    line_change: float = 0.07
+    #: Detection runs at least this often (seconds) whatever the test says, so text too faint
+    #: for the test is found late by at most this much.
+    max_skip: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.width < 32 or self.tile < 2 or self.edge_step <= 0 or self.max_skip <= 0:
+            raise ConfigError(f"invalid change-test options {self}")
+        if not (0 < self.tile_change < 1 and 0 < self.line_change < 1):
+            raise ConfigError("tile_change and line_change must lie in (0, 1)")
+
+
+class ChangeTest:
+    """Signatures and their comparison for one region-of-interest size."""
+
+    def __init__(self, roi_height: int, roi_width: int, options: ChangeOptions) -> None:
+        self.options = options
+        # At most 16: a reduced pixel sums f*f grey levels in a uint16.
+        self.factor = min(16, max(1, int(round(roi_width / options.width))))
+        self.height = max(1, roi_height // self.factor)
+        self.width = max(1, roi_width // self.factor)
+
+    def signature(self, luma_roi: np.ndarray) -> np.ndarray:
+        """bool [height, width]: where the reduced grey image has a strong edge."""
+        f, h, w = self.factor, self.height, self.width
+        g = luma_roi[: h * f, : w * f]
+        if f > 1:
+            g = g.reshape(h, f, w, f).astype(np.uint16).sum(axis=(1, 3), dtype=np.uint16)
+            step = self.options.edge_step * f * f
+        else:
+            g = g.astype(np.int16)
+            step = self.options.edge_step
+        g = g.astype(np.int32)
+        edges = np.zeros((h, w), np.bool_)
+        edges[:, 1:] = np.abs(g[:, 1:] - g[:, :-1]) > step
+        edges[1:, :] |= np.abs(g[1:, :] - g[:-1, :]) > step
+        return edges
+
+    def frame_changed(self, sig: np.ndarray, ref: np.ndarray) -> bool:
+        """True when some tile of the region changed."""
+        return _max_tile_change(sig ^ ref, self.options.tile) > self.options.tile_change
+
+    def line_changed(self, sig: np.ndarray, ref: np.ndarray, box: np.ndarray) -> bool:
+        """True when the crop of a line (box: [4, 2] region-of-interest pixels) differs
+        between two signatures, in tiles as tall as the line."""
+        x0, y0, x1, y1 = self.reduced_rect(box)
+        diff = sig[y0:y1, x0:x1] ^ ref[y0:y1, x0:x1]
+        if diff.size == 0:
+            return False
+        return _max_tile_change(diff, max(2, y1 - y0)) > self.options.line_change
+
+    def reduced_rect(self, box: np.ndarray) -> tuple[int, int, int, int]:
+        """The box's bounding rectangle in reduced pixels, one pixel wider on each side."""
+        b = np.asarray(box, np.float32) / self.factor
+        x0 = max(0, int(np.floor(b[:, 0].min())) - 1)
+        y0 = max(0, int(np.floor(b[:, 1].min())) - 1)
+        x1 = min(self.width, int(np.ceil(b[:, 0].max())) + 2)
+        y1 = min(self.height, int(np.ceil(b[:, 1].max())) + 2)
+        return x0, y0, x1, y1
+
+
+def _max_tile_change(diff: np.ndarray, tile: int) -> float:
+    """The largest fraction of changed pixels over square tiles of side tile (the last row
+    and column of tiles may be partial: their fraction is over the pixels they have)."""
+    h, w = diff.shape
+    th, tw = -(-h // tile), -(-w // tile)
+    padded = np.zeros((th * tile, tw * tile), np.uint8)
+    padded[:h, :w] = diff
+    counts = padded.reshape(th, tile, tw, tile).sum(axis=(1, 3), dtype=np.int32)
+    area = np.full((th, tw), tile * tile, np.float32)
+    if h % tile:
+        area[-1, :] = (h % tile) * tile
+    if w % tile:
+        area[:, -1] = area[:, -1] / tile * (w % tile)
+    return float((counts / area).max())
