@@ -22,16 +22,16 @@ class ChangeOptions:
     #: The region of interest is reduced (by an integer factor) to about this width.
     width: int = 640
     #: Grey-level step between neighbouring reduced pixels that counts as an edge.
-    edge_step: float = 36.0
+    edge_step: float = 60.0
     #: Frame test: side of a tile in reduced pixels.
     tile: int = 12
     #: A tile changed when this fraction of its pixels gained or lost an edge.
-    tile_change: float = 0.07
+    tile_change: float = 0.15
     #: Line test (tiles as tall as the line): the fraction for a line's crop.
-    line_change: float = 0.07
+    line_change: float = 0.1
     #: Detection runs at least this often (seconds) whatever the test says, so text too faint
     #: for the test is found late by at most this much.
-    max_skip: float = 1.0
+    max_skip: float = 2.0
 
     def __post_init__(self) -> None:
         if self.width < 32 or self.tile < 2 or self.edge_step <= 0 or self.max_skip <= 0:
@@ -90,16 +90,12 @@ class ChangeTest:
 
 
 def _max_tile_change(diff: np.ndarray, tile: int) -> float:
-    """The largest fraction of changed pixels over square tiles of side tile (the last row
-    and column of tiles may be partial: their fraction is over the pixels they have)."""
+    """The largest fraction of changed pixels over square tiles of side tile. Partial tiles
+    at the bottom and right count over a whole tile's area, so a pixel or two of noise in a
+    sliver of a tile is not a change."""
     h, w = diff.shape
     th, tw = -(-h // tile), -(-w // tile)
     padded = np.zeros((th * tile, tw * tile), np.uint8)
     padded[:h, :w] = diff
     counts = padded.reshape(th, tile, tw, tile).sum(axis=(1, 3), dtype=np.int32)
-    area = np.full((th, tw), tile * tile, np.float32)
-    if h % tile:
-        area[-1, :] = (h % tile) * tile
-    if w % tile:
-        area[:, -1] = area[:, -1] / tile * (w % tile)
-    return float((counts / area).max())
+    return float(counts.max()) / (tile * tile)

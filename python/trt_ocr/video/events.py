@@ -59,6 +59,11 @@ def squash(text: str) -> str:
     return "".join(text.split())
 
 
+def _has_word(text: str) -> bool:
+    """A letter or a digit: a lone '.' or '-' read off the background is not a subtitle."""
+    return any(c.isalnum() for c in text)
+
+
 def similarity(a: str, b: str) -> float:
     """1 - edit distance / longer length, whitespace ignored; 1.0 for two empty texts."""
     a, b = squash(a), squash(b)
@@ -160,7 +165,7 @@ class EventBuilder:
         out: list[SubtitleEvent] = []
         while len(closed) > keep:
             run = closed.pop(0)
-            if squash(run.text) and not self._short(run):
+            if _has_word(run.text) and not self._short(run):
                 out.append(self._event(run))
         return out
 
