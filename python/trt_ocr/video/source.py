@@ -194,6 +194,8 @@ def file_frames(path: str | Path) -> Iterator[Frame]:
         if index == 0:
             raise VideoDecodeError(f"{name}: no frame could be decoded (corrupt video?)", 0)
         declared = float(stream.duration * base) if stream.duration and base else None
+        if declared is None and container.duration:
+            declared = container.duration / 1_000_000
         if declared is not None and declared - (last + step) > max(_TRUNCATION_SLACK_S, 2 * step):
             raise VideoDecodeError(
                 f"{name}: ended at {last + step:.2f} s of its {declared:.2f} s "
