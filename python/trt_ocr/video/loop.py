@@ -285,7 +285,9 @@ class VideoRun:
         self.close()
 
     def __del__(self) -> None:
-        self._stop.set()
+        stop = getattr(self, "_stop", None)  # absent when the constructor failed
+        if stop is not None:
+            stop.set()
 
     # ---- plumbing -------------------------------------------------------------------------
 
