@@ -99,7 +99,7 @@ class _Run:
 
 class EventBuilder:
     """Feed frames in time order with add(); events come out of add() and finish() as soon as
-    they are final (at most one run behind the current one)."""
+    they are final: once the run after them has outlived the flicker limit."""
 
     def __init__(self, options: EventOptions | None = None) -> None:
         self.options = options or EventOptions()
@@ -121,7 +121,9 @@ class EventBuilder:
         cur = self._current
         if cur is not None and self._same(cur.text, text, changed):
             cur.add(text, score, time, index)
-            return []
+            cur.end = time + self._last_step  # as long as this frame lasts, for _short
+            # The runs before a run that outlived the flicker limit are final.
+            return self._settle(final=True, keep_current=True) if self._closed and not self._short(cur) else []
         if cur is not None:
             self._closed.append(cur)
         run = _Run(time, index, index, time)
@@ -146,12 +148,18 @@ class EventBuilder:
         return not changed and similarity(a, b) >= self.options.same_text
 
     def _short(self, run: _Run) -> bool:
-        return run.end - run.start < self.options.min_duration
+        # The tolerance keeps a run of exactly min_duration (in float frame times) an event.
+        return run.end - run.start < self.options.min_duration - 1e-6
 
-    def _settle(self, final: bool) -> list[SubtitleEvent]:
+    def _settle(self, final: bool, keep_current: bool = False) -> list[SubtitleEvent]:
         closed = self._closed
         # A flicker between two runs of similar text: one run.
-        if len(closed) >= 2 and self._short(closed[-1]) and self._current is not None:
+        if (
+            not keep_current
+            and len(closed) >= 2
+            and self._short(closed[-1])
+            and self._current is not None
+        ):
             before, flicker = closed[-2], closed[-1]
             # Same text on both sides (not merely similar: two near-identical subtitles with a
             # transition between them stay two).
