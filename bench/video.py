@@ -104,7 +104,11 @@ def main(argv: list[str] | None = None) -> int:
         "cpu_count": os.cpu_count(),
         "python": platform.python_version(),
         "threads": args.threads,
-        "settings": {"band": fast.band, "change": vars(fast.change), "events": vars(fast.event_options)},
+        "settings": {
+            "band": fast.band,
+            "change": vars(fast.change),
+            "events": vars(fast.event_options),
+        },
         "clips": {},
     }
     list(fast.frames(list(_first_frames(folder / "subtitles_2.mp4", 5))))  # warm-up
@@ -124,7 +128,9 @@ def main(argv: list[str] | None = None) -> int:
             entry["fast_vs_truth"] = evaluate_events(truth, fast_events).summary()
             entry["every_frame_vs_truth"] = evaluate_events(truth, every_events).summary()
         report["clips"][name] = entry
-        print(f"{name}: {json.dumps({k: v for k, v in entry.items() if k != 'events'})}", flush=True)
+        print(
+            f"{name}: {json.dumps({k: v for k, v in entry.items() if k != 'events'})}", flush=True
+        )
 
     if args.rss_frames:
         samples = []

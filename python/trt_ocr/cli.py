@@ -265,7 +265,10 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
         "convert/quantize models and build TensorRT engines",
         _add_build_engines_args,
     ),
-    "video": ("OCR a video: subtitle events (SRT/VTT/JSON), skipping unchanged frames", _add_video_args),
+    "video": (
+        "OCR a video: subtitle events (SRT/VTT/JSON), skipping unchanged frames",
+        _add_video_args,
+    ),
 }
 
 

@@ -6,6 +6,7 @@ existing file is replaced only when trt-ocr wrote it (a re-run) or with force=Tr
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -61,10 +62,9 @@ def png_bytes(rgb: object) -> bytes:
 def _set_mark(path: Path) -> None:
     setxattr = getattr(os, "setxattr", None)
     if setxattr is not None:
-        try:
+        # No extended attributes here: a re-run then needs --force for its SRT files.
+        with contextlib.suppress(OSError):
             setxattr(path, MARK_XATTR, PNG_SOFTWARE.encode())
-        except OSError:
-            pass  # no extended attributes here: a re-run then needs --force for SRT files
 
 
 def _has_mark(path: Path) -> bool:

@@ -55,7 +55,9 @@ def burn(image: np.ndarray, text: str, size: int = 26) -> np.ndarray:
     y = HEIGHT - 24 - len(lines) * int(size * 1.4)
     for line in lines:
         w = draw.textlength(line, font=f)
-        draw.text(((WIDTH - w) / 2, y), line, font=f, fill="white", stroke_width=2, stroke_fill="black")
+        draw.text(
+            ((WIDTH - w) / 2, y), line, font=f, fill="white", stroke_width=2, stroke_fill="black"
+        )
         y += int(size * 1.4)
     return np.ascontiguousarray(np.asarray(pil)[..., ::-1])
 
@@ -77,7 +79,9 @@ def truth(timeline: Sequence[Sub] = TIMELINE, fps: float = FPS) -> list[tuple[fl
     return [(s.start / fps, s.end / fps, s.text) for s in timeline]
 
 
-def encode(path: Path, images: Iterator[np.ndarray], fps: int = FPS, codec: str = "libx264") -> Path:
+def encode(
+    path: Path, images: Iterator[np.ndarray], fps: int = FPS, codec: str = "libx264"
+) -> Path:
     """Writes frames as a video file (PyAV)."""
     import av
 

@@ -63,12 +63,16 @@ def test_truncated_video_keeps_the_events_before_the_damage(tmp_path, v4_models)
     cut = tmp_path / "cut.mkv"
     cut.write_bytes(full.read_bytes()[: int(full.stat().st_size * 0.6)])
     srt = tmp_path / "cut.srt"
-    assert cli.main(["video", str(cut), "--srt", str(srt), "-q", "--threads", "1"]) == cli.EXIT_ERROR
+    assert (
+        cli.main(["video", str(cut), "--srt", str(srt), "-q", "--threads", "1"]) == cli.EXIT_ERROR
+    )
     texts = [c.text.replace(" ", "") for c in load_events(srt)]
     assert texts[:2] == ["Themeetingstartsatnine", "Themeetingstartsatten"]
 
 
 def test_help_is_instant() -> None:
-    code = "import sys; from trt_ocr import cli; cli.build_parser('video'); print(sorted(sys.modules))"
+    code = (
+        "import sys; from trt_ocr import cli; cli.build_parser('video'); print(sorted(sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "numpy" not in out.stdout and "av" not in out.stdout.split("'")

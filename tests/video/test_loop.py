@@ -3,6 +3,7 @@ frame, reuse of unchanged frames, and the same events as OCR of every frame."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 
 import numpy as np
@@ -51,7 +52,7 @@ def test_every_frame_gets_a_result_and_unchanged_frames_are_reused(video, clip) 
     assert reused > len(clip) // 2  # the change test skips most frames
     assert run.stats.detected == len(clip) - reused
     # Reused frames repeat the text of the frame before them.
-    for before, r in zip(results, results[1:], strict=False):
+    for before, r in itertools.pairwise(results):
         if r.reused:
             assert r.text == before.text
             assert all(line.reused for line in r.lines)

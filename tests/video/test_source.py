@@ -46,7 +46,9 @@ def test_variable_frame_rate_times(tmp_path) -> None:
         stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
         stream.codec_context.time_base = Fraction(1, 1000)
         for i, t in enumerate(pts_ms):
-            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), i * 30, np.uint8), format="bgr24")
+            frame = av.VideoFrame.from_ndarray(
+                np.full((48, 64, 3), i * 30, np.uint8), format="bgr24"
+            )
             frame.pts = t
             frame.time_base = stream.codec_context.time_base
             out.mux(stream.encode(frame))

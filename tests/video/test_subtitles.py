@@ -34,7 +34,10 @@ def test_files_round_trip_and_carry_the_mark(tmp_path) -> None:
     files.close(complete=True)
     for p in paths.values():
         got = load_events(p)
-        assert [(round(c.start, 3), c.text) for c in got] == [(0.042, "first"), (3661.25, "two\nlines")]
+        assert [(round(c.start, 3), c.text) for c in got] == [
+            (0.042, "first"),
+            (3661.25, "two\nlines"),
+        ]
         assert written_by_trt_ocr(p)
     assert json.loads(paths["json"].read_text())["complete"] is True
     assert not list(tmp_path.glob(".*.tmp"))

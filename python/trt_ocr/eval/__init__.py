@@ -1,5 +1,6 @@
 """Accuracy evaluation shared by every engine: ICDAR 2015 detection / end-to-end P/R/H, ICDAR
-2015 word accuracy, SROIE line recall, subtitle events of videos (event P/R/F1, CER, timing). Predictions are ``{image_id: [(quad 4x2, text), ...]}``.
+2015 word accuracy, SROIE line recall, subtitle events of videos (event P/R/F1, CER, timing).
+Predictions are ``{image_id: [(quad 4x2, text), ...]}``.
 
 Needs shapely (``pip install 'trt-ocr[eval]'``) for the polygon metrics.
 """
@@ -44,8 +45,8 @@ __all__ = [
     "evaluate_words",
     "ic15_normalize",
     "list_images",
-    "load_ic15_gt",
     "load_events",
+    "load_ic15_gt",
     "load_ic15_words",
     "load_json",
     "load_sroie_boxes",

@@ -2,7 +2,8 @@
 
 TASK is ``ic15`` (GT: the ``gts`` folder; prints detection and end-to-end P/R/H), ``words``
 (GT: ``words/gt.txt``; predictions ``{"word_1.png": "text"}``), ``sroie`` (GT: the ``boxes``
-folder) or ``subtitles`` (GT and predictions: .srt, .vtt or ``trt-ocr video --json`` files). Box predictions are ``{"img_1": [{"box": [[x, y] x4], "text": "..."}, ...]}``; only
+folder) or ``subtitles`` (GT and predictions: .srt, .vtt or ``trt-ocr video --json`` files).
+Box predictions are ``{"img_1": [{"box": [[x, y] x4], "text": "..."}, ...]}``; only
 the images present in the predictions file are scored unless ``--all`` is given.
 """
 

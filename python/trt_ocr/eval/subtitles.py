@@ -177,6 +177,4 @@ def evaluate_events(
         used_p.add(j)
         starts.append(abs(predicted[j].start - truth[i].start))
         ends.append(abs(predicted[j].end - truth[i].end))
-    return EventScores(
-        len(truth), len(predicted), len(used_t), cer_sum, cer_count, starts, ends
-    )
+    return EventScores(len(truth), len(predicted), len(used_t), cer_sum, cer_count, starts, ends)

@@ -50,4 +50,22 @@ def __dir__() -> list[str]:
     return sorted(__all__)
 
 
-__all__ = sorted(_LAZY)
+__all__ = [
+    "ChangeOptions",
+    "EventBuilder",
+    "EventOptions",
+    "FrameResult",
+    "Roi",
+    "SubtitleEvent",
+    "VideoDecodeError",
+    "VideoError",
+    "VideoLine",
+    "VideoOCR",
+    "VideoOpenError",
+    "VideoRun",
+    "VideoStats",
+    "build_events",
+    "to_srt",
+    "to_vtt",
+    "write_srt",
+]

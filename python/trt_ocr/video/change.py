@@ -46,7 +46,7 @@ class ChangeTest:
     def __init__(self, roi_height: int, roi_width: int, options: ChangeOptions) -> None:
         self.options = options
         # At most 16: a reduced pixel sums f*f grey levels in a uint16.
-        self.factor = min(16, max(1, int(round(roi_width / options.width))))
+        self.factor = min(16, max(1, round(roi_width / options.width)))
         self.height = max(1, roi_height // self.factor)
         self.width = max(1, roi_width // self.factor)
 

@@ -8,7 +8,9 @@ import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from trt_ocr.video.events import SubtitleEvent
     from trt_ocr.video.loop import VideoRun
+    from trt_ocr.video.subtitles import SubtitleFiles
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -82,7 +84,9 @@ def run_command(args: argparse.Namespace) -> int:
 
     try:
         paths = plan_video_outputs(
-            args.video, {"--srt": args.srt, "--vtt": args.vtt, "--json": args.json}, force=args.force
+            args.video,
+            {"--srt": args.srt, "--vtt": args.vtt, "--json": args.json},
+            force=args.force,
         )
     except OutputPathError as e:
         print(f"trt-ocr: {e}", file=sys.stderr)
@@ -118,7 +122,7 @@ def run_command(args: argparse.Namespace) -> int:
         return EXIT_ERROR
 
     total = info.get("frames") or (
-        int(round(info["duration"] * info["fps"])) if info.get("duration") and info.get("fps") else None
+        round(info["duration"] * info["fps"]) if info.get("duration") and info.get("fps") else None
     )
     files = SubtitleFiles(
         {k.lstrip("-"): p for k, p in paths.items()},
@@ -174,12 +178,12 @@ def run_command(args: argparse.Namespace) -> int:
     return status
 
 
-def _emit(events: list, files: object, show: bool) -> None:
-    from trt_ocr.video.subtitles import SubtitleFiles, _clock
+def _emit(events: list[SubtitleEvent], files: SubtitleFiles, show: bool) -> None:
+    """Hands finished events to the files and, without files, prints them."""
+    from trt_ocr.video.subtitles import clock
 
-    assert isinstance(files, SubtitleFiles)
     files.add(events)
     if show:
         for e in events:
             text = e.text.replace("\n", " / ")
-            print(f"{_clock(e.start, '.')} --> {_clock(e.end, '.')}  {text}", flush=True)
+            print(f"{clock(e.start, '.')} --> {clock(e.end, '.')}  {text}", flush=True)

@@ -123,7 +123,11 @@ class EventBuilder:
             cur.add(text, score, time, index)
             cur.end = time + self._last_step  # as long as this frame lasts, for _short
             # The runs before a run that outlived the flicker limit are final.
-            return self._settle(final=True, keep_current=True) if self._closed and not self._short(cur) else []
+            return (
+                self._settle(final=True, keep_current=True)
+                if self._closed and not self._short(cur)
+                else []
+            )
         if cur is not None:
             self._closed.append(cur)
         run = _Run(time, index, index, time)
@@ -207,7 +211,7 @@ def join_lines(lines: Sequence[tuple[str, float, float, float]]) -> str:
     lie within half a line height form a row (joined by spaces, left to right); rows go top
     to bottom, joined by newlines."""
     rows: list[list[tuple[str, float, float, float]]] = []
-    for line in sorted(lines, key=lambda l: l[2]):
+    for line in sorted(lines, key=lambda entry: entry[2]):
         if rows:
             row = rows[-1]
             centre = sum(r[2] for r in row) / len(row)

@@ -23,7 +23,7 @@ from trt_ocr.stages import Detections
 from trt_ocr.video.change import ChangeOptions, ChangeTest
 from trt_ocr.video.events import EventBuilder, EventOptions, SubtitleEvent, join_lines
 from trt_ocr.video.roi import BANDS, Roi, band, recurring_band
-from trt_ocr.video.source import Frame, frames_of, sample_frames
+from trt_ocr.video.source import frames_of, sample_frames
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

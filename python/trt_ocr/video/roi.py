@@ -67,7 +67,7 @@ def band(kind: str, height: int, width: int) -> Roi:
     if kind == "full":
         return Roi(0, 0, width, height)
     if kind == "bottom":
-        top = int(round(height * (1.0 - BOTTOM_BAND)))
+        top = round(height * (1.0 - BOTTOM_BAND))
         return Roi(0, top, width, height - top)
     raise ConfigError(f"band must be one of {', '.join(BANDS)}, got {kind!r}")
 

@@ -89,8 +89,7 @@ def _check_array(a: object, index: int) -> np.ndarray:
     if not isinstance(a, np.ndarray) or a.dtype != np.uint8 or a.ndim not in (2, 3):
         raise VideoOpenError(
             f"frame {index}: expected a uint8 HxW or HxWx3 numpy array (BGR), got "
-            f"{type(a).__name__}"
-            + (f" {a.dtype} {a.shape}" if isinstance(a, np.ndarray) else "")
+            f"{type(a).__name__}" + (f" {a.dtype} {a.shape}" if isinstance(a, np.ndarray) else "")
         )
     if a.ndim == 3 and a.shape[2] not in (3, 4):
         raise VideoOpenError(f"frame {index}: expected 3 (BGR) or 4 channels, got {a.shape}")
@@ -123,9 +122,7 @@ def _open(path: str) -> Any:
     try:
         import av
     except ImportError as e:  # pragma: no cover - the extra is missing
-        raise VideoOpenError(
-            "reading video files needs PyAV: pip install 'trt-ocr[video]'"
-        ) from e
+        raise VideoOpenError("reading video files needs PyAV: pip install 'trt-ocr[video]'") from e
     if "://" not in path and not Path(path).is_file():
         what = "is a folder" if Path(path).is_dir() else "no such file"
         raise VideoOpenError(f"{path}: {what}")

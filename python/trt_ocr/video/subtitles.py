@@ -17,8 +17,9 @@ from trt_ocr.video.events import SubtitleEvent
 REWRITE_INTERVAL = 2.0
 
 
-def _clock(seconds: float, separator: str) -> str:
-    ms = max(0, int(round(seconds * 1000)))
+def clock(seconds: float, separator: str) -> str:
+    """HH:MM:SS plus separator and milliseconds (',' for SubRip, '.' for WebVTT)."""
+    ms = max(0, round(seconds * 1000))
     h, rest = divmod(ms, 3_600_000)
     m, rest = divmod(rest, 60_000)
     s, ms = divmod(rest, 1000)
@@ -32,15 +33,14 @@ def _cue_text(text: str) -> str:
 
 def to_srt(events: Sequence[SubtitleEvent]) -> str:
     return "".join(
-        f"{n}\n{_clock(e.start, ',')} --> {_clock(e.end, ',')}\n{_cue_text(e.text)}\n\n"
+        f"{n}\n{clock(e.start, ',')} --> {clock(e.end, ',')}\n{_cue_text(e.text)}\n\n"
         for n, e in enumerate(events, 1)
     )
 
 
 def to_vtt(events: Sequence[SubtitleEvent]) -> str:
     cues = "".join(
-        f"{_clock(e.start, '.')} --> {_clock(e.end, '.')}\n{_cue_text(e.text)}\n\n"
-        for e in events
+        f"{clock(e.start, '.')} --> {clock(e.end, '.')}\n{_cue_text(e.text)}\n\n" for e in events
     )
     return f"WEBVTT\n\n{SUBTITLE_NOTE}\n\n{cues}"
 
