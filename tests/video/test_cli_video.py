@@ -76,3 +76,35 @@ def test_help_is_instant() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "numpy" not in out.stdout and "av" not in out.stdout.split("'")
+
+
+def test_ctrl_c_keeps_the_events_so_far(tmp_path, v4_models) -> None:
+    import os
+    import signal
+    import time
+
+    long_clip = clips.encode(tmp_path / "long.mp4", clips.frames(clips.FRAMES * 4, _repeated()))
+    srt = tmp_path / "long.srt"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "trt_ocr", "video", str(long_clip), "--srt", str(srt), "-q"],
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while not srt.exists() and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    got = load_events(srt)
+    assert 1 <= len(got) < 4 * len(clips.TIMELINE)
+    assert got[0].text.replace(" ", "") == "Themeetingstartsatnine"
+
+
+def _repeated() -> tuple[clips.Sub, ...]:
+    return tuple(
+        clips.Sub(s.start + k * clips.FRAMES, s.end + k * clips.FRAMES, s.text)
+        for k in range(4)
+        for s in clips.TIMELINE
+    )

@@ -54,16 +54,18 @@ class ChangeTest:
         """bool [height, width]: where the reduced grey image has a strong edge."""
         f, h, w = self.factor, self.height, self.width
         g = luma_roi[: h * f, : w * f]
-        if f > 1:
-            g = g.reshape(h, f, w, f).astype(np.uint16).sum(axis=(1, 3), dtype=np.uint16)
-            step = self.options.edge_step * f * f
-        else:
-            g = g.astype(np.int16)
-            step = self.options.edge_step
-        g = g.astype(np.int32)
+        # Block sums by adding the f*f strided views (several times faster than a reshape sum).
+        # A sum is at most f*f*255 < 2**16; below 2**15 when f <= 11, so that it and its
+        # differences fit int16; larger factors compare in int32.
+        acc = np.zeros((h, w), np.uint16)
+        for dy in range(f):
+            for dx in range(f):
+                acc += g[dy::f, dx::f]
+        sums = acc.view(np.int16) if f <= 11 else acc.astype(np.int32)
+        step = self.options.edge_step * f * f
         edges = np.zeros((h, w), np.bool_)
-        edges[:, 1:] = np.abs(g[:, 1:] - g[:, :-1]) > step
-        edges[1:, :] |= np.abs(g[1:, :] - g[:-1, :]) > step
+        edges[:, 1:] = np.abs(sums[:, 1:] - sums[:, :-1]) > step
+        edges[1:, :] |= np.abs(sums[1:, :] - sums[:-1, :]) > step
         return edges
 
     def frame_changed(self, sig: np.ndarray, ref: np.ndarray) -> bool:

@@ -144,6 +144,8 @@ def run_command(args: argparse.Namespace) -> int:
                 _progress(run, total, len(files.events))
         _emit(builder.finish(run.end_time), files, print_events)
     except KeyboardInterrupt:
+        # The subtitle on screen when stopped ends at the last frame OCRed.
+        _emit(builder.finish(), files, print_events)
         error = "interrupted"
         status = 130
     except (TrtOcrError, ValueError) as e:

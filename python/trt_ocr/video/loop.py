@@ -345,7 +345,7 @@ class VideoRun:
                     f"frame {frame.index}: size {frame.size} differs from the first frame's"
                 )
             assert self._test is not None and self.roi is not None
-            signature = self._test.signature(self.roi.slice(frame.luma()))
+            signature = self._test.signature(frame.luma(self.roi))
             previous, last = last, frame.time
             if not self._put(self._decoded, (frame, signature)):
                 return

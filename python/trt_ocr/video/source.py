@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from trt_ocr.video.errors import VideoDecodeError, VideoOpenError
+from trt_ocr.video.roi import Roi
 
 # Planar 8-bit formats whose first plane is the luma (grey) image as it is.
 _LUMA_FIRST = {
@@ -53,10 +54,11 @@ class Frame:
         assert self._array is not None
         return self._array.shape[0], self._array.shape[1]
 
-    def luma(self) -> np.ndarray:
-        """uint8 HxW grey image (a view of the decoder's luma plane when it has one)."""
+    def luma(self, roi: Roi | None = None) -> np.ndarray:
+        """uint8 grey image of the frame or of its region roi (a view of the decoder's luma
+        plane when it has one; a BGR array is converted in the region only)."""
         if self._array is not None:
-            a = self._array
+            a = self._array if roi is None else roi.slice(self._array)
             if a.ndim == 2:
                 return a
             # BT.601 weights on B, G, R; int arithmetic, no float image of the frame.
@@ -68,9 +70,12 @@ class Frame:
         if v.format.name in _LUMA_FIRST:
             plane = v.planes[0]
             buf = np.frombuffer(plane, np.uint8)
-            rows = buf.reshape(-1, plane.line_size)[: v.height]
-            return rows[:, : v.width]
-        return v.to_ndarray(format="gray")
+            grey = buf[: plane.line_size * v.height].reshape(v.height, plane.line_size)[
+                :, : v.width
+            ]
+        else:
+            grey = v.to_ndarray(format="gray")
+        return grey if roi is None else roi.slice(grey)
 
     def bgr(self) -> np.ndarray:
         """uint8 HxWx3 BGR image."""
