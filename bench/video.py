@@ -1,7 +1,8 @@
 """``python -m bench.video``: the video loop against OCR of every frame, in one run.
 
 For each clip of ``../shared/data/video``: frames/s of ``VideoOCR`` (change test, reuse) and of
-``VideoOCR(every_frame=True)`` with the same OCR instance and settings, and the subtitle events
+``VideoOCR(every_frame=True)`` with the same OCR instance and settings (the fast loop before
+and after the slow one: its fps is over both runs), and the subtitle events
 of the fast run scored against the every-frame run's (``trt_ocr.eval.evaluate_events``);
 ``subtitles_2.mp4`` also against its SRT. Then RSS over a long run: a clip looped to N frames,
 RSS sampled every 500 frames, growth measured from the first sample after warm-up.
@@ -114,10 +115,18 @@ def main(argv: list[str] | None = None) -> int:
     list(fast.frames(list(_first_frames(folder / "subtitles_2.mp4", 5))))  # warm-up
     for name in args.clips.split(","):
         path = folder / name
+        # The fast loop runs before and after the every-frame one, so a change in the (shared)
+        # machine's load during the run weighs on both modes alike.
         fast_events, fast_stats = _run(fast, path)
         every_events, every_stats = _run(every, path)
+        again_events, again_stats = _run(fast, path)
+        fast_stats["seconds_runs"] = [fast_stats["seconds"], again_stats["seconds"]]
+        fast_stats["seconds"] = round((fast_stats["seconds"] + again_stats["seconds"]) / 2, 3)
+        fast_stats["fps"] = round(fast_stats["frames"] / fast_stats["seconds"], 2)
         entry: dict[str, Any] = {
             "fast": fast_stats,
+            "fast_runs_same_events": [e.to_dict() for e in fast_events]
+            == [e.to_dict() for e in again_events],
             "every_frame": every_stats,
             "speedup": round(fast_stats["fps"] / every_stats["fps"], 2),
             "fast_vs_every_frame": evaluate_events(every_events, fast_events).summary(),

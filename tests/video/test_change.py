@@ -33,6 +33,16 @@ def test_text_appearing_and_one_character_changing_are_changes(test) -> None:
     assert test.frame_changed(mine, nine)
 
 
+@pytest.mark.parametrize("size", [14, 26, 60, 90])
+def test_small_and_large_text_appearing_or_changing_one_letter(test, size) -> None:
+    empty = test.signature(_grey(clips.background(0)))
+    shown = test.signature(_grey(clips.burn(clips.background(1), "Big Title", size)))
+    typo = test.signature(_grey(clips.burn(clips.background(2), "Big Tltle", size)))
+    assert test.frame_changed(shown, empty)
+    assert test.frame_changed(typo, shown)
+    assert test.frame_changed(empty, shown)  # going away
+
+
 def test_soft_background_motion_and_noise_are_not(test) -> None:
     a = _sig(test, 10, "Same text")
     b = _sig(test, 11, "Same text")

@@ -25,8 +25,11 @@ class ChangeOptions:
     edge_step: float = 60.0
     #: Frame test: side of a tile in reduced pixels.
     tile: int = 12
-    #: A tile changed when this fraction of its pixels gained or lost an edge.
+    #: A tile changed when this fraction of its pixels gained or lost an edge ...
     tile_change: float = 0.15
+    #: ... and this fraction of its pixels are edges before or after: text is dense strokes,
+    #: the contour of something moving through the region is not.
+    text_density: float = 0.15
     #: Line test (tiles as tall as the line): the fraction for a line's crop.
     line_change: float = 0.1
     #: Detection runs at least this often (seconds) whatever the test says, so text too faint
@@ -36,8 +39,8 @@ class ChangeOptions:
     def __post_init__(self) -> None:
         if self.width < 32 or self.tile < 2 or self.edge_step <= 0 or self.max_skip <= 0:
             raise ConfigError(f"invalid change-test options {self}")
-        if not (0 < self.tile_change < 1 and 0 < self.line_change < 1):
-            raise ConfigError("tile_change and line_change must lie in (0, 1)")
+        if not all(0 < v < 1 for v in (self.tile_change, self.line_change, self.text_density)):
+            raise ConfigError("tile_change, line_change and text_density must lie in (0, 1)")
 
 
 class ChangeTest:
@@ -69,8 +72,13 @@ class ChangeTest:
         return edges
 
     def frame_changed(self, sig: np.ndarray, ref: np.ndarray) -> bool:
-        """True when some tile of the region changed."""
-        return _max_tile_change(sig ^ ref, self.options.tile) > self.options.tile_change
+        """True when some tile of the region changed, where text is or was."""
+        o = self.options
+        changed = _tile_fractions(sig ^ ref, o.tile) > o.tile_change
+        if not changed.any():
+            return False
+        dense = np.maximum(_tile_fractions(sig, o.tile), _tile_fractions(ref, o.tile))
+        return bool((changed & (dense >= o.text_density)).any())
 
     def line_changed(self, sig: np.ndarray, ref: np.ndarray, box: np.ndarray) -> bool:
         """True when the crop of a line (box: [4, 2] region-of-interest pixels) differs
@@ -79,7 +87,7 @@ class ChangeTest:
         diff = sig[y0:y1, x0:x1] ^ ref[y0:y1, x0:x1]
         if diff.size == 0:
             return False
-        return _max_tile_change(diff, max(2, y1 - y0)) > self.options.line_change
+        return float(_tile_fractions(diff, max(2, y1 - y0)).max()) > self.options.line_change
 
     def reduced_rect(self, box: np.ndarray) -> tuple[int, int, int, int]:
         """The box's bounding rectangle in reduced pixels, one pixel wider on each side."""
@@ -91,13 +99,13 @@ class ChangeTest:
         return x0, y0, x1, y1
 
 
-def _max_tile_change(diff: np.ndarray, tile: int) -> float:
-    """The largest fraction of changed pixels over square tiles of side tile. Partial tiles
-    at the bottom and right count over a whole tile's area, so a pixel or two of noise in a
-    sliver of a tile is not a change."""
-    h, w = diff.shape
+def _tile_fractions(mask: np.ndarray, tile: int) -> np.ndarray:
+    """The fraction of set pixels in each square tile of side tile. Partial tiles at the
+    bottom and right count over a whole tile's area, so a pixel or two of noise in a sliver
+    of a tile is not a change."""
+    h, w = mask.shape
     th, tw = -(-h // tile), -(-w // tile)
     padded = np.zeros((th * tile, tw * tile), np.uint8)
-    padded[:h, :w] = diff
+    padded[:h, :w] = mask
     counts = padded.reshape(th, tile, tw, tile).sum(axis=(1, 3), dtype=np.int32)
-    return float(counts.max()) / (tile * tile)
+    return counts / np.float32(tile * tile)

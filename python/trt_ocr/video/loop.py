@@ -29,7 +29,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from trt_ocr.pipeline import OCR
 
-#: Frames sampled over a video to find where text recurs (band="auto").
+#: Frames sampled over a video to find where text recurs (band="auto"; fewer for short ones).
 AUTO_SAMPLES = 16
 # A detected line continues a line of the previous detection when their boxes overlap this much.
 _SAME_PLACE_IOU = 0.5

@@ -223,9 +223,10 @@ def frames_of(source: Any, fps: float | None = None) -> Iterator[Frame]:
     return array_frames(it, fps)
 
 
-def sample_frames(path: str | Path, count: int) -> list[np.ndarray]:
-    """About count BGR frames spread evenly over a video file (by seeking), for finding where
-    text recurs. Fewer when the video is short or cannot seek."""
+def sample_frames(path: str | Path, count: int, every: float = 2.0) -> list[np.ndarray]:
+    """BGR frames spread evenly over a video file (by seeking), for finding where text recurs:
+    count of them, or one per `every` seconds of a short video (at least 6). Fewer when the
+    video cannot seek."""
     import av
 
     container = _open(str(path))
@@ -238,6 +239,7 @@ def sample_frames(path: str | Path, count: int) -> list[np.ndarray]:
             duration = container.duration / 1_000_000
         if not duration or base is None:
             return out
+        count = min(count, max(6, int(duration / every)))
         for k in range(count):
             target = duration * (k + 0.5) / count
             try:
