@@ -94,3 +94,13 @@ def test_array_frames_check_their_input() -> None:
         frames_of(42)
     rgba = np.zeros((8, 8, 4), np.uint8)
     assert next(array_frames([rgba])).bgr().shape == (8, 8, 3)
+
+
+def test_sample_frames_spread_over_the_video(clip_file) -> None:
+    from trt_ocr.video.source import sample_frames
+
+    samples = sample_frames(clip_file, 16)
+    assert len(samples) == 6  # a 2 s clip: the minimum
+    assert all(s.shape == (clips.HEIGHT, clips.WIDTH, 3) for s in samples)
+    # Spread: not all the same frame (the background moves).
+    assert len({s.tobytes() for s in samples}) > 1
