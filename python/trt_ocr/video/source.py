@@ -32,6 +32,8 @@ _LUMA_FIRST = {
 # A stream that ends this much (and more than 2 frames) before its declared duration is
 # reported as truncated.
 _TRUNCATION_SLACK_S = 0.5
+# sample_frames decodes at most this many frames from a keyframe to reach its target time.
+_SAMPLE_DECODE = 250
 # Time step assumed for bare arrays without timestamps when no fps is given.
 DEFAULT_FPS = 25.0
 
@@ -244,10 +246,13 @@ def sample_frames(path: str | Path, count: int, every: float = 2.0) -> list[np.n
             target = duration * (k + 0.5) / count
             try:
                 container.seek(int(target / base), stream=stream)
-                # The keyframe the seek lands on: near enough, and no decoding up to the target.
-                for frame in container.decode(stream):
-                    out.append(frame.to_ndarray(format="bgr24"))
-                    break
+                # The seek lands on the keyframe before the target: decode on to the target,
+                # or at most _SAMPLE_DECODE frames (a long group of pictures).
+                for n, frame in enumerate(container.decode(stream)):
+                    t = float(frame.pts * base) if frame.pts is not None else target
+                    if t >= target - 1e-3 or n >= _SAMPLE_DECODE:
+                        out.append(frame.to_ndarray(format="bgr24"))
+                        break
             except av.error.FFmpegError:
                 break
     finally:
