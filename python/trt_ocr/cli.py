@@ -332,6 +332,12 @@ def _add_build_engines_args(p: argparse.ArgumentParser) -> None:
     p.set_defaults(func=build_engines_cli.run)
 
 
+def _add_video_args(p: argparse.ArgumentParser) -> None:
+    from trt_ocr.video import cli as video_cli  # argparse only until the command runs
+
+    video_cli.add_arguments(p)
+
+
 # name -> (one-line help, adds the command's arguments)
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "ocr": ("OCR images or folders of images", _add_ocr_args),
@@ -339,6 +345,10 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "build-engines": (
         "convert/quantize models and build TensorRT engines",
         _add_build_engines_args,
+    ),
+    "video": (
+        "OCR a video: subtitle events (SRT/VTT/JSON), skipping unchanged frames",
+        _add_video_args,
     ),
 }
 

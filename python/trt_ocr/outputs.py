@@ -6,6 +6,7 @@ existing file is replaced only when trt-ocr wrote it (a re-run) or with force=Tr
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -18,17 +19,26 @@ from trt_ocr.errors import OutputPathError
 # Written into every PNG trt-ocr saves (tEXt "Software"), so a re-run may replace it.
 PNG_SOFTWARE = "trt-ocr"
 ANNOTATED_SUFFIX = ".ocr.png"
+# Subtitle files carry the same mark: WebVTT in a NOTE block, the video JSON document in its
+# "generator" field; SubRip has no comments, so SRT (and every video output) also gets an
+# extended attribute where the file system keeps them.
+SUBTITLE_NOTE = "NOTE written by trt-ocr"
+VIDEO_JSON_GENERATOR = "trt-ocr video"
+MARK_XATTR = "user.trt-ocr"
 
 
-def atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes, *, mark: bool = False) -> None:
     """Writes data to path through a temporary file in the same folder and a rename: readers
-    and interrupted runs never see a half-written file."""
+    and interrupted runs never see a half-written file. mark: also tag the file as written by
+    trt-ocr in an extended attribute (when the file system keeps them)."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        if mark:
+            _set_mark(Path(tmp))
         Path(tmp).replace(path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -49,6 +59,24 @@ def png_bytes(rgb: object) -> bytes:
     return buf.getvalue()
 
 
+def _set_mark(path: Path) -> None:
+    setxattr = getattr(os, "setxattr", None)
+    if setxattr is not None:
+        # No extended attributes here: a re-run then needs --force for its SRT files.
+        with contextlib.suppress(OSError):
+            setxattr(path, MARK_XATTR, PNG_SOFTWARE.encode())
+
+
+def _has_mark(path: Path) -> bool:
+    getxattr = getattr(os, "getxattr", None)
+    if getxattr is None:
+        return False
+    try:
+        return bool(getxattr(path, MARK_XATTR) == PNG_SOFTWARE.encode())
+    except OSError:
+        return False
+
+
 def _is_result_dict(d: object) -> bool:
     return isinstance(d, dict) and (
         ("lines" in d and "image_size" in d)
@@ -58,13 +86,20 @@ def _is_result_dict(d: object) -> bool:
 
 
 def written_by_trt_ocr(path: Path) -> bool:
-    """True when path holds a file trt-ocr writes: an annotated PNG carrying our mark, or a
-    JSON document of OCR results."""
+    """True when path holds a file trt-ocr writes: an annotated PNG carrying our mark, a
+    JSON document of OCR results, a subtitle file or video JSON document trt-ocr wrote."""
     try:
         with path.open("rb") as f:
-            head = f.read(8)
+            head = f.read(64)
     except OSError:
         return False
+    if _has_mark(path):
+        return True
+    if head.startswith(b"WEBVTT"):
+        try:
+            return SUBTITLE_NOTE in path.read_text(encoding="utf-8").split("\n\n", 2)[1]
+        except (OSError, ValueError, IndexError):
+            return False
     if head.startswith(b"\x89PNG"):
         from PIL import Image
 
@@ -88,6 +123,8 @@ def written_by_trt_ocr(path: Path) -> bool:
             return False
     if isinstance(doc, list):
         return all(_is_result_dict(d) for d in doc)
+    if isinstance(doc, dict) and doc.get("generator") == VIDEO_JSON_GENERATOR:
+        return True
     return _is_result_dict(doc)
 
 
@@ -185,3 +222,26 @@ def plan_outputs(
         }:
             raise OutputPathError(f"--json {json_arg}: is also an annotated image's path")
     return plan
+
+
+def plan_video_outputs(
+    video: str, targets: dict[str, str | None], *, force: bool = False
+) -> dict[str, Path]:
+    """Checks the video command's outputs ({"--srt": path or None, ...}) before any work, with
+    the rules of plan_outputs: never the video itself, never a file trt-ocr did not write
+    (unless force), never two outputs in one file. Returns option -> path for those given."""
+    inputs = {Path(video).resolve()} if "://" not in video else set()
+    out: dict[str, Path] = {}
+    for option, arg in targets.items():
+        if arg is None:
+            continue
+        target = Path(arg)
+        if arg == "" or target.name == "":
+            raise OutputPathError(f"{option} {arg!r}: not a file name")
+        _check_target(target, inputs, force, option)
+        _ensure_folder(target.parent, option, arg)
+        for other, path in out.items():
+            if path.resolve() == target.resolve():
+                raise OutputPathError(f"{option} {arg}: is also the {other} file")
+        out[option] = target
+    return out

@@ -1,8 +1,9 @@
 """``python -m trt_ocr.eval TASK GT PREDICTIONS.json``: scores a predictions file.
 
 TASK is ``ic15`` (GT: the ``gts`` folder; prints detection and end-to-end P/R/H), ``words``
-(GT: ``words/gt.txt``; predictions ``{"word_1.png": "text"}``) or ``sroie`` (GT: the ``boxes``
-folder). Box predictions are ``{"img_1": [{"box": [[x, y] x4], "text": "..."}, ...]}``; only
+(GT: ``words/gt.txt``; predictions ``{"word_1.png": "text"}``), ``sroie`` (GT: the ``boxes``
+folder) or ``subtitles`` (GT and predictions: .srt, .vtt or ``trt-ocr video --json`` files).
+Box predictions are ``{"img_1": [{"box": [[x, y] x4], "text": "..."}, ...]}``; only
 the images present in the predictions file are scored unless ``--all`` is given.
 """
 
@@ -16,7 +17,7 @@ from pathlib import Path
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m trt_ocr.eval", description=__doc__.split("\n")[0])
-    ap.add_argument("task", choices=["ic15", "words", "sroie"])
+    ap.add_argument("task", choices=["ic15", "words", "sroie", "subtitles"])
     ap.add_argument("gt", type=Path)
     ap.add_argument("predictions", type=Path)
     ap.add_argument(
@@ -29,7 +30,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from trt_ocr import eval as ev
 
-    if args.task == "words":
+    if args.task == "subtitles":
+        truth, predicted = ev.load_events(args.gt), ev.load_events(args.predictions)
+        out = {"subtitles": ev.evaluate_events(truth, predicted).summary()}
+    elif args.task == "words":
         words = ev.load_ic15_words(args.gt)
         texts = json.loads(args.predictions.read_text(encoding="utf-8"))
         if not args.all:

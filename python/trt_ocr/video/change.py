@@ -1,0 +1,112 @@
+"""The cheap change test that decides whether a frame needs detection, and whether a text
+line's crop needs recognition again.
+
+A frame's signature is the map of strong edges of its region of interest, at reduced size.
+Text is dense, crisp strokes, so it shows up there whatever its colour, while the soft edges of
+a moving picture mostly do not. Two signatures differ where, in some tile (about a character),
+enough pixels gained or lost an edge: a line appeared, went, or changed a character."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from trt_ocr.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class ChangeOptions:
+    """How the change test decides. The defaults suit subtitles and screen text."""
+
+    #: The region of interest is reduced (by an integer factor) to about this width.
+    width: int = 640
+    #: Grey-level step between neighbouring reduced pixels that counts as an edge.
+    edge_step: float = 60.0
+    #: Frame test: side of a tile in reduced pixels.
+    tile: int = 12
+    #: A tile changed when this fraction of its pixels gained or lost an edge ...
+    tile_change: float = 0.15
+    #: ... and this fraction of its pixels are edges before or after: text is dense strokes,
+    #: the contour of something moving through the region is not.
+    text_density: float = 0.15
+    #: Line test (tiles as tall as the line): the fraction for a line's crop.
+    line_change: float = 0.1
+    #: Detection runs at least this often (seconds) whatever the test says, so text too faint
+    #: for the test is found late by at most this much.
+    max_skip: float = 2.0
+
+    def __post_init__(self) -> None:
+        if self.width < 32 or self.tile < 2 or self.edge_step <= 0 or self.max_skip <= 0:
+            raise ConfigError(f"invalid change-test options {self}")
+        if not all(0 < v < 1 for v in (self.tile_change, self.line_change, self.text_density)):
+            raise ConfigError("tile_change, line_change and text_density must lie in (0, 1)")
+
+
+class ChangeTest:
+    """Signatures and their comparison for one region-of-interest size."""
+
+    def __init__(self, roi_height: int, roi_width: int, options: ChangeOptions) -> None:
+        self.options = options
+        # At most 16: a reduced pixel sums f*f grey levels in a uint16.
+        self.factor = min(16, max(1, round(roi_width / options.width)))
+        self.height = max(1, roi_height // self.factor)
+        self.width = max(1, roi_width // self.factor)
+
+    def signature(self, luma_roi: np.ndarray) -> np.ndarray:
+        """bool [height, width]: where the reduced grey image has a strong edge."""
+        f, h, w = self.factor, self.height, self.width
+        g = luma_roi[: h * f, : w * f]
+        # Block sums by adding the f*f strided views (several times faster than a reshape sum).
+        # A sum is at most f*f*255 < 2**16; below 2**15 when f <= 11, so that it and its
+        # differences fit int16; larger factors compare in int32.
+        acc = np.zeros((h, w), np.uint16)
+        for dy in range(f):
+            for dx in range(f):
+                acc += g[dy::f, dx::f]
+        sums = acc.view(np.int16) if f <= 11 else acc.astype(np.int32)
+        step = self.options.edge_step * f * f
+        edges = np.zeros((h, w), np.bool_)
+        edges[:, 1:] = np.abs(sums[:, 1:] - sums[:, :-1]) > step
+        edges[1:, :] |= np.abs(sums[1:, :] - sums[:-1, :]) > step
+        return edges
+
+    def frame_changed(self, sig: np.ndarray, ref: np.ndarray) -> bool:
+        """True when some tile of the region changed, where text is or was."""
+        o = self.options
+        changed = _tile_fractions(sig ^ ref, o.tile) > o.tile_change
+        if not changed.any():
+            return False
+        dense = np.maximum(_tile_fractions(sig, o.tile), _tile_fractions(ref, o.tile))
+        return bool((changed & (dense >= o.text_density)).any())
+
+    def line_changed(self, sig: np.ndarray, ref: np.ndarray, box: np.ndarray) -> bool:
+        """True when the crop of a line (box: [4, 2] region-of-interest pixels) differs
+        between two signatures, in tiles as tall as the line."""
+        x0, y0, x1, y1 = self.reduced_rect(box)
+        diff = sig[y0:y1, x0:x1] ^ ref[y0:y1, x0:x1]
+        if diff.size == 0:
+            return False
+        return float(_tile_fractions(diff, max(2, y1 - y0)).max()) > self.options.line_change
+
+    def reduced_rect(self, box: np.ndarray) -> tuple[int, int, int, int]:
+        """The box's bounding rectangle in reduced pixels, one pixel wider on each side."""
+        b = np.asarray(box, np.float32) / self.factor
+        x0 = max(0, int(np.floor(b[:, 0].min())) - 1)
+        y0 = max(0, int(np.floor(b[:, 1].min())) - 1)
+        x1 = min(self.width, int(np.ceil(b[:, 0].max())) + 2)
+        y1 = min(self.height, int(np.ceil(b[:, 1].max())) + 2)
+        return x0, y0, x1, y1
+
+
+def _tile_fractions(mask: np.ndarray, tile: int) -> np.ndarray:
+    """The fraction of set pixels in each square tile of side tile. Partial tiles at the
+    bottom and right count over a whole tile's area, so a pixel or two of noise in a sliver
+    of a tile is not a change."""
+    h, w = mask.shape
+    th, tw = -(-h // tile), -(-w // tile)
+    padded = np.zeros((th * tile, tw * tile), np.uint8)
+    padded[:h, :w] = mask
+    counts = padded.reshape(th, tile, tw, tile).sum(axis=(1, 3), dtype=np.int32)
+    share: np.ndarray = counts / np.float32(tile * tile)
+    return share

@@ -1,0 +1,191 @@
+"""`trt-ocr video`: subtitles and per-frame text of a video. Only argparse is imported until
+the command runs."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from trt_ocr.video.events import SubtitleEvent
+    from trt_ocr.video.loop import VideoRun
+    from trt_ocr.video.subtitles import SubtitleFiles
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    from trt_ocr.cli import _add_model_args
+    from trt_ocr.option_args import add_pipeline_arguments
+
+    p.add_argument("video", metavar="VIDEO", help="a video file or URL (anything FFmpeg opens)")
+    out = p.add_argument_group("outputs (written as events close; an interrupted run keeps them)")
+    out.add_argument("--srt", metavar="FILE", help="write the subtitle events as SubRip")
+    out.add_argument("--vtt", metavar="FILE", help="write the subtitle events as WebVTT")
+    out.add_argument(
+        "--json", metavar="FILE", help="write the events and the run's figures as JSON"
+    )
+    out.add_argument(
+        "--force",
+        action="store_true",
+        help="replace existing output files that trt-ocr did not write (never the video)",
+    )
+    out.add_argument("-q", "--quiet", action="store_true", help="no progress, no event lines")
+    region = p.add_argument_group("region of interest").add_mutually_exclusive_group()
+    region.add_argument("--roi", metavar="X,Y,W,H", help="OCR this box of each frame (pixels)")
+    region.add_argument(
+        "--band",
+        choices=["bottom", "auto", "full"],
+        default="bottom",
+        help="bottom: the lower third (default); auto: where text recurs (samples the video "
+        "first); full: the whole frame",
+    )
+    run = p.add_argument_group("video loop")
+    run.add_argument(
+        "--every-frame",
+        action="store_true",
+        help="detect and recognize every frame (no change test: the slow reference)",
+    )
+    run.add_argument(
+        "--max-skip",
+        type=float,
+        default=None,
+        metavar="S",
+        help="detect at least every S seconds whatever the change test says (default 2)",
+    )
+    run.add_argument(
+        "--min-duration",
+        type=float,
+        default=None,
+        metavar="S",
+        help="events shorter than S seconds are flicker (default 0.12)",
+    )
+    _add_model_args(p)
+    g = p.add_argument_group("pipeline")
+    g.add_argument("--no-cls", action="store_true", help="skip the orientation classifier")
+    add_pipeline_arguments(g)
+    p.set_defaults(func=run_command)
+
+
+def _progress(run: VideoRun, total: int | None, events: int, final: bool = False) -> None:
+    s = run.stats
+    fps = s.fps
+    text = f"\r{s.frames}" + (f"/{total}" if total else "") + f" frames  {fps:6.1f} fps"
+    if total and fps > 0:
+        left = max(0, total - s.frames) / fps
+        text += f"  ETA {int(left // 60)}:{int(left % 60):02d}"
+    text += f"  detected {s.detected}  events {events}"
+    print(text + ("\n" if final else ""), end="", file=sys.stderr, flush=True)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    from trt_ocr.cli import EXIT_ERROR, EXIT_OK, EXIT_USAGE, _ocr_kwargs
+    from trt_ocr.errors import ConfigError, OutputPathError, TrtOcrError
+    from trt_ocr.outputs import plan_video_outputs
+
+    try:
+        paths = plan_video_outputs(
+            args.video,
+            {"--srt": args.srt, "--vtt": args.vtt, "--json": args.json},
+            force=args.force,
+        )
+    except OutputPathError as e:
+        print(f"trt-ocr: {e}", file=sys.stderr)
+        return EXIT_USAGE
+
+    import time
+
+    from trt_ocr.video.change import ChangeOptions
+    from trt_ocr.video.events import EventBuilder, EventOptions
+    from trt_ocr.video.loop import VideoOCR
+    from trt_ocr.video.source import probe
+    from trt_ocr.video.subtitles import SubtitleFiles
+
+    try:
+        info = probe(args.video) if "://" not in args.video else {}
+        change = ChangeOptions(**({"max_skip": args.max_skip} if args.max_skip else {}))
+        events_opts = EventOptions(
+            **({"min_duration": args.min_duration} if args.min_duration is not None else {})
+        )
+        video = VideoOCR(
+            roi=args.roi,
+            band=args.band,
+            every_frame=args.every_frame,
+            change=change,
+            events=events_opts,
+            **_ocr_kwargs(args),
+        )
+    except ConfigError as e:
+        print(f"trt-ocr: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except (TrtOcrError, ValueError) as e:
+        print(f"trt-ocr: {e}", file=sys.stderr)
+        return EXIT_ERROR
+
+    duration, fps = info.get("duration"), info.get("fps")
+    frames = info.get("frames")
+    total = int(frames) if frames else (round(duration * fps) if duration and fps else None)
+    files = SubtitleFiles(
+        {k.lstrip("-"): p for k, p in paths.items()},
+        {"source": args.video, "every_frame": args.every_frame},
+    )
+    show_progress = sys.stderr.isatty() and not args.quiet
+    print_events = not paths and not args.quiet
+    builder = EventBuilder(video.event_options)
+    error: str | None = None
+    status = EXIT_OK
+    shown = 0.0
+    run = video.frames(args.video)
+    try:
+        for frame in run:
+            done = builder.add(frame.index, frame.time, frame.text, frame.score, frame.changed)
+            _emit(done, files, print_events)
+            if show_progress and time.monotonic() - shown > 0.25:
+                shown = time.monotonic()
+                _progress(run, total, len(files.events))
+        _emit(builder.finish(run.end_time), files, print_events)
+    except KeyboardInterrupt:
+        # The subtitle on screen when stopped ends at the last frame OCRed.
+        _emit(builder.finish(), files, print_events)
+        error = "interrupted"
+        status = 130
+    except (TrtOcrError, ValueError) as e:
+        # The frames before the damage keep their events.
+        _emit(builder.finish(), files, print_events)
+        error = str(e)
+        status = EXIT_USAGE if isinstance(e, ConfigError) else EXIT_ERROR
+    finally:
+        run.close()
+        if show_progress:
+            _progress(run, total, len(files.events), final=True)
+        files.info.update(
+            roi=str(run.roi) if run.roi else None,
+            frames=run.stats.frames,
+            detected_frames=run.stats.detected,
+            recognized_lines=run.stats.recognized,
+            seconds=round(run.stats.elapsed, 3),
+            frames_per_second=round(run.stats.fps, 2),
+        )
+        files.close(complete=error is None, error=error)
+    if error is not None and status != 130:
+        print(f"trt-ocr: {error}", file=sys.stderr)
+    elif status == 130:
+        print("trt-ocr: interrupted; the events so far are written", file=sys.stderr)
+    if not args.quiet and status == EXIT_OK:
+        s = run.stats
+        print(
+            f"{s.frames} frames in {s.elapsed:.1f} s ({s.fps:.1f} fps), detection on "
+            f"{s.detected}, {len(files.events)} events",
+            file=sys.stderr,
+        )
+    return status
+
+
+def _emit(events: list[SubtitleEvent], files: SubtitleFiles, show: bool) -> None:
+    """Hands finished events to the files and, without files, prints them."""
+    from trt_ocr.video.subtitles import clock
+
+    files.add(events)
+    if show:
+        for e in events:
+            text = e.text.replace("\n", " / ")
+            print(f"{clock(e.start, '.')} --> {clock(e.end, '.')}  {text}", flush=True)

@@ -1,0 +1,505 @@
+"""The video loop: frames in, one result per frame out, in order.
+
+Three threads overlap, joined by bounded queues (so at most a few frames are held at any
+time, whatever the video's length): decoding (plus the change test's signature), detection
+(only on frames whose region of interest changed; lines are tracked across frames) and
+recognition (only of the lines whose crop changed; the others keep their text). The C++ core
+and ONNX Runtime release the GIL, so the slowest stage sets the pace."""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from trt_ocr.errors import ConfigError
+from trt_ocr.stages import Detections
+from trt_ocr.video.change import ChangeOptions, ChangeTest
+from trt_ocr.video.events import EventBuilder, EventOptions, SubtitleEvent, join_lines
+from trt_ocr.video.roi import BANDS, Roi, band, recurring_band
+from trt_ocr.video.source import frames_of, sample_frames
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from trt_ocr.pipeline import OCR
+
+#: Frames sampled over a video to find where text recurs (band="auto"; fewer for short ones).
+AUTO_SAMPLES = 16
+# A detected line continues a line of the previous detection when their boxes overlap this much.
+_SAME_PLACE_IOU = 0.5
+
+
+@dataclass
+class VideoLine:
+    text: str
+    score: float
+    box: np.ndarray  # float32 [4, 2], frame pixels, clockwise from top-left
+    reused: bool  # text carried over from an earlier frame (this crop was not recognized)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "score": round(float(self.score), 5),
+            "box": np.round(self.box.astype(np.float64), 1).tolist(),
+            "reused": self.reused,
+        }
+
+
+@dataclass
+class FrameResult:
+    """The text of one frame."""
+
+    index: int  # position in the video, from 0
+    time: float  # seconds (presentation time)
+    lines: list[VideoLine]
+    reused: bool  # nothing changed: no detection ran, the lines are the previous frame's
+    changed: bool  # a line appeared, went, or its crop changed since the previous frame
+
+    @property
+    def text(self) -> str:
+        """The lines in reading order: rows top to bottom (newline), left to right (space)."""
+        return join_lines(
+            [
+                (
+                    line.text,
+                    float(line.box[:, 0].min()),
+                    float(line.box[:, 1].mean()),
+                    float(line.box[:, 1].max() - line.box[:, 1].min()),
+                )
+                for line in self.lines
+            ]
+        )
+
+    @property
+    def score(self) -> float:
+        return float(np.mean([line.score for line in self.lines])) if self.lines else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "time": round(self.time, 4),
+            "reused": self.reused,
+            "lines": [line.to_dict() for line in self.lines],
+        }
+
+
+@dataclass
+class VideoStats:
+    frames: int = 0  # results delivered
+    detected: int = 0  # frames on which detection ran
+    recognized: int = 0  # line crops recognized
+    started: float = field(default_factory=time.perf_counter)
+
+    @property
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
+
+    @property
+    def fps(self) -> float:
+        return self.frames / self.elapsed if self.elapsed > 0 else 0.0
+
+
+@dataclass
+class _Track:
+    """A line followed across detections: where it is and the signature it was read on."""
+
+    id: int
+    rect: np.ndarray  # float32 [4, 2] axis-aligned box, region-of-interest pixels
+    read_on: np.ndarray  # the change test's signature of the frame it was recognized on
+
+
+@dataclass
+class _Plan:
+    """What the recognition thread does for one frame."""
+
+    index: int
+    time: float
+    reuse: bool  # no detection: repeat the previous frame's lines
+    ids: list[int] = field(default_factory=list)  # track of each detected line
+    boxes: list[np.ndarray] = field(default_factory=list)  # frame pixels
+    todo: Detections | None = None  # the lines to recognize
+    todo_ids: list[int] = field(default_factory=list)
+    changed: bool = False
+
+
+@dataclass
+class _Failure:
+    error: BaseException
+
+
+_END = object()
+
+
+class VideoOCR:
+    """OCR over the frames of a video.
+
+    >>> video = VideoOCR(band="bottom")
+    >>> for frame in video.frames("film.mp4"):
+    ...     print(frame.time, frame.text, frame.reused)
+    >>> for event in video.events("film.mp4"):
+    ...     print(event.start, event.end, event.text)
+
+    source: a video file or URL (FFmpeg through PyAV: pip install 'trt-ocr[video]'), or any
+    iterable of BGR uint8 arrays or of (time_seconds, array) pairs (fps times bare arrays).
+    Region of interest: roi (a Roi or "X,Y,W,H") or band ("bottom", "full", or "auto": the
+    band where text recurs, found by sampling the video file). every_frame=True detects and
+    recognizes every frame (the reference the change test is measured against).
+    """
+
+    def __init__(
+        self,
+        ocr: OCR | None = None,
+        *,
+        roi: Roi | str | None = None,
+        band: str = "bottom",
+        every_frame: bool = False,
+        change: ChangeOptions | None = None,
+        events: EventOptions | None = None,
+        queue_size: int = 4,
+        **ocr_kwargs: Any,
+    ) -> None:
+        if band not in BANDS:
+            raise ConfigError(f"band must be one of {', '.join(BANDS)}, got {band!r}")
+        if queue_size < 1:
+            raise ConfigError(f"queue_size must be at least 1, got {queue_size}")
+        if ocr is None:
+            from trt_ocr.pipeline import OCR
+
+            ocr = OCR(**ocr_kwargs)
+        elif ocr_kwargs:
+            raise ValueError("give either an OCR or its arguments, not both")
+        self.ocr = ocr
+        self.roi = Roi.parse(roi) if isinstance(roi, str) else roi
+        self.band = band
+        self.every_frame = every_frame
+        self.change = change or ChangeOptions()
+        self.event_options = events or EventOptions()
+        self.queue_size = queue_size
+
+    def frames(self, source: Any, *, fps: float | None = None) -> VideoRun:
+        """An iterator over FrameResult, one per frame, in order. Close it (or use it in a
+        with block) to stop early; a decoding error is raised after the frames before it."""
+        return VideoRun(self, source, fps)
+
+    def events(self, source: Any, *, fps: float | None = None) -> Iterator[SubtitleEvent]:
+        """Subtitle events, each as soon as it is final."""
+        with self.frames(source, fps=fps) as run:
+            builder = EventBuilder(self.event_options)
+            for frame in run:
+                yield from builder.add(
+                    frame.index, frame.time, frame.text, frame.score, frame.changed
+                )
+            yield from builder.finish(run.end_time)
+
+    def find_roi(self, source: Any, height: int, width: int) -> Roi:
+        """The region of interest for a height x width video (see the class)."""
+        if self.roi is not None:
+            return self.roi.clip(height, width)
+        if self.band != "auto":
+            return band(self.band, height, width)
+        if not isinstance(source, (str, Path)):
+            raise ConfigError("band='auto' samples a video file; give roi= or band= for frames")
+        samples = [
+            [(line.box, line.text) for line in self.ocr(image)]
+            for image in sample_frames(source, AUTO_SAMPLES)
+        ]
+        return recurring_band(samples, height, width)
+
+
+class VideoRun:
+    """One pass over a source (see VideoOCR.frames). roi is known once the first frame is
+    decoded; end_time (when the last frame stops showing) once the frames are exhausted."""
+
+    def __init__(self, video: VideoOCR, source: Any, fps: float | None) -> None:
+        self.video = video
+        self.stats = VideoStats()
+        self.roi: Roi | None = None
+        self.end_time: float | None = None
+        self._source = source
+        self._frames = frames_of(source, fps)
+        self._stop = threading.Event()
+        n = video.queue_size
+        self._decoded: queue.Queue[Any] = queue.Queue(n)
+        self._planned: queue.Queue[Any] = queue.Queue(n)
+        self._done: queue.Queue[Any] = queue.Queue(n)
+        self._test: ChangeTest | None = None
+        self._threads = [
+            threading.Thread(target=self._guard, args=(f, q), name=f"trt-ocr-video-{f.__name__}")
+            for f, q in (
+                (self._decode, self._decoded),
+                (self._detect, self._planned),
+                (self._recognize, self._done),
+            )
+        ]
+        for t in self._threads:
+            t.daemon = True  # a stuck network call never keeps the interpreter alive
+            t.start()
+        self._finished = False
+
+    # ---- iteration ------------------------------------------------------------------------
+
+    def __iter__(self) -> VideoRun:
+        return self
+
+    def __next__(self) -> FrameResult:
+        if self._finished:
+            raise StopIteration
+        item = self._get(self._done)
+        if item is _END:
+            self._finished = True
+            self.close()
+            raise StopIteration
+        if isinstance(item, _Failure):
+            self._finished = True
+            self.close()
+            raise item.error
+        self.stats.frames += 1
+        result: FrameResult = item
+        return result
+
+    def close(self) -> None:
+        """Stops the threads and drops what they hold."""
+        self._stop.set()
+        for q in (self._decoded, self._planned, self._done):
+            while True:
+                try:
+                    q.get_nowait()
+                except queue.Empty:
+                    break
+        for t in self._threads:
+            if t is not threading.current_thread():
+                t.join(timeout=10)
+        close = getattr(self._frames, "close", None)
+        if close is not None and not any(t.is_alive() for t in self._threads[:1]):
+            close()
+
+    def __enter__(self) -> VideoRun:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        stop = getattr(self, "_stop", None)  # absent when the constructor failed
+        if stop is not None:
+            stop.set()
+
+    # ---- plumbing -------------------------------------------------------------------------
+
+    def _get(self, q: queue.Queue[Any]) -> Any:
+        while True:
+            try:
+                return q.get(timeout=0.1)
+            except queue.Empty:
+                if self._stop.is_set():
+                    return _END
+
+    def _put(self, q: queue.Queue[Any], item: Any) -> bool:
+        while not self._stop.is_set():
+            try:
+                q.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _guard(self, work: Any, out: queue.Queue[Any]) -> None:
+        """Runs one stage; its error (or the end) travels down the queues in order."""
+        try:
+            work()
+            self._put(out, _END)
+        except BaseException as e:
+            self._put(out, _Failure(e))
+
+    def _upstream(self, q: queue.Queue[Any], out: queue.Queue[Any]) -> Iterator[Any]:
+        """Items of q until its end; a failure is passed on to out, then the stage ends."""
+        while True:
+            item = self._get(q)
+            if item is _END:
+                return
+            if isinstance(item, _Failure):
+                self._put(out, item)
+                raise _Passed
+            yield item
+
+    # ---- the stages -----------------------------------------------------------------------
+
+    def _decode(self) -> None:
+        previous: float | None = None
+        last: float | None = None
+        size: tuple[int, int] | None = None
+        for frame in self._frames:
+            if self._stop.is_set():
+                return
+            if size is None:
+                size = frame.size
+                self.roi = self.video.find_roi(self._source, *size)
+                self._test = ChangeTest(self.roi.h, self.roi.w, self.video.change)
+            elif frame.size != size:
+                raise ConfigError(
+                    f"frame {frame.index}: size {frame.size} differs from the first frame's"
+                )
+            assert self._test is not None and self.roi is not None
+            signature = self._test.signature(frame.luma(self.roi))
+            previous, last = last, frame.time
+            if not self._put(self._decoded, (frame, signature)):
+                return
+        if last is not None:
+            step = last - previous if previous is not None else 1.0 / 25
+            self.end_time = last + step
+
+    def _detect(self) -> None:
+        ocr, every = self.video.ocr, self.video.every_frame
+        max_skip = self.video.change.max_skip
+        detected_on: np.ndarray | None = None  # signature of the last detected frame
+        detected_at = -np.inf
+        tracks: list[_Track] = []
+        next_id = 0
+        try:
+            for frame, signature in self._upstream(self._decoded, self._planned):
+                test, roi = self._test, self.roi
+                assert test is not None and roi is not None
+                if (
+                    not every
+                    and detected_on is not None
+                    and frame.time - detected_at < max_skip
+                    and not test.frame_changed(signature, detected_on)
+                ):
+                    frame.release()
+                    if not self._put(self._planned, _Plan(frame.index, frame.time, reuse=True)):
+                        return
+                    continue
+                image = np.ascontiguousarray(roi.slice(frame.bgr()))
+                frame.release()
+                found = ocr.detector(image, _timings())
+                self.stats.detected += 1
+                detected_on, detected_at = signature, frame.time
+                plan = _Plan(frame.index, frame.time, reuse=False)
+                unmatched = list(tracks)
+                now: list[_Track] = []
+                todo: list[int] = []
+                for i, box in enumerate(found.boxes):
+                    rect = _rect(box)
+                    track = _take_match(rect, unmatched)
+                    if track is None or test.line_changed(signature, track.read_on, rect):
+                        plan.changed = True
+                        track = _Track(next_id, rect, signature)
+                        next_id += 1
+                        todo.append(i)
+                    elif every:
+                        track = _Track(track.id, rect, signature)
+                        todo.append(i)
+                    else:
+                        track = _Track(track.id, rect, track.read_on)
+                    now.append(track)
+                    plan.ids.append(track.id)
+                    plan.boxes.append(_frame_box(box, roi))
+                plan.changed |= bool(unmatched)  # a line went
+                tracks = now
+                if todo:
+                    plan.todo = _subset(found, todo)
+                    plan.todo_ids = [plan.ids[i] for i in todo]
+                del found, image
+                if not self._put(self._planned, plan):
+                    return
+        except _Passed:
+            return
+
+    def _recognize(self) -> None:
+        ocr = self.video.ocr
+        drop = ocr.rec_options.drop_score
+        texts: dict[int, tuple[str, float]] = {}
+        previous: list[VideoLine] = []
+        try:
+            for plan in self._upstream(self._planned, self._done):
+                if plan.reuse:
+                    lines = [replace(line, reused=True) for line in previous]
+                    result = FrameResult(plan.index, plan.time, lines, True, False)
+                else:
+                    if plan.todo is not None:
+                        t = _timings()
+                        todo = plan.todo
+                        if ocr.classifier is not None:
+                            flips, _ = ocr.classifier(todo, t)
+                        else:
+                            flips = np.zeros(len(todo), np.bool_)
+                        for track_id, (text, score, _) in zip(
+                            plan.todo_ids, ocr.recognizer(todo, flips, t), strict=True
+                        ):
+                            texts[track_id] = (text, float(score))
+                        self.stats.recognized += len(todo)
+                        plan.todo = None
+                    fresh = set(plan.todo_ids)
+                    texts = {i: texts[i] for i in plan.ids}  # only the lines on screen
+                    lines = [
+                        VideoLine(texts[i][0], texts[i][1], box, i not in fresh)
+                        for i, box in zip(plan.ids, plan.boxes, strict=True)
+                        if texts[i][1] >= drop and texts[i][0].strip()
+                    ]
+                    result = FrameResult(plan.index, plan.time, lines, False, plan.changed)
+                previous = lines
+                if not self._put(self._done, result):
+                    return
+        except _Passed:
+            return
+
+
+class _Passed(Exception):
+    """An upstream failure was handed on; the stage stops."""
+
+
+def _timings() -> dict[str, float]:
+    return {"pre": 0.0, "det": 0.0, "cls": 0.0, "rec": 0.0, "post": 0.0}
+
+
+def _rect(box: np.ndarray) -> np.ndarray:
+    pts = np.asarray(box, np.float32).reshape(-1, 2)
+    (x0, y0), (x1, y1) = pts.min(axis=0), pts.max(axis=0)
+    return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float32)
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> float:
+    w = min(a[1, 0], b[1, 0]) - max(a[0, 0], b[0, 0])
+    h = min(a[2, 1], b[2, 1]) - max(a[0, 1], b[0, 1])
+    if w <= 0 or h <= 0:
+        return 0.0
+    inter = float(w * h)
+    return inter / (_area(a) + _area(b) - inter)
+
+
+def _area(rect: np.ndarray) -> float:
+    return float((rect[1, 0] - rect[0, 0]) * (rect[2, 1] - rect[0, 1]))
+
+
+def _take_match(rect: np.ndarray, tracks: list[_Track]) -> _Track | None:
+    """The track whose box overlaps rect most (removed from tracks), if enough."""
+    best, best_iou = None, _SAME_PLACE_IOU
+    for track in tracks:
+        iou = _iou(rect, track.rect)
+        if iou >= best_iou:
+            best, best_iou = track, iou
+    if best is not None:
+        tracks.remove(best)
+    return best
+
+
+def _frame_box(box: np.ndarray, roi: Roi) -> np.ndarray:
+    pts = np.asarray(box, np.float32).reshape(-1, 2)
+    if len(pts) != 4:  # a polygon (box_type poly): its bounding box
+        pts = _rect(pts)
+    framed: np.ndarray = pts + roi.offset
+    return framed
+
+
+def _subset(found: Detections, idx: list[int]) -> Detections:
+    boxes = found.boxes
+    picked = boxes[idx] if isinstance(boxes, np.ndarray) else [boxes[i] for i in idx]
+    return Detections(
+        found.work_image, found.quads[idx], picked, found.scores[idx], found.tall_ratio
+    )

@@ -1,0 +1,105 @@
+"""The video loop on rendered clips: the events' texts and frame-exact timing, one result per
+frame, reuse of unchanged frames, and the same events as OCR of every frame."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+
+import numpy as np
+import pytest
+
+from tests.video import clips
+from trt_ocr.errors import ConfigError
+from trt_ocr.eval import Cue, evaluate_events
+from trt_ocr.video import VideoOCR, VideoOpenError
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def clip() -> list[np.ndarray]:
+    return list(clips.frames())
+
+
+@pytest.fixture(scope="module")
+def video(v4_models) -> VideoOCR:
+    return VideoOCR(threads=1)
+
+
+def _truth() -> list[Cue]:
+    return [Cue(*c) for c in clips.truth()]
+
+
+def test_events_match_the_rendered_subtitles_to_the_frame(video, clip) -> None:
+    events = list(video.events(clip, fps=clips.FPS))
+    scores = evaluate_events(_truth(), events)
+    assert scores.f1 == 1.0, [(e.start, e.end, e.text) for e in events]
+    assert scores.mean_cer == 0.0
+    step = 1 / clips.FPS
+    assert max(scores.start_errors) < step / 2 and max(scores.end_errors) < step / 2
+    # The two-line event keeps its two lines, top first.
+    two = next(e for e in events if "\n" in e.text)
+    assert two.lines[0].replace(" ", "") == "Firstlinehere"
+
+
+def test_every_frame_gets_a_result_and_unchanged_frames_are_reused(video, clip) -> None:
+    with video.frames(clip, fps=clips.FPS) as run:
+        results = list(run)
+    assert [r.index for r in results] == list(range(len(clip)))
+    assert [r.time for r in results] == pytest.approx([i / clips.FPS for i in range(len(clip))])
+    reused = sum(r.reused for r in results)
+    assert reused > len(clip) // 2  # the change test skips most frames
+    assert run.stats.detected == len(clip) - reused
+    # Reused frames repeat the text of the frame before them.
+    for before, r in itertools.pairwise(results):
+        if r.reused:
+            assert r.text == before.text
+            assert all(line.reused for line in r.lines)
+    # Text is recognized once per change, not per frame.
+    assert run.stats.recognized < 3 * len(clips.TIMELINE) + 4
+
+
+def test_same_events_as_every_frame(video, clip) -> None:
+    every = VideoOCR(video.ocr, every_frame=True)
+    fast_events = list(video.events(clip, fps=clips.FPS))
+    slow_events = list(every.events(clip, fps=clips.FPS))
+    assert evaluate_events(slow_events, fast_events).f1 == 1.0
+
+
+def test_timestamps_given_with_the_frames_are_used(video) -> None:
+    # Variable frame rate: the frames' own times, not index / fps.
+    timeline = (clips.Sub(3, 9, "Variable rate"),)
+    times = [0.0, 0.1, 0.15, 0.5, 0.52, 0.9, 1.0, 1.3, 1.31, 1.6, 1.7, 2.0]
+    images = clips.frames(len(times), timeline)
+    events = list(video.events(zip(times, images, strict=True)))
+    assert len(events) == 1
+    assert (events[0].start, events[0].end) == (0.5, 1.6)
+
+
+def test_no_text_gives_no_events(video) -> None:
+    assert list(video.events(clips.frames(30, text=False), fps=clips.FPS)) == []
+
+
+def test_roi_box_limits_what_is_read(video, clip) -> None:
+    top_half = VideoOCR(video.ocr, roi="0,0,640,180")
+    assert list(top_half.events(clip[:60], fps=clips.FPS)) == []
+    with pytest.raises(ConfigError):
+        list(VideoOCR(video.ocr, roi="700,0,10,10").frames(clip[:3]))
+
+
+def test_bad_frames_are_typed_errors(video) -> None:
+    with pytest.raises(VideoOpenError):
+        list(video.frames([np.zeros((4, 4), np.float32)]))
+    with pytest.raises(VideoOpenError):
+        list(video.frames(np.zeros((10, 10, 3), np.uint8)))
+    with pytest.raises(ConfigError):
+        list(video.frames([np.zeros((40, 40, 3), np.uint8), np.zeros((50, 40, 3), np.uint8)]))
+
+
+def test_stopping_early_ends_the_threads(video, clip) -> None:
+    before = threading.active_count()
+    run = video.frames(iter(clip))
+    next(run)
+    run.close()
+    assert threading.active_count() <= before

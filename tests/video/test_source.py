@@ -1,0 +1,106 @@
+"""Frames from video files through PyAV: times from the timestamps, typed errors for missing,
+corrupt and truncated files (the frames before the damage are delivered)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.video import clips
+from trt_ocr.video.errors import VideoDecodeError, VideoOpenError
+from trt_ocr.video.source import array_frames, file_frames, frames_of, probe
+
+av = pytest.importorskip("av")
+
+
+@pytest.fixture(scope="module")
+def clip_file(tmp_path_factory) -> Path:
+    return clips.encode(tmp_path_factory.mktemp("clip") / "clip.mp4", clips.frames(50))
+
+
+def test_file_frames_are_timed_by_their_timestamps(clip_file) -> None:
+    frames = list(file_frames(clip_file))
+    assert len(frames) == 50
+    assert [f.time for f in frames] == pytest.approx([i / clips.FPS for i in range(50)])
+    assert frames[0].size == (clips.HEIGHT, clips.WIDTH)
+    info = probe(clip_file)
+    assert (info["width"], info["height"], info["fps"]) == (clips.WIDTH, clips.HEIGHT, clips.FPS)
+
+
+def test_luma_is_the_grey_image(clip_file) -> None:
+    frame = next(iter(file_frames(clip_file)))
+    grey = frame.bgr().astype(np.float32) @ np.array([0.114, 0.587, 0.299], np.float32)
+    # The Y plane (limited range) against a full-range grey of the converted frame.
+    corr = np.corrcoef(frame.luma().ravel().astype(np.float32), grey.ravel())[0, 1]
+    assert corr > 0.99
+
+
+def test_variable_frame_rate_times(tmp_path) -> None:
+    path = tmp_path / "vfr.mkv"
+    pts_ms = [0, 40, 200, 240, 600, 1000]
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("mpeg4", rate=25)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        stream.codec_context.time_base = Fraction(1, 1000)
+        for i, t in enumerate(pts_ms):
+            frame = av.VideoFrame.from_ndarray(
+                np.full((48, 64, 3), i * 30, np.uint8), format="bgr24"
+            )
+            frame.pts = t
+            frame.time_base = stream.codec_context.time_base
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode())
+    times = [f.time for f in file_frames(path)]
+    assert times == pytest.approx([t / 1000 for t in pts_ms], abs=1e-3)
+
+
+def test_missing_and_non_video_files(tmp_path) -> None:
+    with pytest.raises(VideoOpenError, match="no such file"):
+        list(file_frames(tmp_path / "nope.mp4"))
+    junk = tmp_path / "junk.mp4"
+    junk.write_bytes(bytes(range(256)) * 20)
+    with pytest.raises(VideoOpenError, match="junk.mp4"):
+        list(file_frames(junk))
+    with pytest.raises(VideoOpenError, match="folder"):
+        list(file_frames(tmp_path))
+
+
+def test_truncated_video_delivers_the_frames_before_the_damage(tmp_path) -> None:
+    # Matroska keeps its index up front, so a cut file still opens: it breaks off inside.
+    full = clips.encode(tmp_path / "full.mkv", clips.frames(60))
+    cut = tmp_path / "cut.mkv"
+    cut.write_bytes(full.read_bytes()[: full.stat().st_size // 2])
+    got = []
+    with pytest.raises(VideoDecodeError) as info:
+        for frame in file_frames(cut):
+            got.append(frame.index)
+    assert 5 < len(got) < 60
+    assert info.value.frames_read == len(got)
+    assert "cut.mkv" in str(info.value)
+
+
+def test_array_frames_check_their_input() -> None:
+    img = np.zeros((8, 8, 3), np.uint8)
+    assert [f.time for f in array_frames([img, img], fps=10)] == [0.0, 0.1]
+    assert [f.time for f in array_frames([(0.5, img), (0.7, img)])] == [0.5, 0.7]
+    with pytest.raises(VideoOpenError, match="not after"):
+        list(array_frames([(0.5, img), (0.5, img)]))
+    with pytest.raises(VideoOpenError, match="uint8"):
+        list(array_frames([img.astype(np.float32)]))
+    with pytest.raises(VideoOpenError, match="iterable"):
+        frames_of(42)
+    rgba = np.zeros((8, 8, 4), np.uint8)
+    assert next(array_frames([rgba])).bgr().shape == (8, 8, 3)
+
+
+def test_sample_frames_spread_over_the_video(clip_file) -> None:
+    from trt_ocr.video.source import sample_frames
+
+    samples = sample_frames(clip_file, 16)
+    assert len(samples) == 6  # a 2 s clip: the minimum
+    assert all(s.shape == (clips.HEIGHT, clips.WIDTH, 3) for s in samples)
+    # Spread: not all the same frame (the background moves).
+    assert len({s.tobytes() for s in samples}) > 1
