@@ -1,5 +1,6 @@
 // Structure-aware random fuzzer of the C++ core: every public entry point (and the private
-// geometry helpers DB post-processing is built on) is called with generated hostile inputs.
+// helpers they are built on: geometry, the fixed-point resize, the rounding to 32) is called
+// with generated hostile inputs.
 // A documented rejection (std::invalid_argument) is an expected outcome; any other exception, a
 // broken output contract, a sanitizer report or a call over the time limit is a finding.
 // Deterministic: call k of target T draws its input from a generator seeded by (seed, T, k), so
@@ -1798,17 +1799,13 @@ void fuzz_geom_min_area_quad(Rng& r) {
 
 // A mapping for finish_detection: mostly a plan (from sizes alone: no pixels are involved),
 // sometimes a plan with one field changed.
-DetMapping make_finish_mapping(Rng& r, bool& planned) {
-  planned = true;
+DetMapping make_finish_mapping(Rng& r) {
   try {
     DetInputParams p = make_det_params(r);
     const DetMapping m = plan_detection(image_side(r), image_side(r), p);
-    if (!r.one_in(6)) return m;
-    planned = false;
-    return mutate_mapping(r, m);
+    return r.one_in(6) ? mutate_mapping(r, m) : m;
   } catch (const std::invalid_argument&) {
   }
-  planned = false;
   DetMapping m;
   const int h = r.ibetween(1, 500), w = r.ibetween(1, 500);
   m.scale = {h, w, h, w, false};
@@ -1817,8 +1814,7 @@ DetMapping make_finish_mapping(Rng& r, bool& planned) {
 }
 
 void fuzz_finish_detection(Rng& r) {
-  bool planned;
-  const DetMapping m = make_finish_mapping(r, planned);
+  const DetMapping m = make_finish_mapping(r);
   const DBParams params = make_db_params(r);
   // The detector's map is the network input's size; large ones shrink (sizes that do not match
   // the mapping are the caller's right: DB post-processing scales), some are random.
@@ -1864,7 +1860,6 @@ void fuzz_finish_detection(Rng& r) {
       }
     }
   }
-  (void)planned;
 }
 
 // ---------------------------------------------------------------- driver
