@@ -1407,11 +1407,9 @@ void fuzz_plan_rescale(Rng& r) {
   EXPECT(static_cast<long long>(s.work_h) * s.work_w <= kMaxDetPixels);
   // The limited side meets its limit up to the rounding to 32 (and the floor before it).
   const int work_long = tall ? s.work_h : s.work_w, work_short = tall ? s.work_w : s.work_h;
-  if (by_max)
-    EXPECT(work_long <= std::max(32, p.max_side_len + 16) && work_long >= p.max_side_len - 17);
-  if (by_min)
-    EXPECT(work_short >= p.min_side_len - 17 &&
-           work_short <= std::max<long long>(32, p.min_side_len + 16LL));
+  const long long max_side = p.max_side_len, min_side = p.min_side_len;
+  if (by_max) EXPECT(work_long <= std::max(32LL, max_side + 16) && work_long >= max_side - 17);
+  if (by_min) EXPECT(work_short >= min_side - 17 && work_short <= std::max(32LL, min_side + 16));
 }
 
 void fuzz_plan_detection(Rng& r) {
@@ -1505,7 +1503,7 @@ void fuzz_rescale_image(Rng& r) {
   }
   switch (r.below(12)) {  // a scale that does not fit
     case 0:
-      s.src_h += r.pick<int>({1, -1});
+      s.src_h = s.src_h == kIntMin ? 1 : s.src_h - 1;
       break;
     case 1:
       s.work_h = r.pick<int>({0, -1, kIntMin, kIntMax, kMaxDetSide + 32, 1 << 20});
