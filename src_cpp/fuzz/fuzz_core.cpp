@@ -1646,6 +1646,21 @@ bool rect_encloses(const std::array<DPoint, 4>& c, const DPoint* pts, std::size_
   const double ux = c[1].x - c[0].x, uy = c[1].y - c[0].y;
   const double vx = c[3].x - c[0].x, vy = c[3].y - c[0].y;
   const double lu = std::hypot(ux, uy), lv = std::hypot(vx, vy);
+  if (lu > tol && lv > tol) {
+    // Inside each edge's half-plane, each edge line taken from its own corners: projecting onto
+    // a short side instead would amplify its rounding by the long side's length.
+    const double orient = ux * vy - uy * vx > 0 ? 1.0 : -1.0;
+    for (std::size_t i = 0; i < n; ++i)
+      for (int k = 0; k < 4; ++k) {
+        const DPoint& a = c[k];
+        const DPoint& b = c[(k + 1) % 4];
+        const double ex = b.x - a.x, ey = b.y - a.y, len = std::hypot(ex, ey);
+        if (len <= tol) continue;
+        const double side = orient * (ex * (pts[i].y - a.y) - ey * (pts[i].x - a.x)) / len;
+        if (side < -tol) return false;
+      }
+    return true;
+  }
   for (std::size_t i = 0; i < n; ++i) {
     const double px = pts[i].x - c[0].x, py = pts[i].y - c[0].y;
     if (lu <= tol && lv <= tol) {
