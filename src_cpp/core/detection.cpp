@@ -36,6 +36,13 @@ int letterbox_pad(int h, int w, const LetterboxParams& p) {
   return static_cast<int>(pad);
 }
 
+bool same_mapping(const DetMapping& a, const DetMapping& b) {
+  return a.scale.src_h == b.scale.src_h && a.scale.src_w == b.scale.src_w &&
+         a.scale.work_h == b.scale.work_h && a.scale.work_w == b.scale.work_w &&
+         a.scale.rescaled == b.scale.rescaled && a.pad == b.pad && a.det_h == b.det_h &&
+         a.det_w == b.det_w && a.input_h == b.input_h && a.input_w == b.input_w;
+}
+
 }  // namespace
 
 void validate(const DetInputParams& params) {
@@ -99,6 +106,12 @@ void rescale_image(const ImageView& src, const ImageScale& scale, std::uint8_t* 
   require(src.height == scale.src_h && src.width == scale.src_w,
           "rescale_image: the image is " + size_text(src.height, src.width) +
               " but the plan was made for " + size_text(scale.src_h, scale.src_w));
+  // A scale not from plan_rescale must not size a resize it would refuse to plan.
+  require(scale.work_h > 0 && scale.work_w > 0 && scale.work_h <= kMaxDetSide &&
+              scale.work_w <= kMaxDetSide &&
+              static_cast<long long>(scale.work_h) * scale.work_w <= kMaxDetPixels,
+          "rescale_image: work size " + size_text(scale.work_h, scale.work_w) +
+              " is empty or beyond plan_rescale's limits");
   require(work != nullptr, "rescale_image: no output buffer");
   const int out_w = scale.work_w;
   const std::size_t plane = static_cast<std::size_t>(out_w);
@@ -127,6 +140,10 @@ void prepare_detection(const ImageView& src, const DetInputParams& params,
               size_text(mapping.scale.src_h, mapping.scale.src_w));
   require(tensor != nullptr, "prepare_detection: no tensor buffer");
   validate(params);
+  // The letterbox copy and the caller's buffers are sized by the mapping: any other mapping
+  // would read or write out of bounds.
+  require(same_mapping(mapping, plan_detection(src.height, src.width, params)),
+          "prepare_detection: the mapping is not plan_detection of this image and parameters");
   ImageView work_view = src;
   if (mapping.scale.rescaled) {
     require(work != nullptr, "prepare_detection: the image is rescaled but no work buffer given");
@@ -151,8 +168,11 @@ void prepare_detection(const ImageView& src, const DetInputParams& params,
 
 std::vector<DetectedText> finish_detection(const float* prob, int map_h, int map_w,
                                            const DetMapping& mapping, const DBParams& params) {
-  require(mapping.det_h == mapping.scale.work_h + 2 * mapping.pad &&
-              mapping.det_w == mapping.scale.work_w && mapping.pad >= 0,
+  const ImageScale& scale = mapping.scale;
+  require(scale.src_h > 0 && scale.src_w > 0 && scale.work_h > 0 && scale.work_w > 0 &&
+              (scale.rescaled || (scale.work_h == scale.src_h && scale.work_w == scale.src_w)) &&
+              mapping.pad >= 0 && mapping.det_h == scale.work_h + 2LL * mapping.pad &&
+              mapping.det_w == scale.work_w,
           "finish_detection: inconsistent mapping");
   std::vector<TextRegion> regions =
       db_postprocess(prob, map_h, map_w, mapping.det_h, mapping.det_w, params);

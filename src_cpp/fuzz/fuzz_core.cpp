@@ -1,5 +1,6 @@
 // Structure-aware random fuzzer of the C++ core: every public entry point (and the private
-// geometry helpers DB post-processing is built on) is called with generated hostile inputs.
+// helpers they are built on: geometry, the fixed-point resize, the rounding to 32) is called
+// with generated hostile inputs.
 // A documented rejection (std::invalid_argument) is an expected outcome; any other exception, a
 // broken output contract, a sanitizer report or a call over the time limit is a finding.
 // Deterministic: call k of target T draws its input from a generator seeded by (seed, T, k), so
@@ -25,15 +26,19 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <utility>
 #include <vector>
 
 #include "../core/geometry.hpp"
+#include "../core/linear_resize.hpp"
+#include "../core/round32.hpp"
 #include "trtocr/crop.hpp"
 #include "trtocr/ctc.hpp"
 #include "trtocr/db_postprocess.hpp"
 #include "trtocr/det_preprocess.hpp"
+#include "trtocr/detection.hpp"
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/common_interface_defs.h>
@@ -1153,6 +1158,723 @@ void fuzz_geom_fill_poly(Rng& r) {
   if (!valid) EXPECT(mask[0] == 0);
 }
 
+// ---------------------------------------------------------------- option names
+
+// A string near an accepted spelling: the spelling itself, a case or byte change, surrounding
+// whitespace, a trailing NUL, a prefix, junk.
+std::string near_name(Rng& r, const std::string& name) {
+  std::string s = name;
+  switch (r.below(10)) {
+    case 0:
+    case 1:
+      return s;
+    case 2:
+      s[r.below(s.size())] ^= 0x20;  // case
+      return s;
+    case 3:
+      return r.coin() ? " " + s : s + r.pick<const char*>({" ", "\n", "\t"});
+    case 4:
+      s.push_back('\0');
+      return s;
+    case 5:
+      return s.substr(0, r.below(s.size()));  // a prefix, maybe empty
+    case 6:
+      return s + s.back();
+    case 7:
+      return random_text(r);
+    case 8: {
+      std::string t(r.below(300), 'x');
+      for (char& c : t) c = static_cast<char>(r.next());
+      return t;
+    }
+    default:
+      s[r.below(s.size())] = static_cast<char>(r.next());
+      return s;
+  }
+}
+
+// parse accepts exactly the names (each to its value) and otherwise throws
+// std::invalid_argument naming every accepted spelling. The text is handed over in a buffer of
+// exactly its size, so reading past it traps.
+template <class E, std::size_t N>
+void check_option_parser(Rng& r, E (*parse)(std::string_view),
+                         const std::array<std::pair<const char*, E>, N>& names) {
+  const std::string s = near_name(r, names[r.below(N)].first);
+  const std::unique_ptr<char[]> exact(new char[s.size() + (s.empty() ? 1 : 0)]);
+  std::memcpy(exact.get(), s.data(), s.size());
+  const E* want = nullptr;
+  for (const auto& [name, value] : names)
+    if (s == name) want = &value;
+  E got;
+  try {
+    got = parse(std::string_view(exact.get(), s.size()));
+  } catch (const std::invalid_argument& e) {
+    EXPECT(want == nullptr);
+    for (const auto& [name, value] : names)
+      EXPECT(std::string(e.what()).find("'" + std::string(name) + "'") != std::string::npos);
+    throw;
+  }
+  EXPECT(want != nullptr && got == *want);
+}
+
+void fuzz_limit_type_from(Rng& r) {
+  check_option_parser<LimitType, 2>(r, limit_type_from,
+                                    {{{"max", LimitType::Max}, {"min", LimitType::Min}}});
+}
+
+void fuzz_score_mode_from(Rng& r) {
+  check_option_parser<ScoreMode, 2>(r, score_mode_from,
+                                    {{{"fast", ScoreMode::Fast}, {"slow", ScoreMode::Slow}}});
+}
+
+void fuzz_box_type_from(Rng& r) {
+  check_option_parser<BoxType, 2>(r, box_type_from,
+                                  {{{"quad", BoxType::Quad}, {"poly", BoxType::Poly}}});
+}
+
+// ---------------------------------------------------------------- parameter validation
+
+// validate rejects exactly the parameters outside the documented ranges.
+void fuzz_validate_db_params(Rng& r) {
+  DBParams p = make_db_params(r);
+  if (r.one_in(4)) p.thresh = any_float(r);
+  if (r.one_in(4)) p.box_thresh = any_float(r);
+  if (r.one_in(4)) p.max_candidates = any_int(r);
+  if (r.one_in(4)) p.unclip_ratio = any_float(r);
+  if (r.one_in(4)) p.min_size = any_int(r);
+  const bool in_range = p.thresh >= 0.f && p.thresh < 1.f && p.box_thresh >= 0.f &&
+                        p.box_thresh <= 1.f && p.max_candidates >= 0 && p.unclip_ratio > 0.f &&
+                        p.unclip_ratio <= 100.f && p.min_size >= 0 && p.min_size <= 1000000;
+  try {
+    validate(p);
+  } catch (const std::invalid_argument&) {
+    EXPECT(!in_range);
+    throw;
+  }
+  EXPECT(in_range);
+}
+
+RescaleParams make_rescale(Rng& r) {
+  RescaleParams p;
+  if (r.coin())
+    p.max_side_len = r.pick<int>(
+        {0, -1, 1, 31, 32, 33, 64, 960, 2000, r.ibetween(1, 4000), kIntMax, kIntMin, any_int(r)});
+  if (r.coin())
+    p.min_side_len = r.pick<int>(
+        {0, -1, 1, 16, 32, 48, 64, r.ibetween(1, 500), 5000, kIntMax, kIntMin, any_int(r)});
+  return p;
+}
+
+LetterboxParams make_letterbox(Rng& r) {
+  LetterboxParams p;
+  if (r.coin())
+    p.min_height = r.pick<int>({0, -1, 1, 16, 32, r.ibetween(1, 200), 5000, kIntMax, kIntMin});
+  if (r.coin())
+    p.max_aspect =
+        r.pick<double>({-1.0, 0.0, -0.0, 8.0, 1.0, 0.5, 1e-3, 1e-300, 5e-324, std::nan(""),
+                        HUGE_VAL, -HUGE_VAL, DBL_MAX, r.unit() * 20, any_double(r)});
+  return p;
+}
+
+DetInputParams make_det_params(Rng& r) {
+  DetInputParams p;
+  p.rescale = make_rescale(r);
+  p.letterbox = make_letterbox(r);
+  p.resize.limit_side_len =
+      r.one_in(8) ? any_int(r)
+                  : r.pick<int>({960, 736, 640, 64, 32, 1, 31, 4000, r.ibetween(1, 2000)});
+  p.resize.limit_type = r.coin() ? LimitType::Max : LimitType::Min;
+  if (!r.one_in(3)) p.norm = make_norm(r);
+  return p;
+}
+
+bool det_params_valid(const DetInputParams& p) {
+  bool ok = p.resize.limit_side_len > 0;
+  for (float s : p.norm.std) ok = ok && s != 0.f && std::isfinite(s);
+  return ok;
+}
+
+void fuzz_validate_det_params(Rng& r) {
+  DetInputParams p = make_det_params(r);
+  if (r.one_in(4)) p.norm.std[r.below(3)] = special_float(r);
+  try {
+    validate(p);
+  } catch (const std::invalid_argument&) {
+    EXPECT(!det_params_valid(p));
+    throw;
+  }
+  EXPECT(det_params_valid(p));
+}
+
+// ---------------------------------------------------------------- round_to_32
+
+// Python's max(int(round(x / 32) * 32), 32), round half to even, over the range its callers
+// use (|x| < 2^40, where x / 32 is exact in double).
+void fuzz_round_to_32(Rng& r) {
+  constexpr std::int64_t kLimit = std::int64_t{1} << 40;
+  std::int64_t x;
+  switch (r.below(4)) {
+    case 0:
+      x = 32 * r.between(-1000, 1000) + r.pick<std::int64_t>({15, 16, 17, 0, -16, 31});  // ties
+      break;
+    case 1:
+      x = r.between(-kLimit, kLimit);
+      break;
+    case 2:
+      x = r.pick<std::int64_t>({0, 1, -1, 16, 48, 80, kLimit, -kLimit, kLimit - 16, 32767, 32768});
+      break;
+    default:
+      x = r.between(-100, 5000);
+      break;
+  }
+  const double q = std::nearbyint(static_cast<double>(x) / 32.0);  // to nearest, ties to even
+  EXPECT(round_to_32(x) == std::max<long long>(static_cast<long long>(q) * 32, 32));
+}
+
+// ---------------------------------------------------------------- linear::resize_rows
+
+// The horizontal pass of a source row as the taps define it, to compare with the rows
+// resize_rows hands out (its two-slot cache decides which row each pointer holds).
+void fuzz_linear_resize_rows(Rng& r) {
+  const auto [h, w] = dims2(r, 1 << 14);
+  const auto [oh, ow] =
+      r.one_in(4) ? std::pair<int, int>{r.ibetween(1, 4), r.ibetween(1, 4)} : dims2(r, 1 << 14);
+  const std::ptrdiff_t stride =
+      static_cast<std::ptrdiff_t>(w) * 3 + (r.coin() ? 0 : r.ibetween(1, 9));
+  std::vector<std::uint8_t> px(static_cast<std::size_t>((h - 1) * stride + w * 3));
+  fill_bytes(r, px);
+  const ImageView src{px.data(), h, w, 3, stride};
+  const std::vector<linear::Tap> xt = linear::taps(w, ow, true);
+  const std::vector<linear::Tap> yt = linear::taps(h, oh, false);
+  for (const linear::Tap& t : xt)
+    EXPECT(t.index >= 0 && t.index < w && t.w0 >= 0 && t.w1 >= 0 && t.w0 + t.w1 == 2048);
+  for (const linear::Tap& t : yt) EXPECT(t.w0 >= 0 && t.w1 >= 0 && t.w0 + t.w1 == 2048);
+  auto expect_row = [&](const std::int16_t* got, int y) {
+    const std::uint8_t* s = src.row(std::clamp(y, 0, h - 1));
+    for (int c = 0; c < 3; ++c)
+      for (int x = 0; x < ow; ++x) {
+        const linear::Tap t = xt[x];
+        const int p0 = s[3 * t.index + c], p1 = s[3 * std::min(t.index + 1, w - 1) + c];
+        EXPECT(got[static_cast<std::size_t>(c) * ow + x] == linear::horizontal(p0, p1, t));
+      }
+  };
+  int next = 0;
+  linear::resize_rows(
+      src, oh, ow,
+      [&](int y, const std::int16_t* r0, const std::int16_t* r1, std::int16_t b0, std::int16_t b1) {
+        EXPECT(y == next);
+        ++next;
+        EXPECT(b0 == yt[y].w0 && b1 == yt[y].w1);
+        expect_row(r0, yt[y].index);
+        expect_row(r1, yt[y].index + 1);
+        for (int i = 0; i < 3 * ow; ++i) {
+          const int v = linear::vertical(r0[i], r1[i], b0, b1);
+          EXPECT(v >= 0 && v <= 255);
+        }
+      });
+  EXPECT(next == oh);
+}
+
+// ---------------------------------------------------------------- detection stage
+
+bool same_scale(const ImageScale& a, const ImageScale& b) {
+  return a.src_h == b.src_h && a.src_w == b.src_w && a.work_h == b.work_h && a.work_w == b.work_w &&
+         a.rescaled == b.rescaled;
+}
+
+bool same_mapping(const DetMapping& a, const DetMapping& b) {
+  return same_scale(a.scale, b.scale) && a.pad == b.pad && a.det_h == b.det_h &&
+         a.det_w == b.det_w && a.input_h == b.input_h && a.input_w == b.input_w;
+}
+
+int image_side(Rng& r) { return r.one_in(8) ? any_int(r) : r.ibetween(1, r.coin() ? 300 : 20000); }
+
+void fuzz_plan_rescale(Rng& r) {
+  const int h = image_side(r), w = image_side(r);
+  const RescaleParams p = make_rescale(r);
+  const ImageScale s = plan_rescale(h, w, p);
+  EXPECT(h > 0 && w > 0 && s.src_h == h && s.src_w == w);
+  const bool tall = h >= w;
+  const int long_side = tall ? h : w, short_side = tall ? w : h;
+  const bool by_max = p.max_side_len > 0 && long_side > p.max_side_len;
+  const bool by_min = !by_max && p.min_side_len > 0 && short_side < p.min_side_len;
+  EXPECT(s.rescaled == (by_max || by_min));
+  if (!s.rescaled) {
+    EXPECT(s.work_h == h && s.work_w == w);
+    return;
+  }
+  for (int v : {s.work_h, s.work_w}) EXPECT(v >= 32 && v % 32 == 0 && v <= kMaxDetSide);
+  EXPECT(static_cast<long long>(s.work_h) * s.work_w <= kMaxDetPixels);
+  // The limited side meets its limit up to the rounding to 32 (and the floor before it).
+  const int work_long = tall ? s.work_h : s.work_w, work_short = tall ? s.work_w : s.work_h;
+  const long long max_side = p.max_side_len, min_side = p.min_side_len;
+  if (by_max) EXPECT(work_long <= std::max(32LL, max_side + 16) && work_long >= max_side - 17);
+  if (by_min) EXPECT(work_short >= min_side - 17 && work_short <= std::max(32LL, min_side + 16));
+}
+
+void fuzz_plan_detection(Rng& r) {
+  const int h = image_side(r), w = image_side(r);
+  const DetInputParams p = make_det_params(r);
+  const DetMapping m = plan_detection(h, w, p);
+  EXPECT(same_scale(m.scale, plan_rescale(h, w, p.rescale)));
+  const ImageScale& s = m.scale;
+  EXPECT(m.pad >= 0 && m.det_h == s.work_h + 2LL * m.pad && m.det_w == s.work_w);
+  const bool thin = p.letterbox.min_height > 0 && s.work_h <= p.letterbox.min_height;
+  const bool wide = p.letterbox.max_aspect > 0 &&
+                    static_cast<double>(s.work_w) / s.work_h > p.letterbox.max_aspect;
+  if (!thin && !wide) EXPECT(m.pad == 0);
+  const DetInputShape shape = det_input_shape(m.det_h, m.det_w, p.resize);
+  EXPECT(m.input_h == shape.height && m.input_w == shape.width);
+}
+
+// Scales from plans (whose contract holds), now and then hand-made ones that break it.
+ImageScale make_scale(Rng& r, bool& planned) {
+  planned = !r.one_in(8);
+  if (planned) {
+    try {
+      return plan_rescale(image_side(r), image_side(r), make_rescale(r));
+    } catch (const std::invalid_argument&) {
+    }
+  }
+  planned = false;
+  ImageScale s;
+  s.src_h = any_int(r), s.src_w = any_int(r);
+  s.work_h = r.coin() ? s.src_h : any_int(r), s.work_w = r.coin() ? s.src_w : any_int(r);
+  s.rescaled = r.coin();
+  return s;
+}
+
+void fuzz_to_source(Rng& r) {
+  bool planned;
+  const ImageScale s = make_scale(r, planned);
+  std::vector<Point> pts(r.below(16));
+  for (Point& p : pts) {
+    if (r.one_in(4)) {
+      p = {any_float(r), any_float(r)};
+    } else {  // in and around the work image
+      p = {static_cast<float>((r.unit() * 1.2 - 0.1) * s.work_w),
+           static_cast<float>((r.unit() * 1.2 - 0.1) * s.work_h)};
+    }
+  }
+  for (std::size_t i = 0; i < pts.size(); ++i) {
+    const Point p = pts[i], q = s.to_source(p);
+    if (!s.rescaled) {
+      EXPECT(same_float(q.x, p.x) && same_float(q.y, p.y));  // identity
+      continue;
+    }
+    if (!planned) continue;
+    if (std::isfinite(p.x)) EXPECT(q.x >= 0.f && q.x <= static_cast<float>(s.src_w));
+    if (std::isfinite(p.y)) EXPECT(q.y >= 0.f && q.y <= static_cast<float>(s.src_h));
+    // Inside the work image the map is the scale (float32) and nothing is clipped.
+    if (p.x >= 0.f && p.x <= static_cast<float>(s.work_w))
+      EXPECT(std::fabs(q.x - p.x * (static_cast<double>(s.src_w) / s.work_w)) <=
+             1e-6 * s.src_w + 1e-30);
+    if (p.y >= 0.f && p.y <= static_cast<float>(s.work_h))
+      EXPECT(std::fabs(q.y - p.y * (static_cast<double>(s.src_h) / s.work_h)) <=
+             1e-6 * s.src_h + 1e-30);
+    if (i > 0) {  // monotone
+      const Point p0 = pts[i - 1], q0 = s.to_source(p0);
+      if (p0.x <= p.x) EXPECT(q0.x <= q.x);
+      if (p0.y <= p.y) EXPECT(q0.y <= q.y);
+    }
+  }
+}
+
+// Identity normalisation: resize_normalize_chw then gives the resized uint8 values as floats.
+constexpr Normalization kIdentityNorm{{0.f, 0.f, 0.f}, {1.f, 1.f, 1.f}, 1.f};
+
+bool scale_in_limits(const ImageScale& s) {
+  return s.work_h > 0 && s.work_w > 0 && s.work_h <= kMaxDetSide && s.work_w <= kMaxDetSide &&
+         static_cast<long long>(s.work_h) * s.work_w <= kMaxDetPixels;
+}
+
+void fuzz_rescale_image(Rng& r) {
+  const TestImage img = make_image(r, 3, 1 << 16);
+  ImageScale s;
+  s.src_h = img.view.height, s.src_w = img.view.width;
+  std::tie(s.work_h, s.work_w) = dims2(r, 1 << 18);
+  s.rescaled = true;
+  if (r.coin() && image_valid(img.view)) {
+    try {  // what the pipeline asks for
+      const ImageScale planned = plan_rescale(img.view.height, img.view.width, make_rescale(r));
+      if (static_cast<long long>(planned.work_h) * planned.work_w <= (1 << 19)) s = planned;
+    } catch (const std::invalid_argument&) {
+    }
+  }
+  switch (r.below(12)) {  // a scale that does not fit
+    case 0:
+      s.src_h = s.src_h == kIntMin ? 1 : s.src_h - 1;
+      break;
+    case 1:
+      s.work_h = r.pick<int>({0, -1, kIntMin, kIntMax, kMaxDetSide + 32, 1 << 20});
+      break;
+    case 2:
+      s.work_w = r.pick<int>({0, -3, kIntMin, kIntMax, kMaxDetSide + 32, 1 << 20});
+      break;
+    default:
+      break;
+  }
+  // The caller's buffer: work_h * work_w * 3 bytes when that is a size we can hold (else a
+  // stand-in that any write overruns).
+  const bool holdable =
+      s.work_h > 0 && s.work_w > 0 && static_cast<long long>(s.work_h) * s.work_w <= (1 << 20);
+  std::vector<std::uint8_t> work(holdable ? static_cast<std::size_t>(s.work_h) * s.work_w * 3 : 1,
+                                 0xa5);
+  std::uint8_t* dst = r.one_in(40) ? nullptr : work.data();
+  rescale_image(img.view, s, dst);
+  EXPECT(image_valid(img.view) && img.view.channels == 3 && dst != nullptr);
+  EXPECT(img.view.height == s.src_h && img.view.width == s.src_w && scale_in_limits(s));
+  // cv2.resize's uint8 values: the fixed-point resize that resize_normalize_chw normalises.
+  std::vector<float> chw(static_cast<std::size_t>(s.work_h) * s.work_w * 3);
+  resize_normalize_chw(img.view, s.work_h, s.work_w, kIdentityNorm, chw.data());
+  const std::size_t plane = static_cast<std::size_t>(s.work_h) * s.work_w;
+  for (std::size_t i = 0; i < plane; ++i)
+    for (std::size_t c = 0; c < 3; ++c)
+      EXPECT(static_cast<float>(work[3 * i + c]) == chw[c * plane + i]);
+  if (r.one_in(4)) {  // deterministic
+    std::vector<std::uint8_t> again(work.size(), 0x5a);
+    rescale_image(img.view, s, again.data());
+    EXPECT(again == work);
+  }
+}
+
+// One field of a mapping changed: what a caller mixing up plans hands over.
+DetMapping mutate_mapping(Rng& r, DetMapping m) {
+  int* fields[] = {&m.scale.src_h, &m.scale.src_w, &m.scale.work_h, &m.scale.work_w, &m.pad,
+                   &m.det_h,       &m.det_w,       &m.input_h,      &m.input_w};
+  int& f = *fields[r.below(9)];
+  switch (r.below(4)) {
+    case 0:
+      m.scale.rescaled = !m.scale.rescaled;
+      break;
+    case 1:
+      f = static_cast<int>(std::clamp<long long>(
+          f + static_cast<long long>(r.pick<int>({1, -1, 32, -32, 2})), kIntMin, kIntMax));
+      break;
+    default:
+      f = any_int(r);
+      break;
+  }
+  if (r.coin()) {  // keep the sizes that add up adding up, so only deeper checks can catch it
+    const long long det_h = m.scale.work_h + 2LL * m.pad;
+    if (det_h >= kIntMin && det_h <= kIntMax) m.det_h = static_cast<int>(det_h);
+    m.det_w = m.scale.work_w;
+  }
+  return m;
+}
+
+constexpr long long kPrepareBudget = 1 << 20;  // pixels of each image prepare_detection makes
+
+bool within_budget(const DetMapping& m) {
+  return static_cast<long long>(m.scale.work_h) * m.scale.work_w <= kPrepareBudget &&
+         static_cast<long long>(m.det_h) * m.det_w <= kPrepareBudget &&
+         static_cast<long long>(m.input_h) * m.input_w <= kPrepareBudget;
+}
+
+void fuzz_prepare_detection(Rng& r) {
+  const TestImage img = make_image(r, 3, 1 << 16);
+  DetInputParams p = make_det_params(r);
+  const int h = std::max(img.view.height, 1), w = std::max(img.view.width, 1);
+  DetMapping plan;
+  bool planned = true;
+  try {
+    plan = plan_detection(h, w, p);
+    if (!within_budget(plan)) {  // big plans are plan_detection's to fuzz; keep the pixels small
+      p.rescale = {};
+      p.letterbox.min_height = std::min(p.letterbox.min_height, 64);
+      p.letterbox.max_aspect = std::max(p.letterbox.max_aspect, 8.0);
+      p.resize = {r.pick<int>({32, 64, 256}), LimitType::Max};
+      plan = plan_detection(h, w, p);
+    }
+  } catch (const std::invalid_argument&) {
+    planned = false;
+    plan.scale = {h, w, h, w, false};
+    plan.det_h = h, plan.det_w = w, plan.input_h = plan.input_w = 32;
+  }
+  const DetMapping m = r.one_in(8) ? mutate_mapping(r, plan) : plan;
+  const bool inputs_holdable = m.input_h > 0 && m.input_w > 0 &&
+                               static_cast<long long>(m.input_h) * m.input_w <= kPrepareBudget;
+  const bool work_holdable =
+      m.scale.work_h > 0 && m.scale.work_w > 0 &&
+      static_cast<long long>(m.scale.work_h) * m.scale.work_w <= kPrepareBudget;
+  // Sentinel NaNs: every element must be overwritten.
+  constexpr std::uint32_t kUnwritten = 0x7fc0deadu;
+  float unwritten;
+  std::memcpy(&unwritten, &kUnwritten, sizeof unwritten);
+  std::vector<float> tensor(
+      inputs_holdable ? static_cast<std::size_t>(m.input_h) * m.input_w * 3 : 1, unwritten);
+  std::vector<std::uint8_t> work(
+      work_holdable ? static_cast<std::size_t>(m.scale.work_h) * m.scale.work_w * 3 : 1, 0xa5);
+  float* tensor_out = r.one_in(40) ? nullptr : tensor.data();
+  std::uint8_t* work_out = m.scale.rescaled ? (r.one_in(20) ? nullptr : work.data())
+                                            : (r.coin() ? nullptr : work.data());
+  prepare_detection(img.view, p, m, tensor_out, work_out);
+  EXPECT(image_valid(img.view) && img.view.channels == 3 && tensor_out != nullptr);
+  EXPECT(det_params_valid(p) && planned);
+  EXPECT(!m.scale.rescaled || work_out != nullptr);
+  // "mapping must be plan_detection(src.height, src.width, params)"
+  EXPECT(same_mapping(m, plan));
+  // The same image built from the public steps: rescale, letterbox rows, resize + normalise.
+  ImageView det = img.view;
+  std::vector<std::uint8_t> work_want, padded;
+  if (m.scale.rescaled) {
+    work_want.resize(work.size());
+    rescale_image(img.view, m.scale, work_want.data());
+    EXPECT(work == work_want);
+    det = ImageView{work_want.data(), m.scale.work_h, m.scale.work_w, 3,
+                    static_cast<std::ptrdiff_t>(m.scale.work_w) * 3};
+  }
+  if (m.pad > 0) {
+    const std::size_t row = static_cast<std::size_t>(m.det_w) * 3;
+    padded.assign(row * m.det_h, 0);
+    for (int y = 0; y < det.height; ++y)
+      std::memcpy(padded.data() + (static_cast<std::size_t>(y) + m.pad) * row, det.row(y), row);
+    det = ImageView{padded.data(), m.det_h, m.det_w, 3, static_cast<std::ptrdiff_t>(row)};
+  }
+  std::vector<float> want(tensor.size(), 0.f);
+  resize_normalize_chw(det, m.input_h, m.input_w, p.norm, want.data());
+  EXPECT(std::memcmp(want.data(), tensor.data(), tensor.size() * sizeof(float)) == 0);
+  if (r.one_in(4)) {  // deterministic
+    std::vector<float> again(tensor.size(), 0.f);
+    prepare_detection(img.view, p, m, again.data(), work.data());
+    EXPECT(std::memcmp(again.data(), tensor.data(), tensor.size() * sizeof(float)) == 0);
+  }
+}
+
+// Every point within tol of the rectangle c (corners going around it).
+bool rect_encloses(const std::array<DPoint, 4>& c, const DPoint* pts, std::size_t n, double tol) {
+  const double ux = c[1].x - c[0].x, uy = c[1].y - c[0].y;
+  const double vx = c[3].x - c[0].x, vy = c[3].y - c[0].y;
+  const double lu = std::hypot(ux, uy), lv = std::hypot(vx, vy);
+  if (lu > tol && lv > tol) {
+    // Inside each edge's half-plane, each edge line taken from its own corners: projecting onto
+    // a short side instead would amplify its rounding by the long side's length.
+    const double orient = ux * vy - uy * vx > 0 ? 1.0 : -1.0;
+    for (std::size_t i = 0; i < n; ++i)
+      for (int k = 0; k < 4; ++k) {
+        const DPoint& a = c[k];
+        const DPoint& b = c[(k + 1) % 4];
+        const double ex = b.x - a.x, ey = b.y - a.y, len = std::hypot(ex, ey);
+        if (len <= tol) continue;
+        const double side = orient * (ex * (pts[i].y - a.y) - ey * (pts[i].x - a.x)) / len;
+        if (side < -tol) return false;
+      }
+    return true;
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    const double px = pts[i].x - c[0].x, py = pts[i].y - c[0].y;
+    if (lu <= tol && lv <= tol) {
+      if (std::hypot(px, py) > 2 * tol) return false;
+      continue;
+    }
+    if (lu > tol) {
+      const double a = (px * ux + py * uy) / lu, b = std::fabs(px * uy - py * ux) / lu;
+      if (a < -tol || a > lu + tol) return false;
+      if (lv <= tol && b > lv + tol) return false;
+    }
+    if (lv > tol) {
+      const double a = (px * vx + py * vy) / lv, b = std::fabs(px * vy - py * vx) / lv;
+      if (a < -tol || a > lv + tol) return false;
+      if (lu <= tol && b > lu + tol) return false;
+    }
+  }
+  return true;
+}
+
+// c goes around a rectangle (within tol): c2 = c0 + (c1 - c0) + (c3 - c0), sides perpendicular.
+bool is_rectangle(const std::array<DPoint, 4>& c, double tol) {
+  const double ux = c[1].x - c[0].x, uy = c[1].y - c[0].y;
+  const double vx = c[3].x - c[0].x, vy = c[3].y - c[0].y;
+  const double lu = std::hypot(ux, uy), lv = std::hypot(vx, vy);
+  if (std::hypot(c[0].x + ux + vx - c[2].x, c[0].y + uy + vy - c[2].y) > 2 * tol) return false;
+  return std::fabs(ux * vx + uy * vy) <= tol * (lu + lv + tol);
+}
+
+// mini_box_order: the two left-most corners first and last, each pair top before bottom.
+bool in_mini_box_order(const std::array<DPoint, 4>& c) {
+  return std::max(c[0].x, c[3].x) <= std::min(c[1].x, c[2].x) && c[0].y <= c[3].y &&
+         c[1].y <= c[2].y;
+}
+
+std::vector<DPoint> make_outline(Rng& r) {
+  std::size_t n;
+  switch (r.below(10)) {
+    case 0:
+      n = r.below(3);
+      break;
+    case 1:
+      n = r.between(20, r.one_in(4) ? 3000 : 300);
+      break;
+    default:
+      n = r.between(3, 20);
+      break;
+  }
+  const double size = r.pick<double>({1e-300, 1e-3, 1.0, 7.0, 100.0, 1e4, 1e8, 1e30});
+  const double ox = r.coin() ? 0.0 : (r.unit() - 0.5) * r.pick<double>({1e3, 1e9, 1e20});
+  const double oy = r.coin() ? 0.0 : (r.unit() - 0.5) * r.pick<double>({1e3, 1e9, 1e20});
+  std::vector<DPoint> pts(n);
+  switch (r.below(8)) {
+    case 0: {  // points on the sides of a rotated rectangle
+      const double a = r.pick<double>({0.0, 0.7853981633974483, 1.5707963267948966, r.unit() * 7});
+      const double c = std::cos(a), s = std::sin(a), hw = size, hh = size * r.unit();
+      for (DPoint& p : pts) {
+        const double t = r.unit() * 2 - 1;
+        const int sideno = static_cast<int>(r.below(4));
+        const double u = sideno < 2 ? t * hw : (sideno == 2 ? hw : -hw);
+        const double v = sideno < 2 ? (sideno == 0 ? hh : -hh) : t * hh;
+        p = {ox + c * u - s * v, oy + s * u + c * v};
+      }
+      break;
+    }
+    case 1: {  // collinear
+      const double dx = r.unit() * 2 - 1, dy = r.unit() * 2 - 1;
+      for (DPoint& p : pts) {
+        const double t = r.unit() * size;
+        p = {ox + t * dx, oy + t * dy};
+      }
+      break;
+    }
+    case 2: {  // one or two points, repeated
+      const DPoint a{ox, oy}, b{ox + size, oy + size * r.unit()};
+      for (DPoint& p : pts) p = r.coin() ? a : b;
+      break;
+    }
+    case 3:  // convex ring
+      for (std::size_t i = 0; i < n; ++i) {
+        const double a = 6.283185307179586 * static_cast<double>(i) / static_cast<double>(n);
+        pts[i] = {ox + size * std::cos(a), oy + size * std::sin(a)};
+      }
+      break;
+    case 4: {  // a real contour, as DB post-processing's outlines are
+      const std::vector<IPoint> ip = make_points(r);
+      pts.resize(ip.size());
+      for (std::size_t i = 0; i < ip.size(); ++i)
+        pts[i] = {static_cast<double>(ip[i].x), static_cast<double>(ip[i].y)};
+      break;
+    }
+    case 5:
+      for (DPoint& p : pts) p = {any_double(r), any_double(r)};
+      break;
+    case 6:  // on an integer grid: exact ties in angle and area
+      for (DPoint& p : pts)
+        p = {static_cast<double>(r.between(0, 4)), static_cast<double>(r.between(0, 4))};
+      break;
+    default:
+      for (DPoint& p : pts) p = {ox + r.unit() * size, oy + r.unit() * size};
+      break;
+  }
+  if (!pts.empty() && r.one_in(10)) {
+    double& v = r.coin() ? pts[r.below(pts.size())].x : pts[r.below(pts.size())].y;
+    v = r.pick<double>({std::nan(""), HUGE_VAL, -HUGE_VAL, DBL_MAX, -DBL_MAX});
+  }
+  return pts;
+}
+
+void fuzz_geom_min_area_quad(Rng& r) {
+  const std::vector<DPoint> pts = make_outline(r);
+  const std::array<DPoint, 4> q = geom::min_area_quad(pts.data(), pts.size());
+  double extent = 0.0;
+  for (const DPoint& p : pts) {
+    if (!(std::fabs(p.x) <= 1e100 && std::fabs(p.y) <= 1e100))
+      return;  // non-finite or overflowing: only memory safety and UB
+    extent = std::max({extent, std::fabs(p.x), std::fabs(p.y)});
+  }
+  for (const DPoint& c : q) EXPECT(std::isfinite(c.x) && std::isfinite(c.y));
+  std::vector<DPoint> distinct = pts;
+  std::sort(distinct.begin(), distinct.end(), [](const DPoint& a, const DPoint& b) {
+    return a.x < b.x || (a.x == b.x && a.y < b.y);
+  });
+  distinct.erase(
+      std::unique(distinct.begin(), distinct.end(),
+                  [](const DPoint& a, const DPoint& b) { return a.x == b.x && a.y == b.y; }),
+      distinct.end());
+  double x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+  if (!pts.empty()) {
+    x0 = x1 = pts[0].x, y0 = y1 = pts[0].y;
+    for (const DPoint& p : pts)
+      x0 = std::min(x0, p.x), x1 = std::max(x1, p.x), y0 = std::min(y0, p.y),
+      y1 = std::max(y1, p.y);
+  }
+  if (distinct.size() < 3) {  // their bounding box, clockwise from top-left
+    const std::array<DPoint, 4> box{DPoint{x0, y0}, DPoint{x1, y0}, DPoint{x1, y1}, DPoint{x0, y1}};
+    for (int k = 0; k < 4; ++k) EXPECT(q[k].x == box[k].x && q[k].y == box[k].y);
+    return;
+  }
+  const double tol = 1e-9 * extent + 1e-290;
+  EXPECT(in_mini_box_order(q));
+  EXPECT(is_rectangle(q, tol));
+  EXPECT(rect_encloses(q, pts.data(), pts.size(), tol));
+  // The minimum over all directions is never above the axis-aligned box.
+  const double area =
+      std::hypot(q[1].x - q[0].x, q[1].y - q[0].y) * std::hypot(q[3].x - q[0].x, q[3].y - q[0].y);
+  EXPECT(area <= (x1 - x0) * (y1 - y0) + 4 * tol * ((x1 - x0) + (y1 - y0) + tol));
+}
+
+// A mapping for finish_detection: mostly a plan (from sizes alone: no pixels are involved),
+// sometimes a plan with one field changed.
+DetMapping make_finish_mapping(Rng& r) {
+  try {
+    DetInputParams p = make_det_params(r);
+    const DetMapping m = plan_detection(image_side(r), image_side(r), p);
+    return r.one_in(6) ? mutate_mapping(r, m) : m;
+  } catch (const std::invalid_argument&) {
+  }
+  DetMapping m;
+  const int h = r.ibetween(1, 500), w = r.ibetween(1, 500);
+  m.scale = {h, w, h, w, false};
+  m.det_h = h, m.det_w = w, m.input_h = m.input_w = 32;
+  return r.coin() ? m : mutate_mapping(r, m);
+}
+
+void fuzz_finish_detection(Rng& r) {
+  const DetMapping m = make_finish_mapping(r);
+  const DBParams params = make_db_params(r);
+  // The detector's map is the network input's size; large ones shrink (sizes that do not match
+  // the mapping are the caller's right: DB post-processing scales), some are random.
+  int h = m.input_h, w = m.input_w;
+  if (r.one_in(4) || h <= 0 || w <= 0) std::tie(h, w) = dims2(r, 1 << 14);
+  while (static_cast<long long>(h) * w > (1 << 16)) h = std::max(1, h / 2), w = std::max(1, w / 2);
+  const bool valid_map = !r.one_in(20);
+  if (!valid_map) h = r.pick<int>({0, -1, kIntMin}), w = r.ibetween(-3, 3);
+  std::vector<float> prob(valid_map ? static_cast<std::size_t>(h) * w : 1, 0.f);
+  if (valid_map) fill_prob(r, prob, h, w, std::isfinite(params.thresh) ? params.thresh : 0.3f);
+  const float* src = r.one_in(50) ? nullptr : prob.data();
+  const std::vector<DetectedText> got = finish_detection(src, h, w, m, params);
+  EXPECT(src != nullptr && valid_map);
+  const ImageScale& s = m.scale;
+  // The same regions DB post-processing finds on the detector image.
+  EXPECT(got.size() == db_postprocess(src, h, w, m.det_h, m.det_w, params).size());
+  for (const DetectedText& d : got) {
+    EXPECT(std::isfinite(d.score));
+    EXPECT(params.box_type == BoxType::Quad ? d.box.size() == 4 : d.box.size() >= 3);
+    for (const Point& b : d.box) {  // source pixels
+      EXPECT(b.x >= 0.f && b.x <= static_cast<float>(s.src_w));
+      EXPECT(b.y >= 0.f && b.y <= static_cast<float>(s.src_h));
+    }
+    if (params.box_type == BoxType::Quad) {  // work pixels, and the box is the quad mapped back
+      for (int k = 0; k < 4; ++k) {
+        EXPECT(d.quad[k].x >= 0.f && d.quad[k].x <= static_cast<float>(s.work_w - 1));
+        EXPECT(d.quad[k].y >= 0.f && d.quad[k].y <= static_cast<float>(s.work_h - 1));
+        const Point b = s.to_source(d.quad[k]);
+        EXPECT(same_float(b.x, d.box[k].x) && same_float(b.y, d.box[k].y));
+      }
+    } else {  // a rectangle around the outline (which is in work pixels when not rescaled)
+      std::array<DPoint, 4> quad;
+      for (int k = 0; k < 4; ++k) {
+        EXPECT(std::isfinite(d.quad[k].x) && std::isfinite(d.quad[k].y));
+        quad[k] = {d.quad[k].x, d.quad[k].y};
+      }
+      const double tol = 1e-5 * std::max(s.work_h, s.work_w) + 1e-3;
+      EXPECT(is_rectangle(quad, tol));
+      if (!s.rescaled) {
+        std::vector<DPoint> outline;
+        for (const Point& b : d.box) outline.push_back({b.x, b.y});
+        EXPECT(rect_encloses(quad, outline.data(), outline.size(), tol));
+      }
+    }
+  }
+}
+
 // ---------------------------------------------------------------- driver
 
 struct Target {
@@ -1182,6 +1904,20 @@ constexpr Target kTargets[] = {
     {"geom_arc_length_closed", fuzz_geom_arc_length_closed},
     {"geom_approx_poly_dp_closed", fuzz_geom_approx_poly_dp_closed},
     {"geom_fill_poly", fuzz_geom_fill_poly},
+    {"limit_type_from", fuzz_limit_type_from},
+    {"score_mode_from", fuzz_score_mode_from},
+    {"box_type_from", fuzz_box_type_from},
+    {"validate_db_params", fuzz_validate_db_params},
+    {"validate_det_params", fuzz_validate_det_params},
+    {"plan_rescale", fuzz_plan_rescale},
+    {"plan_detection", fuzz_plan_detection},
+    {"to_source", fuzz_to_source},
+    {"rescale_image", fuzz_rescale_image},
+    {"prepare_detection", fuzz_prepare_detection},
+    {"finish_detection", fuzz_finish_detection},
+    {"geom_min_area_quad", fuzz_geom_min_area_quad},
+    {"linear_resize_rows", fuzz_linear_resize_rows},
+    {"round_to_32", fuzz_round_to_32},
 };
 
 // Deliberate bugs, one per kind of finding, selected only by name (never by a plain run): they

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -171,6 +172,55 @@ TEST_CASE("finish_detection: db boxes in reading order, letterbox removed, mappe
       CHECK(s.x <= 80.f && s.y <= 8.f);
     }
   CHECK_THROWS(finish_detection(prob.data(), mh, mw, DetMapping{}, db));
+}
+
+// Found by fuzzing: scales and mappings not made by the planners were used as they came.
+TEST_CASE("rescale_image: a work size the planner would refuse is rejected, not resized") {
+  const auto px = random_image(4, 5, 4);
+  ImageScale s;
+  s.src_h = 4, s.src_w = 5, s.work_h = 0, s.work_w = 64, s.rescaled = true;
+  std::vector<std::uint8_t> work(static_cast<std::size_t>(kMaxDetSide + 32) * 3);
+  CHECK_THROWS(rescale_image(view(px, 4, 5), s, work.data()));
+  s.work_h = -1;
+  CHECK_THROWS(rescale_image(view(px, 4, 5), s, work.data()));
+  s.work_h = 1, s.work_w = kMaxDetSide + 32;  // the buffer holds it: only the limit refuses
+  CHECK_THROWS(rescale_image(view(px, 4, 5), s, work.data()));
+}
+
+TEST_CASE("prepare_detection: a mapping other than the plan is rejected") {
+  const int h = 20, w = 400;
+  const auto px = random_image(h, w, 5);
+  DetInputParams params = plain_params();
+  params.letterbox = {30, 8.0};
+  const DetMapping letterboxed = plan_detection(h, w, params);
+  CHECK(letterboxed.pad == 40);
+  std::vector<float> tensor(static_cast<std::size_t>(3) * letterboxed.input_h *
+                            (letterboxed.input_w + 32));
+  // Planned with the letterbox, used without it (every buffer it names is large enough).
+  CHECK_THROWS(
+      prepare_detection(view(px, h, w), plain_params(), letterboxed, tensor.data(), nullptr));
+  DetMapping wider = letterboxed;
+  wider.input_w += 32;
+  CHECK_THROWS(prepare_detection(view(px, h, w), params, wider, tensor.data(), nullptr));
+}
+
+TEST_CASE("finish_detection: inconsistent mappings are rejected, also when sizes overflow") {
+  const int mh = 96, mw = 160;
+  const auto prob = prob_map(mh, mw, {{90, 38, 150, 50}, {10, 40, 70, 52}});
+  DetMapping m;
+  m.scale = plan_rescale(mh, mw, {});
+  m.det_h = mh, m.det_w = mw, m.input_h = mh, m.input_w = mw;
+  DBParams db;
+  CHECK(finish_detection(prob.data(), mh, mw, m, db).size() == 2);
+  DetMapping smaller_source = m;  // not rescaled, yet the source is not the work image
+  smaller_source.scale.src_h = 8, smaller_source.scale.src_w = 80;
+  CHECK_THROWS(finish_detection(prob.data(), mh, mw, smaller_source, db));
+  DetMapping negative_source = m;
+  negative_source.scale.src_h = -5, negative_source.scale.rescaled = true;
+  CHECK_THROWS(finish_detection(prob.data(), mh, mw, negative_source, db));
+  DetMapping huge_pad = m;  // work_h + 2 * pad overflows int
+  huge_pad.pad = std::numeric_limits<int>::max() - 10;
+  CHECK_THROWS(finish_detection(prob.data(), mh, mw, huge_pad, db));
 }
 
 TEST_CASE("finish_detection: poly outlines keep their points and get their min-area quad") {

@@ -71,12 +71,14 @@ DetMapping plan_detection(int src_h, int src_w, const DetInputParams& params);
 
 // The work image: the source resized to scale's work size with OpenCV's uint8 INTER_LINEAR
 // (bit-exact), 3 channels, packed rows, written to work (scale.work_h * work_w * 3 bytes).
+// Throws std::invalid_argument for a work size plan_rescale would not give (empty or beyond
+// kMaxDetSide / kMaxDetPixels).
 void rescale_image(const ImageView& src, const ImageScale& scale, std::uint8_t* work);
 
 // Rescale (into work, when mapping.scale.rescaled; work may be null otherwise), letterbox,
 // DetResizeForTest and normalisation of a 3-channel source image, writing the network input
 // as CHW float32 into tensor (3 * input_h * input_w floats). mapping must be
-// plan_detection(src.height, src.width, params).
+// plan_detection(src.height, src.width, params): any other throws std::invalid_argument.
 void prepare_detection(const ImageView& src, const DetInputParams& params,
                        const DetMapping& mapping, float* tensor, std::uint8_t* work);
 
@@ -89,7 +91,9 @@ struct DetectedText {
 // DB post-processing of the detector's map_h x map_w probability map for the image mapping
 // describes, with the letterbox removed (boxes shifted up by pad and clipped to the work image),
 // poly outlines given their minimum-area quad, everything in PP-OCR's reading order
-// (reading_order on the quads) and the output boxes mapped to the source image.
+// (reading_order on the quads) and the output boxes mapped to the source image. Throws
+// std::invalid_argument for an inconsistent mapping (non-positive sizes, a work size other than
+// the source's without rescale, det sizes other than the work image plus the letterbox).
 std::vector<DetectedText> finish_detection(const float* prob, int map_h, int map_w,
                                            const DetMapping& mapping, const DBParams& params);
 
