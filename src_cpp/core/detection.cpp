@@ -49,6 +49,9 @@ void validate(const DetInputParams& params) {
   require(params.resize.limit_side_len > 0,
           "prepare_detection: limit_side_len must be positive, got " +
               std::to_string(params.resize.limit_side_len));
+  require(params.resize.max_side_limit >= 0,
+          "prepare_detection: max_side_limit must be >= 0, got " +
+              std::to_string(params.resize.max_side_limit));
   require_normalization(params.norm, "prepare_detection");
 }
 

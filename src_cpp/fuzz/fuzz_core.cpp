@@ -428,8 +428,13 @@ void fuzz_det_input_shape(Rng& r) {
   DetResizeParams p;
   p.limit_side_len = r.one_in(6) ? any_int(r) : r.pick<int>({960, 736, 640, 32, 1, 31, 4000});
   p.limit_type = r.coin() ? LimitType::Max : LimitType::Min;
+  if (r.one_in(3))
+    p.max_side_limit = r.one_in(6) ? any_int(r) : r.pick<int>({4000, 960, 32, 1, 100});
   const DetInputShape s = det_input_shape(h, w, p);
-  EXPECT(h > 0 && w > 0 && p.limit_side_len > 0);
+  EXPECT(h > 0 && w > 0 && p.limit_side_len > 0 && p.max_side_limit >= 0);
+  // The cap holds before the rounding to 32, which may add up to 16 px (at least 32 stays).
+  if (p.max_side_limit > 0)
+    EXPECT(std::max(s.height, s.width) <= std::max(32LL, p.max_side_limit + 16LL));
   EXPECT(s.height >= 32 && s.height % 32 == 0 && s.height <= kMaxDetSide);
   EXPECT(s.width >= 32 && s.width % 32 == 0 && s.width <= kMaxDetSide);
   EXPECT(static_cast<long long>(s.height) * s.width <= kMaxDetPixels);
@@ -1284,12 +1289,13 @@ DetInputParams make_det_params(Rng& r) {
       r.one_in(8) ? any_int(r)
                   : r.pick<int>({960, 736, 640, 64, 32, 1, 31, 4000, r.ibetween(1, 2000)});
   p.resize.limit_type = r.coin() ? LimitType::Max : LimitType::Min;
+  if (r.one_in(4)) p.resize.max_side_limit = r.one_in(6) ? any_int(r) : r.pick<int>({4000, 960, 1});
   if (!r.one_in(3)) p.norm = make_norm(r);
   return p;
 }
 
 bool det_params_valid(const DetInputParams& p) {
-  bool ok = p.resize.limit_side_len > 0;
+  bool ok = p.resize.limit_side_len > 0 && p.resize.max_side_limit >= 0;
   for (float s : p.norm.std) ok = ok && s != 0.f && std::isfinite(s);
   return ok;
 }
