@@ -81,6 +81,15 @@ def _add_pipeline_args(p: argparse.ArgumentParser) -> None:
     add_pipeline_arguments(g)
 
 
+def setup_failed(error: Exception) -> int:
+    """Says why a command could not set up its pipeline; the exit status: 2 for a bad setting
+    (a ConfigError), else 1."""
+    from trt_ocr.errors import ConfigError
+
+    print(f"trt-ocr: {error}", file=sys.stderr)
+    return EXIT_USAGE if isinstance(error, ConfigError) else EXIT_ERROR
+
+
 def _ocr_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     from trt_ocr.option_args import pipeline_options
 
@@ -103,7 +112,7 @@ def cmd_ocr(args: argparse.Namespace) -> int:
     import warnings
     from pathlib import Path
 
-    from trt_ocr.errors import ConfigError, OutputPathError, TrtOcrError
+    from trt_ocr.errors import OutputPathError, TrtOcrError
     from trt_ocr.outputs import plan_outputs
 
     if args.ray is not None:
@@ -128,12 +137,8 @@ def cmd_ocr(args: argparse.Namespace) -> int:
 
     try:
         ocr = OCR(**_ocr_kwargs(args))
-    except ConfigError as e:
-        print(f"trt-ocr: {e}", file=sys.stderr)
-        return EXIT_USAGE
     except (TrtOcrError, ValueError) as e:
-        print(f"trt-ocr: {e}", file=sys.stderr)
-        return EXIT_ERROR
+        return setup_failed(e)
     text_out = args.json != "-"
     show_progress = len(inputs) > 1 and sys.stderr.isatty() and not args.quiet
     failures = 0

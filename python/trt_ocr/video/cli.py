@@ -78,7 +78,7 @@ def _progress(run: VideoRun, total: int | None, events: int, final: bool = False
 
 
 def run_command(args: argparse.Namespace) -> int:
-    from trt_ocr.cli import EXIT_ERROR, EXIT_OK, EXIT_USAGE, _ocr_kwargs
+    from trt_ocr.cli import EXIT_ERROR, EXIT_OK, EXIT_USAGE, _ocr_kwargs, setup_failed
     from trt_ocr.errors import ConfigError, OutputPathError, TrtOcrError
     from trt_ocr.outputs import plan_video_outputs
 
@@ -114,12 +114,8 @@ def run_command(args: argparse.Namespace) -> int:
             events=events_opts,
             **_ocr_kwargs(args),
         )
-    except ConfigError as e:
-        print(f"trt-ocr: {e}", file=sys.stderr)
-        return EXIT_USAGE
     except (TrtOcrError, ValueError) as e:
-        print(f"trt-ocr: {e}", file=sys.stderr)
-        return EXIT_ERROR
+        return setup_failed(e)
 
     duration, fps = info.get("duration"), info.get("fps")
     frames = info.get("frames")
