@@ -39,6 +39,14 @@ DetInputParams plain_params() {
   return p;
 }
 
+// The mapping of an h x w image fed to the detector as it is (no rescale, letterbox or resize).
+DetMapping unresized_mapping(int h, int w) {
+  DetMapping m;
+  m.scale = plan_rescale(h, w, {});
+  m.det_h = h, m.det_w = w, m.input_h = h, m.input_w = w;
+  return m;
+}
+
 }  // namespace
 
 TEST_CASE("option names: the accepted spellings and a clear error otherwise") {
@@ -146,9 +154,7 @@ TEST_CASE("finish_detection: db boxes in reading order, letterbox removed, mappe
   // Map = detector image (no resize): two lines, the right one slightly higher.
   const int mh = 96, mw = 160;
   const auto prob = prob_map(mh, mw, {{90, 38, 150, 50}, {10, 40, 70, 52}});
-  DetMapping m;
-  m.scale = plan_rescale(mh, mw, {});
-  m.det_h = mh, m.det_w = mw, m.input_h = mh, m.input_w = mw;
+  DetMapping m = unresized_mapping(mh, mw);
   DBParams db;
   std::vector<TextRegion> raw = db_postprocess(prob.data(), mh, mw, mh, mw, db);
   std::vector<DetectedText> got = finish_detection(prob.data(), mh, mw, m, db);
@@ -207,9 +213,7 @@ TEST_CASE("prepare_detection: a mapping other than the plan is rejected") {
 TEST_CASE("finish_detection: inconsistent mappings are rejected, also when sizes overflow") {
   const int mh = 96, mw = 160;
   const auto prob = prob_map(mh, mw, {{90, 38, 150, 50}, {10, 40, 70, 52}});
-  DetMapping m;
-  m.scale = plan_rescale(mh, mw, {});
-  m.det_h = mh, m.det_w = mw, m.input_h = mh, m.input_w = mw;
+  DetMapping m = unresized_mapping(mh, mw);
   DBParams db;
   CHECK(finish_detection(prob.data(), mh, mw, m, db).size() == 2);
   DetMapping smaller_source = m;  // not rescaled, yet the source is not the work image
@@ -226,9 +230,7 @@ TEST_CASE("finish_detection: inconsistent mappings are rejected, also when sizes
 TEST_CASE("finish_detection: poly outlines keep their points and get their min-area quad") {
   const int mh = 80, mw = 120;
   const auto prob = prob_map(mh, mw, {{10, 20, 100, 40}});
-  DetMapping m;
-  m.scale = plan_rescale(mh, mw, {});
-  m.det_h = mh, m.det_w = mw, m.input_h = mh, m.input_w = mw;
+  DetMapping m = unresized_mapping(mh, mw);
   DBParams db;
   db.box_type = BoxType::Poly;
   const std::vector<DetectedText> got = finish_detection(prob.data(), mh, mw, m, db);
