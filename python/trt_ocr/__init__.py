@@ -5,8 +5,7 @@ costs almost nothing."""
 
 from __future__ import annotations
 
-import importlib
-
+from trt_ocr._lazy import lazy_getattr
 from trt_ocr.errors import (
     BackendError,
     ConfigError,
@@ -37,13 +36,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'trt_ocr' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _LAZY, globals())
 
 
 def __dir__() -> list[str]:

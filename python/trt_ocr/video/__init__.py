@@ -5,7 +5,7 @@ more. Names are imported on first use, so `trt-ocr video --help` stays instant."
 
 from __future__ import annotations
 
-import importlib
+from trt_ocr._lazy import lazy_getattr
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -17,33 +17,27 @@ if TYPE_CHECKING:
     from trt_ocr.video.subtitles import to_srt, to_vtt, write_srt
 
 _LAZY = {
-    "ChangeOptions": "change",
-    "VideoDecodeError": "errors",
-    "VideoError": "errors",
-    "VideoOpenError": "errors",
-    "EventBuilder": "events",
-    "EventOptions": "events",
-    "SubtitleEvent": "events",
-    "build_events": "events",
-    "FrameResult": "loop",
-    "VideoLine": "loop",
-    "VideoOCR": "loop",
-    "VideoRun": "loop",
-    "VideoStats": "loop",
-    "Roi": "roi",
-    "to_srt": "subtitles",
-    "to_vtt": "subtitles",
-    "write_srt": "subtitles",
+    "ChangeOptions": "trt_ocr.video.change",
+    "VideoDecodeError": "trt_ocr.video.errors",
+    "VideoError": "trt_ocr.video.errors",
+    "VideoOpenError": "trt_ocr.video.errors",
+    "EventBuilder": "trt_ocr.video.events",
+    "EventOptions": "trt_ocr.video.events",
+    "SubtitleEvent": "trt_ocr.video.events",
+    "build_events": "trt_ocr.video.events",
+    "FrameResult": "trt_ocr.video.loop",
+    "VideoLine": "trt_ocr.video.loop",
+    "VideoOCR": "trt_ocr.video.loop",
+    "VideoRun": "trt_ocr.video.loop",
+    "VideoStats": "trt_ocr.video.loop",
+    "Roi": "trt_ocr.video.roi",
+    "to_srt": "trt_ocr.video.subtitles",
+    "to_vtt": "trt_ocr.video.subtitles",
+    "write_srt": "trt_ocr.video.subtitles",
 }
 
 
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'trt_ocr.video' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"trt_ocr.video.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _LAZY, globals())
 
 
 def __dir__() -> list[str]:
