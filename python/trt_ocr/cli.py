@@ -9,16 +9,21 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+from trt_ocr.cli_common import (
+    EXIT_ERROR,
+    EXIT_OK,
+    EXIT_SOME_INPUTS_FAILED,
+    EXIT_USAGE,
+    add_model_args,
+    add_pipeline_group,
+    ocr_kwargs,
+    setup_failed,
+)
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pathlib import Path
     from typing import Any
-
-
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_USAGE = 2
-EXIT_SOME_INPUTS_FAILED = 4
 
 
 def _expand_inputs(items: Sequence[str], skip_under: Path | None = None) -> list[Path]:
@@ -52,61 +57,6 @@ def _expand_inputs(items: Sequence[str], skip_under: Path | None = None) -> list
     return out
 
 
-def _add_model_args(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("model and backend")
-    g.add_argument("--model", default=None, help="model set name (default: ppocr-v4-mobile)")
-    g.add_argument("--backend", default="auto", choices=["auto", "onnxruntime", "tensorrt"])
-    g.add_argument(
-        "--precision",
-        default="fp32",
-        choices=["fp32", "fp16", "int8"],
-        help="use artifacts made by build-engines (default fp32: the model store)",
-    )
-    g.add_argument("--engines-dir", default=None, help="where build-engines wrote its output")
-    g.add_argument("--threads", type=int, default=None, help="CPU threads (default: cores)")
-
-
-def _add_pipeline_args(p: argparse.ArgumentParser) -> None:
-    from trt_ocr.option_args import add_pipeline_arguments
-
-    g = p.add_argument_group("pipeline")
-    g.add_argument("--no-cls", action="store_true", help="skip the orientation classifier")
-    stage = g.add_mutually_exclusive_group()
-    stage.add_argument("--det-only", action="store_true", help="detection only (boxes)")
-    stage.add_argument(
-        "--rec-only",
-        action="store_true",
-        help="recognition only: each input is one text-line image",
-    )
-    add_pipeline_arguments(g)
-
-
-def setup_failed(error: Exception) -> int:
-    """Says why a command could not set up its pipeline; the exit status: 2 for a bad setting
-    (a ConfigError), else 1."""
-    from trt_ocr.errors import ConfigError
-
-    print(f"trt-ocr: {error}", file=sys.stderr)
-    return EXIT_USAGE if isinstance(error, ConfigError) else EXIT_ERROR
-
-
-def _ocr_kwargs(args: argparse.Namespace) -> dict[str, Any]:
-    from trt_ocr.option_args import pipeline_options
-
-    kwargs: dict[str, Any] = dict(pipeline_options(args))
-    if args.no_cls:
-        kwargs["cls"]["enabled"] = False
-    kwargs.update(
-        backend=args.backend,
-        threads=args.threads,
-        precision=args.precision,
-        engines_dir=args.engines_dir,
-    )
-    if args.model:
-        kwargs["model"] = args.model
-    return kwargs
-
-
 def cmd_ocr(args: argparse.Namespace) -> int:
     import json
     import warnings
@@ -136,7 +86,7 @@ def cmd_ocr(args: argparse.Namespace) -> int:
     from trt_ocr.outputs import atomic_write, png_bytes
 
     try:
-        ocr = OCR(**_ocr_kwargs(args))
+        ocr = OCR(**ocr_kwargs(args))
     except (TrtOcrError, ValueError) as e:
         return setup_failed(e)
     text_out = args.json != "-"
@@ -236,7 +186,7 @@ def cmd_ocr_ray(args: argparse.Namespace) -> int:
         parts.append(trt_ray.read_image_files(uris))
     ds = parts[0] if len(parts) == 1 else parts[0].union(*parts[1:])
     ds = trt_ray.map_ocr(
-        ds, concurrency=args.ray_actors, num_gpus=args.ray_gpus, **_ocr_kwargs(args)
+        ds, concurrency=args.ray_actors, num_gpus=args.ray_gpus, **ocr_kwargs(args)
     )
     try:
         images, failed = trt_ray.write_json_lines(
@@ -284,6 +234,17 @@ def cmd_models(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _add_pipeline_args(p: argparse.ArgumentParser) -> None:
+    g = add_pipeline_group(p)
+    stage = g.add_mutually_exclusive_group()
+    stage.add_argument("--det-only", action="store_true", help="detection only (boxes)")
+    stage.add_argument(
+        "--rec-only",
+        action="store_true",
+        help="recognition only: each input is one text-line image",
+    )
+
+
 def _add_ocr_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("inputs", nargs="+", metavar="IMAGE_OR_DIR")
     p.add_argument(
@@ -303,7 +264,7 @@ def _add_ocr_args(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("-q", "--quiet", action="store_true", help="text only, no scores/progress")
     _add_ray_args(p)
-    _add_model_args(p)
+    add_model_args(p)
     _add_pipeline_args(p)
     p.set_defaults(func=cmd_ocr)
 

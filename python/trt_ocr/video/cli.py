@@ -14,8 +14,7 @@ if TYPE_CHECKING:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from trt_ocr.cli import _add_model_args
-    from trt_ocr.option_args import add_pipeline_arguments
+    from trt_ocr.cli_common import add_model_args, add_pipeline_group
 
     p.add_argument("video", metavar="VIDEO", help="a video file or URL (anything FFmpeg opens)")
     out = p.add_argument_group("outputs (written as events close; an interrupted run keeps them)")
@@ -59,10 +58,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="S",
         help="events shorter than S seconds are flicker (default 0.12)",
     )
-    _add_model_args(p)
-    g = p.add_argument_group("pipeline")
-    g.add_argument("--no-cls", action="store_true", help="skip the orientation classifier")
-    add_pipeline_arguments(g)
+    add_model_args(p)
+    add_pipeline_group(p)
     p.set_defaults(func=run_command)
 
 
@@ -78,7 +75,7 @@ def _progress(run: VideoRun, total: int | None, events: int, final: bool = False
 
 
 def run_command(args: argparse.Namespace) -> int:
-    from trt_ocr.cli import EXIT_ERROR, EXIT_OK, EXIT_USAGE, _ocr_kwargs, setup_failed
+    from trt_ocr.cli_common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, ocr_kwargs, setup_failed
     from trt_ocr.errors import ConfigError, OutputPathError, TrtOcrError
     from trt_ocr.outputs import plan_video_outputs
 
@@ -112,7 +109,7 @@ def run_command(args: argparse.Namespace) -> int:
             every_frame=args.every_frame,
             change=change,
             events=events_opts,
-            **_ocr_kwargs(args),
+            **ocr_kwargs(args),
         )
     except (TrtOcrError, ValueError) as e:
         return setup_failed(e)
