@@ -73,12 +73,34 @@ class ChangeTest:
 
     def frame_changed(self, sig: np.ndarray, ref: np.ndarray) -> bool:
         """True when some tile of the region changed, where text is or was."""
+        return self.changed_rect(sig, ref) is not None
+
+    def changed_rect(
+        self, sig: np.ndarray, ref: np.ndarray
+    ) -> tuple[float, float, float, float] | None:
+        """The bounding rectangle (x0, y0, x1, y1 in region-of-interest pixels) of the tiles
+        that changed where text is or was; None when none did."""
         o = self.options
         changed = _tile_fractions(sig ^ ref, o.tile) > o.tile_change
         if not changed.any():
-            return False
+            return None
         dense = np.maximum(_tile_fractions(sig, o.tile), _tile_fractions(ref, o.tile))
-        return bool((changed & (dense >= o.text_density)).any())
+        ys, xs = np.nonzero(changed & (dense >= o.text_density))
+        if not len(ys):
+            return None
+        side = o.tile * self.factor
+        return (
+            float(xs.min() * side),
+            float(ys.min() * side),
+            float((xs.max() + 1) * side),
+            float((ys.max() + 1) * side),
+        )
+
+    def reduced_slices(self, x0: int, y0: int, x1: int, y1: int) -> tuple[slice, slice]:
+        """The rows and columns of a signature that region pixels [x0, x1) x [y0, y1) cover
+        entirely (a reduced pixel partly outside stays out)."""
+        f = self.factor
+        return slice(-(-y0 // f), y1 // f), slice(-(-x0 // f), x1 // f)
 
     def line_changed(self, sig: np.ndarray, ref: np.ndarray, box: np.ndarray) -> bool:
         """True when the crop of a line (box: [4, 2] region-of-interest pixels) differs

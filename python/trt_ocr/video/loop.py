@@ -23,7 +23,8 @@ from trt_ocr.stages import Detections
 from trt_ocr.video.change import ChangeOptions, ChangeTest
 from trt_ocr.video.events import EventBuilder, EventOptions, SubtitleEvent, join_lines
 from trt_ocr.video.roi import BANDS, Roi, band, recurring_band
-from trt_ocr.video.source import frames_of, sample_frames
+from trt_ocr.video.source import Frame, frames_of, sample_frames
+from trt_ocr.video.window import Window, WindowDetector
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -93,6 +94,7 @@ class FrameResult:
 class VideoStats:
     frames: int = 0  # results delivered
     detected: int = 0  # frames on which detection ran
+    partial: int = 0  # ... of them, in a window of the region of interest only
     recognized: int = 0  # line crops recognized
     started: float = field(default_factory=time.perf_counter)
 
@@ -111,6 +113,7 @@ class _Track:
 
     id: int
     rect: np.ndarray  # float32 [4, 2] axis-aligned box, region-of-interest pixels
+    box: np.ndarray  # float32 [4, 2] as detected, frame pixels
     read_on: np.ndarray  # the change test's signature of the frame it was recognized on
 
 
@@ -229,6 +232,8 @@ class VideoRun:
         self._planned: queue.Queue[Any] = queue.Queue(n)
         self._done: queue.Queue[Any] = queue.Queue(n)
         self._test: ChangeTest | None = None
+        self._windows: WindowDetector | None = None
+        self._next_id = 0  # of the next line track
         self._threads = [
             threading.Thread(target=self._guard, args=(f, q), name=f"trt-ocr-video-{f.__name__}")
             for f, q in (
@@ -341,6 +346,7 @@ class VideoRun:
                 size = frame.size
                 self.roi = self.video.find_roi(self._source, *size)
                 self._test = ChangeTest(self.roi.h, self.roi.w, self.video.change)
+                self._windows = WindowDetector(self.video.ocr.detector, self.roi.h, self.roi.w)
             elif frame.size != size:
                 raise ConfigError(
                     f"frame {frame.index}: size {frame.size} differs from the first frame's"
@@ -355,61 +361,112 @@ class VideoRun:
             self.end_time = last + step
 
     def _detect(self) -> None:
-        ocr, every = self.video.ocr, self.video.every_frame
+        every = self.video.every_frame
         max_skip = self.video.change.max_skip
-        detected_on: np.ndarray | None = None  # signature of the last detected frame
-        detected_at = -np.inf
+        # Each part of the signature is that of the frame its region was last detected on.
+        detected_on: np.ndarray | None = None
+        whole_at = -np.inf  # when the whole region was last detected
         tracks: list[_Track] = []
-        next_id = 0
+        self._next_id = 0
         try:
             for frame, signature in self._upstream(self._decoded, self._planned):
-                test, roi = self._test, self.roi
-                assert test is not None and roi is not None
-                if (
-                    not every
-                    and detected_on is not None
-                    and frame.time - detected_at < max_skip
-                    and not test.frame_changed(signature, detected_on)
-                ):
-                    frame.release()
-                    if not self._put(self._planned, _Plan(frame.index, frame.time, reuse=True)):
-                        return
-                    continue
+                test, roi, windows = self._test, self.roi, self._windows
+                assert test is not None and roi is not None and windows is not None
+                window: Window | None = windows.whole
+                if not every and detected_on is not None and frame.time - whole_at < max_skip:
+                    rect = test.changed_rect(signature, detected_on)
+                    if rect is None:
+                        frame.release()
+                        if not self._put(self._planned, _Plan(frame.index, frame.time, True)):
+                            return
+                        continue
+                    window = _window_around(windows, rect, tracks)
                 image = np.ascontiguousarray(roi.slice(frame.bgr()))
                 frame.release()
-                found = ocr.detector(image, _timings())
+                found, window = self._detect_in(image, window, tracks)
                 self.stats.detected += 1
-                detected_on, detected_at = signature, frame.time
-                plan = _Plan(frame.index, frame.time, reuse=False)
-                unmatched = list(tracks)
-                now: list[_Track] = []
-                todo: list[int] = []
-                for i, box in enumerate(found.boxes):
-                    rect = _rect(box)
-                    track = _take_match(rect, unmatched)
-                    if track is None or test.line_changed(signature, track.read_on, rect):
-                        plan.changed = True
-                        track = _Track(next_id, rect, signature)
-                        next_id += 1
-                        todo.append(i)
-                    elif every:
-                        track = _Track(track.id, rect, signature)
-                        todo.append(i)
-                    else:
-                        track = _Track(track.id, rect, track.read_on)
-                    now.append(track)
-                    plan.ids.append(track.id)
-                    plan.boxes.append(_frame_box(box, roi))
-                plan.changed |= bool(unmatched)  # a line went
-                tracks = now
-                if todo:
-                    plan.todo = _subset(found, todo)
-                    plan.todo_ids = [plan.ids[i] for i in todo]
+                if window == windows.whole:
+                    detected_on, whole_at = signature, frame.time
+                else:
+                    self.stats.partial += 1
+                    assert detected_on is not None
+                    rows, cols = test.reduced_slices(window.x0, window.y0, window.x1, window.y1)
+                    detected_on = detected_on.copy()
+                    detected_on[rows, cols] = signature[rows, cols]
+                plan, tracks = self._match(frame, signature, found, window, tracks)
                 del found, image
                 if not self._put(self._planned, plan):
                     return
         except _Passed:
             return
+
+    def _detect_in(
+        self, image: np.ndarray, window: Window | None, tracks: list[_Track]
+    ) -> tuple[Detections, Window]:
+        """Detection in window (None: the whole region). A line reaching an edge of the
+        window inside the region may go on outside it: the window grows around it, once, and
+        then gives way to the whole region."""
+        windows = self._windows
+        assert windows is not None
+        for _ in range(2):
+            if window is None:
+                break
+            found = windows.detect(image, window, _timings())
+            cut = [r for r in map(_rect, found.boxes) if windows.at_inner_edge(window, r)]
+            if not cut:
+                return found, window
+            x0, y0 = (
+                min(window.x0, *(r[0, 0] for r in cut)),
+                min(window.y0, *(r[0, 1] for r in cut)),
+            )
+            x1, y1 = (
+                max(window.x1, *(r[1, 0] for r in cut)),
+                max(window.y1, *(r[2, 1] for r in cut)),
+            )
+            window = _window_around(windows, (x0, y0, x1, y1), tracks)
+        whole = windows.whole
+        return windows.detect(image, whole, _timings()), whole
+
+    def _match(
+        self,
+        frame: Frame,
+        signature: np.ndarray,
+        found: Detections,
+        window: Window,
+        tracks: list[_Track],
+    ) -> tuple[_Plan, list[_Track]]:
+        """The recognition plan of a detected frame and the tracks after it: lines outside the
+        window stay as they were; lines found in it continue the track in the same place
+        unless their crop changed (then, and for new lines, they are recognized)."""
+        test, every = self._test, self.video.every_frame
+        assert test is not None and self.roi is not None
+        plan = _Plan(frame.index, frame.time, reuse=False)
+        unmatched = [t for t in tracks if window.overlaps(t.rect)]
+        now = [t for t in tracks if not window.overlaps(t.rect)]
+        kept = len(now)
+        todo: list[int] = []  # positions in found
+        for i, box in enumerate(found.boxes):
+            rect = _rect(box)
+            track = _take_match(rect, unmatched)
+            fresh = _frame_box(box, self.roi)
+            if track is None or test.line_changed(signature, track.read_on, rect):
+                plan.changed = True
+                track = _Track(self._next_id, rect, fresh, signature)
+                self._next_id += 1
+                todo.append(i)
+            elif every:
+                track = _Track(track.id, rect, fresh, signature)
+                todo.append(i)
+            else:
+                track = _Track(track.id, rect, fresh, track.read_on)
+            now.append(track)
+        plan.changed |= bool(unmatched)  # a line went
+        plan.ids = [t.id for t in now]
+        plan.boxes = [t.box for t in now]
+        if todo:
+            plan.todo = _subset(found, todo)
+            plan.todo_ids = [plan.ids[kept + i] for i in todo]
+        return plan, now
 
     def _recognize(self) -> None:
         ocr = self.video.ocr
@@ -487,6 +544,23 @@ def _take_match(rect: np.ndarray, tracks: list[_Track]) -> _Track | None:
     if best is not None:
         tracks.remove(best)
     return best
+
+
+def _window_around(
+    windows: WindowDetector, rect: tuple[float, float, float, float], tracks: list[_Track]
+) -> Window | None:
+    """The window around rect (region pixels) that holds each line it reaches entirely;
+    None for the whole region."""
+    x0, y0, x1, y1 = rect
+    while True:
+        window = windows.window(x0, y0, x1, y1)
+        if window is None:
+            return None
+        cut = [t.rect for t in tracks if window.overlaps(t.rect) and not window.contains(t.rect)]
+        if not cut:
+            return window
+        x0, y0 = min(x0, *(r[0, 0] for r in cut)), min(y0, *(r[0, 1] for r in cut))
+        x1, y1 = max(x1, *(r[1, 0] for r in cut)), max(y1, *(r[2, 1] for r in cut))
 
 
 def _frame_box(box: np.ndarray, roi: Roi) -> np.ndarray:

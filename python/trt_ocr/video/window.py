@@ -1,0 +1,163 @@
+"""Detection in a window of the region of interest, at the scale of the whole region.
+
+When only part of the region changed, detecting that part alone is cheaper (the detector's
+cost grows with its input's area) and leaves the lines elsewhere as they were. The window's
+pixels are resized by the ratios the whole region gets (PP-OCR's resize), on the detector's
+32-pixel grid of the whole region, so the network sees exactly the block of the whole
+region's input it would have seen there: the same text at the same scale, boxes within a
+pixel of the whole region's away from the window's edges (and boxes reaching an inner edge
+are not trusted; see WindowDetector.detect)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from trt_ocr import _core
+from trt_ocr.stages import Detections, TextDetector
+
+# The detector network's stride: its input sides are multiples of this.
+_GRID = 32
+# Around what changed, the window reaches this many grid cells further, so the network sees
+# a line's surroundings as in the whole region.
+_MARGIN_CELLS = 1
+# A window this large a share of the whole region's grid is not worth the difference.
+_MAX_SHARE = 0.85
+# A box this close (detector pixels) to a window edge inside the region may be cut there.
+_EDGE = 2.0
+
+
+@dataclass(frozen=True)
+class Window:
+    """A rectangle of the region of interest (pixels, end exclusive) and its size at the
+    detector's scale."""
+
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+    det_w: int
+    det_h: int
+
+    def overlaps(self, rect: np.ndarray) -> bool:
+        """rect: [4, 2] axis-aligned, clockwise from top-left."""
+        return bool(
+            rect[0, 0] < self.x1
+            and rect[1, 0] > self.x0
+            and rect[0, 1] < self.y1
+            and rect[2, 1] > self.y0
+        )
+
+    def contains(self, rect: np.ndarray) -> bool:
+        return bool(
+            rect[0, 0] >= self.x0
+            and rect[1, 0] <= self.x1
+            and rect[0, 1] >= self.y0
+            and rect[2, 1] <= self.y1
+        )
+
+
+class WindowDetector:
+    """Windows of one region-of-interest size and their detection. `enabled` is False when
+    the detector's options rescale or letterbox the region (the scale of a window would then
+    differ from the whole region's): every detection is then of the whole region."""
+
+    def __init__(self, detector: TextDetector, height: int, width: int) -> None:
+        self.detector = detector
+        self.height, self.width = height, width
+        o, io = detector.options, detector.image_options
+        # The detector's own preparation, to check that it leaves a window's pixels as given.
+        self._plan = _core.DetectionPreprocessor(
+            limit_side_len=o.limit_side_len,
+            limit_type=o.limit_type,
+            max_side_len=io.max_side_len,
+            min_side_len=io.min_side_len,
+            min_height=o.min_height,
+            max_aspect=o.max_aspect,
+        )
+        whole = self._plan.plan(height, width)
+        self.enabled = not whole.scale.rescaled and whole.pad == 0
+        # det_h x det_w is the image before the resize, input_h x input_w the network's input.
+        self.ratio_h = whole.input_h / height
+        self.ratio_w = whole.input_w / width
+        self.cells_h, self.cells_w = whole.input_h // _GRID, whole.input_w // _GRID
+
+    @property
+    def whole(self) -> Window:
+        return Window(0, 0, self.width, self.height, self.cells_w * _GRID, self.cells_h * _GRID)
+
+    def window(self, x0: float, y0: float, x1: float, y1: float) -> Window | None:
+        """The window on the detector's grid around region pixels [x0, x1) x [y0, y1) with
+        a margin; None when that is (nearly) the whole region or windows are off."""
+        if not self.enabled:
+            return None
+        cx0 = max(0, int(np.floor(x0 * self.ratio_w / _GRID)) - _MARGIN_CELLS)
+        cy0 = max(0, int(np.floor(y0 * self.ratio_h / _GRID)) - _MARGIN_CELLS)
+        cx1 = min(self.cells_w, int(np.ceil(x1 * self.ratio_w / _GRID)) + _MARGIN_CELLS)
+        cy1 = min(self.cells_h, int(np.ceil(y1 * self.ratio_h / _GRID)) + _MARGIN_CELLS)
+        if (cx1 - cx0) * (cy1 - cy0) > _MAX_SHARE * self.cells_w * self.cells_h:
+            return None
+        det_w, det_h = (cx1 - cx0) * _GRID, (cy1 - cy0) * _GRID
+        # The detector must take the resized window as it is (no resize, rescale, letterbox).
+        plan = self._plan.plan(det_h, det_w)
+        if plan.scale.rescaled or plan.pad or (plan.input_h, plan.input_w) != (det_h, det_w):
+            return None
+        return Window(
+            self._to_region(cx0, self.ratio_w, self.width),
+            self._to_region(cy0, self.ratio_h, self.height),
+            self._to_region(cx1, self.ratio_w, self.width),
+            self._to_region(cy1, self.ratio_h, self.height),
+            det_w,
+            det_h,
+        )
+
+    @staticmethod
+    def _to_region(cell: int, ratio: float, size: int) -> int:
+        return min(size, round(cell * _GRID / ratio))
+
+    def detect(self, roi_image: np.ndarray, window: Window, t: dict[str, float]) -> Detections:
+        """The lines in window of roi_image (the whole region's pixels), in region pixels;
+        crops are read from roi_image at full resolution."""
+        if window == self.whole:
+            return self.detector(roi_image, t)
+        part = roi_image[window.y0 : window.y1, window.x0 : window.x1]
+        # The detector's bilinear resize (OpenCV's INTER_LINEAR), kept in grey levels: a
+        # normalisation to x / 255 / (1 / 255) leaves each value as it is.
+        scaled = _core.resize_normalize(
+            np.ascontiguousarray(part), window.det_h, window.det_w, mean=(0.0, 0.0, 0.0), std=_UNIT
+        )
+        image = np.ascontiguousarray(np.rint(scaled[0].transpose(1, 2, 0)).astype(np.uint8))
+        found = self.detector(image, t)
+        scale = np.array(
+            [(window.x1 - window.x0) / window.det_w, (window.y1 - window.y0) / window.det_h],
+            np.float32,
+        )
+        offset = np.array([window.x0, window.y0], np.float32)
+        limit = np.array([self.width, self.height], np.float32)
+
+        def to_region(points: np.ndarray) -> np.ndarray:
+            mapped: np.ndarray = np.clip(np.round(points * scale + offset), 0, limit)
+            return mapped.astype(np.float32)
+
+        boxes = found.boxes
+        mapped_boxes: np.ndarray | list[np.ndarray] = (
+            to_region(boxes) if isinstance(boxes, np.ndarray) else [to_region(b) for b in boxes]
+        )
+        return Detections(
+            roi_image, to_region(found.quads), mapped_boxes, found.scores, found.tall_ratio
+        )
+
+    def at_inner_edge(self, window: Window, rect: np.ndarray) -> bool:
+        """True when rect (region pixels) reaches an edge of window that is not the region's:
+        the line may go on outside the window."""
+        tx, ty = _EDGE / self.ratio_w, _EDGE / self.ratio_h
+        return bool(
+            (window.x0 > 0 and rect[0, 0] <= window.x0 + tx)
+            or (window.x1 < self.width and rect[1, 0] >= window.x1 - tx)
+            or (window.y0 > 0 and rect[0, 1] <= window.y0 + ty)
+            or (window.y1 < self.height and rect[2, 1] >= window.y1 - ty)
+        )
+
+
+_UNIT = (1 / 255, 1 / 255, 1 / 255)
