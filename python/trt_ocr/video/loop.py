@@ -61,25 +61,35 @@ class FrameResult:
     lines: list[VideoLine]
     reused: bool  # nothing changed: no detection ran, the lines are the previous frame's
     changed: bool  # a line appeared, went, or its crop changed since the previous frame
+    # text and score, once known (a reused frame has its predecessor's)
+    _summary: tuple[str, float] | None = field(default=None, repr=False, compare=False)
 
     @property
     def text(self) -> str:
         """The lines in reading order: rows top to bottom (newline), left to right (space)."""
-        return join_lines(
-            [
-                (
-                    line.text,
-                    float(line.box[:, 0].min()),
-                    float(line.box[:, 1].mean()),
-                    float(line.box[:, 1].max() - line.box[:, 1].min()),
-                )
-                for line in self.lines
-            ]
-        )
+        return self._summarize()[0]
 
     @property
     def score(self) -> float:
-        return float(np.mean([line.score for line in self.lines])) if self.lines else 0.0
+        """The mean score of the lines (0 without lines)."""
+        return self._summarize()[1]
+
+    def _summarize(self) -> tuple[str, float]:
+        if self._summary is None:
+            text = join_lines(
+                [
+                    (
+                        line.text,
+                        float(line.box[:, 0].min()),
+                        float(line.box[:, 1].mean()),
+                        float(line.box[:, 1].max() - line.box[:, 1].min()),
+                    )
+                    for line in self.lines
+                ]
+            )
+            score = float(np.mean([line.score for line in self.lines])) if self.lines else 0.0
+            self._summary = (text, score)
+        return self._summary
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -363,86 +373,100 @@ class VideoRun:
     def _detect(self) -> None:
         every = self.video.every_frame
         max_skip = self.video.change.max_skip
-        # Each part of the signature is that of the frame its region was last detected on.
+        # Each part of the signature is that of the frame its part of the region was last
+        # detected on, and each detector cell of the region has the time it was last detected.
         detected_on: np.ndarray | None = None
-        whole_at = -np.inf  # when the whole region was last detected
+        seen_at: np.ndarray | None = None
         tracks: list[_Track] = []
         self._next_id = 0
         try:
             for frame, signature in self._upstream(self._decoded, self._planned):
                 test, roi, windows = self._test, self.roi, self._windows
                 assert test is not None and roi is not None and windows is not None
-                window: Window | None = windows.whole
-                if not every and detected_on is not None and frame.time - whole_at < max_skip:
-                    rect = test.changed_rect(signature, detected_on)
-                    if rect is None:
-                        frame.release()
-                        if not self._put(self._planned, _Plan(frame.index, frame.time, True)):
-                            return
-                        continue
-                    window = _window_around(windows, rect, tracks)
+                if seen_at is None:
+                    seen_at = np.full((windows.cells_h, windows.cells_w), -np.inf)
+                # What to detect: cells where text may have changed, and cells not detected
+                # for max_skip (text too faint for the change test is found that late).
+                cells = frame.time - seen_at >= max_skip
+                if every or detected_on is None:
+                    cells[:] = True
+                else:
+                    # With the tiles around: a character's strokes may fall in a tile the
+                    # test passed over.
+                    side = test.tile_side
+                    for x0, y0, x1, y1 in test.changed_tiles(signature, detected_on):
+                        windows.mark(cells, x0 - side, y0 - side, x1 + side, y1 + side)
+                if not cells.any():
+                    frame.release()
+                    if not self._put(self._planned, _Plan(frame.index, frame.time, True)):
+                        return
+                    continue
                 image = np.ascontiguousarray(roi.slice(frame.bgr()))
                 frame.release()
-                found, window = self._detect_in(image, window, tracks)
+                found, done = self._detect_cells(image, cells, tracks)
                 self.stats.detected += 1
-                if window == windows.whole:
-                    detected_on, whole_at = signature, frame.time
+                if done == [windows.whole]:
+                    detected_on = signature
                 else:
                     self.stats.partial += 1
                     assert detected_on is not None
-                    rows, cols = test.reduced_slices(window.x0, window.y0, window.x1, window.y1)
                     detected_on = detected_on.copy()
-                    detected_on[rows, cols] = signature[rows, cols]
-                plan, tracks = self._match(frame, signature, found, window, tracks)
+                    for w in done:
+                        rows, cols = test.reduced_slices(w.x0, w.y0, w.x1, w.y1)
+                        detected_on[rows, cols] = signature[rows, cols]
+                for w in done:
+                    seen_at[w.cells] = frame.time
+                plan, tracks = self._match(frame, signature, found, done, tracks)
                 del found, image
                 if not self._put(self._planned, plan):
                     return
         except _Passed:
             return
 
-    def _detect_in(
-        self, image: np.ndarray, window: Window | None, tracks: list[_Track]
-    ) -> tuple[Detections, Window]:
-        """Detection in window (None: the whole region). A line reaching an edge of the
-        window inside the region may go on outside it: the window grows around it, once, and
-        then gives way to the whole region."""
+    def _detect_cells(
+        self, image: np.ndarray, cells: np.ndarray, tracks: list[_Track]
+    ) -> tuple[Detections, list[Window]]:
+        """Detection in the windows around the set cells (see WindowDetector.windows), grown
+        to hold each line they reach. A line found reaching an edge of a window inside the
+        region may go on outside it: the windows grow around it, once, and then give way to
+        the whole region."""
         windows = self._windows
         assert windows is not None
         for _ in range(2):
-            if window is None:
-                break
-            found = windows.detect(image, window, _timings())
-            cut = [r for r in map(_rect, found.boxes) if windows.at_inner_edge(window, r)]
+            done = _windows_for(windows, cells, tracks)
+            parts = [windows.detect(image, w, _timings()) for w in done]
+            cut = [
+                rect
+                for w, part in zip(done, parts, strict=True)
+                for rect in map(_rect, part.boxes)
+                if windows.at_inner_edge(w, rect)
+            ]
             if not cut:
-                return found, window
-            x0, y0 = (
-                min(window.x0, *(r[0, 0] for r in cut)),
-                min(window.y0, *(r[0, 1] for r in cut)),
-            )
-            x1, y1 = (
-                max(window.x1, *(r[1, 0] for r in cut)),
-                max(window.y1, *(r[2, 1] for r in cut)),
-            )
-            window = _window_around(windows, (x0, y0, x1, y1), tracks)
+                return _joined(parts), done
+            for rect in cut:  # and a cell further on each side
+                dx, dy = windows.cell_size
+                windows.mark(
+                    cells, rect[0, 0] - dx, rect[0, 1] - dy, rect[2, 0] + dx, rect[2, 1] + dy
+                )
         whole = windows.whole
-        return windows.detect(image, whole, _timings()), whole
+        return windows.detect(image, whole, _timings()), [whole]
 
     def _match(
         self,
         frame: Frame,
         signature: np.ndarray,
         found: Detections,
-        window: Window,
+        done: list[Window],
         tracks: list[_Track],
     ) -> tuple[_Plan, list[_Track]]:
         """The recognition plan of a detected frame and the tracks after it: lines outside the
-        window stay as they were; lines found in it continue the track in the same place
-        unless their crop changed (then, and for new lines, they are recognized)."""
+        windows detected stay as they were; lines found in them continue the track in the
+        same place unless their crop changed (then, and for new lines, they are recognized)."""
         test, every = self._test, self.video.every_frame
         assert test is not None and self.roi is not None
         plan = _Plan(frame.index, frame.time, reuse=False)
-        unmatched = [t for t in tracks if window.overlaps(t.rect)]
-        now = [t for t in tracks if not window.overlaps(t.rect)]
+        unmatched = [t for t in tracks if any(w.overlaps(t.rect) for w in done)]
+        now = [t for t in tracks if not any(w.overlaps(t.rect) for w in done)]
         kept = len(now)
         todo: list[int] = []  # positions in found
         for i, box in enumerate(found.boxes):
@@ -472,12 +496,14 @@ class VideoRun:
         ocr = self.video.ocr
         drop = ocr.rec_options.drop_score
         texts: dict[int, tuple[str, float]] = {}
-        previous: list[VideoLine] = []
+        previous = FrameResult(-1, 0.0, [], False, False)
         try:
             for plan in self._upstream(self._planned, self._done):
                 if plan.reuse:
-                    lines = [replace(line, reused=True) for line in previous]
-                    result = FrameResult(plan.index, plan.time, lines, True, False)
+                    lines = [replace(line, reused=True) for line in previous.lines]
+                    result = FrameResult(
+                        plan.index, plan.time, lines, True, False, previous._summarize()
+                    )
                 else:
                     if plan.todo is not None:
                         t = _timings()
@@ -500,7 +526,7 @@ class VideoRun:
                         if texts[i][1] >= drop and texts[i][0].strip()
                     ]
                     result = FrameResult(plan.index, plan.time, lines, False, plan.changed)
-                previous = lines
+                previous = result
                 if not self._put(self._done, result):
                     return
         except _Passed:
@@ -546,21 +572,36 @@ def _take_match(rect: np.ndarray, tracks: list[_Track]) -> _Track | None:
     return best
 
 
-def _window_around(
-    windows: WindowDetector, rect: tuple[float, float, float, float], tracks: list[_Track]
-) -> Window | None:
-    """The window around rect (region pixels) that holds each line it reaches entirely;
-    None for the whole region."""
-    x0, y0, x1, y1 = rect
+def _windows_for(windows: WindowDetector, cells: np.ndarray, tracks: list[_Track]) -> list[Window]:
+    """The windows around the set cells, grown (cells set) until each line they reach is
+    inside one: a line is detected whole or kept whole."""
     while True:
-        window = windows.window(x0, y0, x1, y1)
-        if window is None:
-            return None
-        cut = [t.rect for t in tracks if window.overlaps(t.rect) and not window.contains(t.rect)]
-        if not cut:
-            return window
-        x0, y0 = min(x0, *(r[0, 0] for r in cut)), min(y0, *(r[0, 1] for r in cut))
-        x1, y1 = max(x1, *(r[1, 0] for r in cut)), max(y1, *(r[2, 1] for r in cut))
+        done = windows.windows(cells)
+        before = int(cells.sum())
+        for track in tracks:
+            r = track.rect
+            if any(w.overlaps(r) for w in done) and not any(w.contains(r) for w in done):
+                windows.mark(cells, r[0, 0], r[0, 1], r[2, 0], r[2, 1])
+        if int(cells.sum()) == before:
+            return done
+
+
+def _joined(parts: list[Detections]) -> Detections:
+    """The lines of several detections of one image, as one."""
+    if len(parts) == 1:
+        return parts[0]
+    boxes: np.ndarray | list[np.ndarray]
+    if all(isinstance(p.boxes, np.ndarray) for p in parts):
+        boxes = np.concatenate([np.asarray(p.boxes).reshape(-1, 4, 2) for p in parts])
+    else:
+        boxes = [b for p in parts for b in p.boxes]
+    return Detections(
+        parts[0].work_image,
+        np.concatenate([p.quads.reshape(-1, 4, 2) for p in parts]).astype(np.float32),
+        boxes,
+        np.concatenate([p.scores for p in parts]).astype(np.float32),
+        parts[0].tall_ratio,
+    )
 
 
 def _frame_box(box: np.ndarray, roi: Roi) -> np.ndarray:

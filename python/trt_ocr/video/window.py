@@ -17,13 +17,15 @@ import numpy as np
 from trt_ocr import _core
 from trt_ocr.stages import Detections, TextDetector
 
-# The detector network's stride: its input sides are multiples of this.
+# The detector network's stride: its input sides are multiples of this, and a window is
+# made of cells of this many detector pixels (so a window's input is a block of the whole
+# region's input).
 _GRID = 32
-# Around what changed, the window reaches this many grid cells further, so the network sees
-# a line's surroundings as in the whole region.
-_MARGIN_CELLS = 1
-# A window this large a share of the whole region's grid is not worth the difference.
+# Windows covering this large a share of the region are not worth the difference.
 _MAX_SHARE = 0.85
+# Windows this many cells apart are joined: detecting the cells between them costs about
+# what another network call costs.
+_JOIN_GAP = 1
 # A box this close (detector pixels) to a window edge inside the region may be cut there.
 _EDGE = 2.0
 
@@ -39,6 +41,7 @@ class Window:
     y1: int
     det_w: int
     det_h: int
+    cells: tuple[slice, slice]  # its rows and columns of detector cells
 
     def overlaps(self, rect: np.ndarray) -> bool:
         """rect: [4, 2] axis-aligned, clockwise from top-left."""
@@ -85,36 +88,74 @@ class WindowDetector:
 
     @property
     def whole(self) -> Window:
-        return Window(0, 0, self.width, self.height, self.cells_w * _GRID, self.cells_h * _GRID)
+        return self._window(0, 0, self.cells_w, self.cells_h)
 
-    def window(self, x0: float, y0: float, x1: float, y1: float) -> Window | None:
-        """The window on the detector's grid around region pixels [x0, x1) x [y0, y1) with
-        a margin; None when that is (nearly) the whole region or windows are off."""
+    @property
+    def cell_size(self) -> tuple[float, float]:
+        """A cell's width and height in region pixels."""
+        return _GRID / self.ratio_w, _GRID / self.ratio_h
+
+    def no_cells(self) -> np.ndarray:
+        """A cell mask (bool [cells_h, cells_w]) with no cell set."""
+        return np.zeros((self.cells_h, self.cells_w), np.bool_)
+
+    def mark(self, cells: np.ndarray, x0: float, y0: float, x1: float, y1: float) -> None:
+        """Sets the cells that region pixels [x0, x1) x [y0, y1) reach."""
+        cx0 = max(0, int(x0 * self.ratio_w // _GRID))
+        cy0 = max(0, int(y0 * self.ratio_h // _GRID))
+        cx1 = min(self.cells_w, int(np.ceil(x1 * self.ratio_w / _GRID)))
+        cy1 = min(self.cells_h, int(np.ceil(y1 * self.ratio_h / _GRID)))
+        cells[cy0 : max(cy1, cy0 + 1), cx0 : max(cx1, cx0 + 1)] = True
+
+    def windows(self, cells: np.ndarray) -> list[Window]:
+        """Windows covering the set cells: one per run of columns with a set cell (runs a
+        column apart are joined), as tall as its set cells reach. The whole region when the
+        windows would cover most of it, or when windows are off."""
         if not self.enabled:
-            return None
-        cx0 = max(0, int(np.floor(x0 * self.ratio_w / _GRID)) - _MARGIN_CELLS)
-        cy0 = max(0, int(np.floor(y0 * self.ratio_h / _GRID)) - _MARGIN_CELLS)
-        cx1 = min(self.cells_w, int(np.ceil(x1 * self.ratio_w / _GRID)) + _MARGIN_CELLS)
-        cy1 = min(self.cells_h, int(np.ceil(y1 * self.ratio_h / _GRID)) + _MARGIN_CELLS)
-        if (cx1 - cx0) * (cy1 - cy0) > _MAX_SHARE * self.cells_w * self.cells_h:
-            return None
-        det_w, det_h = (cx1 - cx0) * _GRID, (cy1 - cy0) * _GRID
-        # The detector must take the resized window as it is (no resize, rescale, letterbox).
-        plan = self._plan.plan(det_h, det_w)
-        if plan.scale.rescaled or plan.pad or (plan.input_h, plan.input_w) != (det_h, det_w):
-            return None
-        return Window(
-            self._to_region(cx0, self.ratio_w, self.width),
-            self._to_region(cy0, self.ratio_h, self.height),
-            self._to_region(cx1, self.ratio_w, self.width),
-            self._to_region(cy1, self.ratio_h, self.height),
-            det_w,
-            det_h,
+            return [self.whole]
+        columns = np.flatnonzero(cells.any(axis=0))
+        if not len(columns):
+            return []
+        breaks = np.flatnonzero(np.diff(columns) > 1 + _JOIN_GAP)
+        starts = np.concatenate([[columns[0]], columns[breaks + 1]])
+        ends = np.concatenate([columns[breaks], [columns[-1]]]) + 1
+        out = []
+        for cx0, cx1 in zip(starts, ends, strict=True):
+            rows = np.flatnonzero(cells[:, cx0:cx1].any(axis=1))
+            out.append(self._window(int(cx0), int(rows[0]), int(cx1), int(rows[-1]) + 1))
+        whole = self.whole
+        area = sum(w.det_w * w.det_h for w in out)
+        if area > _MAX_SHARE * whole.det_w * whole.det_h or not all(map(self._as_given, out)):
+            return [whole]
+        return out
+
+    def _as_given(self, window: Window) -> bool:
+        """Whether the detector takes the window's resized pixels as they are (no resize,
+        rescale or letterbox)."""
+        plan = self._plan.plan(window.det_h, window.det_w)
+        return (
+            not plan.scale.rescaled
+            and not plan.pad
+            and (plan.input_h, plan.input_w)
+            == (
+                window.det_h,
+                window.det_w,
+            )
         )
 
-    @staticmethod
-    def _to_region(cell: int, ratio: float, size: int) -> int:
-        return min(size, round(cell * _GRID / ratio))
+    def _window(self, cx0: int, cy0: int, cx1: int, cy1: int) -> Window:
+        def to_region(cell: int, ratio: float, size: int) -> int:
+            return min(size, round(cell * _GRID / ratio))
+
+        return Window(
+            to_region(cx0, self.ratio_w, self.width),
+            to_region(cy0, self.ratio_h, self.height),
+            to_region(cx1, self.ratio_w, self.width),
+            to_region(cy1, self.ratio_h, self.height),
+            (cx1 - cx0) * _GRID,
+            (cy1 - cy0) * _GRID,
+            (slice(cy0, cy1), slice(cx0, cx1)),
+        )
 
     def detect(self, roi_image: np.ndarray, window: Window, t: dict[str, float]) -> Detections:
         """The lines in window of roi_image (the whole region's pixels), in region pixels;
