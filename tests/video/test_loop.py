@@ -8,11 +8,14 @@ import threading
 
 import numpy as np
 import pytest
+from PIL import Image, ImageDraw
 
+from tests.helpers import font
 from tests.video import clips
 from trt_ocr.errors import ConfigError
 from trt_ocr.eval import Cue, evaluate_events
-from trt_ocr.video import VideoOCR, VideoOpenError
+from trt_ocr.video import ChangeOptions, VideoOCR, VideoOpenError
+from trt_ocr.video.change import ChangeTest
 
 pytestmark = pytest.mark.slow
 
@@ -103,3 +106,68 @@ def test_stopping_early_ends_the_threads(video, clip) -> None:
     next(run)
     run.close()
     assert threading.active_count() <= before
+
+
+def _draw(
+    image: np.ndarray, texts: list[tuple[int, int, str]], fill: object = "white"
+) -> np.ndarray:
+    """Lines at (x, y, text) on a copy of image (BGR), white with a black outline unless fill
+    is given (then no outline)."""
+    pil = Image.fromarray(np.ascontiguousarray(image[..., ::-1]))
+    draw = ImageDraw.Draw(pil)
+    for x, y, text in texts:
+        if fill == "white":
+            draw.text((x, y), text, font=font(26), fill=fill, stroke_width=2, stroke_fill="black")
+        else:
+            draw.text((x, y), text, font=font(26), fill=fill)  # type: ignore[arg-type]
+    return np.ascontiguousarray(np.asarray(pil)[..., ::-1])
+
+
+def test_a_line_elsewhere_is_kept_while_text_changes_over_a_moving_background(video) -> None:
+    # A label stays on the left of the band; subtitles come and go on the right, while the
+    # background (and a hard-edged box crossing the band) moves under both.
+    subs = (clips.Sub(10, 30, "Hello there"), clips.Sub(30, 50, "General news"))
+    frames = []
+    for i in range(60):
+        texts = [(20, 300, "LIVE")]
+        shown = clips.text_at(i, subs)
+        if shown:
+            texts.append((330, 300, shown))
+        frames.append(_draw(clips.background(i), texts))
+    with video.frames(frames, fps=clips.FPS) as run:
+        results = list(run)
+    assert run.stats.partial > 0  # parts of the band were detected on their own
+    truth = [Cue(0, 10 / clips.FPS, "LIVE")]
+    truth += [Cue(s.start / clips.FPS, s.end / clips.FPS, f"LIVE {s.text}") for s in subs]
+    truth.append(Cue(50 / clips.FPS, 60 / clips.FPS, "LIVE"))
+    events = list(video.events(frames, fps=clips.FPS))
+    scores = evaluate_events(truth, events)
+    assert scores.f1 == 1.0, [(e.start, e.end, e.text) for e in events]
+    assert max(scores.start_errors) < 0.5 / clips.FPS
+    # The label was read once: every later result carries its text over.
+    label = [line for r in results for line in r.lines if line.box[:, 0].min() < 200]
+    assert len(label) == len(results) and sum(not line.reused for line in label) == 1
+
+
+def test_faint_text_the_change_test_misses_is_found_within_max_skip(video) -> None:
+    # Grey text too faint for the change test appears on the right while moving stripes
+    # keep changing the left of the band (detected there, no text): the right is still
+    # detected every max_skip.
+    max_skip = 0.5
+    slow = VideoOCR(video.ocr, change=ChangeOptions(max_skip=max_skip))
+    grey = np.full((clips.HEIGHT, clips.WIDTH, 3), 90, np.uint8)
+    frames = []
+    for i in range(40):
+        img = grey.copy()
+        img[250:350, 20:180] = (((np.arange(160) + 2 * i) // 3) % 2 * 160 + 40)[None, :, None]
+        frames.append(_draw(img, [(330, 290, "Quiet words")], (140, 140, 140)) if i >= 5 else img)
+    test = ChangeTest(100, 300, ChangeOptions())
+    quiet = frames[5][260:360, 330:630, 1]
+    assert not test.frame_changed(test.signature(quiet), test.signature(grey[260:360, 330:630, 1]))
+    with slow.frames(frames, fps=clips.FPS) as run:
+        results = list(run)
+    assert run.stats.partial > 0
+    events = list(slow.events(frames, fps=clips.FPS))
+    assert [e.text.replace(" ", "") for e in events] == ["Quietwords"]
+    assert sum(not r.reused for r in results) > 20  # the stripes were detected, often
+    assert 5 / clips.FPS <= events[0].start <= 5 / clips.FPS + max_skip + 1 / clips.FPS
