@@ -3,9 +3,10 @@
 For each clip of ``../shared/data/video``: frames/s of ``VideoOCR`` (change test, detection of
 the changed windows only, reuse) and of ``VideoOCR(every_frame=True)`` with the same OCR
 instance and settings (the fast loop before and after the slow one: its fps is over both
-runs), and the subtitle events of the fast run scored against the every-frame run's (``trt_ocr.eval.evaluate_events``);
-``subtitles_2.mp4`` also against its SRT. Then RSS over a long run: a clip looped to N frames,
-RSS sampled every 500 frames, growth measured from the first sample after warm-up.
+runs), and the subtitle events of the fast run scored against the every-frame run's
+(``trt_ocr.eval.evaluate_events``); ``subtitles_2.mp4`` also against its SRT. Then RSS over a
+long run: a clip looped to N frames, RSS sampled every 500 frames, growth measured from the
+first sample after warm-up.
 Results: ``bench/results/video-MACHINE-DATE.{json,md}``.
 """
 
