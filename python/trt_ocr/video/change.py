@@ -1,5 +1,5 @@
-"""The cheap change test that decides whether a frame needs detection, and whether a text
-line's crop needs recognition again.
+"""The cheap change test that decides whether (and where) a frame needs detection, and whether
+a text line's crop needs recognition again.
 
 A frame's signature is the map of strong edges of its region of interest, at reduced size.
 Text is dense, crisp strokes, so it shows up there whatever its colour, while the soft edges of
@@ -32,8 +32,8 @@ class ChangeOptions:
     text_density: float = 0.15
     #: Line test (tiles as tall as the line): the fraction for a line's crop.
     line_change: float = 0.1
-    #: Detection runs at least this often (seconds) whatever the test says, so text too faint
-    #: for the test is found late by at most this much.
+    #: Each part of the region is detected at least this often (seconds) whatever the test
+    #: says, so text too faint for the test is found late by at most this much.
     max_skip: float = 2.0
 
     def __post_init__(self) -> None:

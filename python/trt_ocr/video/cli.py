@@ -49,7 +49,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         type=float,
         default=None,
         metavar="S",
-        help="detect at least every S seconds whatever the change test says (default 2)",
+        help="detect each part of the region at least every S seconds whatever the change test "
+        "says (default 2)",
     )
     run.add_argument(
         "--min-duration",

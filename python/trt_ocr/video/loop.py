@@ -2,9 +2,10 @@
 
 Three threads overlap, joined by bounded queues (so at most a few frames are held at any
 time, whatever the video's length): decoding (plus the change test's signature), detection
-(only on frames whose region of interest changed; lines are tracked across frames) and
-recognition (only of the lines whose crop changed; the others keep their text). The C++ core
-and ONNX Runtime release the GIL, so the slowest stage sets the pace."""
+(only on frames whose region of interest changed, and only in windows around what changed:
+lines elsewhere stay as they were; lines are tracked across frames) and recognition (only of
+the lines whose crop changed; the others keep their text). The C++ core and ONNX Runtime
+release the GIL, so the slowest stage sets the pace."""
 
 from __future__ import annotations
 
@@ -104,7 +105,7 @@ class FrameResult:
 class VideoStats:
     frames: int = 0  # results delivered
     detected: int = 0  # frames on which detection ran
-    partial: int = 0  # ... of them, in a window of the region of interest only
+    partial: int = 0  # ... of them, in windows of the region of interest only
     recognized: int = 0  # line crops recognized
     started: float = field(default_factory=time.perf_counter)
 
