@@ -31,9 +31,13 @@ import os
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trt_ocr.errors import ModelError
+
+if TYPE_CHECKING:
+    from trt_ocr.models import ClsSpec, DetSpec
+    from trt_ocr.options import DetOptions
 
 #: Bump when the transform's output changes: cached files and engines built from them are
 #: then made again (the engine cache sees a different ONNX sha256).
@@ -57,6 +61,24 @@ class Normalization:
         """Names the transform of a role's model with this normalisation (cache file names)."""
         key = json.dumps({"version": VERSION, "role": role, **asdict(self)}, sort_keys=True)
         return f"io-v{VERSION}-{role}-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
+
+
+def _three(values: Any) -> tuple[float, float, float]:
+    a, b, c = values
+    return (float(a), float(b), float(c))
+
+
+def det_normalization(spec: DetSpec, options: DetOptions) -> Normalization:
+    """The detector's: the options' mean/std where given, else the model set's."""
+    return Normalization(_three(options.mean or spec.mean), _three(options.std or spec.std))
+
+
+def cls_normalization(spec: ClsSpec) -> Normalization:
+    return Normalization(_three(spec.mean), _three(spec.std))
+
+
+#: The recognizer's (the core's crop_batch default; every PP-OCR recognizer's).
+REC_NORMALIZATION = Normalization((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))
 
 
 @dataclass(frozen=True)
@@ -304,6 +326,15 @@ def cache_path(src: Path, role: str, norm: Normalization) -> Path:
     from trt_ocr.models import home
 
     return home() / "graph-io" / f"{_sha256(src)[:16]}.{tag}.onnx"
+
+
+def source_of(transformed: Path) -> Path | None:
+    """The model a cached transform was made from (None: transformed is not one)."""
+    try:
+        rec = json.loads(_stamp_of(transformed).read_text(encoding="utf-8"))
+        return Path(rec["source"]["path"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def recorded_classes(transformed: Path) -> int | None:

@@ -33,12 +33,6 @@ Timings = dict[str, float]
 ShapeRanges = Mapping[str, Sequence[ShapeRange]]  # role -> one range per profile
 
 
-def _three(values: Sequence[float]) -> tuple[float, float, float]:
-    """A per-channel normalisation (options and model specs hold 3 values, checked there)."""
-    a, b, c = values
-    return (float(a), float(b), float(c))
-
-
 @dataclass
 class Detections:
     """The text lines of one image, in reading order."""
@@ -119,7 +113,7 @@ class TextDetector(_Stage):
         self.options = options
         self.image_options = image_options
         o = options
-        norm = graph_io.Normalization(_three(o.mean or spec.mean), _three(o.std or spec.std))
+        norm = graph_io.det_normalization(spec, o)
         super().__init__(backend, model, ranges, observers, norm, use_graph_io)
         self._prepare = _core.DetectionPreprocessor(
             limit_side_len=o.limit_side_len,
@@ -187,7 +181,7 @@ class TextClassifier(_Stage):
             self._label_180 = list(spec.labels).index("180")
         except ValueError:
             raise ModelError("the classifier's labels have no '180'") from None
-        norm = graph_io.Normalization(_three(spec.mean), _three(spec.std))
+        norm = graph_io.cls_normalization(spec)
         super().__init__(backend, model, ranges, observers, norm, use_graph_io)
 
     def __call__(self, found: Detections, t: Timings) -> tuple[np.ndarray, np.ndarray]:
@@ -228,9 +222,6 @@ class TextClassifier(_Stage):
         return flips, angle_scores
 
 
-#: The recognizer's input normalisation (the core's crop_batch default; PP-OCR's rec models).
-REC_NORMALIZATION = graph_io.Normalization(models.HALF, models.HALF)
-
 #: One recognized line: text, score and (on request) each character's CTC time step.
 Recognized = tuple[str, float, np.ndarray | None]
 
@@ -260,7 +251,8 @@ class TextRecognizer(_Stage):
         self._max_width = (
             max(r.max[3] for r in ranges[self.role]) if backend.bounded_shapes else None
         )
-        super().__init__(backend, model, ranges, observers, REC_NORMALIZATION, use_graph_io)
+        norm = graph_io.REC_NORMALIZATION
+        super().__init__(backend, model, ranges, observers, norm, use_graph_io)
         self._check_classes(len(characters))
 
     def _check_classes(self, n_characters: int) -> None:
