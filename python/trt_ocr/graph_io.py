@@ -48,6 +48,8 @@ BEST_INDEX = "best_index"
 BEST_SCORE = "best_score"
 PIXEL_SCALE = 1.0 / 255.0
 METADATA_KEY = "trt_ocr.graph_io"  # the transform's tag, in the transformed model
+#: Names of the nodes the transform adds start with this (fp16 conversion keeps them fp32).
+NODE_PREFIX = "graph_io/"
 
 
 @dataclass(frozen=True)
@@ -211,6 +213,7 @@ def transform(model: Any, role: str, norm: Normalization, where: Path | None = N
             helper.make_node("Add", [scaled, const("pixel_add", -mean / std)], [normalised]),
         ]
     for n in reversed(nodes):
+        n.name = f"{NODE_PREFIX}{n.op_type}_{n.output[0]}"
         g.node.insert(0, n)
 
     if role != "det":
@@ -226,12 +229,21 @@ def transform(model: Any, role: str, norm: Normalization, where: Path | None = N
             tail.append(helper.make_node("ReduceMax", [probs, axes], [BEST_SCORE], keepdims=0))
         else:
             tail.append(helper.make_node("ReduceMax", [probs], [BEST_SCORE], axes=[-1], keepdims=0))
+        for n in tail:
+            n.name = f"{NODE_PREFIX}{n.op_type}_{n.output[0]}"
         g.node.extend(tail)
+        # The outputs are the probabilities' shape without its last (class) axis.
+        dims = g.output[0].type.tensor_type.shape.dim
+        kept: list[int | str | None] = [
+            d.dim_value if d.HasField("dim_value") else (d.dim_param or None) for d in dims[:-1]
+        ]
+        if not kept:  # no shape recorded: the roles' ranks
+            kept = ["batch"] if role == "cls" else ["batch", "steps"]
         del g.output[:]
         g.output.extend(
             [
-                helper.make_tensor_value_info(BEST_INDEX, onnx.TensorProto.INT32, None),
-                helper.make_tensor_value_info(BEST_SCORE, onnx.TensorProto.FLOAT, None),
+                helper.make_tensor_value_info(BEST_INDEX, onnx.TensorProto.INT32, kept),
+                helper.make_tensor_value_info(BEST_SCORE, onnx.TensorProto.FLOAT, kept),
             ]
         )
     model.metadata_props.append(onnx.StringStringEntryProto(key=METADATA_KEY, value=norm.tag(role)))

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from trt_ocr import graph_io
+
 if TYPE_CHECKING:
     import numpy as np
     import onnx
@@ -111,7 +113,10 @@ def to_fp16(
 
     model = onnx.load(str(src))
     ensure_node_names(model)
-    nodes = sorted(set(fp16_keep_fp32_nodes(model, role)) | set(extra_block_nodes))
+    # The graph I/O nodes (uint8 -> normalised float32, argmax + max) stay as they are: the
+    # converter would retype the Cast's output without changing the Cast.
+    io_nodes = {n.name for n in model.graph.node if n.name.startswith(graph_io.NODE_PREFIX)}
+    nodes = sorted(set(fp16_keep_fp32_nodes(model, role)) | set(extra_block_nodes) | io_nodes)
     blocked_ops = sorted(set(op_block_list))
     io_types = {
         v.name: v.type.tensor_type.elem_type
