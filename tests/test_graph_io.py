@@ -15,8 +15,9 @@ from onnx import helper, numpy_helper
 from trt_ocr import _core, graph_io, models
 from trt_ocr.errors import ModelError
 
-IMAGENET = graph_io.Normalization(models.IMAGENET_MEAN, models.IMAGENET_STD)
-HALF = graph_io.Normalization(models.HALF, models.HALF)
+HALF = graph_io.GraphIO(models.HALF, models.HALF)
+DET = graph_io.GraphIO(models.IMAGENET_MEAN, models.IMAGENET_STD, det_thresh=0.3)
+DET_HALF = graph_io.GraphIO(models.HALF, models.HALF, det_thresh=0.3)
 
 
 def tiny_net(path: Path, head: str, classes: int = 7, opset: int = 13) -> Path:
@@ -71,15 +72,65 @@ def run(path: Path, x: np.ndarray) -> list[np.ndarray]:
 def test_detector_transform_feeds_the_network_exactly_what_the_float_path_did(tmp_path):
     src = tiny_net(tmp_path / "det.onnx", "det")
     image = np.random.default_rng(1).integers(0, 256, (70, 90, 3), np.uint8)
-    kw = {"limit_side_len": 64, "mean": IMAGENET.mean, "std": IMAGENET.std}
+    kw = {"limit_side_len": 64, "mean": DET.mean, "std": DET.std}
     as_float, _, _ = _core.DetectionPreprocessor(**kw)(image)
     pixels, _, _ = _core.DetectionPreprocessor(uint8=True, **kw)(image)
-    dst = graph_io.prepare(src, "det", IMAGENET)
+    dst = graph_io.prepare(src, "det", DET)
     assert dst != src and dst.parent == src.parent
     (a,) = run(src, as_float.copy())
     (b,) = run(dst, pixels.copy())
-    np.testing.assert_array_equal(a, b)
-    assert graph_io.facts(dst) == graph_io.GraphFacts("x", "uint8", True, IMAGENET.tag("det"))
+    assert b.dtype == np.float16 and b.shape == a.shape
+    # the binary map DB draws its boxes from is exactly the float32 map's
+    np.testing.assert_array_equal(b.astype(np.float32) > np.float32(0.3), a > np.float32(0.3))
+    np.testing.assert_allclose(b.astype(np.float32), a, rtol=2**-10, atol=2**-24)
+    assert graph_io.facts(dst) == graph_io.GraphFacts("x", "uint8", True, DET.tag("det"))
+
+
+@pytest.mark.parametrize("thresh", [0.3, 0.2, 0.6])
+def test_detector_float16_map_binarises_exactly_at_the_threshold(tmp_path, thresh):
+    """Map values around the threshold, where float16 rounding would cross it, stay on their
+    side. The "detector" passes its normalised first channel through (mean 0, std 1)."""
+    t = np.float32(thresh)
+    h = np.float32(np.float16(t))
+    targets = [t, h]
+    for v in (t, h):
+        targets += [np.nextafter(v, np.float32(2)), np.nextafter(v, np.float32(-1))]
+    scale = np.float32(1 / 255)
+    inputs = []  # float "pixels" x with x * scale == target exactly (the graph's Mul)
+    for v in targets:
+        x = np.float32(v / scale)
+        for _ in range(64):
+            if x * scale == v:
+                inputs.append(x)
+                break
+            x = np.nextafter(x, np.float32(np.inf) if x * scale < v else np.float32(0))
+    assert len(inputs) >= 4
+    init = [numpy_helper.from_array(np.array([k], np.int64), n) for k, n in ((0, "s"), (1, "e"))]
+    graph = helper.make_graph(
+        [helper.make_node("Slice", ["x", "s", "e", "e"], ["y"])],
+        "g",
+        [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, ["n", 3, "h", "w"])],
+        [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, ["n", 1, "h", "w"])],
+        init,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    io = graph_io.GraphIO((0.0, 0.0, 0.0), (1.0, 1.0, 1.0), det_thresh=thresh)
+    out = graph_io.transform(model, "det", io)
+    # float "pixels" instead of uint8 (Cast float -> float), to reach every map value
+    out.graph.input[0].type.tensor_type.elem_type = onnx.TensorProto.FLOAT
+    path = tmp_path / "m.onnx"
+    onnx.save(out, path)
+    x = np.zeros((1, 3, 1, len(inputs)), np.float32)
+    x[0, 0, 0] = inputs
+    (got,) = run(path, x)
+    mapped = x[0, 0, 0] * scale
+    assert got.dtype == np.float16
+    np.testing.assert_array_equal(got[0, 0, 0].astype(np.float32) > t, mapped > t)
+    assert (mapped > t).any() and (mapped <= t).any()
+    # without the hold at the threshold, float16 rounding alone would cross it somewhere
+    crossed = (mapped.astype(np.float16).astype(np.float32) > t) != (mapped > t)
+    assert crossed.any()
 
 
 @pytest.mark.parametrize("opset", [13, 18])
@@ -133,24 +184,24 @@ def test_graphs_that_are_not_pp_ocr_networks_are_refused(tmp_path):
         p = tmp_path / f"{name}.onnx"
         onnx.save(helper.make_model(graph), p)
         with pytest.raises(ModelError, match="not a PP-OCR network"):
-            graph_io.prepare(p, "det", IMAGENET)
+            graph_io.prepare(p, "det", DET)
     junk = tmp_path / "junk.onnx"
     junk.write_bytes(b"not a model")
     with pytest.raises(ModelError):
-        graph_io.prepare(junk, "det", IMAGENET)
+        graph_io.prepare(junk, "det", DET)
 
 
 def test_the_cache_is_reused_and_remade_when_the_source_changes(tmp_path):
     src = tiny_net(tmp_path / "det.onnx", "det")
-    dst = graph_io.prepare(src, "det", IMAGENET)
+    dst = graph_io.prepare(src, "det", DET)
     stamp = json.loads(dst.with_name(dst.name + ".json").read_text())
     assert stamp["source"]["sha256"] == models.sha256_file(src)
     assert stamp["output"]["sha256"] == models.sha256_file(dst)
     made = dst.stat().st_mtime_ns
-    assert graph_io.prepare(src, "det", IMAGENET) == dst
+    assert graph_io.prepare(src, "det", DET) == dst
     assert dst.stat().st_mtime_ns == made  # reused
     # another normalisation is another file
-    assert graph_io.prepare(src, "det", HALF) != dst
+    assert graph_io.prepare(src, "det", DET_HALF) != dst
     # a changed source is transformed again
     tiny_net(src, "rec")
     os.utime(src, ns=(made + 10**9, made + 10**9))
@@ -159,7 +210,7 @@ def test_the_cache_is_reused_and_remade_when_the_source_changes(tmp_path):
     # a corrupted transform is made again
     dst.write_bytes(dst.read_bytes()[:-1] + b"\0")
     tiny_net(src, "det")
-    assert graph_io.prepare(src, "det", IMAGENET) == dst
+    assert graph_io.prepare(src, "det", DET) == dst
     assert (
         models.sha256_file(dst)
         == json.loads(dst.with_name(dst.name + ".json").read_text())["output"]["sha256"]
@@ -168,15 +219,15 @@ def test_the_cache_is_reused_and_remade_when_the_source_changes(tmp_path):
 
 def test_a_transformed_model_runs_as_is_unless_its_normalisation_differs(tmp_path):
     src = tiny_net(tmp_path / "det.onnx", "det")
-    dst = graph_io.prepare(src, "det", IMAGENET)
+    dst = graph_io.prepare(src, "det", DET)
     moved = tmp_path / "elsewhere" / "det.onnx"
     moved.parent.mkdir()
     moved.write_bytes(dst.read_bytes())
-    assert graph_io.prepare(moved, "det", IMAGENET) == moved
+    assert graph_io.prepare(moved, "det", DET) == moved
     with pytest.raises(ModelError, match="other values"):
-        graph_io.prepare(moved, "det", HALF)
+        graph_io.prepare(moved, "det", DET_HALF)
     engine = tmp_path / "det.engine"
-    assert graph_io.prepare(engine, "det", IMAGENET) == engine
+    assert graph_io.prepare(engine, "det", DET) == engine
 
 
 def test_a_read_only_model_folder_caches_under_the_home(tmp_path, monkeypatch):
@@ -185,5 +236,5 @@ def test_a_read_only_model_folder_caches_under_the_home(tmp_path, monkeypatch):
     src = tiny_net(folder / "det.onnx", "det")
     monkeypatch.setenv("TRT_OCR_HOME", str(tmp_path / "home"))
     monkeypatch.setattr(graph_io.os, "access", lambda p, mode: Path(p) != folder)
-    dst = graph_io.prepare(src, "det", IMAGENET)
+    dst = graph_io.prepare(src, "det", DET)
     assert dst.parent == tmp_path / "home" / "graph-io"

@@ -12,10 +12,15 @@ transformed networks ("graph I/O", version `VERSION`):
 - cls and rec end in ArgMax + ReduceMax over the last axis (classes): outputs `best_index`
   (int32, the first maximum, as the core's argmax takes it) and `best_score` (float32), so CTC
   decoding reads 8 bytes per time step instead of 4 x classes;
-- the detector keeps its probability map.
+- the detector returns its probability map as float16 (`probability`), rounded so that
+  comparing it (as float32) with the binarisation threshold gives exactly the float32 map's
+  answer: where the rounding would cross the threshold the value is held at the nearest float16
+  on the right side. DB's boxes come from that binary map, so they are unchanged; only box
+  scores (means of the map) move, by float16 rounding (relative 2^-11).
 
-Only the padding of the cls/rec batches changes: uint8 cannot hold the pixel that normalises
-to 0 (127.5 for mean 0.5), so the core pads with the nearest pixel (`_core.crop_batch`).
+What changes: box scores by that rounding, and the padding of the cls/rec batches: uint8 cannot
+hold the pixel that normalises to 0 (127.5 for mean 0.5), so the core pads with the nearest
+pixel (`_core.crop_batch`).
 
 `prepare` gives the transformed file of a model, made once and cached beside it (or under
 $TRT_OCR_HOME/graph-io when that folder is read-only) with a stamp holding both files' sha256;
@@ -46,6 +51,8 @@ ROLES = ("det", "cls", "rec")
 #: The output names of a transformed classifier / recognizer.
 BEST_INDEX = "best_index"
 BEST_SCORE = "best_score"
+#: The output name of a transformed detector (float16 probability map).
+DET_PROBABILITY = "probability"
 PIXEL_SCALE = 1.0 / 255.0
 METADATA_KEY = "trt_ocr.graph_io"  # the transform's tag, in the transformed model
 #: Names of the nodes the transform adds start with this (fp16 conversion keeps them fp32).
@@ -53,14 +60,17 @@ NODE_PREFIX = "graph_io/"
 
 
 @dataclass(frozen=True)
-class Normalization:
-    """The network's input normalisation, per channel: (pixel * scale - mean) / std."""
+class GraphIO:
+    """The parameters of one network's transform: its input normalisation, per channel
+    (pixel * scale - mean) / std, and for the detector the binarisation threshold its float16
+    probability map keeps exact (DetOptions.thresh)."""
 
     mean: tuple[float, float, float]
     std: tuple[float, float, float]
+    det_thresh: float | None = None
 
     def tag(self, role: str) -> str:
-        """Names the transform of a role's model with this normalisation (cache file names)."""
+        """Names the transform of a role's model with these parameters (cache file names)."""
         key = json.dumps({"version": VERSION, "role": role, **asdict(self)}, sort_keys=True)
         return f"io-v{VERSION}-{role}-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
 
@@ -70,17 +80,20 @@ def _three(values: Any) -> tuple[float, float, float]:
     return (float(a), float(b), float(c))
 
 
-def det_normalization(spec: DetSpec, options: DetOptions) -> Normalization:
-    """The detector's: the options' mean/std where given, else the model set's."""
-    return Normalization(_three(options.mean or spec.mean), _three(options.std or spec.std))
+def det_graph_io(spec: DetSpec, options: DetOptions) -> GraphIO:
+    """The detector's: the options' mean/std where given, else the model set's, and the
+    options' binarisation threshold."""
+    return GraphIO(
+        _three(options.mean or spec.mean), _three(options.std or spec.std), float(options.thresh)
+    )
 
 
-def cls_normalization(spec: ClsSpec) -> Normalization:
-    return Normalization(_three(spec.mean), _three(spec.std))
+def cls_graph_io(spec: ClsSpec) -> GraphIO:
+    return GraphIO(_three(spec.mean), _three(spec.std))
 
 
 #: The recognizer's (the core's crop_batch default; every PP-OCR recognizer's).
-REC_NORMALIZATION = Normalization((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))
+REC_GRAPH_IO = GraphIO((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))
 
 
 @dataclass(frozen=True)
@@ -90,7 +103,7 @@ class GraphFacts:
     input_name: str
     input_type: str  # "float32", "uint8", or the ONNX type name
     transformed: bool  # takes uint8 pixels (and, cls/rec, gives best_index + best_score)
-    tag: str = ""  # the transform's Normalization.tag, recorded in the model's metadata
+    tag: str = ""  # the transform's GraphIO.tag, recorded in the model's metadata
 
 
 def _type_name(elem_type: int) -> str:
@@ -142,7 +155,7 @@ def facts(model_or_path: Any) -> GraphFacts:
     return GraphFacts(inp.name, kind, kind == "uint8", tag)
 
 
-def transform(model: Any, role: str, norm: Normalization, where: Path | None = None) -> Any:
+def transform(model: Any, role: str, io: GraphIO, where: Path | None = None) -> Any:
     """The model (an onnx ModelProto, changed in place and returned) with uint8 input and
     in-graph normalisation, and for cls/rec the argmax outputs. Raises ModelError for a graph
     that is not a PP-OCR network (one float32 N x 3 x H x W input, one output)."""
@@ -193,8 +206,8 @@ def transform(model: Any, role: str, norm: Normalization, where: Path | None = N
     inp.type.tensor_type.elem_type = onnx.TensorProto.UINT8
 
     as_float = fresh(f"{pixels}_float")
-    mean = np.asarray(norm.mean, np.float32)
-    std = np.asarray(norm.std, np.float32)
+    mean = np.asarray(io.mean, np.float32)
+    std = np.asarray(io.std, np.float32)
     scale = np.float32(PIXEL_SCALE)
     nodes = [helper.make_node("Cast", [pixels], [as_float], to=onnx.TensorProto.FLOAT)]
     scaled = fresh(f"{pixels}_scaled")
@@ -216,7 +229,42 @@ def transform(model: Any, role: str, norm: Normalization, where: Path | None = N
         n.name = f"{NODE_PREFIX}{n.op_type}_{n.output[0]}"
         g.node.insert(0, n)
 
-    if role != "det":
+    if role == "det":
+        if io.det_thresh is None:
+            raise ValueError("the detector's graph I/O needs det_thresh")
+        probs = g.output[0].name
+        t = np.float32(io.det_thresh)
+        # the float16 values nearest the threshold on either side (as float32 comparisons see)
+        h = np.float16(t)
+        up = h if np.float32(h) > t else np.nextafter(h, np.float16(np.inf))
+        down = h if np.float32(h) <= t else np.nextafter(h, np.float16(-np.inf))
+
+        def scalar(stem: str, value: Any, dtype: Any) -> str:
+            name = fresh(stem)
+            g.initializer.append(numpy_helper.from_array(np.asarray(value, dtype), name))
+            return name
+
+        half, above = fresh("probability_fp16"), fresh("above_threshold")
+        high, low = fresh("probability_high"), fresh("probability_low")
+        tail = [
+            helper.make_node("Cast", [probs], [half], to=onnx.TensorProto.FLOAT16),
+            helper.make_node("Greater", [probs, scalar("threshold", t, np.float32)], [above]),
+            helper.make_node("Max", [half, scalar("threshold_up", up, np.float16)], [high]),
+            helper.make_node("Min", [half, scalar("threshold_down", down, np.float16)], [low]),
+            helper.make_node("Where", [above, high, low], [DET_PROBABILITY]),
+        ]
+        for n in tail:
+            n.name = f"{NODE_PREFIX}{n.op_type}_{n.output[0]}"
+        g.node.extend(tail)
+        dims = g.output[0].type.tensor_type.shape.dim
+        map_dims: list[int | str | None] = [
+            d.dim_value if d.HasField("dim_value") else (d.dim_param or None) for d in dims
+        ] or ["batch", 1, "height", "width"]
+        del g.output[:]
+        g.output.append(
+            helper.make_tensor_value_info(DET_PROBABILITY, onnx.TensorProto.FLOAT16, map_dims)
+        )
+    else:
         probs = g.output[0].name
         index64 = fresh("best_index_int64")
         tail = [
@@ -246,11 +294,11 @@ def transform(model: Any, role: str, norm: Normalization, where: Path | None = N
                 helper.make_tensor_value_info(BEST_SCORE, onnx.TensorProto.FLOAT, kept),
             ]
         )
-    model.metadata_props.append(onnx.StringStringEntryProto(key=METADATA_KEY, value=norm.tag(role)))
+    model.metadata_props.append(onnx.StringStringEntryProto(key=METADATA_KEY, value=io.tag(role)))
     return model
 
 
-def transform_file(src: Path, dst: Path, role: str, norm: Normalization) -> None:
+def transform_file(src: Path, dst: Path, role: str, io: GraphIO) -> None:
     """transform() of the ONNX file src, written to dst (atomically)."""
     import onnx
 
@@ -258,7 +306,7 @@ def transform_file(src: Path, dst: Path, role: str, norm: Normalization) -> None
         model = onnx.load(str(src))
     except Exception as e:  # onnx raises protobuf's DecodeError and others
         raise ModelError(f"cannot read {src} as ONNX: {e}") from e
-    transform(model, role, norm, src)
+    transform(model, role, io, src)
     dst.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", dir=dst.parent)
     os.close(fd)
@@ -328,10 +376,10 @@ def _write_stamp(src: Path, dst: Path, tag: str) -> None:
     tmp.replace(stamp)
 
 
-def cache_path(src: Path, role: str, norm: Normalization) -> Path:
+def cache_path(src: Path, role: str, io: GraphIO) -> Path:
     """Where the transform of src is cached: beside it when that folder is writable, else
     under $TRT_OCR_HOME/graph-io (named by src's sha256)."""
-    tag = norm.tag(role)
+    tag = io.tag(role)
     beside = src.with_name(f"{src.stem}.{tag}.onnx")
     if os.access(src.parent, os.W_OK):
         return beside
@@ -359,25 +407,25 @@ def recorded_classes(transformed: Path) -> int | None:
     return int(value) if isinstance(value, int) else None
 
 
-def prepare(model: Path, role: str, norm: Normalization) -> Path:
+def prepare(model: Path, role: str, io: GraphIO) -> Path:
     """The file to run for model: its cached transform (made now when missing or stale), or
     model itself when it is not ONNX (an engine plan) or already takes uint8 pixels.
     Raises ModelError for an ONNX graph that is not a PP-OCR network."""
     model = Path(model)
     if model.suffix != ".onnx":
         return model
-    dst = cache_path(model, role, norm)
+    dst = cache_path(model, role, io)
     if _cached(model, dst):
         return dst
     found = facts(model)
     if found.transformed:
-        if found.tag and found.tag != norm.tag(role):
+        if found.tag and found.tag != io.tag(role):
             raise ModelError(
                 f"{model} normalises its uint8 input in-graph with other values than this "
-                f"pipeline's {role} normalisation (mean {norm.mean}, std {norm.std}); build "
+                f"pipeline's {role} normalisation (mean {io.mean}, std {io.std}); build "
                 "it again with these options, or run its float source model"
             )
         return model
-    transform_file(model, dst, role, norm)
-    _write_stamp(model, dst, norm.tag(role))
+    transform_file(model, dst, role, io)
+    _write_stamp(model, dst, io.tag(role))
     return dst

@@ -51,7 +51,7 @@ class _Stage:
     """A network session plus the observers of its inputs.
 
     With graph_io (the default) an ONNX model runs as its `trt_ocr.graph_io` transform: uint8
-    pixels in, normalised in the graph with norm, and (cls, rec) argmax + max out. The stage
+    pixels in, normalised in the graph as io says, (cls, rec) argmax + max out. The stage
     adapts to the session it gets: `pixels_in` when its input is uint8, `best_out` when it
     returns best_index + best_score (an engine or a model transformed by build-engines)."""
 
@@ -63,11 +63,11 @@ class _Stage:
         model: Path,
         ranges: ShapeRanges,
         observers: Sequence[InputObserver],
-        norm: graph_io.Normalization,
+        io: graph_io.GraphIO,
         use_graph_io: bool,
     ) -> None:
         if use_graph_io:
-            model = graph_io.prepare(model, self.role, norm)
+            model = graph_io.prepare(model, self.role, io)
         self.model = model
         self.session: Session = backend.open(model, self.role, ranges[self.role])
         self._observers = observers
@@ -113,13 +113,13 @@ class TextDetector(_Stage):
         self.options = options
         self.image_options = image_options
         o = options
-        norm = graph_io.det_normalization(spec, o)
-        super().__init__(backend, model, ranges, observers, norm, use_graph_io)
+        io = graph_io.det_graph_io(spec, o)
+        super().__init__(backend, model, ranges, observers, io, use_graph_io)
         self._prepare = _core.DetectionPreprocessor(
             limit_side_len=o.limit_side_len,
             limit_type=o.limit_type,
-            mean=norm.mean,
-            std=norm.std,
+            mean=io.mean,
+            std=io.std,
             max_side_len=image_options.max_side_len,
             min_side_len=image_options.min_side_len,
             min_height=o.min_height,
@@ -145,6 +145,8 @@ class TextDetector(_Stage):
         t["pre"] += time.perf_counter() - t0
         prob = self._infer(tensor, t)[self.session.output_name]
         t0 = time.perf_counter()
+        if prob.dtype != np.float32:  # a graph-I/O detector's float16 map
+            prob = prob.astype(np.float32)
         quads, boxes, scores = self._finish(prob, mapping)
         t["post"] += time.perf_counter() - t0
         return Detections(image if work is None else work, quads, boxes, scores)
@@ -181,8 +183,8 @@ class TextClassifier(_Stage):
             self._label_180 = list(spec.labels).index("180")
         except ValueError:
             raise ModelError("the classifier's labels have no '180'") from None
-        norm = graph_io.cls_normalization(spec)
-        super().__init__(backend, model, ranges, observers, norm, use_graph_io)
+        io = graph_io.cls_graph_io(spec)
+        super().__init__(backend, model, ranges, observers, io, use_graph_io)
 
     def __call__(self, found: Detections, t: Timings) -> tuple[np.ndarray, np.ndarray]:
         n = len(found)
@@ -251,8 +253,8 @@ class TextRecognizer(_Stage):
         self._max_width = (
             max(r.max[3] for r in ranges[self.role]) if backend.bounded_shapes else None
         )
-        norm = graph_io.REC_NORMALIZATION
-        super().__init__(backend, model, ranges, observers, norm, use_graph_io)
+        io = graph_io.REC_GRAPH_IO
+        super().__init__(backend, model, ranges, observers, io, use_graph_io)
         self._check_classes(len(characters))
 
     def _check_classes(self, n_characters: int) -> None:

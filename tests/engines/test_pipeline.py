@@ -110,7 +110,7 @@ def built(v4_models, tmp_path: Path) -> tuple[Path, StandInLibrary]:
     builder = Builder(req, log=lambda m: None, library=lib)
     for role in ("det", "cls", "rec"):
         dst = folder / f"{role}.onnx"
-        graph_io.transform_file(getattr(v4_models, role), dst, role, builder.normalization(role))
+        graph_io.transform_file(getattr(v4_models, role), dst, role, builder.io_for(role))
         manifest.record_step(folder, "cleanup", role, dst, model=MODEL, precision="fp32")
     outcome = builder.run()
     assert outcome.exit_code == 0 and len(lib.builds) == 3

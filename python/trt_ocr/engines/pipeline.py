@@ -170,16 +170,16 @@ class Builder:
         """The shapes the runtime will ask for, with these options, of this model set."""
         return plan_shapes(self.req.det, self.req.cls, self.req.rec, artifacts.spec_for(self.name))
 
-    def normalization(self, role: str) -> graph_io.Normalization:
-        """The in-graph normalisation of role's network: what the runtime's stages use with
+    def io_for(self, role: str) -> graph_io.GraphIO:
+        """The graph I/O parameters of role's network: what the runtime's stages use with
         these options over this model set (the runtime then runs the engines as they are)."""
         spec = artifacts.spec_for(self.name)
         if role == "det":
             det_spec = spec.det if spec else models.DetSpec(())
-            return graph_io.det_normalization(det_spec, self.req.det)
+            return graph_io.det_graph_io(det_spec, self.req.det)
         if role == "cls":
-            return graph_io.cls_normalization(spec.cls if spec else models.ClsSpec(()))
-        return graph_io.REC_NORMALIZATION
+            return graph_io.cls_graph_io(spec.cls if spec else models.ClsSpec(()))
+        return graph_io.REC_GRAPH_IO
 
     def _write_dictionary(self, folder: Path) -> None:
         src = self.source
@@ -234,10 +234,10 @@ class Builder:
             dst = dst_dir / f"{role}.onnx"
             # uint8 pixels in, normalisation (and cls/rec argmax) inside: every later step, the
             # fp16/int8 graphs and the engines carry this I/O (trt_ocr.graph_io)
-            norm = self.normalization(role)
+            io = self.io_for(role)
             io_src = dst_dir / f".{role}.graph-io.onnx"
-            graph_io.transform_file(src[role], io_src, role, norm)
-            self.log(f"cleanup: {role}: graph I/O {norm.tag(role)} (uint8 input)")
+            graph_io.transform_file(src[role], io_src, role, io)
+            self.log(f"cleanup: {role}: graph I/O {io.tag(role)}")
             try:
                 res = graph.cleanup(io_src, dst, role, self.log, self.req.simplifier)
             finally:
@@ -252,7 +252,7 @@ class Builder:
                 dst,
                 {
                     "simplifier": res.simplifier,
-                    "graph_io": norm.tag(role),
+                    "graph_io": io.tag(role),
                     "nodes": res.nodes_after,
                     "batchnorm_folded": res.batchnorm_folded,
                     "dims": res.dim_renames,
