@@ -224,7 +224,7 @@ def test_a_transformed_model_runs_as_is_unless_its_normalisation_differs(tmp_pat
     moved.parent.mkdir()
     moved.write_bytes(dst.read_bytes())
     assert graph_io.prepare(moved, "det", DET) == moved
-    with pytest.raises(ModelError, match="other values"):
+    with pytest.raises(ModelError, match="other graph I/O parameters"):
         graph_io.prepare(moved, "det", DET_HALF)
     engine = tmp_path / "det.engine"
     assert graph_io.prepare(engine, "det", DET) == engine

@@ -421,9 +421,10 @@ def prepare(model: Path, role: str, io: GraphIO) -> Path:
     if found.transformed:
         if found.tag and found.tag != io.tag(role):
             raise ModelError(
-                f"{model} normalises its uint8 input in-graph with other values than this "
-                f"pipeline's {role} normalisation (mean {io.mean}, std {io.std}); build "
-                "it again with these options, or run its float source model"
+                f"{model} was transformed with other graph I/O parameters than this "
+                f"pipeline's {role} options give (mean {io.mean}, std {io.std}"
+                + (f", det thresh {io.det_thresh}" if io.det_thresh is not None else "")
+                + "); build it again with these options, or run its float source model"
             )
         return model
     transform_file(model, dst, role, io)
