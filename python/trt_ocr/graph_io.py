@@ -244,14 +244,17 @@ def transform(model: Any, role: str, io: GraphIO, where: Path | None = None) -> 
             g.initializer.append(numpy_helper.from_array(np.asarray(value, dtype), name))
             return name
 
-        half, above = fresh("probability_fp16"), fresh("above_threshold")
-        high, low = fresh("probability_high"), fresh("probability_low")
+        # In float32, then one Cast: values above the threshold are held at or above the
+        # smallest float16 above it, the others at or below the largest float16 not above it;
+        # float16 rounding is monotonic, so the Cast keeps each on its side.
+        above, high = fresh("above_threshold"), fresh("probability_high")
+        low, held = fresh("probability_low"), fresh("probability_held")
         tail = [
-            helper.make_node("Cast", [probs], [half], to=onnx.TensorProto.FLOAT16),
             helper.make_node("Greater", [probs, scalar("threshold", t, np.float32)], [above]),
-            helper.make_node("Max", [half, scalar("threshold_up", up, np.float16)], [high]),
-            helper.make_node("Min", [half, scalar("threshold_down", down, np.float16)], [low]),
-            helper.make_node("Where", [above, high, low], [DET_PROBABILITY]),
+            helper.make_node("Max", [probs, scalar("threshold_up", up, np.float32)], [high]),
+            helper.make_node("Min", [probs, scalar("threshold_down", down, np.float32)], [low]),
+            helper.make_node("Where", [above, high, low], [held]),
+            helper.make_node("Cast", [held], [DET_PROBABILITY], to=onnx.TensorProto.FLOAT16),
         ]
         for n in tail:
             n.name = f"{NODE_PREFIX}{n.op_type}_{n.output[0]}"

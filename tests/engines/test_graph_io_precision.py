@@ -64,3 +64,20 @@ def test_int8_quantizes_after_the_normalisation(cls_io, tmp_path):
     assert {n.op_type for n in io_nodes} >= {"Cast", "Mul", "Add", "ArgMax", "ReduceMax"}
     index, score = _run(out, feeds[0]["x"])
     assert index.dtype == np.int32 and score.dtype == np.float32
+
+
+def test_fp16_of_a_graph_io_detector_keeps_its_float16_map(tmp_path):
+    from tests.test_graph_io import DET
+
+    src = tiny_net(tmp_path / "src.onnx", "det")
+    det = tmp_path / "det.onnx"
+    graph_io.transform_file(src, det, "det", DET)
+    out = tmp_path / "det16.onnx"
+    precision.to_fp16(det, out, "det", log=lambda m: None)
+    _, types = _io(out)
+    assert types == {"x": onnx.TensorProto.UINT8, "probability": onnx.TensorProto.FLOAT16}
+    x = np.random.default_rng(2).integers(0, 256, (1, 3, 16, 24), np.uint8)
+    (got,) = _run(out, x)
+    (want,) = _run(det, x)
+    assert got.dtype == np.float16
+    np.testing.assert_allclose(got.astype(np.float32), want.astype(np.float32), atol=2e-2)

@@ -125,7 +125,12 @@ def to_fp16(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         out = float16.convert_float_to_float16(
-            model, keep_io_types=True, op_block_list=blocked_ops, node_block_list=nodes
+            model,
+            keep_io_types=True,
+            op_block_list=blocked_ops,
+            node_block_list=nodes,
+            # a graph-I/O detector already holds float16 (its map output): not a second pass
+            check_fp16_ready=not io_nodes,
         )
     truncated = sum(1 for w in caught if "truncated" in str(w.message))
     restore_io_types(out, io_types)
