@@ -350,7 +350,7 @@ def flop_summary(records: list[dict], models: dict[str, str], peak: float | None
         fl = secs = 0.0
         calls = 0
         for r in records:
-            for st, shape, t in r["net"]:
+            for st, shape, t, *_ in r["net"]:
                 if st == s:
                     fl += flops(models[s], tuple(shape))
                     secs += t

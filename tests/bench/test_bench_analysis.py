@@ -74,3 +74,14 @@ def test_network_bytes_per_image_and_their_ratio():
     # results written before the bytes were recorded: no figure, no ratio
     old = latency_summary([rec(1.0, 0.1, 0.1, 0.1)])
     assert math.isnan(old["net_bytes_mean"])
+
+
+def test_flop_summary_reads_events_with_bytes(monkeypatch):
+    import bench.flops
+    from bench.cli import flop_summary
+
+    monkeypatch.setattr(bench.flops, "flops", lambda model, shape: 1e9)
+    r = rec(1.0, 0.5, 0.1, 0.2)
+    r["net"] = [[*e, 100, 10] for e in r["net"]]
+    out = flop_summary([r], {"det": "d", "cls": "c", "rec": "r"}, None)
+    assert out["rec"]["calls"] == 2 and out["rec"]["gflop"] == 2.0
