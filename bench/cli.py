@@ -23,7 +23,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = Path(os.environ.get("TRT_OCR_SHARED_DATA", REPO.parent / "shared" / "data"))
 RESULTS = REPO / "bench" / "results"
-ENGINE_NAMES = ("ours", "rapidocr", "paddle")
+ENGINE_NAMES = ("ours", "rapidocr", "paddle", "ours-float-io")
+DEFAULT_ENGINES = ("ours", "rapidocr", "paddle")
+# ours with the networks' I/O as before graph_io (float32 in, full probabilities out): the
+# base of the network-boundary bytes ratio
+FLOAT_IO = "ours-float-io"
 PEERS = ("rapidocr", "paddle")
 PEER_REQUIREMENTS = [
     "rapidocr_onnxruntime==1.4.4",
@@ -306,6 +310,10 @@ def latency_summary(records: list[dict]) -> dict:
     }
     net = [sum(e[2] for e in r["net"]) for r in records]
     outside = [t - n for t, n in zip(tot, net, strict=True)]
+    # bytes written to network inputs / read from outputs per image (older results: none)
+    counted = any(len(e) > 4 for r in records for e in r["net"])
+    b_in = [sum(e[3] for e in r["net"] if len(e) > 4) for r in records] if counted else []
+    b_out = [sum(e[4] for e in r["net"] if len(e) > 4) for r in records] if counted else []
     out = {
         "images": len(records),
         "median": _pct(tot, 50),
@@ -314,6 +322,9 @@ def latency_summary(records: list[dict]) -> dict:
         "outside_median": _pct(outside, 50),
         "outside_mean": float(np.mean(outside)) if outside else float("nan"),
         "net_mean": float(np.mean(net)) if net else float("nan"),
+        "net_bytes_in_mean": float(np.mean(b_in)) if b_in else float("nan"),
+        "net_bytes_out_mean": float(np.mean(b_out)) if b_out else float("nan"),
+        "net_bytes_mean": float(np.mean(np.add(b_in, b_out))) if b_in else float("nan"),
         "lines_mean": float(np.mean([len(r.get("lines", ())) for r in records]))
         if records and "lines" in records[0]
         else None,
@@ -339,7 +350,7 @@ def flop_summary(records: list[dict], models: dict[str, str], peak: float | None
         fl = secs = 0.0
         calls = 0
         for r in records:
-            for st, shape, t in r["net"]:
+            for st, shape, t, *_ in r["net"]:
                 if st == s:
                     fl += flops(models[s], tuple(shape))
                     secs += t
@@ -429,6 +440,11 @@ def ratios(analysis: dict, base: str = "rapidocr") -> dict:
                     lat["outside_mean"] / bl["outside_mean"] if bl["outside_mean"] else None
                 ),
                 "net_mean": lat["net_mean"] / bl["net_mean"] if bl["net_mean"] else None,
+                "net_bytes_mean": (
+                    lat["net_bytes_mean"] / bl["net_bytes_mean"]
+                    if bl.get("net_bytes_mean")
+                    else None
+                ),
             }
         tp, btp = a.get("throughput"), b.get("throughput")
         if tp and btp:
@@ -545,8 +561,9 @@ def parse_args(argv):
     )
     ap.add_argument(
         "--engines",
-        default=",".join(ENGINE_NAMES),
-        help=f"comma-separated subset of {', '.join(ENGINE_NAMES)}",
+        default=",".join(DEFAULT_ENGINES),
+        help=f"comma-separated subset of {', '.join(ENGINE_NAMES)} "
+        f"(default: {','.join(DEFAULT_ENGINES)}; add {FLOAT_IO} for the bytes ratio)",
     )
     ap.add_argument(
         "--peer-python",
@@ -684,6 +701,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "analysis": analysis,
         "ratios_vs_rapidocr": ratios(analysis),
+        "ratios_vs_float_io": ratios(analysis, FLOAT_IO) if FLOAT_IO in engines else {},
         "same_network_inputs_as_rapidocr": same_network_inputs(raw),
         "same_text_as_rapidocr": same_text(raw),
     }

@@ -47,13 +47,20 @@ class Ours(Engine):
     name = "ours"
     description = "trt_ocr.OCR (ONNX Runtime backend, RAPIDOCR_1_4 preset)"
 
+    graph_io = True
+
     def __init__(self, threads: int) -> None:
         nettime.patch_onnxruntime()
         from trt_ocr import OCR
         from trt_ocr.presets import RAPIDOCR_1_4
 
+        extra = {} if self.graph_io else {"graph_io": False}
         self.ocr_ = OCR(
-            model="ppocr-v4-mobile", backend="onnxruntime", threads=threads, **RAPIDOCR_1_4
+            model="ppocr-v4-mobile",
+            backend="onnxruntime",
+            threads=threads,
+            **RAPIDOCR_1_4,
+            **extra,
         )
         m = self.ocr_.models
         for path, stage in ((m.det, "det"), (m.cls, "cls"), (m.rec, "rec")):
@@ -87,6 +94,15 @@ class Ours(Engine):
         import trt_ocr
 
         return {"trt_ocr": trt_ocr.__version__, "onnxruntime": onnxruntime.__version__}
+
+
+class OursFloatIO(Ours):
+    """Ours with the networks as given (float32 normalised input, full probabilities out):
+    the network I/O of the pipeline before graph_io, for the bytes comparison."""
+
+    name = "ours-float-io"
+    description = "trt_ocr.OCR(graph_io=False) (ONNX Runtime backend, RAPIDOCR_1_4 preset)"
+    graph_io = False
 
 
 class _RapidBase(Engine):
@@ -159,6 +175,7 @@ class RapidOcrPaddle(_RapidBase):
 
 ENGINES: dict[str, type[Engine]] = {
     "ours": Ours,
+    "ours-float-io": OursFloatIO,
     "rapidocr": RapidOcrOnnx,
     "paddle": RapidOcrPaddle,
 }

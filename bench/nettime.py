@@ -1,7 +1,9 @@
 """Network time measured the same way for every engine: a timer around the inference
 session's run call (ONNX Runtime's ``InferenceSession.run``, Paddle's
 ``PaddleInferSession.__call__``, both including the copies in and out of the runtime), keyed by
-the stage the session belongs to, with the input shape of each call (for FLOP counts)."""
+the stage the session belongs to, with the input shape of each call (for FLOP counts) and the
+bytes it moves across the network boundary: the nbytes of every input array written and every
+output array read back (what a GPU would move over PCIe)."""
 
 from __future__ import annotations
 
@@ -12,14 +14,15 @@ STAGES = ("det", "cls", "rec")
 
 
 class NetTimer:
-    """Collects one event per network call: (stage, input shape, seconds)."""
+    """Collects one event per network call: (stage, input shape, seconds, input bytes,
+    output bytes)."""
 
     def __init__(self) -> None:
         self.stage_of: dict[int, str] = {}  # id(session object) -> stage
         self.path_stage: list[tuple[str, str]] = []  # (model path, stage)
-        self.events: list[tuple[str, tuple[int, ...], float]] = []
+        self.events: list[tuple[str, tuple[int, ...], float, int, int]] = []
 
-    def take(self) -> list[tuple[str, tuple[int, ...], float]]:
+    def take(self) -> list[tuple[str, tuple[int, ...], float, int, int]]:
         out, self.events = self.events, []
         return out
 
@@ -35,8 +38,10 @@ class NetTimer:
             st = "cls" if shape[-2:] == (48, 192) else ("rec" if shape[-2] == 48 else "det")
         return st or "other"
 
-    def add(self, stage: str, dt: float, shape: tuple[int, ...]) -> None:
-        self.events.append((stage, shape, dt))
+    def add(
+        self, stage: str, dt: float, shape: tuple[int, ...], bytes_in: int = 0, bytes_out: int = 0
+    ) -> None:
+        self.events.append((stage, shape, dt, bytes_in, bytes_out))
 
 
 TIMER = NetTimer()
@@ -48,6 +53,15 @@ def _first_shape(feeds: Any) -> tuple[int, ...]:
         return tuple(int(d) for d in v.shape)
     except (StopIteration, AttributeError, TypeError):
         return ()
+
+
+def nbytes(arrays: Any) -> int:
+    """Total nbytes of an array, or of the arrays in a dict / list / tuple."""
+    if isinstance(arrays, dict):
+        arrays = list(arrays.values())
+    if isinstance(arrays, (list, tuple)):
+        return sum(nbytes(a) for a in arrays)
+    return int(getattr(arrays, "nbytes", 0))
 
 
 def patch_onnxruntime() -> None:
@@ -62,7 +76,8 @@ def patch_onnxruntime() -> None:
         shape = _first_shape(input_feed)
         t0 = time.perf_counter()
         out = orig(self, output_names, input_feed, run_options)
-        TIMER.add(TIMER.stage(self, shape), time.perf_counter() - t0, shape)
+        dt = time.perf_counter() - t0
+        TIMER.add(TIMER.stage(self, shape), dt, shape, nbytes(input_feed), nbytes(out))
         return out
 
     run._bench_timed = True
@@ -81,7 +96,8 @@ def patch_paddle() -> None:
         shape = _first_shape(img)
         t0 = time.perf_counter()
         out = orig(self, img)
-        TIMER.add(TIMER.stage(self, shape), time.perf_counter() - t0, shape)
+        dt = time.perf_counter() - t0
+        TIMER.add(TIMER.stage(self, shape), dt, shape, nbytes(img), nbytes(out))
         return out
 
     call._bench_timed = True

@@ -22,6 +22,10 @@ def _pct(x) -> str:
     return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.1f}%"
 
 
+def _kib(x) -> str:
+    return "-" if x is None or x != x else f"{x / 1024:.0f}"
+
+
 def _mib(x) -> str:
     return "-" if not x else f"{x / 2**20:.0f}"
 
@@ -137,6 +141,45 @@ def markdown(rep: dict, chart: str | None) -> str:
         )
         L.append("")
     rows = []
+    for s in sets:
+        for e in ok:
+            lat = an[e]["latency"].get(s)
+            if lat and lat.get("net_bytes_mean") == lat.get("net_bytes_mean"):  # not NaN
+                rows.append(
+                    [
+                        e,
+                        s,
+                        _kib(lat["net_bytes_in_mean"]),
+                        _kib(lat["net_bytes_out_mean"]),
+                        _kib(lat["net_bytes_mean"]),
+                    ]
+                )
+    if rows:
+        L += [
+            "**Network-boundary bytes per image** (means, KiB: the nbytes of every array "
+            "written to a network input and read from a network output, counted at the same "
+            "run call as network time; what a GPU would move over PCIe)",
+            "",
+        ]
+        L += _table(["engine", "set", "in", "out", "total"], rows)
+        fio = rep.get("ratios_vs_float_io", {})
+        fio_rows = [
+            [e, s, _f(v.get("net_bytes_mean"))]
+            for e, r in fio.items()
+            for s, v in r.items()
+            if s != "throughput"
+        ]
+        if fio_rows:
+            L += [
+                "",
+                "Bytes relative to ours with the networks' I/O as given (ours-float-io: "
+                "float32 input, full probabilities out, as before graph_io); < 0.25 is 4x "
+                "fewer:",
+                "",
+            ]
+            L += _table(["engine", "set", "bytes / ours-float-io"], fio_rows)
+        L.append("")
+    rows = []
     for e in ok:
         tp = an[e].get("throughput") or {}
         mem = an[e]["memory"]
@@ -193,12 +236,23 @@ def markdown(rep: dict, chart: str | None) -> str:
                         _f(v["e2e_mean"]),
                         _f(v["outside_mean"]),
                         _f(v["net_mean"]),
+                        _f(v.get("net_bytes_mean")),
                     ]
                 )
             if "throughput" in r:
-                rows.append([e, "throughput (higher is better)", _f(r["throughput"]), "", "", ""])
+                rows.append(
+                    [e, "throughput (higher is better)", _f(r["throughput"]), "", "", "", ""]
+                )
         L += _table(
-            ["engine", "set", "e2e median", "e2e mean", "outside-network mean", "network mean"],
+            [
+                "engine",
+                "set",
+                "e2e median",
+                "e2e mean",
+                "outside-network mean",
+                "network mean",
+                "network bytes",
+            ],
             rows,
         )
         same = rep.get("same_network_inputs_as_rapidocr", {})

@@ -36,7 +36,7 @@ def _peak_rss() -> int:
 
 
 def _events(ev):
-    return [[stage, list(shape), dt] for stage, shape, dt in ev]
+    return [[stage, list(shape), dt, b_in, b_out] for stage, shape, dt, b_in, b_out in ev]
 
 
 class Worker:

@@ -105,16 +105,23 @@ def test_observe_inputs_sees_every_network_feed(v4_models):
     assert roles == ["det", "cls", "rec", "rec"]  # one cls batch of 2, rec batches of 1
     det_feed = seen[0][1]
     assert list(det_feed) == [ocr.detector.session.input_name]
-    want, _, _ = _core.det_preprocess(img, mean=v4_models.spec.det.mean, std=v4_models.spec.det.std)
-    np.testing.assert_array_equal(next(iter(det_feed.values())), want)
+    spec = v4_models.spec.det
+    want, _, _ = _core.det_preprocess(img, mean=spec.mean, std=spec.std)
+    pixels = next(iter(det_feed.values()))
+    assert pixels.dtype == np.uint8  # graph I/O: the network normalises its pixels itself
+    mean = np.array(spec.mean, np.float32).reshape(1, 3, 1, 1)
+    std = np.array(spec.std, np.float32).reshape(1, 3, 1, 1)
+    scale = np.float32(1 / 255)  # the graph: Cast, Mul(scale), Sub(mean), Div(std)
+    np.testing.assert_array_equal((pixels.astype(np.float32) * scale - mean) / std, want)
     assert next(iter(seen[1][1].values())).shape == (2, 3, 48, 192)
     assert all(next(iter(f.values())).shape[:3] == (1, 3, 48) for _, f in seen[2:])
     # The recorded feeds are what the networks ran on: running them again gives the result.
     rec = ocr.recognizer.session
     texts = []
     for _, feeds in seen[2:]:
-        probs = rec.run(feeds)[rec.output_name]
-        texts.append(_core.CTCDecoder(v4_models.characters).decode(probs)[0][0])
+        out = rec.run(feeds)
+        decoder = _core.CTCDecoder(v4_models.characters)
+        texts.append(decoder.decode_best(out["best_index"], out["best_score"])[0][0])
     assert texts == res.texts
     # Outside the block nothing is observed; several observers can be active.
     seen.clear()
@@ -195,3 +202,18 @@ def test_bounded_backends_get_detector_inputs_inside_the_plan(v4_models):
         detector.close()
         sides[name] = max(seen)
     assert sides["bounded"] <= longest < sides["free"]
+
+
+def test_graph_io_networks_read_the_same_text_as_the_models_as_given(v4_models):
+    """uint8 in / argmax out (the default) against the float models: same lines and text;
+    scores differ only through the cls/rec batches' padding (127 instead of 127.5)."""
+    img = render_lines(LINES)
+    fast = OCR(backend="onnxruntime")
+    plain = OCR(backend="onnxruntime", graph_io=False)
+    assert fast.detector.pixels_in and fast.recognizer.best_out and fast.classifier.best_out
+    assert not (plain.detector.pixels_in or plain.recognizer.best_out)
+    a, b = fast(img), plain(img)
+    assert a.texts == b.texts and len(a.texts) == len(LINES)
+    for x, y in zip(a, b, strict=True):  # the detector's input is exact: the same boxes
+        np.testing.assert_array_equal(x.box, y.box)
+    assert np.allclose([x.score for x in a], [x.score for x in b], atol=1e-2)

@@ -29,12 +29,31 @@ class CTCDecoder:
         self, probs: npt.NDArray[np.float32], return_steps: bool = False
     ) -> list[tuple[str, float]] | list[tuple[str, float, npt.NDArray[np.int32]]]:
         """probs float32 [N, T, num_classes] -> per line (text, mean score[, time steps])."""
+    def decode_best(
+        self,
+        best: npt.NDArray[np.int32],
+        best_prob: npt.NDArray[np.float32],
+        return_steps: bool = False,
+    ) -> list[tuple[str, float]] | list[tuple[str, float, npt.NDArray[np.int32]]]:
+        """decode() from each time step's best class (int32 [N, T]) and its probability
+        (float32 [N, T]), as a recognizer ending in ArgMax + ReduceMax gives them; the same
+        results as decode() of the probabilities. ValueError for a class outside the list."""
 
 def decide_orientation(
     probs: npt.NDArray[np.float32], label_180: int = 1, thresh: float = 0.9
 ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float32], npt.NDArray[np.bool_]]:
     """probs float32 [N, K] -> (labels, scores, flip) with flip = label == label_180 and
     score > thresh."""
+
+def decide_orientation_best(
+    labels: npt.NDArray[np.int32],
+    scores: npt.NDArray[np.float32],
+    num_labels: int,
+    label_180: int = 1,
+    thresh: float = 0.9,
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float32], npt.NDArray[np.bool_]]:
+    """decide_orientation from each row's best label (int32 [N], in [0, num_labels)) and its
+    score (float32 [N]), as a classifier ending in ArgMax + ReduceMax gives them."""
 
 # ---- the detection stage ----
 
@@ -91,13 +110,19 @@ class DetectionPreprocessor:
         min_height: int = 0,
         max_aspect: float = -1.0,
         max_side_limit: int = 0,
-    ) -> None: ...
+        uint8: bool = False,
+    ) -> None:
+        """uint8: the tensor holds the resized uint8 pixels (for a detector that normalises its
+        input itself; mean and std are then unused)."""
     def plan(self, height: int, width: int) -> DetMapping:
         """The mapping an image of height x width gets (sizes only)."""
     def __call__(
         self, image: npt.NDArray[np.uint8]
-    ) -> tuple[npt.NDArray[np.float32], DetMapping, npt.NDArray[np.uint8] | None]:
-        """uint8 [H, W, 3] -> (float32 [1, 3, input_h, input_w] detector input, mapping, the
+    ) -> tuple[
+        npt.NDArray[np.float32] | npt.NDArray[np.uint8], DetMapping, npt.NDArray[np.uint8] | None
+    ]:
+        """uint8 [H, W, 3] -> (float32 [1, 3, input_h, input_w] detector input (uint8 when made
+        with uint8=True), mapping, the
         rescaled work image or None when the image is not rescaled). The tensor is a view of a
         buffer the next call reuses."""
     def rescale(
@@ -185,13 +210,16 @@ def crop_batch(
     mean: tuple[float, float, float] = (0.5, 0.5, 0.5),
     std: tuple[float, float, float] = (0.5, 0.5, 0.5),
     tall_ratio: float = 1.5,
-    out: npt.NDArray[np.float32] | None = None,
-) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int32]]:
+    out: npt.NDArray[np.float32] | npt.NDArray[np.uint8] | None = None,
+    uint8: bool = False,
+) -> tuple[npt.NDArray[np.float32] | npt.NDArray[np.uint8], npt.NDArray[np.int32]]:
     """Perspective crops of boxes [N, 4, 2] from uint8 [H, W, 3], sampled into a float32
     [N, 3, height, width] batch as PP-OCR's get_rotate_crop_image + resize_norm_img would make it
     (keep_ratio: width min(width, ceil(height * w / h)), zero padding on the right; otherwise
     stretched). flip180: N booleans, rotates those crops by 180 degrees. Returns (batch, int32 [N]
-    valid widths; 0 for a box with nothing to crop, whose tensor is all zeros)."""
+    valid widths; 0 for a box with nothing to crop, whose tensor is all zeros). uint8: a uint8
+    batch of the pixels before normalisation, for a network that normalises itself; its padding
+    is the pixel nearest to normalised 0 (mean / float32(1/255) rounded: 127 for mean 0.5)."""
 
 def crop_images(
     image: npt.NDArray[np.uint8],

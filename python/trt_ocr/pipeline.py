@@ -59,7 +59,11 @@ class OCR:
         threads: int | None = None,
         precision: str = "fp32",
         engines_dir: str | Path | None = None,
+        graph_io: bool = True,
     ) -> None:
+        """graph_io: run the networks as their `trt_ocr.graph_io` transforms (uint8 pixels
+        in, normalisation and the cls/rec argmax inside the graphs); False runs the models
+        as given (float32 normalised input, full probabilities out)."""
         self.models = self._resolve_models(model, precision, engines_dir)
         spec = self.models.spec
         if spec is not None and spec.format != "onnx":
@@ -93,10 +97,17 @@ class OCR:
             det_spec,
             ranges,
             self._observers,
+            graph_io,
         )
         self.classifier = (
             TextClassifier(
-                self.backend, self.models.cls, self.cls_options, cls_spec, ranges, self._observers
+                self.backend,
+                self.models.cls,
+                self.cls_options,
+                cls_spec,
+                ranges,
+                self._observers,
+                graph_io,
             )
             if self.cls_options.enabled
             else None
@@ -109,6 +120,7 @@ class OCR:
             self.models.characters,
             ranges,
             self._observers,
+            graph_io,
         )
         self._lock = threading.Lock()
 

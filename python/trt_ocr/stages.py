@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from trt_ocr import _core, models
+from trt_ocr import _core, graph_io, models
 from trt_ocr.backends.base import Backend, Session
 from trt_ocr.errors import ModelError
 from trt_ocr.options import ClsOptions, DetOptions, ImageOptions, RecOptions
@@ -33,12 +33,6 @@ Timings = dict[str, float]
 ShapeRanges = Mapping[str, Sequence[ShapeRange]]  # role -> one range per profile
 
 
-def _three(values: Sequence[float]) -> tuple[float, float, float]:
-    """A per-channel normalisation (options and model specs hold 3 values, checked there)."""
-    a, b, c = values
-    return (float(a), float(b), float(c))
-
-
 @dataclass
 class Detections:
     """The text lines of one image, in reading order."""
@@ -54,7 +48,12 @@ class Detections:
 
 
 class _Stage:
-    """A network session plus the observers of its inputs."""
+    """A network session plus the observers of its inputs.
+
+    With graph_io (the default) an ONNX model runs as its `trt_ocr.graph_io` transform: uint8
+    pixels in, normalised in the graph as io says, (cls, rec) argmax + max out. The stage
+    adapts to the session it gets: `pixels_in` when its input is uint8, `best_out` when it
+    returns best_index + best_score (an engine or a model transformed by build-engines)."""
 
     role: str
 
@@ -64,18 +63,32 @@ class _Stage:
         model: Path,
         ranges: ShapeRanges,
         observers: Sequence[InputObserver],
+        io: graph_io.GraphIO,
+        use_graph_io: bool,
     ) -> None:
+        if use_graph_io:
+            model = graph_io.prepare(model, self.role, io)
+        self.model = model
         self.session: Session = backend.open(model, self.role, ranges[self.role])
         self._observers = observers
+        self.pixels_in = self.session.inputs[0].dtype == np.uint8
+        names = {o.name for o in self.session.outputs}
+        self.best_out = {graph_io.BEST_INDEX, graph_io.BEST_SCORE} <= names
 
-    def _infer(self, batch: np.ndarray, t: Timings) -> np.ndarray:
+    def _infer(self, batch: np.ndarray, t: Timings) -> dict[str, np.ndarray]:
         feeds = {self.session.input_name: batch}
         for observe in self._observers:
             observe(self.role, feeds)
         t0 = time.perf_counter()
-        out = self.session.run(feeds)[self.session.output_name]
+        out = self.session.run(feeds)
         t[self.role] += time.perf_counter() - t0
         return out
+
+    def _best(self, out: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """(int32 best index, float32 best score) of a best_out network's outputs."""
+        index = np.ascontiguousarray(out[graph_io.BEST_INDEX], np.int32)
+        score = np.ascontiguousarray(out[graph_io.BEST_SCORE], np.float32)
+        return index, score
 
     def close(self) -> None:
         self.session.close()
@@ -95,15 +108,18 @@ class TextDetector(_Stage):
         spec: models.DetSpec,
         ranges: ShapeRanges,
         observers: Sequence[InputObserver] = (),
+        use_graph_io: bool = True,
     ) -> None:
         self.options = options
         self.image_options = image_options
         o = options
+        io = graph_io.det_graph_io(spec, o)
+        super().__init__(backend, model, ranges, observers, io, use_graph_io)
         self._prepare = _core.DetectionPreprocessor(
             limit_side_len=o.limit_side_len,
             limit_type=o.limit_type,
-            mean=_three(o.mean or spec.mean),
-            std=_three(o.std or spec.std),
+            mean=io.mean,
+            std=io.std,
             max_side_len=image_options.max_side_len,
             min_side_len=image_options.min_side_len,
             min_height=o.min_height,
@@ -111,6 +127,7 @@ class TextDetector(_Stage):
             # Where the backend runs only its compiled profiles, the detector input's long side
             # stays inside the plan's (limit_type "min" has no bound of its own); elsewhere none.
             max_side_limit=max(ranges[self.role][0].max[2:]) if backend.bounded_shapes else 0,
+            uint8=self.pixels_in,
         )
         self._finish = _core.DetectionPostprocessor(
             thresh=o.thresh,
@@ -121,14 +138,15 @@ class TextDetector(_Stage):
             score_mode=o.score_mode,
             box_type=o.box_type,
         )
-        super().__init__(backend, model, ranges, observers)
 
     def __call__(self, image: np.ndarray, t: Timings) -> Detections:
         t0 = time.perf_counter()
         tensor, mapping, work = self._prepare(image)
         t["pre"] += time.perf_counter() - t0
-        prob = self._infer(tensor, t)
+        prob = self._infer(tensor, t)[self.session.output_name]
         t0 = time.perf_counter()
+        if prob.dtype != np.float32:  # a graph-I/O detector's float16 map
+            prob = prob.astype(np.float32)
         quads, boxes, scores = self._finish(prob, mapping)
         t["post"] += time.perf_counter() - t0
         return Detections(image if work is None else work, quads, boxes, scores)
@@ -157,6 +175,7 @@ class TextClassifier(_Stage):
         spec: models.ClsSpec,
         ranges: ShapeRanges,
         observers: Sequence[InputObserver] = (),
+        use_graph_io: bool = True,
     ) -> None:
         self.options = options
         self.spec = spec
@@ -164,7 +183,8 @@ class TextClassifier(_Stage):
             self._label_180 = list(spec.labels).index("180")
         except ValueError:
             raise ModelError("the classifier's labels have no '180'") from None
-        super().__init__(backend, model, ranges, observers)
+        io = graph_io.cls_graph_io(spec)
+        super().__init__(backend, model, ranges, observers, io, use_graph_io)
 
     def __call__(self, found: Detections, t: Timings) -> tuple[np.ndarray, np.ndarray]:
         n = len(found)
@@ -183,13 +203,21 @@ class TextClassifier(_Stage):
                 mean=s.mean,
                 std=s.std,
                 tall_ratio=found.tall_ratio,
+                uint8=self.pixels_in,
             )
             t["pre"] += time.perf_counter() - t0
-            probs = self._infer(batch, t)
+            out = self._infer(batch, t)
             t0 = time.perf_counter()
-            _, scores, flip = _core.decide_orientation(
-                np.ascontiguousarray(probs, np.float32), self._label_180, self.options.thresh
-            )
+            if self.best_out:
+                labels, best = self._best(out)
+                _, scores, flip = _core.decide_orientation_best(
+                    labels, best, len(s.labels), self._label_180, self.options.thresh
+                )
+            else:
+                probs = np.ascontiguousarray(out[self.session.output_name], np.float32)
+                _, scores, flip = _core.decide_orientation(
+                    probs, self._label_180, self.options.thresh
+                )
             flips[sl] = flip
             angle_scores[sl] = scores
             t["post"] += time.perf_counter() - t0
@@ -214,6 +242,7 @@ class TextRecognizer(_Stage):
         characters: Sequence[str],
         ranges: ShapeRanges,
         observers: Sequence[InputObserver] = (),
+        use_graph_io: bool = True,
     ) -> None:
         self.options = options
         self.spec = spec
@@ -224,15 +253,20 @@ class TextRecognizer(_Stage):
         self._max_width = (
             max(r.max[3] for r in ranges[self.role]) if backend.bounded_shapes else None
         )
-        super().__init__(backend, model, ranges, observers)
+        io = graph_io.REC_GRAPH_IO
+        super().__init__(backend, model, ranges, observers, io, use_graph_io)
         self._check_classes(len(characters))
 
     def _check_classes(self, n_characters: int) -> None:
         shape = self.session.outputs[0].shape
         classes = self._decoder.num_classes
-        if len(shape) == 3 and isinstance(shape[2], int) and shape[2] > 0 and shape[2] != classes:
+        # An argmax output has no class axis: the transform recorded its source's.
+        found = graph_io.recorded_classes(self.model) if self.best_out else None
+        if found is None and len(shape) == 3 and isinstance(shape[2], int) and shape[2] > 0:
+            found = shape[2]
+        if found is not None and found != classes:
             raise ModelError(
-                f"the recognizer outputs {shape[2]} classes but the character list gives "
+                f"the recognizer outputs {found} classes but the character list gives "
                 f"{classes} (blank + {n_characters})"
             )
 
@@ -261,13 +295,17 @@ class TextRecognizer(_Stage):
                 width,
                 flip180=np.ascontiguousarray(flips[idx]),
                 tall_ratio=found.tall_ratio,
+                uint8=self.pixels_in,
             )
             t["pre"] += time.perf_counter() - t0
-            probs = self._infer(batch, t)
+            out = self._infer(batch, t)
             t0 = time.perf_counter()
-            decoded = self._decoder.decode(
-                np.ascontiguousarray(probs, np.float32), self.options.return_steps
-            )
+            if self.best_out:
+                best, best_prob = self._best(out)
+                decoded = self._decoder.decode_best(best, best_prob, self.options.return_steps)
+            else:
+                probs = np.ascontiguousarray(out[self.session.output_name], np.float32)
+                decoded = self._decoder.decode(probs, self.options.return_steps)
             for i, d in zip(idx, decoded, strict=True):
                 steps = d[2] if len(d) == 3 else None
                 results[i] = (

@@ -188,23 +188,55 @@ Normalization normalization_from(const std::array<float, 3>& mean,
 
 // The result tensor: a fresh capsule-owned array, or a view of the caller's out buffer (float32,
 // C-contiguous, writeable, at least prod(shape) elements) so buffers can be reused across calls.
-std::pair<py::array_t<float>, float*> result_tensor(const py::handle& out_obj,
-                                                    std::vector<py::ssize_t> shape) {
+template <typename T>
+std::pair<py::array_t<T>, T*> result_tensor(const py::handle& out_obj,
+                                            std::vector<py::ssize_t> shape) {
   std::size_t need = 1;
   for (auto d : shape) need *= static_cast<std::size_t>(d);
   if (out_obj.is_none()) {
     // numpy's allocator (which asks for huge pages on large arrays) makes a fresh multi-MB
     // tensor much cheaper to fault in than a plain new[].
-    py::array_t<float> fresh(shape);
+    py::array_t<T> fresh(shape);
     return {fresh, fresh.mutable_data()};
   }
-  auto out = as_c_array<float>(out_obj, "out", -1);
+  auto out = as_c_array<T>(out_obj, "out", -1);
   if (!out.writeable()) throw py::value_error("out: array is read-only");
   if (static_cast<std::size_t>(out.size()) < need)
-    throw py::value_error("out: needs at least " + std::to_string(need) +
-                          " float32 elements, has " + std::to_string(out.size()));
-  float* data = out.mutable_data();
-  return {py::array_t<float>(shape, data, out), data};
+    throw py::value_error("out: needs at least " + std::to_string(need) + " " +
+                          std::string(py::str(py::dtype::of<T>())) + " elements, has " +
+                          std::to_string(out.size()));
+  T* data = out.mutable_data();
+  return {py::array_t<T>(shape, data, out), data};
+}
+
+// CTCDecoder results as Python: (text, score) or (text, score, int32 steps) per line.
+py::list decoded_list(std::vector<DecodedText>& decoded, bool return_steps) {
+  py::list out;
+  for (auto& d : decoded) {
+    if (return_steps)
+      out.append(py::make_tuple(
+          d.text, d.score,
+          vector_to_numpy(std::move(d.steps), {static_cast<py::ssize_t>(d.steps.size())})));
+    else
+      out.append(py::make_tuple(d.text, d.score));
+  }
+  return out;
+}
+
+// decide_orientation results as Python: (int32 labels, float32 scores, bool flips).
+py::tuple orientation_tuple(const std::vector<OrientationDecision>& d) {
+  const std::size_t n = d.size();
+  std::vector<std::int32_t> labels(n);
+  std::vector<float> scores(n);
+  py::array_t<bool> flip_arr(static_cast<py::ssize_t>(n));
+  for (std::size_t i = 0; i < n; ++i) {
+    labels[i] = d[i].label;
+    scores[i] = d[i].score;
+    flip_arr.mutable_at(i) = d[i].flip;
+  }
+  return py::make_tuple(vector_to_numpy(std::move(labels), {static_cast<py::ssize_t>(n)}),
+                        vector_to_numpy(std::move(scores), {static_cast<py::ssize_t>(n)}),
+                        flip_arr);
 }
 
 // ---- DB post-processing and the detection stage ----
@@ -259,35 +291,14 @@ py::object boxes_to_numpy(std::size_t n, BoxType type, Points points) {
 // buffer it reuses: a call's tensor is valid until the next call. Calls are serialised.
 class DetectionPreprocessor {
  public:
-  explicit DetectionPreprocessor(const DetInputParams& params) : params_(params) {
+  DetectionPreprocessor(const DetInputParams& params, bool uint8) : params_(params), uint8_(uint8) {
     validate(params_);
   }
 
   DetMapping plan(int height, int width) const { return plan_detection(height, width, params_); }
 
   py::tuple operator()(const py::handle& image) {
-    const ImageView img = image_view(image, false, 3);
-    const DetMapping m = plan(img.height, img.width);
-    const auto need = static_cast<py::ssize_t>(3) * m.input_h * m.input_w;
-    // A new buffer rather than a resized one: tensors of earlier calls may still be referenced.
-    if (buffer_.size() < need) buffer_ = py::array_t<float>(need);
-    float* data = buffer_.mutable_data();
-    py::array_t<float> tensor({py::ssize_t{1}, py::ssize_t{3}, static_cast<py::ssize_t>(m.input_h),
-                               static_cast<py::ssize_t>(m.input_w)},
-                              data, buffer_);
-    py::object work = py::none();
-    std::uint8_t* work_data = nullptr;
-    if (m.scale.rescaled) {
-      auto [arr, ptr] = owned_array<std::uint8_t>({m.scale.work_h, m.scale.work_w, 3});
-      work = arr;
-      work_data = ptr;
-    }
-    {
-      py::gil_scoped_release release;
-      std::lock_guard<std::mutex> lock(mutex_);
-      prepare_detection(img, params_, m, data, work_data);
-    }
-    return py::make_tuple(tensor, m, work);
+    return uint8_ ? prepare(image, buffer_u8_) : prepare(image, buffer_);
   }
 
   // The work image alone (whole-image rescale, no detector input): for recognition without
@@ -305,8 +316,36 @@ class DetectionPreprocessor {
   }
 
  private:
+  template <typename T>
+  py::tuple prepare(const py::handle& image, py::array_t<T>& buffer) {
+    const ImageView img = image_view(image, false, 3);
+    const DetMapping m = plan(img.height, img.width);
+    const auto need = static_cast<py::ssize_t>(3) * m.input_h * m.input_w;
+    // A new buffer rather than a resized one: tensors of earlier calls may still be referenced.
+    if (buffer.size() < need) buffer = py::array_t<T>(need);
+    T* data = buffer.mutable_data();
+    py::array_t<T> tensor({py::ssize_t{1}, py::ssize_t{3}, static_cast<py::ssize_t>(m.input_h),
+                           static_cast<py::ssize_t>(m.input_w)},
+                          data, buffer);
+    py::object work = py::none();
+    std::uint8_t* work_data = nullptr;
+    if (m.scale.rescaled) {
+      auto [arr, ptr] = owned_array<std::uint8_t>({m.scale.work_h, m.scale.work_w, 3});
+      work = arr;
+      work_data = ptr;
+    }
+    {
+      py::gil_scoped_release release;
+      std::lock_guard<std::mutex> lock(mutex_);
+      prepare_detection(img, params_, m, data, work_data);
+    }
+    return py::make_tuple(tensor, m, work);
+  }
+
   DetInputParams params_;
+  bool uint8_ = false;  // the tensor holds uint8 pixels (the network normalises them)
   py::array_t<float> buffer_{0};
+  py::array_t<std::uint8_t> buffer_u8_{0};
   std::mutex mutex_;
 };
 
@@ -373,19 +412,31 @@ PYBIND11_MODULE(_core, m) {
               py::gil_scoped_release release;
               decoded = self.decode(data, n, t, c, return_steps);
             }
-            py::list out;
-            for (auto& d : decoded) {
-              if (return_steps)
-                out.append(
-                    py::make_tuple(d.text, d.score,
-                                   vector_to_numpy(std::move(d.steps),
-                                                   {static_cast<py::ssize_t>(d.steps.size())})));
-              else
-                out.append(py::make_tuple(d.text, d.score));
-            }
-            return out;
+            return decoded_list(decoded, return_steps);
           },
-          py::arg("probs"), py::arg("return_steps") = false);
+          py::arg("probs"), py::arg("return_steps") = false)
+      .def(
+          "decode_best",
+          [](const CTCDecoder& self, const py::handle& best_obj, const py::handle& prob_obj,
+             bool return_steps) {
+            auto best = as_c_array<std::int32_t>(best_obj, "best", 2);
+            auto prob = as_c_array<float>(prob_obj, "best_prob", 2);
+            if (best.shape(0) != prob.shape(0) || best.shape(1) != prob.shape(1))
+              throw py::value_error("best and best_prob must have the same shape");
+            const auto n = static_cast<std::size_t>(best.shape(0));
+            const auto t = static_cast<std::size_t>(best.shape(1));
+            const std::int32_t* bd = best.data();
+            const float* pd = prob.data();
+            std::vector<DecodedText> decoded;
+            {
+              py::gil_scoped_release release;
+              decoded = self.decode_best(bd, pd, n, t, return_steps);
+            }
+            return decoded_list(decoded, return_steps);
+          },
+          py::arg("best"), py::arg("best_prob"), py::arg("return_steps") = false,
+          "decode() from each time step's best class (int32 [N, T]) and its probability "
+          "(float32 [N, T]), as a recognizer ending in ArgMax + ReduceMax gives them.");
 
   m.def(
       "decide_orientation",
@@ -399,21 +450,34 @@ PYBIND11_MODULE(_core, m) {
           py::gil_scoped_release release;
           d = decide_orientation(data, n, k, label_180, thresh);
         }
-        std::vector<std::int32_t> labels(n);
-        std::vector<float> scores(n);
-        std::vector<bool> flips(n);
-        for (std::size_t i = 0; i < n; ++i) {
-          labels[i] = d[i].label;
-          scores[i] = d[i].score;
-          flips[i] = d[i].flip;
-        }
-        py::array_t<bool> flip_arr(static_cast<py::ssize_t>(n));
-        for (std::size_t i = 0; i < n; ++i) flip_arr.mutable_at(i) = flips[i];
-        return py::make_tuple(vector_to_numpy(std::move(labels), {static_cast<py::ssize_t>(n)}),
-                              vector_to_numpy(std::move(scores), {static_cast<py::ssize_t>(n)}),
-                              flip_arr);
+        return orientation_tuple(d);
       },
       py::arg("probs"), py::arg("label_180") = 1, py::arg("thresh") = 0.9f);
+
+  m.def(
+      "decide_orientation_best",
+      [](const py::handle& labels_obj, const py::handle& scores_obj, int num_labels, int label_180,
+         float thresh) {
+        auto labels = as_c_array<std::int32_t>(labels_obj, "labels", 1);
+        auto scores = as_c_array<float>(scores_obj, "scores", 1);
+        if (labels.shape(0) != scores.shape(0))
+          throw py::value_error("labels and scores must have the same length");
+        if (num_labels < 2) throw py::value_error("decide_orientation: need at least 2 labels");
+        const auto n = static_cast<std::size_t>(labels.shape(0));
+        const std::int32_t* ld = labels.data();
+        const float* sd = scores.data();
+        std::vector<OrientationDecision> d;
+        {
+          py::gil_scoped_release release;
+          d = decide_orientation_best(ld, sd, n, static_cast<std::size_t>(num_labels), label_180,
+                                      thresh);
+        }
+        return orientation_tuple(d);
+      },
+      py::arg("labels"), py::arg("scores"), py::arg("num_labels"), py::arg("label_180") = 1,
+      py::arg("thresh") = 0.9f,
+      "decide_orientation from each row's best label (int32 [N]) and its score (float32 [N]), "
+      "as a classifier ending in ArgMax + ReduceMax gives them.");
 
   m.def(
       "db_postprocess",
@@ -512,13 +576,13 @@ PYBIND11_MODULE(_core, m) {
       .def(py::init([](int limit_side_len, const std::string& limit_type,
                        const std::array<float, 3>& mean, const std::array<float, 3>& std,
                        int max_side_len, int min_side_len, int min_height, double max_aspect,
-                       int max_side_limit) {
+                       int max_side_limit, bool uint8) {
              DetInputParams p;
              p.resize = {limit_side_len, limit_type_from(limit_type), max_side_limit};
              p.norm = normalization_from(mean, std);
              p.rescale = {max_side_len, min_side_len};
              p.letterbox = {min_height, max_aspect};
-             return std::make_unique<DetectionPreprocessor>(p);
+             return std::make_unique<DetectionPreprocessor>(p, uint8);
            }),
            py::kw_only(), py::arg("limit_side_len") = kDetInput.resize.limit_side_len,
            py::arg("limit_type") = "max", py::arg("mean") = kDetInput.norm.mean,
@@ -527,7 +591,7 @@ PYBIND11_MODULE(_core, m) {
            py::arg("min_side_len") = kDetInput.rescale.min_side_len,
            py::arg("min_height") = kDetInput.letterbox.min_height,
            py::arg("max_aspect") = kDetInput.letterbox.max_aspect,
-           py::arg("max_side_limit") = kDetInput.resize.max_side_limit)
+           py::arg("max_side_limit") = kDetInput.resize.max_side_limit, py::arg("uint8") = false)
       .def("plan", &DetectionPreprocessor::plan, py::arg("height"), py::arg("width"))
       .def("__call__", &DetectionPreprocessor::operator(), py::arg("image"))
       .def("rescale", &DetectionPreprocessor::rescale, py::arg("image"));
@@ -569,7 +633,7 @@ PYBIND11_MODULE(_core, m) {
         const DetInputShape s =
             det_input_shape(img.height, img.width, {limit_side_len, limit_type_from(limit_type)});
         const Normalization norm = normalization_from(mean, std);
-        auto [tensor, data] = result_tensor(out_obj, {1, 3, s.height, s.width});
+        auto [tensor, data] = result_tensor<float>(out_obj, {1, 3, s.height, s.width});
         {
           py::gil_scoped_release release;
           resize_normalize_chw(img, s.height, s.width, norm, data);
@@ -590,7 +654,7 @@ PYBIND11_MODULE(_core, m) {
         const Normalization norm = normalization_from(mean, std);
         if (height <= 0 || width <= 0)  // the core checks the rest; shape must be positive
           throw py::value_error("resize_normalize: output size must be positive");
-        auto [tensor, data] = result_tensor(out_obj, {1, 3, height, width});
+        auto [tensor, data] = result_tensor<float>(out_obj, {1, 3, height, width});
         {
           py::gil_scoped_release release;
           resize_normalize_chw(img, height, width, norm, data);
@@ -628,7 +692,8 @@ PYBIND11_MODULE(_core, m) {
       "crop_batch",
       [](const py::handle& image, const py::handle& boxes, int height, int width,
          const py::handle& flip180, bool keep_ratio, const std::array<float, 3>& mean,
-         const std::array<float, 3>& std, double tall_ratio, const py::handle& out_obj) {
+         const std::array<float, 3>& std, double tall_ratio, const py::handle& out_obj,
+         bool uint8) -> py::tuple {
         const ImageView img = image_view(image, false, 3);
         const std::vector<Quad> quads = quads_from(boxes);
         const std::vector<char> flips = flags_from(flip180, quads.size());
@@ -643,24 +708,29 @@ PYBIND11_MODULE(_core, m) {
         params.keep_ratio = keep_ratio;
         params.norm = normalization_from(mean, std);
         params.tall_ratio = tall_ratio;
-        auto [tensor, data] = result_tensor(out_obj, {n, 3, height, width});
         auto [widths, wp] = owned_array<std::int32_t>({n});
-        {
-          py::gil_scoped_release release;
-          static_assert(sizeof(bool) == sizeof(char), "flags are passed as bool");
-          crop_batch(img, quads.data(), quads.size(), reinterpret_cast<const bool*>(flips.data()),
-                     params, data, wp);
-        }
-        return py::make_tuple(tensor, widths);
+        auto run = [&](auto tag) {
+          using T = decltype(tag);
+          auto [tensor, data] = result_tensor<T>(out_obj, {n, 3, height, width});
+          {
+            py::gil_scoped_release release;
+            static_assert(sizeof(bool) == sizeof(char), "flags are passed as bool");
+            crop_batch(img, quads.data(), quads.size(), reinterpret_cast<const bool*>(flips.data()),
+                       params, data, wp);
+          }
+          return py::tuple(py::make_tuple(tensor, widths));
+        };
+        return uint8 ? run(std::uint8_t{}) : run(float{});
       },
       py::arg("image"), py::arg("boxes"), py::arg("height"), py::arg("width"), py::kw_only(),
       py::arg("flip180") = py::none(), py::arg("keep_ratio") = true,
       py::arg("mean") = std::array<float, 3>{0.5f, 0.5f, 0.5f},
       py::arg("std") = std::array<float, 3>{0.5f, 0.5f, 0.5f}, py::arg("tall_ratio") = 1.5,
-      py::arg("out") = py::none(),
+      py::arg("out") = py::none(), py::arg("uint8") = false,
       "Perspective crops of boxes [N, 4, 2] sampled straight into a float32 [N, 3, height, "
       "width] batch (PP-OCR get_rotate_crop_image + resize_norm_img) -> (batch, int32 [N] "
-      "valid widths).");
+      "valid widths). uint8=True: the batch holds the uint8 pixels before normalisation, "
+      "padded with the pixel nearest to normalised 0, for a network that normalises itself.");
 
   m.def(
       "crop_images",

@@ -207,8 +207,17 @@ void crop_row(const CropSource& s, int cy, const int* cols, std::size_t n, std::
 // Resizes the crop of s (crop_w x crop_h, computed on demand) to out_w x out_h with cv2.resize's
 // INTER_LINEAR arithmetic and writes the normalised values as planar rows: plane c, row y at
 // out + c * plane + y * stride.
+// The value written for an interpolated pixel v: normalised float32, or v itself.
+inline void store(float* dst, int v, float mul, float add) {
+  *dst = static_cast<float>(v) * mul + add;
+}
+inline void store(std::uint8_t* dst, int v, float, float) {
+  *dst = static_cast<std::uint8_t>(std::clamp(v, 0, 255));
+}
+
+template <typename T>
 void resize_crop(const CropSource& s, int crop_w, int crop_h, int out_w, int out_h,
-                 const Normalization& norm, float* out, std::size_t plane, std::size_t stride) {
+                 const Normalization& norm, T* out, std::size_t plane, std::size_t stride) {
   const std::vector<linear::Tap> xt = linear::taps(crop_w, out_w, true);
   const std::vector<linear::Tap> yt = linear::taps(crop_h, out_h, false);
 
@@ -258,9 +267,9 @@ void resize_crop(const CropSource& s, int crop_w, int crop_h, int out_w, int out
       const std::int16_t* s1 = r1 + c * n;
       // (x * scale - mean) / std folded into one multiply-add (within an ulp or two of it).
       const float mul = norm.scale / norm.std[c], add = -norm.mean[c] / norm.std[c];
-      float* dst = out + c * plane + static_cast<std::size_t>(y) * stride;
+      T* dst = out + c * plane + static_cast<std::size_t>(y) * stride;
       for (int u = 0; u < out_w; ++u)
-        dst[u] = static_cast<float>(linear::vertical(s0[u], s1[u], t.w0, t.w1)) * mul + add;
+        store(dst + u, linear::vertical(s0[u], s1[u], t.w0, t.w1), mul, add);
     }
   }
 }
@@ -296,8 +305,28 @@ std::array<double, 9> rect_to_quad(const Quad& quad, double w, double h) {
   return mul(square_to_quad(quad), Mat3{1.0 / w, 0, 0, 0, 1.0 / h, 0, 0, 0, 1});
 }
 
-void crop_batch(const ImageView& image, const Quad* quads, std::size_t count, const bool* flip180,
-                const CropBatchParams& params, float* out, int* valid_widths) {
+std::uint8_t pad_pixel(const Normalization& norm, int c) {
+  return static_cast<std::uint8_t>(
+      std::clamp(std::lround(static_cast<double>(norm.mean[c]) / norm.scale), 0L, 255L));
+}
+
+namespace {
+
+template <typename T>
+T padding(const Normalization& norm, int c);
+template <>
+float padding<float>(const Normalization&, int) {
+  return 0.f;
+}
+template <>
+std::uint8_t padding<std::uint8_t>(const Normalization& norm, int c) {
+  return pad_pixel(norm, c);
+}
+
+template <typename T>
+void crop_batch_into(const ImageView& image, const Quad* quads, std::size_t count,
+                     const bool* flip180, const CropBatchParams& params, T* out,
+                     int* valid_widths) {
   require_image(image, "crop_batch");
   require(image.channels == 3,
           "crop_batch: image must have 3 channels, got " + std::to_string(image.channels));
@@ -310,7 +339,7 @@ void crop_batch(const ImageView& image, const Quad* quads, std::size_t count, co
   const int H = params.height, W = params.width;
   const std::size_t plane = static_cast<std::size_t>(H) * W;
   for (std::size_t i = 0; i < count; ++i) {
-    float* dst = out + i * 3 * plane;
+    T* dst = out + i * 3 * plane;
     const CropSize cs = crop_size(quads[i], params.tall_ratio);
     int rw = 0;
     if (cs.width > 0) {
@@ -322,15 +351,30 @@ void crop_batch(const ImageView& image, const Quad* quads, std::size_t count, co
     }
     if (valid_widths) valid_widths[i] = rw;
     if (rw < W)  // padding is 0 after normalisation, as PP-OCR pads
-      for (int c = 0; c < 3; ++c)
-        for (int y = 0; y < H; ++y)
-          std::memset(dst + c * plane + static_cast<std::size_t>(y) * W + rw, 0,
-                      sizeof(float) * static_cast<std::size_t>(W - rw));
+      for (int c = 0; c < 3; ++c) {
+        const T pad = padding<T>(params.norm, c);
+        for (int y = 0; y < H; ++y) {
+          T* row = dst + c * plane + static_cast<std::size_t>(y) * W;
+          std::fill(row + rw, row + W, pad);
+        }
+      }
     if (rw == 0) continue;
     const CropSource src = make_source(image, quads[i], cs, flip180 != nullptr && flip180[i]);
     resize_crop(src, cs.width, cs.height, rw, H, params.norm, dst, plane,
                 static_cast<std::size_t>(W));
   }
+}
+
+}  // namespace
+
+void crop_batch(const ImageView& image, const Quad* quads, std::size_t count, const bool* flip180,
+                const CropBatchParams& params, float* out, int* valid_widths) {
+  crop_batch_into(image, quads, count, flip180, params, out, valid_widths);
+}
+
+void crop_batch(const ImageView& image, const Quad* quads, std::size_t count, const bool* flip180,
+                const CropBatchParams& params, std::uint8_t* out, int* valid_widths) {
+  crop_batch_into(image, quads, count, flip180, params, out, valid_widths);
 }
 
 void crop_image(const ImageView& image, const Quad& quad, bool flip180, double tall_ratio,

@@ -62,6 +62,33 @@ float row_max(const float* row, std::size_t c, std::size_t& best) {
   return row[best];                  // (not m: keeps the sign of a zero as the scalar scan would)
 }
 
+// Greedy CTC decoding of n sequences of t steps; best(i, step, p) gives a step's best class
+// and sets p to its probability.
+template <typename Best>
+std::vector<DecodedText> greedy_decode(const std::vector<std::string>& characters, std::size_t n,
+                                       std::size_t t, bool with_steps, Best best_of) {
+  std::vector<DecodedText> results(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    DecodedText& out = results[i];
+    double score_sum = 0.0;
+    int kept = 0;
+    std::size_t previous = 0;  // blank: a character right after a blank is always new
+    for (std::size_t step = 0; step < t; ++step) {
+      float best_p = 0.f;
+      const std::size_t best = best_of(i, step, best_p);
+      if (best != 0 && !(step > 0 && best == previous)) {
+        out.text += characters[best - 1];
+        score_sum += best_p;
+        ++kept;
+        if (with_steps) out.steps.push_back(static_cast<int>(step));
+      }
+      previous = best;
+    }
+    out.score = kept > 0 ? static_cast<float>(score_sum / kept) : 0.f;
+  }
+  return results;
+}
+
 }  // namespace
 
 CTCDecoder::CTCDecoder(std::vector<std::string> characters) : characters_(std::move(characters)) {
@@ -73,28 +100,28 @@ std::vector<DecodedText> CTCDecoder::decode(const float* probs, std::size_t n, s
   require(c == num_classes(), "CTCDecoder: the model has " + std::to_string(c) +
                                   " classes but the character list gives " +
                                   std::to_string(num_classes()) + " (blank + characters)");
-  std::vector<DecodedText> results(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    DecodedText& out = results[i];
-    double score_sum = 0.0;
-    int kept = 0;
-    std::size_t previous = 0;  // blank: a character right after a blank is always new
-    const float* seq = probs + i * t * c;
-    for (std::size_t step = 0; step < t; ++step) {
-      const float* row = seq + step * c;
-      std::size_t best = 0;
-      const float best_p = row_max(row, c, best);
-      if (best != 0 && !(step > 0 && best == previous)) {
-        out.text += characters_[best - 1];
-        score_sum += best_p;
-        ++kept;
-        if (with_steps) out.steps.push_back(static_cast<int>(step));
-      }
-      previous = best;
-    }
-    out.score = kept > 0 ? static_cast<float>(score_sum / kept) : 0.f;
-  }
-  return results;
+  return greedy_decode(characters_, n, t, with_steps,
+                       [&](std::size_t i, std::size_t step, float& p) {
+                         std::size_t best = 0;
+                         p = row_max(probs + (i * t + step) * c, c, best);
+                         return best;
+                       });
+}
+
+std::vector<DecodedText> CTCDecoder::decode_best(const std::int32_t* best, const float* best_prob,
+                                                 std::size_t n, std::size_t t,
+                                                 bool with_steps) const {
+  const std::size_t classes = num_classes();
+  for (std::size_t k = 0; k < n * t; ++k)
+    require(best[k] >= 0 && static_cast<std::size_t>(best[k]) < classes,
+            "CTCDecoder: class index " + std::to_string(best[k]) +
+                " is outside the character list's " + std::to_string(classes) +
+                " classes (blank + characters)");
+  return greedy_decode(characters_, n, t, with_steps,
+                       [&](std::size_t i, std::size_t step, float& p) {
+                         p = best_prob[i * t + step];
+                         return static_cast<std::size_t>(best[i * t + step]);
+                       });
 }
 
 std::vector<OrientationDecision> decide_orientation(const float* probs, std::size_t n,
@@ -112,6 +139,25 @@ std::vector<OrientationDecision> decide_orientation(const float* probs, std::siz
     out[i].label = static_cast<int>(best);
     out[i].score = row[best];
     out[i].flip = static_cast<int>(best) == label_180 && row[best] > thresh;
+  }
+  return out;
+}
+
+std::vector<OrientationDecision> decide_orientation_best(const std::int32_t* labels,
+                                                         const float* scores, std::size_t n,
+                                                         std::size_t num_labels, int label_180,
+                                                         float thresh) {
+  require(num_labels >= 2, "decide_orientation: need at least 2 labels");
+  require(label_180 >= 0 && static_cast<std::size_t>(label_180) < num_labels,
+          "decide_orientation: label_180 out of range");
+  std::vector<OrientationDecision> out(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    require(labels[i] >= 0 && static_cast<std::size_t>(labels[i]) < num_labels,
+            "decide_orientation: label " + std::to_string(labels[i]) + " is outside the " +
+                std::to_string(num_labels) + " labels");
+    out[i].label = labels[i];
+    out[i].score = scores[i];
+    out[i].flip = labels[i] == label_180 && scores[i] > thresh;
   }
   return out;
 }

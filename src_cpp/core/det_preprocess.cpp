@@ -57,16 +57,43 @@ DetInputShape det_input_shape(int src_h, int src_w, const DetResizeParams& param
   return shape;
 }
 
-void resize_normalize_chw(const ImageView& src, int out_h, int out_w, const Normalization& norm,
-                          float* out) {
-  require_image(src, "resize_normalize_chw");
+namespace {
+
+void check_resize(const ImageView& src, int out_h, int out_w, const void* out,
+                  const std::string& who) {
+  require_image(src, who.c_str());
   require(src.channels == 3,
-          "resize_normalize_chw: image must have 3 channels, got " + std::to_string(src.channels));
+          who + ": image must have 3 channels, got " + std::to_string(src.channels));
   require(out_h > 0 && out_w > 0 && out_h <= kMaxDetSide && out_w <= kMaxDetSide &&
               static_cast<long long>(out_h) * out_w <= kMaxDetPixels,
-          "resize_normalize_chw: output size " + std::to_string(out_h) + "x" +
-              std::to_string(out_w) + " is empty or too large");
-  require(out != nullptr, "resize_normalize_chw: no output buffer");
+          who + ": output size " + std::to_string(out_h) + "x" + std::to_string(out_w) +
+              " is empty or too large");
+  require(out != nullptr, who + ": no output buffer");
+}
+
+}  // namespace
+
+void resize_chw(const ImageView& src, int out_h, int out_w, std::uint8_t* out) {
+  check_resize(src, out_h, out_w, out, "resize_chw");
+  const std::size_t plane = static_cast<std::size_t>(out_w);
+  const std::size_t out_plane = static_cast<std::size_t>(out_h) * out_w;
+  linear::resize_rows(
+      src, out_h, out_w,
+      [&](int y, const std::int16_t* r0, const std::int16_t* r1, std::int16_t b0, std::int16_t b1) {
+        for (int c = 0; c < 3; ++c) {
+          const std::int16_t* s0 = r0 + c * plane;
+          const std::int16_t* s1 = r1 + c * plane;
+          std::uint8_t* dst = out + c * out_plane + static_cast<std::size_t>(y) * out_w;
+          for (int x = 0; x < out_w; ++x)  // cv2.resize saturates to uint8
+            dst[x] = static_cast<std::uint8_t>(
+                std::clamp(linear::vertical(s0[x], s1[x], b0, b1), 0, 255));
+        }
+      });
+}
+
+void resize_normalize_chw(const ImageView& src, int out_h, int out_w, const Normalization& norm,
+                          float* out) {
+  check_resize(src, out_h, out_w, out, "resize_normalize_chw");
   require_normalization(norm, "resize_normalize_chw");
 
   const std::size_t plane = static_cast<std::size_t>(out_w);

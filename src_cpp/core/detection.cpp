@@ -132,8 +132,22 @@ void rescale_image(const ImageView& src, const ImageScale& scale, std::uint8_t* 
       });
 }
 
-void prepare_detection(const ImageView& src, const DetInputParams& params,
-                       const DetMapping& mapping, float* tensor, std::uint8_t* work) {
+namespace {
+
+void write_tensor(const ImageView& img, const DetInputParams& params, const DetMapping& m,
+                  float* tensor) {
+  resize_normalize_chw(img, m.input_h, m.input_w, params.norm, tensor);
+}
+
+void write_tensor(const ImageView& img, const DetInputParams&, const DetMapping& m,
+                  std::uint8_t* tensor) {
+  resize_chw(img, m.input_h, m.input_w, tensor);
+}
+
+// prepare_detection for either tensor type (float32 normalised, or uint8 pixels).
+template <typename T>
+void prepare_into(const ImageView& src, const DetInputParams& params, const DetMapping& mapping,
+                  T* tensor, std::uint8_t* work) {
   require_image(src, "prepare_detection");
   require(src.channels == 3,
           "prepare_detection: image must have 3 channels, got " + std::to_string(src.channels));
@@ -155,7 +169,7 @@ void prepare_detection(const ImageView& src, const DetInputParams& params,
                           static_cast<std::ptrdiff_t>(mapping.scale.work_w) * 3};
   }
   if (mapping.pad == 0) {
-    resize_normalize_chw(work_view, mapping.input_h, mapping.input_w, params.norm, tensor);
+    write_tensor(work_view, params, mapping, tensor);
     return;
   }
   // Letterboxed images are thin, so a padded copy costs little next to the network.
@@ -166,7 +180,19 @@ void prepare_detection(const ImageView& src, const DetInputParams& params,
                 row);
   const ImageView det_view{padded.data(), mapping.det_h, mapping.det_w, 3,
                            static_cast<std::ptrdiff_t>(row)};
-  resize_normalize_chw(det_view, mapping.input_h, mapping.input_w, params.norm, tensor);
+  write_tensor(det_view, params, mapping, tensor);
+}
+
+}  // namespace
+
+void prepare_detection(const ImageView& src, const DetInputParams& params,
+                       const DetMapping& mapping, float* tensor, std::uint8_t* work) {
+  prepare_into(src, params, mapping, tensor, work);
+}
+
+void prepare_detection(const ImageView& src, const DetInputParams& params,
+                       const DetMapping& mapping, std::uint8_t* tensor, std::uint8_t* work) {
+  prepare_into(src, params, mapping, tensor, work);
 }
 
 std::vector<DetectedText> finish_detection(const float* prob, int map_h, int map_w,

@@ -1,4 +1,5 @@
 #include <cmath>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -42,4 +43,56 @@ TEST_CASE("ctc argmax over many classes: first maximum, NaN skipped, NaN blank g
   // classes 77, 40, 99 are chars[76], chars[39], chars[98]
   CHECK(out[0].text == chars[76] + chars[39] + chars[98]);
   CHECK(out[0].steps == (std::vector<int>{0, 1, 3}));
+}
+
+TEST_CASE("ctc decode_best gives decode's text, score and steps from argmax + max") {
+  CTCDecoder decoder({"a", "b", "c"});
+  const std::size_t n = 3, t = 7, c = 4;
+  std::vector<float> probs(n * t * c);
+  unsigned state = 12345u;
+  for (float& p : probs) {
+    state = state * 1664525u + 1013904223u;
+    p = static_cast<float>(state >> 8) / static_cast<float>(1u << 24);
+  }
+  std::vector<std::int32_t> best(n * t);
+  std::vector<float> best_p(n * t);
+  for (std::size_t k = 0; k < n * t; ++k) {
+    const float* row = probs.data() + k * c;
+    std::size_t b = 0;
+    for (std::size_t j = 1; j < c; ++j)
+      if (row[j] > row[b]) b = j;
+    best[k] = static_cast<std::int32_t>(b);
+    best_p[k] = row[b];
+  }
+  const auto full = decoder.decode(probs.data(), n, t, c, true);
+  const auto fast = decoder.decode_best(best.data(), best_p.data(), n, t, true);
+  for (std::size_t i = 0; i < n; ++i) {
+    CHECK(full[i].text == fast[i].text);
+    CHECK(full[i].score == fast[i].score);
+    CHECK(full[i].steps == fast[i].steps);
+  }
+}
+
+TEST_CASE("ctc decode_best rejects a class index outside the character list") {
+  CTCDecoder decoder({"a", "b"});
+  const std::int32_t best[] = {1, 3};
+  const float p[] = {0.5f, 0.5f};
+  CHECK_THROWS(decoder.decode_best(best, p, 1, 2, false));
+  const std::int32_t negative[] = {-1, 0};
+  CHECK_THROWS(decoder.decode_best(negative, p, 1, 2, false));
+}
+
+TEST_CASE("decide_orientation_best matches decide_orientation") {
+  const float probs[] = {0.05f, 0.95f, 0.6f, 0.4f, 0.1f, 0.9f};
+  const std::int32_t labels[] = {1, 0, 1};
+  const float scores[] = {0.95f, 0.6f, 0.9f};
+  const auto a = decide_orientation(probs, 3, 2, 1, 0.9f);
+  const auto b = decide_orientation_best(labels, scores, 3, 2, 1, 0.9f);
+  for (int i = 0; i < 3; ++i) {
+    CHECK(a[i].label == b[i].label);
+    CHECK(a[i].score == b[i].score);
+    CHECK(a[i].flip == b[i].flip);
+  }
+  const std::int32_t bad[] = {2};
+  CHECK_THROWS(decide_orientation_best(bad, scores, 1, 2, 1, 0.9f));
 }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from bench.cli import latency_summary, ratios
 
@@ -51,3 +53,35 @@ def test_ratios_vs_rapidocr():
     assert r["ours"]["ic15"]["outside_mean"] == pytest.approx(0.2 / 1.2)
     assert r["ours"]["ic15"]["net_mean"] == pytest.approx(1.0)
     assert r["ours"]["throughput"] == pytest.approx(2.0)
+
+
+def test_network_bytes_per_image_and_their_ratio():
+    def with_bytes(total, b_in, b_out):
+        r = rec(total, 0.1, 0.1, 0.1)
+        r["net"] = [[*e, b_in, b_out] for e in r["net"]]  # 4 calls per image
+        return r
+
+    lat = latency_summary([with_bytes(1.0, 10, 2), with_bytes(1.0, 30, 6)])
+    assert lat["net_bytes_in_mean"] == pytest.approx(4 * 20)
+    assert lat["net_bytes_out_mean"] == pytest.approx(4 * 4)
+    assert lat["net_bytes_mean"] == pytest.approx(4 * 24)
+    base = latency_summary([with_bytes(1.0, 100, 92)])
+    r = ratios(
+        {"ours-float-io": {"latency": {"s": base}}, "ours": {"latency": {"s": lat}}},
+        "ours-float-io",
+    )
+    assert r["ours"]["s"]["net_bytes_mean"] == pytest.approx(24 / 192)
+    # results written before the bytes were recorded: no figure, no ratio
+    old = latency_summary([rec(1.0, 0.1, 0.1, 0.1)])
+    assert math.isnan(old["net_bytes_mean"])
+
+
+def test_flop_summary_reads_events_with_bytes(monkeypatch):
+    import bench.flops
+    from bench.cli import flop_summary
+
+    monkeypatch.setattr(bench.flops, "flops", lambda model, shape: 1e9)
+    r = rec(1.0, 0.5, 0.1, 0.2)
+    r["net"] = [[*e, 100, 10] for e in r["net"]]
+    out = flop_summary([r], {"det": "d", "cls": "c", "rec": "r"}, None)
+    assert out["rec"]["calls"] == 2 and out["rec"]["gflop"] == 2.0

@@ -32,10 +32,14 @@ def test_events_by_session_path_and_shape(tmp_path):
     other.run(None, {"x": np.zeros((2, 3, 48, 192), np.float32)})  # shape heuristic: cls
     other.run(None, {"x": np.zeros((2, 3, 48, 400), np.float32)})  # shape heuristic: rec
     ev = nettime.TIMER.take()
-    assert [(s, shp) for s, shp, _ in ev] == [
+    assert [(s, shp) for s, shp, *_ in ev] == [
         ("det", (1, 3, 64, 96)),
         ("cls", (2, 3, 48, 192)),
         ("rec", (2, 3, 48, 400)),
     ]
-    assert all(t > 0 for _, _, t in ev)
+    assert all(t > 0 for _, _, t, _, _ in ev)
+    # bytes written to the input and read from the output (Relu: the same size)
+    assert [(b_in, b_out) for *_, b_in, b_out in ev] == [
+        (n * 4, n * 4) for n in (1 * 3 * 64 * 96, 2 * 3 * 48 * 192, 2 * 3 * 48 * 400)
+    ]
     assert nettime.TIMER.take() == []

@@ -21,7 +21,7 @@ class FakeEngine(engines.Engine):
         self.threads = threads
 
     def ocr(self, img):
-        nettime.TIMER.add("det", 0.001, (1, 3, *img.shape[:2]))
+        nettime.TIMER.add("det", 0.001, (1, 3, *img.shape[:2]), 7200, 600)
         return [([[0, 0], [4, 0], [4, 4], [0, 4]], "HI", 0.9)], {"det_stage": 0.002}
 
     def recognize(self, img):
@@ -57,7 +57,8 @@ def test_worker_protocol(tmp_path, monkeypatch):
     load, warm, ocr, rec, tp, missing, bogus, stats, bye = answers
     assert load["ok"] and load["description"] == "stand-in" and load["rss_after_load"] > 0
     assert warm == {"ok": True}
-    assert ocr["net"] == [["det", [1, 3, 20, 30], 0.001]]  # warm-up events not included
+    # warm-up events not included; bytes in and out after the seconds
+    assert ocr["net"] == [["det", [1, 3, 20, 30], 0.001, 7200, 600]]
     assert ocr["lines"][0]["text"] == "HI" and ocr["total"] > 0
     assert ocr["reported"] == {"det_stage": 0.002}
     assert rec["text"] == "WORD" and rec["net"][0][0] == "rec"

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import REPO
-from trt_ocr import OCR, artifacts, backends
+from trt_ocr import OCR, artifacts, backends, graph_io
 from trt_ocr.backends.base import Session
 from trt_ocr.backends.onnxruntime import OnnxRuntimeBackend
 from trt_ocr.backends.tensorrt import TensorRTBackend
@@ -101,16 +101,18 @@ class RuntimeOnStandIn(TensorRTBackend):
 
 @pytest.fixture
 def built(v4_models, tmp_path: Path) -> tuple[Path, StandInLibrary]:
-    """An fp32 folder as build-engines' cleanup step leaves it, then its engine step run."""
+    """An fp32 folder as build-engines' cleanup step leaves it (graph I/O transformed), then
+    its engine step run."""
     folder = artifacts.precision_dir(tmp_path / "engines", MODEL, "fp32")
     folder.mkdir(parents=True)
-    for role in ("det", "cls", "rec"):
-        dst = folder / f"{role}.onnx"
-        shutil.copyfile(getattr(v4_models, role), dst)
-        manifest.record_step(folder, "cleanup", role, dst, model=MODEL, precision="fp32")
     lib = StandInLibrary()
     req = BuildRequest(MODEL, precisions=["fp32"], steps=["engine"], out=tmp_path / "engines")
-    outcome = Builder(req, log=lambda m: None, library=lib).run()
+    builder = Builder(req, log=lambda m: None, library=lib)
+    for role in ("det", "cls", "rec"):
+        dst = folder / f"{role}.onnx"
+        graph_io.transform_file(getattr(v4_models, role), dst, role, builder.io_for(role))
+        manifest.record_step(folder, "cleanup", role, dst, model=MODEL, precision="fp32")
+    outcome = builder.run()
     assert outcome.exit_code == 0 and len(lib.builds) == 3
     return folder, lib
 
@@ -161,6 +163,32 @@ def test_a_shape_option_change_rebuilds_and_says_why(
     again = RuntimeOnStandIn(tmp_path / "cache", lib)
     _ocr(folder, again, monkeypatch, **options).close()
     assert len(lib.builds) == 4 and again.chosen[changed][0] == runtime.chosen[changed][0]
+
+
+def test_engines_of_models_as_given_are_rebuilt_for_their_graph_io_and_it_says_why(
+    v4_models, tmp_path: Path, monkeypatch
+) -> None:
+    """A folder from before graph I/O (float ONNX, engines built from it): the runtime runs
+    the models' transforms, so it builds engines of those and says why it skips the old."""
+    folder = artifacts.precision_dir(tmp_path / "engines", MODEL, "fp32")
+    folder.mkdir(parents=True)
+    for role in ("det", "cls", "rec"):
+        dst = folder / f"{role}.onnx"
+        shutil.copyfile(getattr(v4_models, role), dst)
+        manifest.record_step(folder, "cleanup", role, dst, model=MODEL, precision="fp32")
+    lib = StandInLibrary()
+    req = BuildRequest(MODEL, precisions=["fp32"], steps=["engine"], out=tmp_path / "engines")
+    assert Builder(req, log=lambda m: None, library=lib).run().exit_code == 0
+    runtime = RuntimeOnStandIn(tmp_path / "cache", lib)
+    _ocr(folder, runtime, monkeypatch).close()
+    assert len(lib.builds) == 6
+    for role in ("det", "cls", "rec"):
+        assert runtime.chosen[role][0].parent != folder
+        assert runtime.sessions[role].inputs[0].dtype == np.uint8
+        assert any(
+            m.startswith(f"trt-ocr: not using {folder / role}.engine") and "graph I/O" in m
+            for m in runtime.logs
+        ), runtime.logs
 
 
 def test_tampered_engine_is_rebuilt_not_loaded(

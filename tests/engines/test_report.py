@@ -52,6 +52,12 @@ def test_output_error_metrics() -> None:
     assert report.output_error(ref, got) == 1.0  # the one non-blank step differs
     assert report.output_error(ref, ref) == 0.0
     assert report.output_error(np.zeros((1, 1, 2, 2)), np.ones((1, 1, 2, 2))) == 1.0
+    # graph I/O networks give the argmax itself: the same metrics on indices
+    ref_i, got_i = ref.argmax(-1).astype(np.int32), got.argmax(-1).astype(np.int32)
+    assert report.output_error(ref_i, got_i) == 1.0
+    assert report.output_error(ref_i, ref_i) == 0.0
+    labels = np.array([0, 1, 1, 0], np.int32)
+    assert report.output_error(labels, np.array([0, 1, 0, 0], np.int32)) == 0.25
 
 
 def test_markdown_table_marks_pass_and_fail() -> None:

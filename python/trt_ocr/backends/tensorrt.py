@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from trt_ocr import engine_cache
+from trt_ocr import engine_cache, graph_io
 from trt_ocr.backends.base import Backend, Session, TensorSpec
 from trt_ocr.backends.tensorrt_library import (
     BuildSettings,
@@ -316,6 +316,13 @@ class TensorRTBackend(Backend):
             return loaded, decision
         if beside.is_file():
             self.log(f"trt-ocr: not using {beside}: {decision.reason}")
+        source = graph_io.source_of(onnx_path)
+        if source is not None and source.with_suffix(".engine").is_file():
+            self.log(
+                f"trt-ocr: not using {source.with_suffix('.engine')}: it was built from "
+                f"{source.name} as given, and the runtime runs its graph I/O transform "
+                f"{onnx_path.name} (uint8 input; normalisation and argmax in the graph)"
+            )
         digest = hashlib.sha256(json.dumps(key.to_dict(), sort_keys=True).encode()).hexdigest()
         folder = self.cache_dir / f"{role}-{digest[:16]}"
         engine = folder / f"{role}.engine"

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from trt_ocr import artifacts, engine_cache, shapes
+from trt_ocr import artifacts, engine_cache, graph_io, models, shapes
 from trt_ocr.engines import PRECISIONS, ROLES, STEPS, manifest
 from trt_ocr.errors import EngineBuildError
 from trt_ocr.options import ClsOptions, DetOptions, RecOptions
@@ -170,6 +170,17 @@ class Builder:
         """The shapes the runtime will ask for, with these options, of this model set."""
         return plan_shapes(self.req.det, self.req.cls, self.req.rec, artifacts.spec_for(self.name))
 
+    def io_for(self, role: str) -> graph_io.GraphIO:
+        """The graph I/O parameters of role's network: what the runtime's stages use with
+        these options over this model set (the runtime then runs the engines as they are)."""
+        spec = artifacts.spec_for(self.name)
+        if role == "det":
+            det_spec = spec.det if spec else models.DetSpec(())
+            return graph_io.det_graph_io(det_spec, self.req.det)
+        if role == "cls":
+            return graph_io.cls_graph_io(spec.cls if spec else models.ClsSpec(()))
+        return graph_io.REC_GRAPH_IO
+
     def _write_dictionary(self, folder: Path) -> None:
         src = self.source
         if src.dictionary is not None:
@@ -217,11 +228,20 @@ class Builder:
         src_dir = artifacts.source_dir(self.req.out, self.name)
         src = self._need(src_dir, "cleanup")
         dst_dir = self.pdir("fp32")
-        self.log(f"== step 2/5 cleanup + TensorRT op check -> {dst_dir}")
+        self.log(f"== step 2/5 graph I/O + cleanup + TensorRT op check -> {dst_dir}")
         ops: dict[str, Any] = {}
         for role in ROLES:
             dst = dst_dir / f"{role}.onnx"
-            res = graph.cleanup(src[role], dst, role, self.log, self.req.simplifier)
+            # uint8 pixels in, normalisation (and cls/rec argmax) inside: every later step, the
+            # fp16/int8 graphs and the engines carry this I/O (trt_ocr.graph_io)
+            io = self.io_for(role)
+            io_src = dst_dir / f".{role}.graph-io.onnx"
+            graph_io.transform_file(src[role], io_src, role, io)
+            self.log(f"cleanup: {role}: graph I/O {io.tag(role)}")
+            try:
+                res = graph.cleanup(io_src, dst, role, self.log, self.req.simplifier)
+            finally:
+                io_src.unlink(missing_ok=True)
             rep = graph.check_ops(dst)
             self.log(f"cleanup: {role}: " + rep.text())
             ops[role] = rep.to_dict()
@@ -232,6 +252,7 @@ class Builder:
                 dst,
                 {
                     "simplifier": res.simplifier,
+                    "graph_io": io.tag(role),
                     "nodes": res.nodes_after,
                     "batchnorm_folded": res.batchnorm_folded,
                     "dims": res.dim_renames,

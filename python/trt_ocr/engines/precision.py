@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from trt_ocr import graph_io
+
 if TYPE_CHECKING:
     import numpy as np
     import onnx
@@ -111,7 +113,10 @@ def to_fp16(
 
     model = onnx.load(str(src))
     ensure_node_names(model)
-    nodes = sorted(set(fp16_keep_fp32_nodes(model, role)) | set(extra_block_nodes))
+    # The graph I/O nodes (uint8 -> normalised float32, argmax + max) stay as they are: the
+    # converter would retype the Cast's output without changing the Cast.
+    io_nodes = {n.name for n in model.graph.node if n.name.startswith(graph_io.NODE_PREFIX)}
+    nodes = sorted(set(fp16_keep_fp32_nodes(model, role)) | set(extra_block_nodes) | io_nodes)
     blocked_ops = sorted(set(op_block_list))
     io_types = {
         v.name: v.type.tensor_type.elem_type
@@ -120,7 +125,12 @@ def to_fp16(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         out = float16.convert_float_to_float16(
-            model, keep_io_types=True, op_block_list=blocked_ops, node_block_list=nodes
+            model,
+            keep_io_types=True,
+            op_block_list=blocked_ops,
+            node_block_list=nodes,
+            # a graph-I/O detector already holds float16 (its map output): not a second pass
+            check_fp16_ready=not io_nodes,
         )
     truncated = sum(1 for w in caught if "truncated" in str(w.message))
     restore_io_types(out, io_types)

@@ -186,9 +186,14 @@ def evaluate(
 def output_error(ref: np.ndarray, got: np.ndarray) -> float:
     """How far a network output is from fp32's. Class probabilities (rec N x T x C, cls N x C):
     the share of positions whose argmax differs, counting only positions where either side
-    is not the blank (class 0) for rec; maps (det): mean absolute difference."""
+    is not the blank (class 0) for rec; maps (det): mean absolute difference. A graph-I/O
+    network's first output is already the argmax (rec N x T, cls N): compared the same way."""
     import numpy as np
 
+    if np.issubdtype(ref.dtype, np.integer):
+        a, b = ref, got
+        mask = (a != 0) | (b != 0) if ref.ndim == 2 else np.ones(a.shape, bool)
+        return float(((a != b) & mask).sum() / max(int(mask.sum()), 1))
     got = got.astype(np.float32)
     if ref.ndim == 3 and ref.shape[-1] > 2:
         a, b = ref.argmax(-1), got.argmax(-1)

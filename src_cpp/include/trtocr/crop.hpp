@@ -47,6 +47,17 @@ struct CropBatchParams {
 void crop_batch(const ImageView& image, const Quad* quads, std::size_t count, const bool* flip180,
                 const CropBatchParams& params, float* out, int* valid_widths);
 
+// The same batch as uint8 pixels (3 x height x width bytes per quad) for a network that
+// normalises its input itself: the float batch is exactly pixel * (scale / std) - mean / std
+// of these, in float32, except in the padding. uint8 cannot hold the pixel that normalises to
+// 0 (mean / scale, e.g. 127.49999), so padding is pad_pixel(norm, c), that value rounded: it
+// normalises to within half a step (1/255 / std) of 0.
+void crop_batch(const ImageView& image, const Quad* quads, std::size_t count, const bool* flip180,
+                const CropBatchParams& params, std::uint8_t* out, int* valid_widths);
+
+// The uint8 padding value of channel c: the pixel nearest to normalised 0.
+std::uint8_t pad_pixel(const Normalization& norm, int c);
+
 // A plain uint8 crop, crop_size(quad, tall_ratio) sized (height x width x channels, interleaved
 // like image): get_rotate_crop_image's warp (bicubic, replicated border) and rotation, then the
 // optional 180-degree flip. Nothing is written for a 0 x 0 crop.

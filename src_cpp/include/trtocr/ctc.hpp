@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,12 @@ class CTCDecoder {
   std::vector<DecodedText> decode(const float* probs, std::size_t n, std::size_t t, std::size_t c,
                                   bool with_steps) const;
 
+  // The same decoding from each time step's best class and its probability (n x t each, as a
+  // network that ends in ArgMax + ReduceMax over the classes gives them): identical results to
+  // decode() on the probabilities those came from. Throws for an index outside the classes.
+  std::vector<DecodedText> decode_best(const std::int32_t* best, const float* best_prob,
+                                       std::size_t n, std::size_t t, bool with_steps) const;
+
  private:
   std::vector<std::string> characters_;
 };
@@ -39,5 +46,12 @@ struct OrientationDecision {
 std::vector<OrientationDecision> decide_orientation(const float* probs, std::size_t n,
                                                     std::size_t num_labels, int label_180,
                                                     float thresh);
+
+// The same decision from each row's best label and its score (a classifier that ends in
+// ArgMax + ReduceMax). Throws for a label outside [0, num_labels).
+std::vector<OrientationDecision> decide_orientation_best(const std::int32_t* labels,
+                                                         const float* scores, std::size_t n,
+                                                         std::size_t num_labels, int label_180,
+                                                         float thresh);
 
 }  // namespace trtocr

@@ -1,6 +1,7 @@
 // Detector input: PP-OCR's DetResizeForTest + NormalizeImage + ToCHW in one pass.
 #pragma once
 
+#include <cstdint>
 #include <string_view>
 
 #include "trtocr/image.hpp"
@@ -45,5 +46,10 @@ DetInputShape det_input_shape(int src_h, int src_w, const DetResizeParams& param
 // (PP-OCR feeds BGR as decoded and applies mean[0] to channel 0).
 void resize_normalize_chw(const ImageView& src, int out_h, int out_w, const Normalization& norm,
                           float* out);
+
+// The same resize writing the resized uint8 pixels as CHW (3 * out_h * out_w bytes), for a
+// network that normalises its uint8 input itself: resize_normalize_chw's values are exactly
+// (pixel * norm.scale - mean[c]) / std[c] of these pixels, in float32.
+void resize_chw(const ImageView& src, int out_h, int out_w, std::uint8_t* out);
 
 }  // namespace trtocr

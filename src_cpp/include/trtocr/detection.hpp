@@ -82,6 +82,11 @@ void rescale_image(const ImageView& src, const ImageScale& scale, std::uint8_t* 
 void prepare_detection(const ImageView& src, const DetInputParams& params,
                        const DetMapping& mapping, float* tensor, std::uint8_t* work);
 
+// The same with the resized uint8 pixels as the tensor (3 * input_h * input_w bytes, CHW), for
+// a detector that normalises its input itself (params.norm is then the network's business).
+void prepare_detection(const ImageView& src, const DetInputParams& params,
+                       const DetMapping& mapping, std::uint8_t* tensor, std::uint8_t* work);
+
 struct DetectedText {
   Quad quad;               // in work-image pixels: what the crops read (a poly's min-area quad)
   std::vector<Point> box;  // in source pixels: the 4 corners (Quad) or the outline (Poly)
