@@ -14,6 +14,7 @@ from PIL import Image
 from tests.conftest import shared_path
 from tests.helpers import render_line_tight, render_lines
 from trt_ocr import OCR, ImageLoadError, TrtOcrError
+from trt_ocr.errors import ConfigError
 from trt_ocr.presets import RAPIDOCR_1_4
 
 LINES = ["Invoice number 4711", "Total amount 12.50 EUR", "Thank you very much"]
@@ -119,6 +120,32 @@ def test_concurrent_calls_match_serial_calls(ocr: OCR) -> None:
     for t in threads:
         t.join()
     assert [out[i] for i in range(6)] == serial + serial
+
+
+def test_results_do_not_depend_on_threads(v4_models) -> None:
+    """threads= reaches the core's pool (rescale, letterbox, crops) and ONNX Runtime: every
+    line's text, score and box are the same for 1, 2 and 4 threads."""
+    page = render_lines(LINES)
+    big = np.concatenate([page] * (2100 // page.shape[1] + 1), axis=1)  # the preset rescales it
+    thin = render_lines(LINES[:1])[:40]  # and letterboxes this one
+    results = []
+    for threads in (1, 2, 4):
+        with OCR(backend="onnxruntime", threads=threads, **RAPIDOCR_1_4) as ocr:
+            results.append(
+                [
+                    [(line.text, line.score, line.box.tolist()) for line in ocr(img)]
+                    for img in (big, thin, page)
+                ]
+            )
+    assert results[0] and results[0][0], "nothing was read"
+    assert results[1] == results[0]
+    assert results[2] == results[0]
+
+
+def test_bad_thread_counts_are_config_errors(v4_models) -> None:
+    for bad in (-1, 1000):
+        with pytest.raises(ConfigError, match="threads"):
+            OCR(backend="onnxruntime", threads=bad)
 
 
 # ---- behaviours the RapidOCR test suite asserts (needs ../shared/data) ----------------------

@@ -73,11 +73,21 @@ class DetMapping:
     @property
     def input_w(self) -> int: ...
 
+class ThreadPool:
+    """Worker threads for the core's data-parallel loops (detector resize rows, crop lines).
+    threads (1..256) counts the calling thread: threads - 1 workers are started, and joined when
+    the pool is garbage-collected. Results never depend on the thread count."""
+
+    def __init__(self, threads: int) -> None: ...
+    @property
+    def threads(self) -> int: ...
+
 class DetectionPreprocessor:
     """The detector's input from a source image in one call: whole-image rescale (max/min side,
     sides rounded to 32; <= 0 switches a limit off), letterbox (RapidOCR: pad images with
     height <= min_height or width / height > max_aspect with black rows), DetResizeForTest and
-    normalisation. Parameters are checked here (ValueError)."""
+    normalisation. Parameters are checked here (ValueError). pool: splits the resizes' rows
+    across its threads (same result)."""
 
     def __init__(
         self,
@@ -91,6 +101,7 @@ class DetectionPreprocessor:
         min_height: int = 0,
         max_aspect: float = -1.0,
         max_side_limit: int = 0,
+        pool: ThreadPool | None = None,
     ) -> None: ...
     def plan(self, height: int, width: int) -> DetMapping:
         """The mapping an image of height x width gets (sizes only)."""
@@ -186,12 +197,15 @@ def crop_batch(
     std: tuple[float, float, float] = (0.5, 0.5, 0.5),
     tall_ratio: float = 1.5,
     out: npt.NDArray[np.float32] | None = None,
+    pool: ThreadPool | None = None,
 ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int32]]:
     """Perspective crops of boxes [N, 4, 2] from uint8 [H, W, 3], sampled into a float32
     [N, 3, height, width] batch as PP-OCR's get_rotate_crop_image + resize_norm_img would make it
     (keep_ratio: width min(width, ceil(height * w / h)), zero padding on the right; otherwise
     stretched). flip180: N booleans, rotates those crops by 180 degrees. Returns (batch, int32 [N]
-    valid widths; 0 for a box with nothing to crop, whose tensor is all zeros)."""
+    valid widths; 0 for a box with nothing to crop, whose tensor is all zeros). pool: crops
+    different boxes on its threads (same result); out: a float32 buffer of at least that many
+    elements to write into (the batch is a view of it)."""
 
 def crop_images(
     image: npt.NDArray[np.uint8],

@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from trt_ocr import backends, models
+from trt_ocr import _core, backends, models
+from trt_ocr.backends.base import physical_cores
 from trt_ocr.errors import ConfigError, ImageLoadError, ModelError
 from trt_ocr.io import ImageInput, describe_input, load_image
 from trt_ocr.options import (
@@ -44,7 +45,8 @@ class OCR:
 
     Construction loads every network once; calls do no per-call set-up. One instance runs one
     call at a time (calls from several threads are serialised); use one instance per thread
-    for parallelism.
+    for parallelism. threads: what each call may use, for the networks (ONNX Runtime's
+    intra-op threads) and for the C++ pre/post-processing (None: the physical cores).
     """
 
     def __init__(
@@ -80,6 +82,11 @@ class OCR:
         cls_spec = spec.cls if spec else models.ClsSpec(())
         rec_spec = spec.rec if spec else models.RecSpec(())
 
+        # The core splits resize rows and crops across as many threads as the networks get.
+        try:
+            self._pool = _core.ThreadPool(threads or physical_cores())
+        except (TypeError, ValueError) as e:
+            raise ConfigError(f"threads={threads!r}: {e}") from e
         self.backend = backends.create(backend, threads=threads)
         # The shape plan every backend gets (TensorRT compiles its optimization profiles from
         # it; build-engines builds from the same plan, so its engines fit).
@@ -93,10 +100,17 @@ class OCR:
             det_spec,
             ranges,
             self._observers,
+            self._pool,
         )
         self.classifier = (
             TextClassifier(
-                self.backend, self.models.cls, self.cls_options, cls_spec, ranges, self._observers
+                self.backend,
+                self.models.cls,
+                self.cls_options,
+                cls_spec,
+                ranges,
+                self._observers,
+                self._pool,
             )
             if self.cls_options.enabled
             else None
@@ -109,6 +123,7 @@ class OCR:
             self.models.characters,
             ranges,
             self._observers,
+            self._pool,
         )
         self._lock = threading.Lock()
 

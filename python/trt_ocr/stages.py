@@ -54,7 +54,8 @@ class Detections:
 
 
 class _Stage:
-    """A network session plus the observers of its inputs."""
+    """A network session plus the observers of its inputs, and the core's thread pool (None:
+    the core runs serially) for the stage's C++ calls."""
 
     role: str
 
@@ -64,9 +65,11 @@ class _Stage:
         model: Path,
         ranges: ShapeRanges,
         observers: Sequence[InputObserver],
+        pool: _core.ThreadPool | None,
     ) -> None:
         self.session: Session = backend.open(model, self.role, ranges[self.role])
         self._observers = observers
+        self._pool = pool
 
     def _infer(self, batch: np.ndarray, t: Timings) -> np.ndarray:
         feeds = {self.session.input_name: batch}
@@ -95,6 +98,7 @@ class TextDetector(_Stage):
         spec: models.DetSpec,
         ranges: ShapeRanges,
         observers: Sequence[InputObserver] = (),
+        pool: _core.ThreadPool | None = None,
     ) -> None:
         self.options = options
         self.image_options = image_options
@@ -111,6 +115,7 @@ class TextDetector(_Stage):
             # Where the backend runs only its compiled profiles, the detector input's long side
             # stays inside the plan's (limit_type "min" has no bound of its own); elsewhere none.
             max_side_limit=max(ranges[self.role][0].max[2:]) if backend.bounded_shapes else 0,
+            pool=pool,
         )
         self._finish = _core.DetectionPostprocessor(
             thresh=o.thresh,
@@ -121,7 +126,7 @@ class TextDetector(_Stage):
             score_mode=o.score_mode,
             box_type=o.box_type,
         )
-        super().__init__(backend, model, ranges, observers)
+        super().__init__(backend, model, ranges, observers, pool)
 
     def __call__(self, image: np.ndarray, t: Timings) -> Detections:
         t0 = time.perf_counter()
@@ -157,6 +162,7 @@ class TextClassifier(_Stage):
         spec: models.ClsSpec,
         ranges: ShapeRanges,
         observers: Sequence[InputObserver] = (),
+        pool: _core.ThreadPool | None = None,
     ) -> None:
         self.options = options
         self.spec = spec
@@ -164,7 +170,7 @@ class TextClassifier(_Stage):
             self._label_180 = list(spec.labels).index("180")
         except ValueError:
             raise ModelError("the classifier's labels have no '180'") from None
-        super().__init__(backend, model, ranges, observers)
+        super().__init__(backend, model, ranges, observers, pool)
 
     def __call__(self, found: Detections, t: Timings) -> tuple[np.ndarray, np.ndarray]:
         n = len(found)
@@ -183,6 +189,7 @@ class TextClassifier(_Stage):
                 mean=s.mean,
                 std=s.std,
                 tall_ratio=found.tall_ratio,
+                pool=self._pool,
             )
             t["pre"] += time.perf_counter() - t0
             probs = self._infer(batch, t)
@@ -214,6 +221,7 @@ class TextRecognizer(_Stage):
         characters: Sequence[str],
         ranges: ShapeRanges,
         observers: Sequence[InputObserver] = (),
+        pool: _core.ThreadPool | None = None,
     ) -> None:
         self.options = options
         self.spec = spec
@@ -224,7 +232,7 @@ class TextRecognizer(_Stage):
         self._max_width = (
             max(r.max[3] for r in ranges[self.role]) if backend.bounded_shapes else None
         )
-        super().__init__(backend, model, ranges, observers)
+        super().__init__(backend, model, ranges, observers, pool)
         self._check_classes(len(characters))
 
     def _check_classes(self, n_characters: int) -> None:
@@ -261,6 +269,7 @@ class TextRecognizer(_Stage):
                 width,
                 flip180=np.ascontiguousarray(flips[idx]),
                 tall_ratio=found.tall_ratio,
+                pool=self._pool,
             )
             t["pre"] += time.perf_counter() - t0
             probs = self._infer(batch, t)

@@ -23,6 +23,7 @@
 #include "trtocr/db_postprocess.hpp"
 #include "trtocr/det_preprocess.hpp"
 #include "trtocr/detection.hpp"
+#include "trtocr/thread_pool.hpp"
 
 namespace py = pybind11;
 using namespace trtocr;
@@ -207,6 +208,15 @@ std::pair<py::array_t<float>, float*> result_tensor(const py::handle& out_obj,
   return {py::array_t<float>(shape, data, out), data};
 }
 
+// pool: None or a ThreadPool, held (shared) for the duration of a call.
+std::shared_ptr<ThreadPool> pool_from(const py::handle& obj) {
+  if (obj.is_none()) return nullptr;
+  if (!py::isinstance<ThreadPool>(obj))
+    throw py::type_error("pool: expected a ThreadPool or None, got " +
+                         std::string(py::str(py::type::of(obj).attr("__name__"))));
+  return obj.cast<std::shared_ptr<ThreadPool>>();
+}
+
 // ---- DB post-processing and the detection stage ----
 
 // The core's defaults are the keyword defaults.
@@ -259,7 +269,8 @@ py::object boxes_to_numpy(std::size_t n, BoxType type, Points points) {
 // buffer it reuses: a call's tensor is valid until the next call. Calls are serialised.
 class DetectionPreprocessor {
  public:
-  explicit DetectionPreprocessor(const DetInputParams& params) : params_(params) {
+  DetectionPreprocessor(const DetInputParams& params, std::shared_ptr<ThreadPool> pool)
+      : params_(params), pool_(std::move(pool)) {
     validate(params_);
   }
 
@@ -285,7 +296,7 @@ class DetectionPreprocessor {
     {
       py::gil_scoped_release release;
       std::lock_guard<std::mutex> lock(mutex_);
-      prepare_detection(img, params_, m, data, work_data);
+      prepare_detection(img, params_, m, data, work_data, pool_.get());
     }
     return py::make_tuple(tensor, m, work);
   }
@@ -299,13 +310,14 @@ class DetectionPreprocessor {
     auto [arr, ptr] = owned_array<std::uint8_t>({sc.work_h, sc.work_w, 3});
     {
       py::gil_scoped_release release;
-      rescale_image(img, sc, ptr);
+      rescale_image(img, sc, ptr, pool_.get());
     }
     return py::make_tuple(arr, sc);
   }
 
  private:
   DetInputParams params_;
+  std::shared_ptr<ThreadPool> pool_;  // null: serial
   py::array_t<float> buffer_{0};
   std::mutex mutex_;
 };
@@ -353,6 +365,17 @@ PYBIND11_MODULE(_core, m) {
 #ifdef TRTOCR_VERSION
   m.attr("__version__") = TRTOCR_VERSION;
 #endif
+
+  py::class_<ThreadPool, std::shared_ptr<ThreadPool>>(
+      m, "ThreadPool",
+      "Worker threads for the core's data-parallel loops (detector resize rows, crop lines). "
+      "threads counts the calling thread: threads - 1 workers are started, and joined when the "
+      "pool is garbage-collected. Results never depend on the thread count.")
+      .def(py::init([](const py::handle& threads) {
+             return std::make_shared<ThreadPool>(as_int(threads, "threads"));
+           }),
+           py::arg("threads"))
+      .def_property_readonly("threads", &ThreadPool::threads);
 
   py::class_<CTCDecoder>(m, "CTCDecoder")
       .def(py::init([](std::vector<std::string> characters) {
@@ -512,13 +535,13 @@ PYBIND11_MODULE(_core, m) {
       .def(py::init([](int limit_side_len, const std::string& limit_type,
                        const std::array<float, 3>& mean, const std::array<float, 3>& std,
                        int max_side_len, int min_side_len, int min_height, double max_aspect,
-                       int max_side_limit) {
+                       int max_side_limit, const py::handle& pool) {
              DetInputParams p;
              p.resize = {limit_side_len, limit_type_from(limit_type), max_side_limit};
              p.norm = normalization_from(mean, std);
              p.rescale = {max_side_len, min_side_len};
              p.letterbox = {min_height, max_aspect};
-             return std::make_unique<DetectionPreprocessor>(p);
+             return std::make_unique<DetectionPreprocessor>(p, pool_from(pool));
            }),
            py::kw_only(), py::arg("limit_side_len") = kDetInput.resize.limit_side_len,
            py::arg("limit_type") = "max", py::arg("mean") = kDetInput.norm.mean,
@@ -527,7 +550,8 @@ PYBIND11_MODULE(_core, m) {
            py::arg("min_side_len") = kDetInput.rescale.min_side_len,
            py::arg("min_height") = kDetInput.letterbox.min_height,
            py::arg("max_aspect") = kDetInput.letterbox.max_aspect,
-           py::arg("max_side_limit") = kDetInput.resize.max_side_limit)
+           py::arg("max_side_limit") = kDetInput.resize.max_side_limit,
+           py::arg("pool") = py::none())
       .def("plan", &DetectionPreprocessor::plan, py::arg("height"), py::arg("width"))
       .def("__call__", &DetectionPreprocessor::operator(), py::arg("image"))
       .def("rescale", &DetectionPreprocessor::rescale, py::arg("image"));
@@ -628,8 +652,10 @@ PYBIND11_MODULE(_core, m) {
       "crop_batch",
       [](const py::handle& image, const py::handle& boxes, int height, int width,
          const py::handle& flip180, bool keep_ratio, const std::array<float, 3>& mean,
-         const std::array<float, 3>& std, double tall_ratio, const py::handle& out_obj) {
+         const std::array<float, 3>& std, double tall_ratio, const py::handle& out_obj,
+         const py::handle& pool_obj) {
         const ImageView img = image_view(image, false, 3);
+        const std::shared_ptr<ThreadPool> pool = pool_from(pool_obj);
         const std::vector<Quad> quads = quads_from(boxes);
         const std::vector<char> flips = flags_from(flip180, quads.size());
         if (height <= 0 || width <= 0 || height > (1 << 16) || width > (1 << 16))
@@ -649,7 +675,7 @@ PYBIND11_MODULE(_core, m) {
           py::gil_scoped_release release;
           static_assert(sizeof(bool) == sizeof(char), "flags are passed as bool");
           crop_batch(img, quads.data(), quads.size(), reinterpret_cast<const bool*>(flips.data()),
-                     params, data, wp);
+                     params, data, wp, pool.get());
         }
         return py::make_tuple(tensor, widths);
       },
@@ -657,7 +683,7 @@ PYBIND11_MODULE(_core, m) {
       py::arg("flip180") = py::none(), py::arg("keep_ratio") = true,
       py::arg("mean") = std::array<float, 3>{0.5f, 0.5f, 0.5f},
       py::arg("std") = std::array<float, 3>{0.5f, 0.5f, 0.5f}, py::arg("tall_ratio") = 1.5,
-      py::arg("out") = py::none(),
+      py::arg("out") = py::none(), py::arg("pool") = py::none(),
       "Perspective crops of boxes [N, 4, 2] sampled straight into a float32 [N, 3, height, "
       "width] batch (PP-OCR get_rotate_crop_image + resize_norm_img) -> (batch, int32 [N] "
       "valid widths).");

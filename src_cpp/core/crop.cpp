@@ -297,7 +297,7 @@ std::array<double, 9> rect_to_quad(const Quad& quad, double w, double h) {
 }
 
 void crop_batch(const ImageView& image, const Quad* quads, std::size_t count, const bool* flip180,
-                const CropBatchParams& params, float* out, int* valid_widths) {
+                const CropBatchParams& params, float* out, int* valid_widths, ThreadPool* pool) {
   require_image(image, "crop_batch");
   require(image.channels == 3,
           "crop_batch: image must have 3 channels, got " + std::to_string(image.channels));
@@ -309,7 +309,7 @@ void crop_batch(const ImageView& image, const Quad* quads, std::size_t count, co
 
   const int H = params.height, W = params.width;
   const std::size_t plane = static_cast<std::size_t>(H) * W;
-  for (std::size_t i = 0; i < count; ++i) {
+  auto crop_one = [&](std::size_t i) {
     float* dst = out + i * 3 * plane;
     const CropSize cs = crop_size(quads[i], params.tall_ratio);
     int rw = 0;
@@ -326,11 +326,15 @@ void crop_batch(const ImageView& image, const Quad* quads, std::size_t count, co
         for (int y = 0; y < H; ++y)
           std::memset(dst + c * plane + static_cast<std::size_t>(y) * W + rw, 0,
                       sizeof(float) * static_cast<std::size_t>(W - rw));
-    if (rw == 0) continue;
+    if (rw == 0) return;
     const CropSource src = make_source(image, quads[i], cs, flip180 != nullptr && flip180[i]);
     resize_crop(src, cs.width, cs.height, rw, H, params.norm, dst, plane,
                 static_cast<std::size_t>(W));
-  }
+  };
+  // One quad per task: crops are independent and write disjoint slices of out.
+  parallel_for(pool, count, 1, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) crop_one(i);
+  });
 }
 
 void crop_image(const ImageView& image, const Quad& quad, bool flip180, double tall_ratio,

@@ -102,7 +102,8 @@ DetMapping plan_detection(int src_h, int src_w, const DetInputParams& params) {
   return m;
 }
 
-void rescale_image(const ImageView& src, const ImageScale& scale, std::uint8_t* work) {
+void rescale_image(const ImageView& src, const ImageScale& scale, std::uint8_t* work,
+                   ThreadPool* pool) {
   require_image(src, "rescale_image");
   require(src.channels == 3,
           "rescale_image: image must have 3 channels, got " + std::to_string(src.channels));
@@ -119,7 +120,7 @@ void rescale_image(const ImageView& src, const ImageScale& scale, std::uint8_t* 
   const int out_w = scale.work_w;
   const std::size_t plane = static_cast<std::size_t>(out_w);
   linear::resize_rows(
-      src, scale.work_h, out_w,
+      src, scale.work_h, out_w, pool,
       [&](int y, const std::int16_t* r0, const std::int16_t* r1, std::int16_t b0, std::int16_t b1) {
         std::uint8_t* dst = work + static_cast<std::size_t>(y) * out_w * 3;
         for (int c = 0; c < 3; ++c) {
@@ -133,7 +134,8 @@ void rescale_image(const ImageView& src, const ImageScale& scale, std::uint8_t* 
 }
 
 void prepare_detection(const ImageView& src, const DetInputParams& params,
-                       const DetMapping& mapping, float* tensor, std::uint8_t* work) {
+                       const DetMapping& mapping, float* tensor, std::uint8_t* work,
+                       ThreadPool* pool) {
   require_image(src, "prepare_detection");
   require(src.channels == 3,
           "prepare_detection: image must have 3 channels, got " + std::to_string(src.channels));
@@ -150,12 +152,12 @@ void prepare_detection(const ImageView& src, const DetInputParams& params,
   ImageView work_view = src;
   if (mapping.scale.rescaled) {
     require(work != nullptr, "prepare_detection: the image is rescaled but no work buffer given");
-    rescale_image(src, mapping.scale, work);
+    rescale_image(src, mapping.scale, work, pool);
     work_view = ImageView{work, mapping.scale.work_h, mapping.scale.work_w, 3,
                           static_cast<std::ptrdiff_t>(mapping.scale.work_w) * 3};
   }
   if (mapping.pad == 0) {
-    resize_normalize_chw(work_view, mapping.input_h, mapping.input_w, params.norm, tensor);
+    resize_normalize_chw(work_view, mapping.input_h, mapping.input_w, params.norm, tensor, pool);
     return;
   }
   // Letterboxed images are thin, so a padded copy costs little next to the network.
@@ -166,7 +168,7 @@ void prepare_detection(const ImageView& src, const DetInputParams& params,
                 row);
   const ImageView det_view{padded.data(), mapping.det_h, mapping.det_w, 3,
                            static_cast<std::ptrdiff_t>(row)};
-  resize_normalize_chw(det_view, mapping.input_h, mapping.input_w, params.norm, tensor);
+  resize_normalize_chw(det_view, mapping.input_h, mapping.input_w, params.norm, tensor, pool);
 }
 
 std::vector<DetectedText> finish_detection(const float* prob, int map_h, int map_w,

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "trtocr/image.hpp"
+#include "trtocr/thread_pool.hpp"
 
 namespace trtocr {
 
@@ -44,8 +45,10 @@ struct CropBatchParams {
 // (warpPerspective INTER_CUBIC + BORDER_REPLICATE as OpenCV 5 computes it, rot90, 180-degree
 // flip, cv2.resize INTER_LINEAR, normalise, pad) up to float rounding ties, but no crop image is
 // made: the crop pixels the resize reads are computed on demand, two crop rows at a time.
+// pool (nullable) crops different quads on different threads; the result does not depend on it.
 void crop_batch(const ImageView& image, const Quad* quads, std::size_t count, const bool* flip180,
-                const CropBatchParams& params, float* out, int* valid_widths);
+                const CropBatchParams& params, float* out, int* valid_widths,
+                ThreadPool* pool = nullptr);
 
 // A plain uint8 crop, crop_size(quad, tall_ratio) sized (height x width x channels, interleaved
 // like image): get_rotate_crop_image's warp (bicubic, replicated border) and rotation, then the

@@ -15,6 +15,7 @@
 #include "trtocr/db_postprocess.hpp"
 #include "trtocr/det_preprocess.hpp"
 #include "trtocr/image.hpp"
+#include "trtocr/thread_pool.hpp"
 
 namespace trtocr {
 
@@ -73,14 +74,17 @@ DetMapping plan_detection(int src_h, int src_w, const DetInputParams& params);
 // (bit-exact), 3 channels, packed rows, written to work (scale.work_h * work_w * 3 bytes).
 // Throws std::invalid_argument for a work size plan_rescale would not give (empty or beyond
 // kMaxDetSide / kMaxDetPixels).
-void rescale_image(const ImageView& src, const ImageScale& scale, std::uint8_t* work);
+// pool (nullable) splits the rows across its threads here and in prepare_detection.
+void rescale_image(const ImageView& src, const ImageScale& scale, std::uint8_t* work,
+                   ThreadPool* pool = nullptr);
 
 // Rescale (into work, when mapping.scale.rescaled; work may be null otherwise), letterbox,
 // DetResizeForTest and normalisation of a 3-channel source image, writing the network input
 // as CHW float32 into tensor (3 * input_h * input_w floats). mapping must be
 // plan_detection(src.height, src.width, params): any other throws std::invalid_argument.
 void prepare_detection(const ImageView& src, const DetInputParams& params,
-                       const DetMapping& mapping, float* tensor, std::uint8_t* work);
+                       const DetMapping& mapping, float* tensor, std::uint8_t* work,
+                       ThreadPool* pool = nullptr);
 
 struct DetectedText {
   Quad quad;               // in work-image pixels: what the crops read (a poly's min-area quad)
