@@ -15,6 +15,7 @@ from tests.conftest import shared_path
 from tests.helpers import render_line_tight, render_lines
 from trt_ocr import OCR, ImageLoadError, TrtOcrError
 from trt_ocr.errors import ConfigError
+from trt_ocr.io import load_image, load_image_for
 from trt_ocr.presets import RAPIDOCR_1_4
 
 LINES = ["Invoice number 4711", "Total amount 12.50 EUR", "Thank you very much"]
@@ -140,6 +141,24 @@ def test_results_do_not_depend_on_threads(v4_models) -> None:
     assert results[0] and results[0][0], "nothing was read"
     assert results[1] == results[0]
     assert results[2] == results[0]
+
+
+def test_a_large_jpeg_is_decoded_reduced_with_the_same_result(
+    ocr_rapid: OCR, tmp_path: Path
+) -> None:
+    """A JPEG over twice the preset's 2000 px rescale is decoded at 1/2 (DCT scaling): same
+    text as the full decode passed as an array, boxes in the source's pixels."""
+    page = np.repeat(np.repeat(render_lines(LINES), 5, axis=0), 5, axis=1)  # 1260 x 4500
+    path = tmp_path / "big.jpg"
+    Image.fromarray(page[..., ::-1]).save(path, quality=95)
+    reduced, size = load_image_for(path, ocr_rapid.detector.smallest_source)
+    assert size == (1260, 4500) and reduced.shape[:2] == (630, 2250)
+    from_path, from_array = ocr_rapid(path), ocr_rapid(load_image(path))
+    assert from_path.image_size == from_array.image_size == (1260, 4500)
+    assert len(from_path) >= len(LINES)
+    assert squash(from_path.texts) == squash(from_array.texts)
+    for a, b in zip(from_path, from_array, strict=True):
+        assert np.abs(a.box - b.box).max() <= 6  # source pixels: ~1 px of the work image
 
 
 def test_bad_thread_counts_are_config_errors(v4_models) -> None:

@@ -106,16 +106,18 @@ class DetectionPreprocessor:
     def plan(self, height: int, width: int) -> DetMapping:
         """The mapping an image of height x width gets (sizes only)."""
     def __call__(
-        self, image: npt.NDArray[np.uint8]
+        self, image: npt.NDArray[np.uint8], source_size: tuple[int, int] | None = None
     ) -> tuple[npt.NDArray[np.float32], DetMapping, npt.NDArray[np.uint8] | None]:
         """uint8 [H, W, 3] -> (float32 [1, 3, input_h, input_w] detector input, mapping, the
         rescaled work image or None when the image is not rescaled). The tensor is a view of a
-        buffer the next call reuses."""
+        buffer the next call reuses. source_size: the (height, width) of the source when image
+        is a reduced decode of it (allowed only where the plan shrinks the source, down to the
+        work size; ValueError otherwise): the plan and the boxes are the source's."""
     def rescale(
-        self, image: npt.NDArray[np.uint8]
+        self, image: npt.NDArray[np.uint8], source_size: tuple[int, int] | None = None
     ) -> tuple[npt.NDArray[np.uint8] | None, ImageScale]:
         """The whole-image rescale alone (recognition without detection): (work image or None
-        when not rescaled, scale)."""
+        when not rescaled, scale). source_size: as for __call__."""
 
 class DetectionPostprocessor:
     """DB post-processing (as db_postprocess) for a DetMapping: boxes without the letterbox, in

@@ -18,7 +18,7 @@ import numpy as np
 from trt_ocr import _core, backends, models
 from trt_ocr.backends.base import physical_cores
 from trt_ocr.errors import ConfigError, ImageLoadError, ModelError
-from trt_ocr.io import ImageInput, describe_input, load_image
+from trt_ocr.io import ImageInput, describe_input, load_image_for
 from trt_ocr.options import (
     ClsOptions,
     DetOptions,
@@ -192,7 +192,8 @@ class OCR:
     def _run(self, image: ImageInput, *, det: bool, cls: bool | None, rec: bool) -> OCRResult:
         t_start = time.perf_counter()
         t = {"load": 0.0, "pre": 0.0, "det": 0.0, "cls": 0.0, "rec": 0.0, "post": 0.0}
-        source_image = load_image(image)
+        # A large JPEG is decoded no larger than the detector's whole-image rescale keeps.
+        source_image, source_size = load_image_for(image, self.detector.smallest_source)
         t["load"] = time.perf_counter() - t_start
         source = str(image) if isinstance(image, (str, Path)) else None
         if cls and self.classifier is None:
@@ -200,7 +201,9 @@ class OCR:
         classifier = self.classifier if cls is None or cls else None
 
         found = (
-            self.detector(source_image, t) if det else self.detector.whole_image(source_image, t)
+            self.detector(source_image, t, source_size)
+            if det
+            else self.detector.whole_image(source_image, t, source_size)
         )
         if classifier is not None:
             flips, angle_scores = classifier(found, t)
@@ -224,8 +227,7 @@ class OCR:
             if score >= drop
         ]
         t["total"] = time.perf_counter() - t_start
-        h, w = source_image.shape[:2]
-        return OCRResult(lines, (h, w), t, source)
+        return OCRResult(lines, source_size, t, source)
 
     @contextlib.contextmanager
     def observe_inputs(self, fn: InputObserver) -> Iterator[None]:

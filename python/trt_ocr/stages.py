@@ -128,9 +128,25 @@ class TextDetector(_Stage):
         )
         super().__init__(backend, model, ranges, observers, pool)
 
-    def __call__(self, image: np.ndarray, t: Timings) -> Detections:
+    def smallest_source(self, height: int, width: int) -> tuple[int, int] | None:
+        """The smallest decode of a height x width source that this stage turns into the same
+        detector input and crops up to rounding: the work size where the whole-image rescale
+        shrinks the source (everything downstream reads the work image), else None."""
+        try:
+            scale = self._prepare.plan(height, width).scale
+        except ValueError:  # the detection call itself reports it
+            return None
+        if scale.rescaled and scale.work_h < height and scale.work_w < width:
+            return scale.work_h, scale.work_w
+        return None
+
+    def __call__(
+        self, image: np.ndarray, t: Timings, source_size: tuple[int, int] | None = None
+    ) -> Detections:
+        """source_size: the (height, width) of the source when image is a reduced decode of it
+        (see smallest_source); boxes are in the source's pixels."""
         t0 = time.perf_counter()
-        tensor, mapping, work = self._prepare(image)
+        tensor, mapping, work = self._prepare(image, source_size)
         t["pre"] += time.perf_counter() - t0
         prob = self._infer(tensor, t)
         t0 = time.perf_counter()
@@ -138,10 +154,12 @@ class TextDetector(_Stage):
         t["post"] += time.perf_counter() - t0
         return Detections(image if work is None else work, quads, boxes, scores)
 
-    def whole_image(self, image: np.ndarray, t: Timings) -> Detections:
+    def whole_image(
+        self, image: np.ndarray, t: Timings, source_size: tuple[int, int] | None = None
+    ) -> Detections:
         """The whole image as one upright text line (recognition without detection)."""
         t0 = time.perf_counter()
-        work, scale = self._prepare.rescale(image)
+        work, scale = self._prepare.rescale(image, source_size)
         work = image if work is None else work
         h, w = work.shape[:2]
         quads = np.array([[[0, 0], [w, 0], [w, h], [0, h]]], np.float32)

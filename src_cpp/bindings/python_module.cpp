@@ -276,9 +276,21 @@ class DetectionPreprocessor {
 
   DetMapping plan(int height, int width) const { return plan_detection(height, width, params_); }
 
-  py::tuple operator()(const py::handle& image) {
+  // source_size: None (image is the source) or the (height, width) of the source image is a
+  // reduced decode of; the core checks that the plan allows it.
+  static std::pair<int, int> source_dims(const ImageView& img, const py::handle& source_size) {
+    if (source_size.is_none()) return {img.height, img.width};
+    if (!py::isinstance<py::sequence>(source_size) || py::isinstance<py::str>(source_size) ||
+        py::len(source_size) != 2)
+      throw py::type_error("source_size: expected None or (height, width)");
+    const auto hw = py::reinterpret_borrow<py::sequence>(source_size);
+    return {as_int(hw[0], "source_size[0]"), as_int(hw[1], "source_size[1]")};
+  }
+
+  py::tuple operator()(const py::handle& image, const py::handle& source_size) {
     const ImageView img = image_view(image, false, 3);
-    const DetMapping m = plan(img.height, img.width);
+    const auto [src_h, src_w] = source_dims(img, source_size);
+    const DetMapping m = plan(src_h, src_w);
     const auto need = static_cast<py::ssize_t>(3) * m.input_h * m.input_w;
     // A new buffer rather than a resized one: tensors of earlier calls may still be referenced.
     if (buffer_.size() < need) buffer_ = py::array_t<float>(need);
@@ -303,10 +315,18 @@ class DetectionPreprocessor {
 
   // The work image alone (whole-image rescale, no detector input): for recognition without
   // detection. Returns (work image or None when not rescaled, scale).
-  py::tuple rescale(const py::handle& image) const {
+  py::tuple rescale(const py::handle& image, const py::handle& source_size) const {
     const ImageView img = image_view(image, false, 3);
-    const ImageScale sc = plan_rescale(img.height, img.width, params_.rescale);
-    if (!sc.rescaled) return py::make_tuple(py::none(), sc);
+    const auto [src_h, src_w] = source_dims(img, source_size);
+    const ImageScale sc = plan_rescale(src_h, src_w, params_.rescale);
+    if (!sc.rescaled) {
+      if (src_h != img.height || src_w != img.width)
+        throw py::value_error("rescale: the image is " + std::to_string(img.height) + "x" +
+                              std::to_string(img.width) + " but source_size says " +
+                              std::to_string(src_h) + "x" + std::to_string(src_w) +
+                              ", and the plan does not shrink it");
+      return py::make_tuple(py::none(), sc);
+    }
     auto [arr, ptr] = owned_array<std::uint8_t>({sc.work_h, sc.work_w, 3});
     {
       py::gil_scoped_release release;
@@ -553,8 +573,10 @@ PYBIND11_MODULE(_core, m) {
            py::arg("max_side_limit") = kDetInput.resize.max_side_limit,
            py::arg("pool") = py::none())
       .def("plan", &DetectionPreprocessor::plan, py::arg("height"), py::arg("width"))
-      .def("__call__", &DetectionPreprocessor::operator(), py::arg("image"))
-      .def("rescale", &DetectionPreprocessor::rescale, py::arg("image"));
+      .def("__call__", &DetectionPreprocessor::operator(), py::arg("image"),
+           py::arg("source_size") = py::none())
+      .def("rescale", &DetectionPreprocessor::rescale, py::arg("image"),
+           py::arg("source_size") = py::none());
 
   py::class_<DetectionPostprocessor>(m, "DetectionPostprocessor")
       .def(py::init([](float thresh, float box_thresh, const py::handle& max_candidates,

@@ -36,6 +36,15 @@ int letterbox_pad(int h, int w, const LetterboxParams& p) {
   return static_cast<int>(pad);
 }
 
+// src is the source itself, or, where the plan shrinks the source, a reduced decode of it
+// (at most the source's size, at least the work size on both sides).
+bool reads_as_source(const ImageView& src, const ImageScale& scale) {
+  if (src.height == scale.src_h && src.width == scale.src_w) return true;
+  return scale.rescaled && src.height >= scale.work_h && src.width >= scale.work_w &&
+         src.height <= scale.src_h && src.width <= scale.src_w && scale.work_h < scale.src_h &&
+         scale.work_w < scale.src_w;
+}
+
 bool same_mapping(const DetMapping& a, const DetMapping& b) {
   return a.scale.src_h == b.scale.src_h && a.scale.src_w == b.scale.src_w &&
          a.scale.work_h == b.scale.work_h && a.scale.work_w == b.scale.work_w &&
@@ -107,9 +116,12 @@ void rescale_image(const ImageView& src, const ImageScale& scale, std::uint8_t* 
   require_image(src, "rescale_image");
   require(src.channels == 3,
           "rescale_image: image must have 3 channels, got " + std::to_string(src.channels));
-  require(src.height == scale.src_h && src.width == scale.src_w,
+  require(reads_as_source(src, scale),
           "rescale_image: the image is " + size_text(src.height, src.width) +
-              " but the plan was made for " + size_text(scale.src_h, scale.src_w));
+              " but the plan was made for " + size_text(scale.src_h, scale.src_w) +
+              (scale.rescaled ? " (a reduced decode must be at least the work size, " +
+                                    size_text(scale.work_h, scale.work_w) + ")"
+                              : std::string()));
   // A scale not from plan_rescale must not size a resize it would refuse to plan.
   require(scale.work_h > 0 && scale.work_w > 0 && scale.work_h <= kMaxDetSide &&
               scale.work_w <= kMaxDetSide &&
@@ -139,7 +151,7 @@ void prepare_detection(const ImageView& src, const DetInputParams& params,
   require_image(src, "prepare_detection");
   require(src.channels == 3,
           "prepare_detection: image must have 3 channels, got " + std::to_string(src.channels));
-  require(src.height == mapping.scale.src_h && src.width == mapping.scale.src_w,
+  require(reads_as_source(src, mapping.scale),
           "prepare_detection: the image is " + size_text(src.height, src.width) +
               " but the mapping was planned for " +
               size_text(mapping.scale.src_h, mapping.scale.src_w));
@@ -147,7 +159,7 @@ void prepare_detection(const ImageView& src, const DetInputParams& params,
   validate(params);
   // The letterbox copy and the caller's buffers are sized by the mapping: any other mapping
   // would read or write out of bounds.
-  require(same_mapping(mapping, plan_detection(src.height, src.width, params)),
+  require(same_mapping(mapping, plan_detection(mapping.scale.src_h, mapping.scale.src_w, params)),
           "prepare_detection: the mapping is not plan_detection of this image and parameters");
   ImageView work_view = src;
   if (mapping.scale.rescaled) {
