@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from trt_ocr.errors import ConfigError, ImageLoadError, TrtOcrError
-from trt_ocr.io import load_image
+from trt_ocr.io import load_image, load_image_for
 
 
 def _png_bytes(img: Image.Image, fmt: str = "PNG", **kw) -> bytes:
@@ -180,3 +180,55 @@ def test_broken_input_corpus_gives_images_or_typed_errors(tmp_path: Path) -> Non
         assert img.dtype == np.uint8 and img.ndim == 3 and img.shape[2] == 3, name
     assert load_image(tmp_path / "exif-rotated.jpg").shape[:2] == (60, 40)
     assert load_image(tmp_path / "sixteen-bit.png").max() > 100
+
+
+# ---- reduced JPEG decodes (load_image_for) -------------------------------------------------
+
+
+def _smooth_jpeg(h: int, w: int, exif_orientation: int | None = None) -> bytes:
+    y, x = np.mgrid[0:h, 0:w]
+    rgb = np.stack([x * 255 // w, y * 255 // h, (x + y) * 255 // (h + w)], axis=2)
+    img = Image.fromarray(rgb.astype(np.uint8))
+    if exif_orientation is None:
+        return _png_bytes(img, "JPEG", quality=90)
+    exif = Image.Exif()
+    exif[0x0112] = exif_orientation
+    return _png_bytes(img, "JPEG", quality=90, exif=exif.tobytes())
+
+
+def test_large_jpeg_is_decoded_no_smaller_than_asked(tmp_path: Path) -> None:
+    data = _smooth_jpeg(1200, 4400)
+    p = tmp_path / "wide.jpg"
+    p.write_bytes(data)
+    asked: list[tuple[int, int]] = []
+
+    def smallest(h: int, w: int) -> tuple[int, int]:
+        asked.append((h, w))
+        return (250, 1000)
+
+    for source in (p, data):
+        img, size = load_image_for(source, smallest)
+        assert size == (1200, 4400) and asked[-1] == (1200, 4400)
+        assert img.shape == (300, 1100, 3)  # 1/4: the largest DCT scale that keeps 250 x 1000
+        full = load_image(source)
+        reduced_ref = full.reshape(300, 4, 1100, 4, 3).mean(axis=(1, 3))
+        assert np.abs(img.astype(np.float32) - reduced_ref).mean() < 3.0  # the same picture
+    # Nothing to gain below 2x, no limit, not a JPEG, an array: the whole image.
+    for source, rule in (
+        (data, lambda h, w: (700, 2300)),
+        (data, lambda h, w: None),
+        (_png_bytes(Image.open(io.BytesIO(data))), smallest),
+    ):
+        img, size = load_image_for(source, rule)
+        assert img.shape == (1200, 4400, 3) and size == (1200, 4400)
+    arr = np.zeros((900, 3000, 3), np.uint8)
+    img, size = load_image_for(arr, smallest)
+    assert img.shape == arr.shape and size == (900, 3000)
+
+
+def test_reduced_decode_follows_the_exif_orientation() -> None:
+    data = _smooth_jpeg(1200, 4400, exif_orientation=6)  # shown rotated: 4400 x 1200 upright
+    img, size = load_image_for(data, lambda h, w: (h // 4, w // 4))
+    assert size == (4400, 1200)
+    assert img.shape == (1100, 300, 3)
+    assert load_image(data).shape == (4400, 1200, 3)

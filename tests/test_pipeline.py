@@ -14,6 +14,8 @@ from PIL import Image
 from tests.conftest import shared_path
 from tests.helpers import render_line_tight, render_lines
 from trt_ocr import OCR, ImageLoadError, TrtOcrError
+from trt_ocr.errors import ConfigError
+from trt_ocr.io import load_image, load_image_for
 from trt_ocr.presets import RAPIDOCR_1_4
 
 LINES = ["Invoice number 4711", "Total amount 12.50 EUR", "Thank you very much"]
@@ -119,6 +121,50 @@ def test_concurrent_calls_match_serial_calls(ocr: OCR) -> None:
     for t in threads:
         t.join()
     assert [out[i] for i in range(6)] == serial + serial
+
+
+def test_results_do_not_depend_on_threads(v4_models) -> None:
+    """threads= reaches the core's pool (rescale, letterbox, crops) and ONNX Runtime: every
+    line's text, score and box are the same for 1, 2 and 4 threads."""
+    page = render_lines(LINES)
+    big = np.concatenate([page] * (2100 // page.shape[1] + 1), axis=1)  # the preset rescales it
+    thin = render_lines(LINES[:1])[:40]  # and letterboxes this one
+    results = []
+    for threads in (1, 2, 4):
+        with OCR(backend="onnxruntime", threads=threads, **RAPIDOCR_1_4) as ocr:
+            results.append(
+                [
+                    [(line.text, line.score, line.box.tolist()) for line in ocr(img)]
+                    for img in (big, thin, page)
+                ]
+            )
+    assert results[0] and results[0][0], "nothing was read"
+    assert results[1] == results[0]
+    assert results[2] == results[0]
+
+
+def test_a_large_jpeg_is_decoded_reduced_with_the_same_result(
+    ocr_rapid: OCR, tmp_path: Path
+) -> None:
+    """A JPEG over twice the preset's 2000 px rescale is decoded at 1/2 (DCT scaling): same
+    text as the full decode passed as an array, boxes in the source's pixels."""
+    page = np.repeat(np.repeat(render_lines(LINES), 5, axis=0), 5, axis=1)  # 1260 x 4500
+    path = tmp_path / "big.jpg"
+    Image.fromarray(page[..., ::-1]).save(path, quality=95)
+    reduced, size = load_image_for(path, ocr_rapid.detector.smallest_source)
+    assert size == (1260, 4500) and reduced.shape[:2] == (630, 2250)
+    from_path, from_array = ocr_rapid(path), ocr_rapid(load_image(path))
+    assert from_path.image_size == from_array.image_size == (1260, 4500)
+    assert len(from_path) >= len(LINES)
+    assert squash(from_path.texts) == squash(from_array.texts)
+    for a, b in zip(from_path, from_array, strict=True):
+        assert np.abs(a.box - b.box).max() <= 6  # source pixels: ~1 px of the work image
+
+
+def test_bad_thread_counts_are_config_errors(v4_models) -> None:
+    for bad in (-1, 1000):
+        with pytest.raises(ConfigError, match="threads"):
+            OCR(backend="onnxruntime", threads=bad)
 
 
 # ---- behaviours the RapidOCR test suite asserts (needs ../shared/data) ----------------------

@@ -92,11 +92,21 @@ class DetMapping:
     @property
     def input_w(self) -> int: ...
 
+class ThreadPool:
+    """Worker threads for the core's data-parallel loops (detector resize rows, crop lines).
+    threads (1..256) counts the calling thread: threads - 1 workers are started, and joined when
+    the pool is garbage-collected. Results never depend on the thread count."""
+
+    def __init__(self, threads: int) -> None: ...
+    @property
+    def threads(self) -> int: ...
+
 class DetectionPreprocessor:
     """The detector's input from a source image in one call: whole-image rescale (max/min side,
     sides rounded to 32; <= 0 switches a limit off), letterbox (RapidOCR: pad images with
     height <= min_height or width / height > max_aspect with black rows), DetResizeForTest and
-    normalisation. Parameters are checked here (ValueError)."""
+    normalisation. Parameters are checked here (ValueError). pool: splits the resizes' rows
+    across its threads (same result)."""
 
     def __init__(
         self,
@@ -111,25 +121,29 @@ class DetectionPreprocessor:
         max_aspect: float = -1.0,
         max_side_limit: int = 0,
         uint8: bool = False,
+        pool: ThreadPool | None = None,
     ) -> None:
         """uint8: the tensor holds the resized uint8 pixels (for a detector that normalises its
-        input itself; mean and std are then unused)."""
+        input itself; mean and std are then unused). pool: splits the resize rows across its
+        threads (same result)."""
     def plan(self, height: int, width: int) -> DetMapping:
         """The mapping an image of height x width gets (sizes only)."""
     def __call__(
-        self, image: npt.NDArray[np.uint8]
+        self, image: npt.NDArray[np.uint8], source_size: tuple[int, int] | None = None
     ) -> tuple[
         npt.NDArray[np.float32] | npt.NDArray[np.uint8], DetMapping, npt.NDArray[np.uint8] | None
     ]:
         """uint8 [H, W, 3] -> (float32 [1, 3, input_h, input_w] detector input (uint8 when made
         with uint8=True), mapping, the
         rescaled work image or None when the image is not rescaled). The tensor is a view of a
-        buffer the next call reuses."""
+        buffer the next call reuses. source_size: the (height, width) of the source when image
+        is a reduced decode of it (allowed only where the plan shrinks the source, down to the
+        work size; ValueError otherwise): the plan and the boxes are the source's."""
     def rescale(
-        self, image: npt.NDArray[np.uint8]
+        self, image: npt.NDArray[np.uint8], source_size: tuple[int, int] | None = None
     ) -> tuple[npt.NDArray[np.uint8] | None, ImageScale]:
         """The whole-image rescale alone (recognition without detection): (work image or None
-        when not rescaled, scale)."""
+        when not rescaled, scale). source_size: as for __call__."""
 
 class DetectionPostprocessor:
     """DB post-processing (as db_postprocess) for a DetMapping: boxes without the letterbox, in
@@ -212,6 +226,7 @@ def crop_batch(
     tall_ratio: float = 1.5,
     out: npt.NDArray[np.float32] | npt.NDArray[np.uint8] | None = None,
     uint8: bool = False,
+    pool: ThreadPool | None = None,
 ) -> tuple[npt.NDArray[np.float32] | npt.NDArray[np.uint8], npt.NDArray[np.int32]]:
     """Perspective crops of boxes [N, 4, 2] from uint8 [H, W, 3], sampled into a float32
     [N, 3, height, width] batch as PP-OCR's get_rotate_crop_image + resize_norm_img would make it
@@ -219,7 +234,9 @@ def crop_batch(
     stretched). flip180: N booleans, rotates those crops by 180 degrees. Returns (batch, int32 [N]
     valid widths; 0 for a box with nothing to crop, whose tensor is all zeros). uint8: a uint8
     batch of the pixels before normalisation, for a network that normalises itself; its padding
-    is the pixel nearest to normalised 0 (mean / float32(1/255) rounded: 127 for mean 0.5)."""
+    is the pixel nearest to normalised 0 (mean / float32(1/255) rounded: 127 for mean 0.5).
+    pool: crops different boxes on its threads (same result); out: a buffer of the batch's dtype
+    with at least that many elements to write into (the batch is a view of it)."""
 
 def crop_images(
     image: npt.NDArray[np.uint8],

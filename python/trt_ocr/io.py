@@ -6,6 +6,7 @@ import contextlib
 import io
 import os
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Union
 
@@ -17,6 +18,10 @@ if TYPE_CHECKING:
     import PIL.Image
 
 ImageInput = Union[str, Path, bytes, bytearray, memoryview, np.ndarray, "PIL.Image.Image"]
+#: Given a source image's upright (height, width): the smallest (height, width) its consumer can
+#: use with no change beyond rounding, or None when it needs every pixel.
+SmallestSize = Callable[[int, int], "tuple[int, int] | None"]
+Size = tuple[int, int]
 
 # File suffixes taken for images when scanning folders (CLI inputs, calibration sets, data
 # sets): the formats load_image decodes (Pillow; a GIF gives its first frame).
@@ -160,7 +165,35 @@ def _pil_to_bgr(img: object, name: str, apply_exif: bool) -> np.ndarray:
     return array_to_bgr(np.asarray(img.convert("RGB")), rgb=True, name=name)
 
 
-def _decode(data: bytes | memoryview, name: str) -> np.ndarray:
+# EXIF orientations that swap width and height (transpose, rotations by 90 and 270 degrees).
+_SWAPPING_ORIENTATIONS = frozenset({5, 6, 7, 8})
+
+
+def _upright_size_and_draft(img: PIL.Image.Image, smallest: SmallestSize | None) -> Size:
+    """The source's size after its EXIF orientation; where smallest allows it, asks a JPEG for a
+    DCT-scaled decode (1/2, 1/4 or 1/8: PIL's draft mode, which never goes below the size asked
+    for), so a large photo is never decoded at a resolution the consumer throws away."""
+    h, w = img.height, img.width
+    try:
+        orientation = int(img.getexif().get(0x0112, 1))
+    except Exception:  # a broken EXIF block: full decode (exif_transpose is skipped as well)
+        return (h, w)
+    swap = orientation in _SWAPPING_ORIENTATIONS
+    upright = (w, h) if swap else (h, w)
+    if smallest is None or img.format != "JPEG":
+        return upright
+    need = smallest(*upright)
+    if need is None:
+        return upright
+    need_h, need_w = (need[1], need[0]) if swap else need
+    if 2 * need_h <= h and 2 * need_w <= w:  # else no DCT scale keeps that size
+        img.draft(img.mode, (need_w, need_h))
+    return upright
+
+
+def _decode(
+    data: bytes | memoryview, name: str, smallest: SmallestSize | None = None
+) -> tuple[np.ndarray, Size]:
     from PIL import Image, UnidentifiedImageError
 
     if len(data) == 0:
@@ -175,8 +208,9 @@ def _decode(data: bytes | memoryview, name: str) -> np.ndarray:
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as img:
                 _check_size(img.height, img.width, name)
+                size = _upright_size_and_draft(img, smallest)
                 img.load()  # decode now so truncated files fail here, typed
-                return _pil_to_bgr(img, name, apply_exif=True)
+                return _pil_to_bgr(img, name, apply_exif=True), size
     except UnidentifiedImageError as e:
         raise ImageLoadError(f"{name}: not a readable image") from e
     except Image.DecompressionBombError as e:
@@ -192,9 +226,18 @@ def load_image(source: ImageInput) -> np.ndarray:
     orientation applied; alpha is flattened onto a contrasting background.
 
     Arrays are taken as OpenCV lays them out (BGR/BGRA); PIL images as RGB/RGBA."""
+    return load_image_for(source, None)[0]
+
+
+def load_image_for(source: ImageInput, smallest: SmallestSize | None) -> tuple[np.ndarray, Size]:
+    """load_image for a consumer that may need less than the whole image: a JPEG file or bytes
+    at least twice as large as smallest(height, width) on both sides is decoded at 1/2, 1/4 or
+    1/8 of its size (DCT scaling), never below smallest. Returns (image, the source's upright
+    (height, width)); anything else is decoded as load_image does."""
     name = describe_input(source)
     if isinstance(source, np.ndarray):
-        return array_to_bgr(source, name=name)
+        arr = array_to_bgr(source, name=name)
+        return arr, (arr.shape[0], arr.shape[1])
     if isinstance(source, (str, Path)):
         if str(source) == "":
             raise ImageLoadError("'': an empty string is not a file path")
@@ -207,13 +250,14 @@ def load_image(source: ImageInput) -> np.ndarray:
             data = path.read_bytes()
         except OSError as e:
             raise ImageLoadError(f"{name}: cannot read ({e.strerror})") from e
-        return _decode(data, name)
+        return _decode(data, name, smallest)
     if isinstance(source, (bytes, bytearray, memoryview)):
-        return _decode(bytes(source), name)
+        return _decode(bytes(source), name, smallest)
     from PIL import Image
 
     if isinstance(source, Image.Image):
-        return _pil_to_bgr(source, name, apply_exif=False)
+        arr = _pil_to_bgr(source, name, apply_exif=False)
+        return arr, (arr.shape[0], arr.shape[1])
     raise ImageLoadError(
         f"{name}: unsupported input type {type(source).__name__} "
         "(use a path, bytes, a numpy array or a PIL image)"

@@ -15,9 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from trt_ocr import backends, models
+from trt_ocr import _core, backends, models
+from trt_ocr.backends.base import physical_cores
 from trt_ocr.errors import ConfigError, ImageLoadError, ModelError
-from trt_ocr.io import ImageInput, describe_input, load_image
+from trt_ocr.io import ImageInput, describe_input, load_image_for
 from trt_ocr.options import (
     ClsOptions,
     DetOptions,
@@ -44,7 +45,8 @@ class OCR:
 
     Construction loads every network once; calls do no per-call set-up. One instance runs one
     call at a time (calls from several threads are serialised); use one instance per thread
-    for parallelism.
+    for parallelism. threads: what each call may use, for the networks (ONNX Runtime's
+    intra-op threads) and for the C++ pre/post-processing (None: the physical cores).
     """
 
     def __init__(
@@ -84,6 +86,11 @@ class OCR:
         cls_spec = spec.cls if spec else models.ClsSpec(())
         rec_spec = spec.rec if spec else models.RecSpec(())
 
+        # The core splits resize rows and crops across as many threads as the networks get.
+        try:
+            self._pool = _core.ThreadPool(threads or physical_cores())
+        except (TypeError, ValueError) as e:
+            raise ConfigError(f"threads={threads!r}: {e}") from e
         self.backend = backends.create(backend, threads=threads)
         # The shape plan every backend gets (TensorRT compiles its optimization profiles from
         # it; build-engines builds from the same plan, so its engines fit).
@@ -98,6 +105,7 @@ class OCR:
             ranges,
             self._observers,
             graph_io,
+            self._pool,
         )
         self.classifier = (
             TextClassifier(
@@ -108,6 +116,7 @@ class OCR:
                 ranges,
                 self._observers,
                 graph_io,
+                self._pool,
             )
             if self.cls_options.enabled
             else None
@@ -121,6 +130,7 @@ class OCR:
             ranges,
             self._observers,
             graph_io,
+            self._pool,
         )
         self._lock = threading.Lock()
 
@@ -189,7 +199,8 @@ class OCR:
     def _run(self, image: ImageInput, *, det: bool, cls: bool | None, rec: bool) -> OCRResult:
         t_start = time.perf_counter()
         t = {"load": 0.0, "pre": 0.0, "det": 0.0, "cls": 0.0, "rec": 0.0, "post": 0.0}
-        source_image = load_image(image)
+        # A large JPEG is decoded no larger than the detector's whole-image rescale keeps.
+        source_image, source_size = load_image_for(image, self.detector.smallest_source)
         t["load"] = time.perf_counter() - t_start
         source = str(image) if isinstance(image, (str, Path)) else None
         if cls and self.classifier is None:
@@ -197,7 +208,9 @@ class OCR:
         classifier = self.classifier if cls is None or cls else None
 
         found = (
-            self.detector(source_image, t) if det else self.detector.whole_image(source_image, t)
+            self.detector(source_image, t, source_size)
+            if det
+            else self.detector.whole_image(source_image, t, source_size)
         )
         if classifier is not None:
             flips, angle_scores = classifier(found, t)
@@ -221,8 +234,7 @@ class OCR:
             if score >= drop
         ]
         t["total"] = time.perf_counter() - t_start
-        h, w = source_image.shape[:2]
-        return OCRResult(lines, (h, w), t, source)
+        return OCRResult(lines, source_size, t, source)
 
     @contextlib.contextmanager
     def observe_inputs(self, fn: InputObserver) -> Iterator[None]:

@@ -53,7 +53,8 @@ class _Stage:
     With graph_io (the default) an ONNX model runs as its `trt_ocr.graph_io` transform: uint8
     pixels in, normalised in the graph as io says, (cls, rec) argmax + max out. The stage
     adapts to the session it gets: `pixels_in` when its input is uint8, `best_out` when it
-    returns best_index + best_score (an engine or a model transformed by build-engines)."""
+    returns best_index + best_score (an engine or a model transformed by build-engines).
+    The core's thread pool (None: the core runs serially) runs the stage's C++ calls."""
 
     role: str
 
@@ -65,6 +66,7 @@ class _Stage:
         observers: Sequence[InputObserver],
         io: graph_io.GraphIO,
         use_graph_io: bool,
+        pool: _core.ThreadPool | None,
     ) -> None:
         if use_graph_io:
             model = graph_io.prepare(model, self.role, io)
@@ -74,6 +76,7 @@ class _Stage:
         self.pixels_in = self.session.inputs[0].dtype == np.uint8
         names = {o.name for o in self.session.outputs}
         self.best_out = {graph_io.BEST_INDEX, graph_io.BEST_SCORE} <= names
+        self._pool = pool
 
     def _infer(self, batch: np.ndarray, t: Timings) -> dict[str, np.ndarray]:
         feeds = {self.session.input_name: batch}
@@ -109,12 +112,13 @@ class TextDetector(_Stage):
         ranges: ShapeRanges,
         observers: Sequence[InputObserver] = (),
         use_graph_io: bool = True,
+        pool: _core.ThreadPool | None = None,
     ) -> None:
         self.options = options
         self.image_options = image_options
         o = options
         io = graph_io.det_graph_io(spec, o)
-        super().__init__(backend, model, ranges, observers, io, use_graph_io)
+        super().__init__(backend, model, ranges, observers, io, use_graph_io, pool)
         self._prepare = _core.DetectionPreprocessor(
             limit_side_len=o.limit_side_len,
             limit_type=o.limit_type,
@@ -128,6 +132,7 @@ class TextDetector(_Stage):
             # stays inside the plan's (limit_type "min" has no bound of its own); elsewhere none.
             max_side_limit=max(ranges[self.role][0].max[2:]) if backend.bounded_shapes else 0,
             uint8=self.pixels_in,
+            pool=pool,
         )
         self._finish = _core.DetectionPostprocessor(
             thresh=o.thresh,
@@ -139,9 +144,25 @@ class TextDetector(_Stage):
             box_type=o.box_type,
         )
 
-    def __call__(self, image: np.ndarray, t: Timings) -> Detections:
+    def smallest_source(self, height: int, width: int) -> tuple[int, int] | None:
+        """The smallest decode of a height x width source that this stage turns into the same
+        detector input and crops up to rounding: the work size where the whole-image rescale
+        shrinks the source (everything downstream reads the work image), else None."""
+        try:
+            scale = self._prepare.plan(height, width).scale
+        except ValueError:  # the detection call itself reports it
+            return None
+        if scale.rescaled and scale.work_h < height and scale.work_w < width:
+            return scale.work_h, scale.work_w
+        return None
+
+    def __call__(
+        self, image: np.ndarray, t: Timings, source_size: tuple[int, int] | None = None
+    ) -> Detections:
+        """source_size: the (height, width) of the source when image is a reduced decode of it
+        (see smallest_source); boxes are in the source's pixels."""
         t0 = time.perf_counter()
-        tensor, mapping, work = self._prepare(image)
+        tensor, mapping, work = self._prepare(image, source_size)
         t["pre"] += time.perf_counter() - t0
         prob = self._infer(tensor, t)[self.session.output_name]
         t0 = time.perf_counter()
@@ -151,10 +172,12 @@ class TextDetector(_Stage):
         t["post"] += time.perf_counter() - t0
         return Detections(image if work is None else work, quads, boxes, scores)
 
-    def whole_image(self, image: np.ndarray, t: Timings) -> Detections:
+    def whole_image(
+        self, image: np.ndarray, t: Timings, source_size: tuple[int, int] | None = None
+    ) -> Detections:
         """The whole image as one upright text line (recognition without detection)."""
         t0 = time.perf_counter()
-        work, scale = self._prepare.rescale(image)
+        work, scale = self._prepare.rescale(image, source_size)
         work = image if work is None else work
         h, w = work.shape[:2]
         quads = np.array([[[0, 0], [w, 0], [w, h], [0, h]]], np.float32)
@@ -176,6 +199,7 @@ class TextClassifier(_Stage):
         ranges: ShapeRanges,
         observers: Sequence[InputObserver] = (),
         use_graph_io: bool = True,
+        pool: _core.ThreadPool | None = None,
     ) -> None:
         self.options = options
         self.spec = spec
@@ -184,7 +208,7 @@ class TextClassifier(_Stage):
         except ValueError:
             raise ModelError("the classifier's labels have no '180'") from None
         io = graph_io.cls_graph_io(spec)
-        super().__init__(backend, model, ranges, observers, io, use_graph_io)
+        super().__init__(backend, model, ranges, observers, io, use_graph_io, pool)
 
     def __call__(self, found: Detections, t: Timings) -> tuple[np.ndarray, np.ndarray]:
         n = len(found)
@@ -204,6 +228,7 @@ class TextClassifier(_Stage):
                 std=s.std,
                 tall_ratio=found.tall_ratio,
                 uint8=self.pixels_in,
+                pool=self._pool,
             )
             t["pre"] += time.perf_counter() - t0
             out = self._infer(batch, t)
@@ -243,6 +268,7 @@ class TextRecognizer(_Stage):
         ranges: ShapeRanges,
         observers: Sequence[InputObserver] = (),
         use_graph_io: bool = True,
+        pool: _core.ThreadPool | None = None,
     ) -> None:
         self.options = options
         self.spec = spec
@@ -254,7 +280,7 @@ class TextRecognizer(_Stage):
             max(r.max[3] for r in ranges[self.role]) if backend.bounded_shapes else None
         )
         io = graph_io.REC_GRAPH_IO
-        super().__init__(backend, model, ranges, observers, io, use_graph_io)
+        super().__init__(backend, model, ranges, observers, io, use_graph_io, pool)
         self._check_classes(len(characters))
 
     def _check_classes(self, n_characters: int) -> None:
@@ -296,6 +322,7 @@ class TextRecognizer(_Stage):
                 flip180=np.ascontiguousarray(flips[idx]),
                 tall_ratio=found.tall_ratio,
                 uint8=self.pixels_in,
+                pool=self._pool,
             )
             t["pre"] += time.perf_counter() - t0
             out = self._infer(batch, t)

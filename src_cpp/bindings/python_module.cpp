@@ -23,6 +23,7 @@
 #include "trtocr/db_postprocess.hpp"
 #include "trtocr/det_preprocess.hpp"
 #include "trtocr/detection.hpp"
+#include "trtocr/thread_pool.hpp"
 
 namespace py = pybind11;
 using namespace trtocr;
@@ -239,6 +240,15 @@ py::tuple orientation_tuple(const std::vector<OrientationDecision>& d) {
                         flip_arr);
 }
 
+// pool: None or a ThreadPool, held (shared) for the duration of a call.
+std::shared_ptr<ThreadPool> pool_from(const py::handle& obj) {
+  if (obj.is_none()) return nullptr;
+  if (!py::isinstance<ThreadPool>(obj))
+    throw py::type_error("pool: expected a ThreadPool or None, got " +
+                         std::string(py::str(py::type::of(obj).attr("__name__"))));
+  return obj.cast<std::shared_ptr<ThreadPool>>();
+}
+
 // ---- DB post-processing and the detection stage ----
 
 // The core's defaults are the keyword defaults.
@@ -291,35 +301,58 @@ py::object boxes_to_numpy(std::size_t n, BoxType type, Points points) {
 // buffer it reuses: a call's tensor is valid until the next call. Calls are serialised.
 class DetectionPreprocessor {
  public:
-  DetectionPreprocessor(const DetInputParams& params, bool uint8) : params_(params), uint8_(uint8) {
+  DetectionPreprocessor(const DetInputParams& params, bool uint8, std::shared_ptr<ThreadPool> pool)
+      : params_(params), uint8_(uint8), pool_(std::move(pool)) {
     validate(params_);
   }
 
   DetMapping plan(int height, int width) const { return plan_detection(height, width, params_); }
 
-  py::tuple operator()(const py::handle& image) {
-    return uint8_ ? prepare(image, buffer_u8_) : prepare(image, buffer_);
+  // source_size: None (image is the source) or the (height, width) of the source image is a
+  // reduced decode of; the core checks that the plan allows it.
+  static std::pair<int, int> source_dims(const ImageView& img, const py::handle& source_size) {
+    if (source_size.is_none()) return {img.height, img.width};
+    if (!py::isinstance<py::sequence>(source_size) || py::isinstance<py::str>(source_size) ||
+        py::len(source_size) != 2)
+      throw py::type_error("source_size: expected None or (height, width)");
+    const auto hw = py::reinterpret_borrow<py::sequence>(source_size);
+    return {as_int(hw[0], "source_size[0]"), as_int(hw[1], "source_size[1]")};
+  }
+
+  py::tuple operator()(const py::handle& image, const py::handle& source_size) {
+    return uint8_ ? prepare(image, source_size, buffer_u8_)
+                  : prepare(image, source_size, buffer_);
   }
 
   // The work image alone (whole-image rescale, no detector input): for recognition without
   // detection. Returns (work image or None when not rescaled, scale).
-  py::tuple rescale(const py::handle& image) const {
+  py::tuple rescale(const py::handle& image, const py::handle& source_size) const {
     const ImageView img = image_view(image, false, 3);
-    const ImageScale sc = plan_rescale(img.height, img.width, params_.rescale);
-    if (!sc.rescaled) return py::make_tuple(py::none(), sc);
+    const auto [src_h, src_w] = source_dims(img, source_size);
+    const ImageScale sc = plan_rescale(src_h, src_w, params_.rescale);
+    if (!sc.rescaled) {
+      if (src_h != img.height || src_w != img.width)
+        throw py::value_error("rescale: the image is " + std::to_string(img.height) + "x" +
+                              std::to_string(img.width) + " but source_size says " +
+                              std::to_string(src_h) + "x" + std::to_string(src_w) +
+                              ", and the plan does not shrink it");
+      return py::make_tuple(py::none(), sc);
+    }
     auto [arr, ptr] = owned_array<std::uint8_t>({sc.work_h, sc.work_w, 3});
     {
       py::gil_scoped_release release;
-      rescale_image(img, sc, ptr);
+      rescale_image(img, sc, ptr, pool_.get());
     }
     return py::make_tuple(arr, sc);
   }
 
  private:
   template <typename T>
-  py::tuple prepare(const py::handle& image, py::array_t<T>& buffer) {
+  py::tuple prepare(const py::handle& image, const py::handle& source_size,
+                    py::array_t<T>& buffer) {
     const ImageView img = image_view(image, false, 3);
-    const DetMapping m = plan(img.height, img.width);
+    const auto [src_h, src_w] = source_dims(img, source_size);
+    const DetMapping m = plan(src_h, src_w);
     const auto need = static_cast<py::ssize_t>(3) * m.input_h * m.input_w;
     // A new buffer rather than a resized one: tensors of earlier calls may still be referenced.
     if (buffer.size() < need) buffer = py::array_t<T>(need);
@@ -337,13 +370,14 @@ class DetectionPreprocessor {
     {
       py::gil_scoped_release release;
       std::lock_guard<std::mutex> lock(mutex_);
-      prepare_detection(img, params_, m, data, work_data);
+      prepare_detection(img, params_, m, data, work_data, pool_.get());
     }
     return py::make_tuple(tensor, m, work);
   }
 
   DetInputParams params_;
   bool uint8_ = false;  // the tensor holds uint8 pixels (the network normalises them)
+  std::shared_ptr<ThreadPool> pool_;  // null: serial
   py::array_t<float> buffer_{0};
   py::array_t<std::uint8_t> buffer_u8_{0};
   std::mutex mutex_;
@@ -392,6 +426,17 @@ PYBIND11_MODULE(_core, m) {
 #ifdef TRTOCR_VERSION
   m.attr("__version__") = TRTOCR_VERSION;
 #endif
+
+  py::class_<ThreadPool, std::shared_ptr<ThreadPool>>(
+      m, "ThreadPool",
+      "Worker threads for the core's data-parallel loops (detector resize rows, crop lines). "
+      "threads counts the calling thread: threads - 1 workers are started, and joined when the "
+      "pool is garbage-collected. Results never depend on the thread count.")
+      .def(py::init([](const py::handle& threads) {
+             return std::make_shared<ThreadPool>(as_int(threads, "threads"));
+           }),
+           py::arg("threads"))
+      .def_property_readonly("threads", &ThreadPool::threads);
 
   py::class_<CTCDecoder>(m, "CTCDecoder")
       .def(py::init([](std::vector<std::string> characters) {
@@ -576,13 +621,13 @@ PYBIND11_MODULE(_core, m) {
       .def(py::init([](int limit_side_len, const std::string& limit_type,
                        const std::array<float, 3>& mean, const std::array<float, 3>& std,
                        int max_side_len, int min_side_len, int min_height, double max_aspect,
-                       int max_side_limit, bool uint8) {
+                       int max_side_limit, bool uint8, const py::handle& pool) {
              DetInputParams p;
              p.resize = {limit_side_len, limit_type_from(limit_type), max_side_limit};
              p.norm = normalization_from(mean, std);
              p.rescale = {max_side_len, min_side_len};
              p.letterbox = {min_height, max_aspect};
-             return std::make_unique<DetectionPreprocessor>(p, uint8);
+             return std::make_unique<DetectionPreprocessor>(p, uint8, pool_from(pool));
            }),
            py::kw_only(), py::arg("limit_side_len") = kDetInput.resize.limit_side_len,
            py::arg("limit_type") = "max", py::arg("mean") = kDetInput.norm.mean,
@@ -591,10 +636,13 @@ PYBIND11_MODULE(_core, m) {
            py::arg("min_side_len") = kDetInput.rescale.min_side_len,
            py::arg("min_height") = kDetInput.letterbox.min_height,
            py::arg("max_aspect") = kDetInput.letterbox.max_aspect,
-           py::arg("max_side_limit") = kDetInput.resize.max_side_limit, py::arg("uint8") = false)
+           py::arg("max_side_limit") = kDetInput.resize.max_side_limit, py::arg("uint8") = false,
+           py::arg("pool") = py::none())
       .def("plan", &DetectionPreprocessor::plan, py::arg("height"), py::arg("width"))
-      .def("__call__", &DetectionPreprocessor::operator(), py::arg("image"))
-      .def("rescale", &DetectionPreprocessor::rescale, py::arg("image"));
+      .def("__call__", &DetectionPreprocessor::operator(), py::arg("image"),
+           py::arg("source_size") = py::none())
+      .def("rescale", &DetectionPreprocessor::rescale, py::arg("image"),
+           py::arg("source_size") = py::none());
 
   py::class_<DetectionPostprocessor>(m, "DetectionPostprocessor")
       .def(py::init([](float thresh, float box_thresh, const py::handle& max_candidates,
@@ -693,8 +741,9 @@ PYBIND11_MODULE(_core, m) {
       [](const py::handle& image, const py::handle& boxes, int height, int width,
          const py::handle& flip180, bool keep_ratio, const std::array<float, 3>& mean,
          const std::array<float, 3>& std, double tall_ratio, const py::handle& out_obj,
-         bool uint8) -> py::tuple {
+         bool uint8, const py::handle& pool_obj) -> py::tuple {
         const ImageView img = image_view(image, false, 3);
+        const std::shared_ptr<ThreadPool> pool = pool_from(pool_obj);
         const std::vector<Quad> quads = quads_from(boxes);
         const std::vector<char> flips = flags_from(flip180, quads.size());
         if (height <= 0 || width <= 0 || height > (1 << 16) || width > (1 << 16))
@@ -716,7 +765,7 @@ PYBIND11_MODULE(_core, m) {
             py::gil_scoped_release release;
             static_assert(sizeof(bool) == sizeof(char), "flags are passed as bool");
             crop_batch(img, quads.data(), quads.size(), reinterpret_cast<const bool*>(flips.data()),
-                       params, data, wp);
+                       params, data, wp, pool.get());
           }
           return py::tuple(py::make_tuple(tensor, widths));
         };
@@ -726,7 +775,7 @@ PYBIND11_MODULE(_core, m) {
       py::arg("flip180") = py::none(), py::arg("keep_ratio") = true,
       py::arg("mean") = std::array<float, 3>{0.5f, 0.5f, 0.5f},
       py::arg("std") = std::array<float, 3>{0.5f, 0.5f, 0.5f}, py::arg("tall_ratio") = 1.5,
-      py::arg("out") = py::none(), py::arg("uint8") = false,
+      py::arg("out") = py::none(), py::arg("uint8") = false, py::arg("pool") = py::none(),
       "Perspective crops of boxes [N, 4, 2] sampled straight into a float32 [N, 3, height, "
       "width] batch (PP-OCR get_rotate_crop_image + resize_norm_img) -> (batch, int32 [N] "
       "valid widths). uint8=True: the batch holds the uint8 pixels before normalisation, "

@@ -325,8 +325,8 @@ std::uint8_t padding<std::uint8_t>(const Normalization& norm, int c) {
 
 template <typename T>
 void crop_batch_into(const ImageView& image, const Quad* quads, std::size_t count,
-                     const bool* flip180, const CropBatchParams& params, T* out,
-                     int* valid_widths) {
+                     const bool* flip180, const CropBatchParams& params, T* out, int* valid_widths,
+                     ThreadPool* pool) {
   require_image(image, "crop_batch");
   require(image.channels == 3,
           "crop_batch: image must have 3 channels, got " + std::to_string(image.channels));
@@ -338,7 +338,7 @@ void crop_batch_into(const ImageView& image, const Quad* quads, std::size_t coun
 
   const int H = params.height, W = params.width;
   const std::size_t plane = static_cast<std::size_t>(H) * W;
-  for (std::size_t i = 0; i < count; ++i) {
+  auto crop_one = [&](std::size_t i) {
     T* dst = out + i * 3 * plane;
     const CropSize cs = crop_size(quads[i], params.tall_ratio);
     int rw = 0;
@@ -358,23 +358,28 @@ void crop_batch_into(const ImageView& image, const Quad* quads, std::size_t coun
           std::fill(row + rw, row + W, pad);
         }
       }
-    if (rw == 0) continue;
+    if (rw == 0) return;
     const CropSource src = make_source(image, quads[i], cs, flip180 != nullptr && flip180[i]);
     resize_crop(src, cs.width, cs.height, rw, H, params.norm, dst, plane,
                 static_cast<std::size_t>(W));
-  }
+  };
+  // One quad per task: crops are independent and write disjoint slices of out.
+  parallel_for(pool, count, 1, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) crop_one(i);
+  });
 }
 
 }  // namespace
 
 void crop_batch(const ImageView& image, const Quad* quads, std::size_t count, const bool* flip180,
-                const CropBatchParams& params, float* out, int* valid_widths) {
-  crop_batch_into(image, quads, count, flip180, params, out, valid_widths);
+                const CropBatchParams& params, float* out, int* valid_widths, ThreadPool* pool) {
+  crop_batch_into(image, quads, count, flip180, params, out, valid_widths, pool);
 }
 
 void crop_batch(const ImageView& image, const Quad* quads, std::size_t count, const bool* flip180,
-                const CropBatchParams& params, std::uint8_t* out, int* valid_widths) {
-  crop_batch_into(image, quads, count, flip180, params, out, valid_widths);
+                const CropBatchParams& params, std::uint8_t* out, int* valid_widths,
+                ThreadPool* pool) {
+  crop_batch_into(image, quads, count, flip180, params, out, valid_widths, pool);
 }
 
 void crop_image(const ImageView& image, const Quad& quad, bool flip180, double tall_ratio,

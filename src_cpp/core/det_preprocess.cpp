@@ -73,12 +73,12 @@ void check_resize(const ImageView& src, int out_h, int out_w, const void* out,
 
 }  // namespace
 
-void resize_chw(const ImageView& src, int out_h, int out_w, std::uint8_t* out) {
+void resize_chw(const ImageView& src, int out_h, int out_w, std::uint8_t* out, ThreadPool* pool) {
   check_resize(src, out_h, out_w, out, "resize_chw");
   const std::size_t plane = static_cast<std::size_t>(out_w);
   const std::size_t out_plane = static_cast<std::size_t>(out_h) * out_w;
   linear::resize_rows(
-      src, out_h, out_w,
+      src, out_h, out_w, pool,
       [&](int y, const std::int16_t* r0, const std::int16_t* r1, std::int16_t b0, std::int16_t b1) {
         for (int c = 0; c < 3; ++c) {
           const std::int16_t* s0 = r0 + c * plane;
@@ -92,27 +92,19 @@ void resize_chw(const ImageView& src, int out_h, int out_w, std::uint8_t* out) {
 }
 
 void resize_normalize_chw(const ImageView& src, int out_h, int out_w, const Normalization& norm,
-                          float* out) {
+                          float* out, ThreadPool* pool) {
   check_resize(src, out_h, out_w, out, "resize_normalize_chw");
   require_normalization(norm, "resize_normalize_chw");
 
   const std::size_t plane = static_cast<std::size_t>(out_w);
   const std::size_t out_plane = static_cast<std::size_t>(out_h) * out_w;
   linear::resize_rows(
-      src, out_h, out_w,
+      src, out_h, out_w, pool,
       [&](int y, const std::int16_t* r0, const std::int16_t* r1, std::int16_t b0, std::int16_t b1) {
-        for (int c = 0; c < 3; ++c) {
-          const std::int16_t* s0 = r0 + c * plane;
-          const std::int16_t* s1 = r1 + c * plane;
-          float* dst = out + c * out_plane + static_cast<std::size_t>(y) * out_w;
-          const float m = norm.scale, a = norm.mean[c], sd = norm.std[c];
-          for (int x = 0; x < out_w; ++x) {
-            const int v = linear::vertical(s0[x], s1[x], b0, b1);
-            // The float32 operations of numpy's
-            // (img.astype(float32) * scale - mean) / std.
-            dst[x] = (static_cast<float>(v) * m - a) / sd;
-          }
-        }
+        for (int c = 0; c < 3; ++c)
+          linear::vertical_normalize_row(r0 + c * plane, r1 + c * plane, b0, b1, out_w, norm.scale,
+                                         norm.mean[c], norm.std[c],
+                                         out + c * out_plane + static_cast<std::size_t>(y) * out_w);
       });
 }
 

@@ -36,6 +36,15 @@ int letterbox_pad(int h, int w, const LetterboxParams& p) {
   return static_cast<int>(pad);
 }
 
+// src is the source itself, or, where the plan shrinks the source, a reduced decode of it
+// (at most the source's size, at least the work size on both sides).
+bool reads_as_source(const ImageView& src, const ImageScale& scale) {
+  if (src.height == scale.src_h && src.width == scale.src_w) return true;
+  return scale.rescaled && src.height >= scale.work_h && src.width >= scale.work_w &&
+         src.height <= scale.src_h && src.width <= scale.src_w && scale.work_h < scale.src_h &&
+         scale.work_w < scale.src_w;
+}
+
 bool same_mapping(const DetMapping& a, const DetMapping& b) {
   return a.scale.src_h == b.scale.src_h && a.scale.src_w == b.scale.src_w &&
          a.scale.work_h == b.scale.work_h && a.scale.work_w == b.scale.work_w &&
@@ -102,13 +111,17 @@ DetMapping plan_detection(int src_h, int src_w, const DetInputParams& params) {
   return m;
 }
 
-void rescale_image(const ImageView& src, const ImageScale& scale, std::uint8_t* work) {
+void rescale_image(const ImageView& src, const ImageScale& scale, std::uint8_t* work,
+                   ThreadPool* pool) {
   require_image(src, "rescale_image");
   require(src.channels == 3,
           "rescale_image: image must have 3 channels, got " + std::to_string(src.channels));
-  require(src.height == scale.src_h && src.width == scale.src_w,
+  require(reads_as_source(src, scale),
           "rescale_image: the image is " + size_text(src.height, src.width) +
-              " but the plan was made for " + size_text(scale.src_h, scale.src_w));
+              " but the plan was made for " + size_text(scale.src_h, scale.src_w) +
+              (scale.rescaled ? " (a reduced decode must be at least the work size, " +
+                                    size_text(scale.work_h, scale.work_w) + ")"
+                              : std::string()));
   // A scale not from plan_rescale must not size a resize it would refuse to plan.
   require(scale.work_h > 0 && scale.work_w > 0 && scale.work_h <= kMaxDetSide &&
               scale.work_w <= kMaxDetSide &&
@@ -119,7 +132,7 @@ void rescale_image(const ImageView& src, const ImageScale& scale, std::uint8_t* 
   const int out_w = scale.work_w;
   const std::size_t plane = static_cast<std::size_t>(out_w);
   linear::resize_rows(
-      src, scale.work_h, out_w,
+      src, scale.work_h, out_w, pool,
       [&](int y, const std::int16_t* r0, const std::int16_t* r1, std::int16_t b0, std::int16_t b1) {
         std::uint8_t* dst = work + static_cast<std::size_t>(y) * out_w * 3;
         for (int c = 0; c < 3; ++c) {
@@ -135,23 +148,23 @@ void rescale_image(const ImageView& src, const ImageScale& scale, std::uint8_t* 
 namespace {
 
 void write_tensor(const ImageView& img, const DetInputParams& params, const DetMapping& m,
-                  float* tensor) {
-  resize_normalize_chw(img, m.input_h, m.input_w, params.norm, tensor);
+                  float* tensor, ThreadPool* pool) {
+  resize_normalize_chw(img, m.input_h, m.input_w, params.norm, tensor, pool);
 }
 
 void write_tensor(const ImageView& img, const DetInputParams&, const DetMapping& m,
-                  std::uint8_t* tensor) {
-  resize_chw(img, m.input_h, m.input_w, tensor);
+                  std::uint8_t* tensor, ThreadPool* pool) {
+  resize_chw(img, m.input_h, m.input_w, tensor, pool);
 }
 
 // prepare_detection for either tensor type (float32 normalised, or uint8 pixels).
 template <typename T>
 void prepare_into(const ImageView& src, const DetInputParams& params, const DetMapping& mapping,
-                  T* tensor, std::uint8_t* work) {
+                  T* tensor, std::uint8_t* work, ThreadPool* pool) {
   require_image(src, "prepare_detection");
   require(src.channels == 3,
           "prepare_detection: image must have 3 channels, got " + std::to_string(src.channels));
-  require(src.height == mapping.scale.src_h && src.width == mapping.scale.src_w,
+  require(reads_as_source(src, mapping.scale),
           "prepare_detection: the image is " + size_text(src.height, src.width) +
               " but the mapping was planned for " +
               size_text(mapping.scale.src_h, mapping.scale.src_w));
@@ -159,17 +172,17 @@ void prepare_into(const ImageView& src, const DetInputParams& params, const DetM
   validate(params);
   // The letterbox copy and the caller's buffers are sized by the mapping: any other mapping
   // would read or write out of bounds.
-  require(same_mapping(mapping, plan_detection(src.height, src.width, params)),
+  require(same_mapping(mapping, plan_detection(mapping.scale.src_h, mapping.scale.src_w, params)),
           "prepare_detection: the mapping is not plan_detection of this image and parameters");
   ImageView work_view = src;
   if (mapping.scale.rescaled) {
     require(work != nullptr, "prepare_detection: the image is rescaled but no work buffer given");
-    rescale_image(src, mapping.scale, work);
+    rescale_image(src, mapping.scale, work, pool);
     work_view = ImageView{work, mapping.scale.work_h, mapping.scale.work_w, 3,
                           static_cast<std::ptrdiff_t>(mapping.scale.work_w) * 3};
   }
   if (mapping.pad == 0) {
-    write_tensor(work_view, params, mapping, tensor);
+    write_tensor(work_view, params, mapping, tensor, pool);
     return;
   }
   // Letterboxed images are thin, so a padded copy costs little next to the network.
@@ -180,19 +193,21 @@ void prepare_into(const ImageView& src, const DetInputParams& params, const DetM
                 row);
   const ImageView det_view{padded.data(), mapping.det_h, mapping.det_w, 3,
                            static_cast<std::ptrdiff_t>(row)};
-  write_tensor(det_view, params, mapping, tensor);
+  write_tensor(det_view, params, mapping, tensor, pool);
 }
 
 }  // namespace
 
 void prepare_detection(const ImageView& src, const DetInputParams& params,
-                       const DetMapping& mapping, float* tensor, std::uint8_t* work) {
-  prepare_into(src, params, mapping, tensor, work);
+                       const DetMapping& mapping, float* tensor, std::uint8_t* work,
+                       ThreadPool* pool) {
+  prepare_into(src, params, mapping, tensor, work, pool);
 }
 
 void prepare_detection(const ImageView& src, const DetInputParams& params,
-                       const DetMapping& mapping, std::uint8_t* tensor, std::uint8_t* work) {
-  prepare_into(src, params, mapping, tensor, work);
+                       const DetMapping& mapping, std::uint8_t* tensor, std::uint8_t* work,
+                       ThreadPool* pool) {
+  prepare_into(src, params, mapping, tensor, work, pool);
 }
 
 std::vector<DetectedText> finish_detection(const float* prob, int map_h, int map_w,

@@ -9,7 +9,12 @@
 #include <cstdint>
 #include <vector>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "trtocr/image.hpp"
+#include "trtocr/thread_pool.hpp"
 
 namespace trtocr {
 namespace linear {
@@ -58,14 +63,40 @@ inline int vertical(std::int16_t s0, std::int16_t s1, std::int16_t b0, std::int1
          2;
 }
 
-// The two passes of a 3-channel resize to out_h x out_w. The horizontal pass of each source row is
-// computed once into planar int16 rows (one plane of out_w values per channel); for every output
-// row y, emit(y, r0, r1, b0, b1) receives the two source rows it blends and their weights, so
-// the caller's vertical pass (linear::vertical per value) writes whatever layout it needs.
+// One output row of one channel, normalised: dst[x] = (vertical(...) * m - a) / sd, in the float32
+// operations of numpy's (img.astype(float32) * scale - mean) / std. SSE2 when available: the
+// same integer and IEEE operations in the same order, so the values are identical.
+inline void vertical_normalize_row(const std::int16_t* s0, const std::int16_t* s1, std::int16_t b0,
+                                   std::int16_t b1, int n, float m, float a, float sd, float* dst) {
+  int x = 0;
+#ifdef __SSE2__
+  const __m128i w0 = _mm_set1_epi16(b0), w1 = _mm_set1_epi16(b1), two = _mm_set1_epi16(2);
+  const __m128 vm = _mm_set1_ps(m), va = _mm_set1_ps(a), vsd = _mm_set1_ps(sd);
+  for (; x + 8 <= n; x += 8) {
+    const __m128i p0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s0 + x));
+    const __m128i p1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s1 + x));
+    // The blended value stays below 2^11, so the int16 sum cannot overflow.
+    __m128i v = _mm_add_epi16(_mm_mulhi_epi16(p0, w0), _mm_mulhi_epi16(p1, w1));
+    v = _mm_srai_epi16(_mm_add_epi16(v, two), 2);
+    const __m128i lo = _mm_srai_epi32(_mm_unpacklo_epi16(v, v), 16);
+    const __m128i hi = _mm_srai_epi32(_mm_unpackhi_epi16(v, v), 16);
+    _mm_storeu_ps(dst + x, _mm_div_ps(_mm_sub_ps(_mm_mul_ps(_mm_cvtepi32_ps(lo), vm), va), vsd));
+    _mm_storeu_ps(dst + x + 4,
+                  _mm_div_ps(_mm_sub_ps(_mm_mul_ps(_mm_cvtepi32_ps(hi), vm), va), vsd));
+  }
+#endif
+  for (; x < n; ++x) dst[x] = (static_cast<float>(vertical(s0[x], s1[x], b0, b1)) * m - a) / sd;
+}
+
+// The two passes of a 3-channel resize to out_h x out_w, for output rows [y_begin, y_end). The
+// horizontal pass of each source row is computed once into planar int16 rows (one plane of out_w
+// values per channel); for every output row y, emit(y, r0, r1, b0, b1) receives the two source
+// rows it blends and their weights, so the caller's vertical pass (linear::vertical per value)
+// writes whatever layout and type it needs. Row ranges are independent: threads may run
+// disjoint ranges at once (each recomputes at most two source rows at its start).
 template <typename EmitRow>
-void resize_rows(const ImageView& src, int out_h, int out_w, EmitRow emit) {
-  const std::vector<Tap> xt = taps(src.width, out_w, true);
-  const std::vector<Tap> yt = taps(src.height, out_h, false);
+void resize_row_range(const ImageView& src, int out_w, const std::vector<Tap>& xt,
+                      const std::vector<Tap>& yt, int y_begin, int y_end, EmitRow& emit) {
   const std::size_t plane = static_cast<std::size_t>(out_w);
   std::vector<std::int16_t> rows(6 * plane);
   std::int16_t* slot[2] = {rows.data(), rows.data() + 3 * plane};
@@ -98,12 +129,26 @@ void resize_rows(const ImageView& src, int out_h, int out_w, EmitRow emit) {
     return slot[k];
   };
   const int last_y = src.height - 1;
-  for (int y = 0; y < out_h; ++y) {
+  for (int y = y_begin; y < y_end; ++y) {
     const Tap t = yt[y];
     const std::int16_t* r0 = fetch(std::clamp(t.index, 0, last_y), -1);
     const std::int16_t* r1 = fetch(std::clamp(t.index + 1, 0, last_y), r0 == slot[0] ? 0 : 1);
     emit(y, r0, r1, t.w0, t.w1);
   }
+}
+
+// Output rows per task when a resize is split across threads.
+constexpr std::size_t kRowsPerTask = 16;
+
+// The whole resize (see resize_row_range), its rows split across pool (null: serial).
+template <typename EmitRow>
+void resize_rows(const ImageView& src, int out_h, int out_w, ThreadPool* pool, EmitRow emit) {
+  const std::vector<Tap> xt = taps(src.width, out_w, true);
+  const std::vector<Tap> yt = taps(src.height, out_h, false);
+  parallel_for(
+      pool, static_cast<std::size_t>(out_h), kRowsPerTask, [&](std::size_t begin, std::size_t end) {
+        resize_row_range(src, out_w, xt, yt, static_cast<int>(begin), static_cast<int>(end), emit);
+      });
 }
 
 }  // namespace linear

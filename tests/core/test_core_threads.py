@@ -7,6 +7,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+import pytest
 
 from trt_ocr import _core
 
@@ -98,3 +99,55 @@ def test_gil_is_released_during_work():
     t.join()
     # With the GIL held through the call the counter could not move while it runs.
     assert all(d > 20 for d in state["during"]), state["during"]
+
+
+# ---- the core's own thread pool -----------------------------------------------------------
+
+
+def test_pool_gives_the_serial_results():
+    """Rows of the resizes and lines of the crops split across 1, 2 or 4 threads: bit for bit
+    the serial output, including the rescale and letterbox paths."""
+    img, quads, flips, _, _ = make_inputs(3)
+    big = np.random.default_rng(5).integers(0, 256, (900, 2300, 3), dtype=np.uint8)
+    thin = np.random.default_rng(6).integers(0, 256, (20, 400, 3), dtype=np.uint8)
+
+    def run(pool):
+        pre = _core.DetectionPreprocessor(
+            limit_side_len=736,
+            limit_type="min",
+            max_side_len=2000,
+            min_height=30,
+            max_aspect=8.0,
+            pool=pool,
+        )
+        out = []
+        for image in (img, big, thin):
+            tensor, _, work = pre(image)
+            out += [tensor.copy(), work]
+        out.append(pre.rescale(big)[0])
+        out += list(_core.crop_batch(img, quads, 48, 320, flip180=flips, pool=pool))
+        out += list(_core.crop_batch(img, quads, 48, 192, keep_ratio=False, pool=pool))
+        return out
+
+    serial = run(None)
+    for threads in (1, 2, 4):
+        assert same(run(_core.ThreadPool(threads)), serial), f"threads={threads}"
+
+
+def test_pool_lifetime_and_arguments():
+    pool = _core.ThreadPool(3)
+    assert pool.threads == 3
+    pre = _core.DetectionPreprocessor(pool=pool)
+    img = make_inputs(1)[0]
+    expected = pre(img)[0].copy()
+    del pool  # the preprocessor shares ownership: its pool lives as long as it does
+    assert np.array_equal(pre(img)[0], expected)
+    for _ in range(20):  # workers start and are joined with their pool
+        _core.crop_batch(img, make_inputs(2)[1], 48, 320, pool=_core.ThreadPool(4))
+    for bad in (0, -1, 257, 2**40):
+        with pytest.raises(ValueError, match="threads"):
+            _core.ThreadPool(bad)
+    with pytest.raises(TypeError):
+        _core.ThreadPool(1.5)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="pool"):
+        _core.crop_batch(img, make_inputs(2)[1], 48, 320, pool=4)  # type: ignore[arg-type]

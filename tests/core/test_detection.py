@@ -175,3 +175,37 @@ def test_to_source_shapes_and_identity():
     np.testing.assert_array_equal(scale.to_source(pts), pts)
     with pytest.raises(ValueError, match=r"\[\.\.\., 2\]"):
         scale.to_source(np.zeros((3, 3), np.float32))
+
+
+def test_a_reduced_decode_gives_the_sources_plan_and_work_size():
+    """An image that is a reduced decode of a larger source (a JPEG's DCT scaling) is rescaled
+    to the source's work size: same mapping and boxes in source pixels, nearly the same
+    pixels; refused where the plan does not shrink the source or the image is too small."""
+    y, x = np.mgrid[0:1600, 0:2400]
+    full = np.stack([x % 256, y % 256, (x + y) // 16 % 256], axis=2).astype(np.uint8)
+    half = np.ascontiguousarray(cv2.resize(full, (1200, 800), interpolation=cv2.INTER_AREA))
+    prep = _core.DetectionPreprocessor(limit_side_len=736, limit_type="min", max_side_len=1000)
+    t_full, m_full, w_full = prep(full)
+    t_full = t_full.copy()
+    t_half, m_half, w_half = prep(half, source_size=(1600, 2400))
+    assert (m_half.scale.src_h, m_half.scale.src_w) == (1600, 2400)
+    assert (m_half.input_h, m_half.input_w, m_half.scale.work_h, m_half.scale.work_w) == (
+        m_full.input_h,
+        m_full.input_w,
+        m_full.scale.work_h,
+        m_full.scale.work_w,
+    )
+    assert w_half.shape == w_full.shape
+    assert np.abs(w_half.astype(int) - w_full.astype(int)).mean() < 8  # same picture
+    assert t_half.shape == t_full.shape
+    work, scale = prep.rescale(half, source_size=(1600, 2400))
+    assert np.array_equal(work, w_half) and (scale.src_h, scale.src_w) == (1600, 2400)
+    with pytest.raises(ValueError, match="image is"):
+        prep(np.zeros((400, 600, 3), np.uint8), source_size=(1600, 2400))  # below the work size
+    small = _core.DetectionPreprocessor(max_side_len=5000)  # no rescale: the source is read
+    with pytest.raises(ValueError, match="image is"):
+        small(half, source_size=(1600, 2400))
+    with pytest.raises(ValueError, match="does not shrink"):
+        small.rescale(half, source_size=(1600, 2400))
+    with pytest.raises(TypeError):
+        prep(half, source_size="big")  # type: ignore[arg-type]

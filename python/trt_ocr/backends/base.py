@@ -20,6 +20,32 @@ import numpy as np
 from trt_ocr.shapes import ShapeRange
 
 
+def physical_cores() -> int:
+    """Physical cores of this machine (hyper-threads make ORT slower, not faster)."""
+    import os
+
+    try:
+        seen = set()
+        phys = core = None
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:  # noqa: PTH123
+            for line in f:
+                if line.startswith("physical id"):
+                    phys = line.split(":")[1].strip()
+                elif line.startswith("core id"):
+                    core = line.split(":")[1].strip()
+                elif not line.strip() and core is not None:
+                    seen.add((phys, core))
+                    phys = core = None
+        if core is not None:
+            seen.add((phys, core))
+        affinity = len(os.sched_getaffinity(0))
+        if seen:
+            return max(1, min(len(seen), affinity))
+        return max(1, affinity)
+    except (OSError, AttributeError):
+        return max(1, os.cpu_count() or 1)
+
+
 @dataclass(frozen=True)
 class TensorSpec:
     name: str

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "trtocr/image.hpp"
+#include "trtocr/thread_pool.hpp"
 
 namespace trtocr {
 
@@ -44,8 +45,10 @@ struct CropBatchParams {
 // (warpPerspective INTER_CUBIC + BORDER_REPLICATE as OpenCV 5 computes it, rot90, 180-degree
 // flip, cv2.resize INTER_LINEAR, normalise, pad) up to float rounding ties, but no crop image is
 // made: the crop pixels the resize reads are computed on demand, two crop rows at a time.
+// pool (nullable) crops different quads on different threads; the result does not depend on it.
 void crop_batch(const ImageView& image, const Quad* quads, std::size_t count, const bool* flip180,
-                const CropBatchParams& params, float* out, int* valid_widths);
+                const CropBatchParams& params, float* out, int* valid_widths,
+                ThreadPool* pool = nullptr);
 
 // The same batch as uint8 pixels (3 x height x width bytes per quad) for a network that
 // normalises its input itself: the float batch is exactly pixel * (scale / std) - mean / std
@@ -53,7 +56,8 @@ void crop_batch(const ImageView& image, const Quad* quads, std::size_t count, co
 // 0 (mean / scale, e.g. 127.49999), so padding is pad_pixel(norm, c), that value rounded: it
 // normalises to within half a step (1/255 / std) of 0.
 void crop_batch(const ImageView& image, const Quad* quads, std::size_t count, const bool* flip180,
-                const CropBatchParams& params, std::uint8_t* out, int* valid_widths);
+                const CropBatchParams& params, std::uint8_t* out, int* valid_widths,
+                ThreadPool* pool = nullptr);
 
 // The uint8 padding value of channel c: the pixel nearest to normalised 0.
 std::uint8_t pad_pixel(const Normalization& norm, int c);

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "trtocr/image.hpp"
+#include "trtocr/thread_pool.hpp"
 
 namespace trtocr {
 
@@ -44,12 +45,14 @@ DetInputShape det_input_shape(int src_h, int src_w, const DetResizeParams& param
 // uint8 (half-pixel centres, 11-bit fixed-point weights, same rounding), normalised per channel,
 // written as CHW float32 into out (3 * out_h * out_w floats). Channels keep their input order
 // (PP-OCR feeds BGR as decoded and applies mean[0] to channel 0).
+// pool (nullable) splits the output rows across its threads; the result does not depend on it.
 void resize_normalize_chw(const ImageView& src, int out_h, int out_w, const Normalization& norm,
-                          float* out);
+                          float* out, ThreadPool* pool = nullptr);
 
 // The same resize writing the resized uint8 pixels as CHW (3 * out_h * out_w bytes), for a
 // network that normalises its uint8 input itself: resize_normalize_chw's values are exactly
 // (pixel * norm.scale - mean[c]) / std[c] of these pixels, in float32.
-void resize_chw(const ImageView& src, int out_h, int out_w, std::uint8_t* out);
+void resize_chw(const ImageView& src, int out_h, int out_w, std::uint8_t* out,
+                ThreadPool* pool = nullptr);
 
 }  // namespace trtocr

@@ -15,6 +15,7 @@
 #include "trtocr/db_postprocess.hpp"
 #include "trtocr/det_preprocess.hpp"
 #include "trtocr/image.hpp"
+#include "trtocr/thread_pool.hpp"
 
 namespace trtocr {
 
@@ -71,21 +72,28 @@ DetMapping plan_detection(int src_h, int src_w, const DetInputParams& params);
 
 // The work image: the source resized to scale's work size with OpenCV's uint8 INTER_LINEAR
 // (bit-exact), 3 channels, packed rows, written to work (scale.work_h * work_w * 3 bytes).
+// Where scale shrinks the source, src may instead be a reduced decode of it (e.g. a JPEG's DCT
+// scaling): any size from the work size up to the source's; boxes still map to the source.
 // Throws std::invalid_argument for a work size plan_rescale would not give (empty or beyond
 // kMaxDetSide / kMaxDetPixels).
-void rescale_image(const ImageView& src, const ImageScale& scale, std::uint8_t* work);
+// pool (nullable) splits the rows across its threads here and in prepare_detection.
+void rescale_image(const ImageView& src, const ImageScale& scale, std::uint8_t* work,
+                   ThreadPool* pool = nullptr);
 
 // Rescale (into work, when mapping.scale.rescaled; work may be null otherwise), letterbox,
 // DetResizeForTest and normalisation of a 3-channel source image, writing the network input
 // as CHW float32 into tensor (3 * input_h * input_w floats). mapping must be
-// plan_detection(src.height, src.width, params): any other throws std::invalid_argument.
+// plan_detection(source height, source width, params): any other throws std::invalid_argument.
+// src is the source, or a reduced decode of it as rescale_image accepts.
 void prepare_detection(const ImageView& src, const DetInputParams& params,
-                       const DetMapping& mapping, float* tensor, std::uint8_t* work);
+                       const DetMapping& mapping, float* tensor, std::uint8_t* work,
+                       ThreadPool* pool = nullptr);
 
 // The same with the resized uint8 pixels as the tensor (3 * input_h * input_w bytes, CHW), for
 // a detector that normalises its input itself (params.norm is then the network's business).
 void prepare_detection(const ImageView& src, const DetInputParams& params,
-                       const DetMapping& mapping, std::uint8_t* tensor, std::uint8_t* work);
+                       const DetMapping& mapping, std::uint8_t* tensor, std::uint8_t* work,
+                       ThreadPool* pool = nullptr);
 
 struct DetectedText {
   Quad quad;               // in work-image pixels: what the crops read (a poly's min-area quad)
