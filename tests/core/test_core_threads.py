@@ -104,9 +104,11 @@ def test_gil_is_released_during_work():
 # ---- the core's own thread pool -----------------------------------------------------------
 
 
-def test_pool_gives_the_serial_results():
+@pytest.mark.parametrize("uint8", [False, True], ids=["float", "uint8"])
+def test_pool_gives_the_serial_results(uint8: bool):
     """Rows of the resizes and lines of the crops split across 1, 2 or 4 threads: bit for bit
-    the serial output, including the rescale and letterbox paths."""
+    the serial output, including the rescale and letterbox paths, for the float tensors and
+    the uint8 ones (graph I/O)."""
     img, quads, flips, _, _ = make_inputs(3)
     big = np.random.default_rng(5).integers(0, 256, (900, 2300, 3), dtype=np.uint8)
     thin = np.random.default_rng(6).integers(0, 256, (20, 400, 3), dtype=np.uint8)
@@ -118,6 +120,7 @@ def test_pool_gives_the_serial_results():
             max_side_len=2000,
             min_height=30,
             max_aspect=8.0,
+            uint8=uint8,
             pool=pool,
         )
         out = []
@@ -125,11 +128,12 @@ def test_pool_gives_the_serial_results():
             tensor, _, work = pre(image)
             out += [tensor.copy(), work]
         out.append(pre.rescale(big)[0])
-        out += list(_core.crop_batch(img, quads, 48, 320, flip180=flips, pool=pool))
-        out += list(_core.crop_batch(img, quads, 48, 192, keep_ratio=False, pool=pool))
+        out += list(_core.crop_batch(img, quads, 48, 320, flip180=flips, uint8=uint8, pool=pool))
+        out += list(_core.crop_batch(img, quads, 48, 192, keep_ratio=False, uint8=uint8, pool=pool))
         return out
 
     serial = run(None)
+    assert serial[0].dtype == (np.uint8 if uint8 else np.float32)
     for threads in (1, 2, 4):
         assert same(run(_core.ThreadPool(threads)), serial), f"threads={threads}"
 
