@@ -320,8 +320,7 @@ class DetectionPreprocessor {
   }
 
   py::tuple operator()(const py::handle& image, const py::handle& source_size) {
-    return uint8_ ? prepare(image, source_size, buffer_u8_)
-                  : prepare(image, source_size, buffer_);
+    return uint8_ ? prepare(image, source_size, buffer_u8_) : prepare(image, source_size, buffer_);
   }
 
   // The work image alone (whole-image rescale, no detector input): for recognition without
@@ -376,7 +375,7 @@ class DetectionPreprocessor {
   }
 
   DetInputParams params_;
-  bool uint8_ = false;  // the tensor holds uint8 pixels (the network normalises them)
+  bool uint8_ = false;                // the tensor holds uint8 pixels (the network normalises them)
   std::shared_ptr<ThreadPool> pool_;  // null: serial
   py::array_t<float> buffer_{0};
   py::array_t<std::uint8_t> buffer_u8_{0};
@@ -740,8 +739,8 @@ PYBIND11_MODULE(_core, m) {
       "crop_batch",
       [](const py::handle& image, const py::handle& boxes, int height, int width,
          const py::handle& flip180, bool keep_ratio, const std::array<float, 3>& mean,
-         const std::array<float, 3>& std, double tall_ratio, const py::handle& out_obj,
-         bool uint8, const py::handle& pool_obj) -> py::tuple {
+         const std::array<float, 3>& std, double tall_ratio, const py::handle& out_obj, bool uint8,
+         const py::handle& pool_obj) -> py::tuple {
         const ImageView img = image_view(image, false, 3);
         const std::shared_ptr<ThreadPool> pool = pool_from(pool_obj);
         const std::vector<Quad> quads = quads_from(boxes);
