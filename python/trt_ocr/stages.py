@@ -77,6 +77,17 @@ class _Stage:
         names = {o.name for o in self.session.outputs}
         self.best_out = {graph_io.BEST_INDEX, graph_io.BEST_SCORE} <= names
         self._pool = pool
+        # The crop batches' dtype: uint8 pixels for a network that normalises them itself.
+        self._batch = np.empty(0, np.uint8 if self.pixels_in else np.float32)
+
+    def _batch_buffer(self, lines: int, height: int, width: int) -> np.ndarray:
+        """Memory for the next batch of crops, reused from call to call (the network has read
+        the previous batch by then): a fresh multi-MB array per batch costs its page faults
+        every time, about a third of the crop time."""
+        need = lines * 3 * height * width
+        if self._batch.size < need:
+            self._batch = np.empty(need, self._batch.dtype)
+        return self._batch
 
     def _infer(self, batch: np.ndarray, t: Timings) -> dict[str, np.ndarray]:
         feeds = {self.session.input_name: batch}
@@ -228,6 +239,7 @@ class TextClassifier(_Stage):
                 std=s.std,
                 tall_ratio=found.tall_ratio,
                 uint8=self.pixels_in,
+                out=self._batch_buffer(sl.stop - sl.start, s.height, s.width),
                 pool=self._pool,
             )
             t["pre"] += time.perf_counter() - t0
@@ -322,6 +334,7 @@ class TextRecognizer(_Stage):
                 flip180=np.ascontiguousarray(flips[idx]),
                 tall_ratio=found.tall_ratio,
                 uint8=self.pixels_in,
+                out=self._batch_buffer(len(idx), s.height, width),
                 pool=self._pool,
             )
             t["pre"] += time.perf_counter() - t0

@@ -1366,7 +1366,7 @@ void fuzz_linear_resize_rows(Rng& r) {
   };
   int next = 0;
   linear::resize_rows(
-      src, oh, ow,
+      src, oh, ow, nullptr,  // serial: rows arrive in order
       [&](int y, const std::int16_t* r0, const std::int16_t* r1, std::int16_t b0, std::int16_t b1) {
         EXPECT(y == next);
         ++next;
