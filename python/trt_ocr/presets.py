@@ -23,5 +23,7 @@ RAPIDOCR_1_4: dict[str, dict[str, Any]] = {
         "use_dilation": True,
         "min_height": 30,
         "max_aspect": 8.0,
+        "tile_gain": 0.0,
     },
+    "rec": {"window_width": 0},
 }

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from trt_ocr import _core, models
+from trt_ocr import _core, long_lines, models, tiling
 from trt_ocr.backends.base import Backend, Session
 from trt_ocr.errors import ModelError
 from trt_ocr.options import ClsOptions, DetOptions, ImageOptions, RecOptions
@@ -124,6 +124,11 @@ class TextDetector(_Stage):
         super().__init__(backend, model, ranges, observers)
 
     def __call__(self, image: np.ndarray, t: Timings) -> Detections:
+        h, w = image.shape[:2]
+        if tiling.plan_tiles(
+            h, w, self.options.limit_side_len, self.options.tile_gain, self._scale
+        ):
+            return self._tiled(image, t)
         t0 = time.perf_counter()
         tensor, mapping, work = self._prepare(image)
         t["pre"] += time.perf_counter() - t0
@@ -132,6 +137,41 @@ class TextDetector(_Stage):
         quads, boxes, scores = self._finish(prob, mapping)
         t["post"] += time.perf_counter() - t0
         return Detections(image if work is None else work, quads, boxes, scores)
+
+    def _scale(self, height: int, width: int) -> float:
+        """The factor the detector's resize reads a height x width image at."""
+        return self._prepare.plan(height, width).input_w / width
+
+    def _tiled(self, image: np.ndarray, t: Timings) -> Detections:
+        """Detection in overlapping tiles along the long side (see trt_ocr.tiling)."""
+        t0 = time.perf_counter()
+        rescaled, scale = self._prepare.rescale(image)
+        work = image if rescaled is None else rescaled
+        tiles = tiling.plan_tiles(
+            work.shape[0], work.shape[1], self.options.limit_side_len, 1.0, self._scale
+        ) or [tiling.Tile(0, 0, work.shape[0], work.shape[1])]
+        t["pre"] += time.perf_counter() - t0
+        found_q, found_s, tile_of = [], [], []
+        for k, tile in enumerate(tiles):
+            t0 = time.perf_counter()
+            tensor, mapping, _ = self._prepare(work[tile.y0 : tile.y1, tile.x0 : tile.x1])
+            t["pre"] += time.perf_counter() - t0
+            prob = self._infer(tensor, t)
+            t0 = time.perf_counter()
+            quads, _, scores = self._finish(prob, mapping)
+            quads = mapping.scale.to_source(quads) + np.array([tile.x0, tile.y0], np.float32)
+            found_q.append(quads.reshape(-1, 4, 2))
+            found_s.append(scores)
+            tile_of.append(np.full(len(scores), k))
+            t["post"] += time.perf_counter() - t0
+        t0 = time.perf_counter()
+        quads, scores = tiling.merge_tiles(
+            np.concatenate(found_q), np.concatenate(found_s), np.concatenate(tile_of)
+        )
+        order = _core.reading_order(quads) if len(quads) else np.zeros(0, np.int64)
+        quads, scores = np.ascontiguousarray(quads[order]), scores[order]
+        t["post"] += time.perf_counter() - t0
+        return Detections(work, quads, scale.to_source(quads), scores)
 
     def whole_image(self, image: np.ndarray, t: Timings) -> Detections:
         """The whole image as one upright text line (recognition without detection)."""
@@ -168,15 +208,20 @@ class TextClassifier(_Stage):
 
     def __call__(self, found: Detections, t: Timings) -> tuple[np.ndarray, np.ndarray]:
         n = len(found)
-        flips = np.zeros(n, np.bool_)
-        angle_scores = np.zeros(n, np.float32)
+        if n == 0:
+            return np.zeros(0, np.bool_), np.zeros(0, np.float32)
         s, size = self.spec, self.options.batch_size
-        for start in range(0, n, size):
-            sl = slice(start, min(n, start + size))
+        t0 = time.perf_counter()
+        sizes, rotated = _core.crop_sizes(found.quads, found.tall_ratio)
+        quads, owner = long_lines.plan_pieces(found.quads, sizes, rotated, s.width / s.height)
+        t["pre"] += time.perf_counter() - t0
+        rows: list[np.ndarray] = []
+        for start in range(0, len(quads), size):
+            sl = slice(start, min(len(quads), start + size))
             t0 = time.perf_counter()
             batch, _ = _core.crop_batch(
                 found.work_image,
-                found.quads[sl],
+                quads[sl],
                 s.height,
                 s.width,
                 keep_ratio=s.keep_ratio,
@@ -185,14 +230,17 @@ class TextClassifier(_Stage):
                 tall_ratio=found.tall_ratio,
             )
             t["pre"] += time.perf_counter() - t0
-            probs = self._infer(batch, t)
-            t0 = time.perf_counter()
-            _, scores, flip = _core.decide_orientation(
-                np.ascontiguousarray(probs, np.float32), self._label_180, self.options.thresh
-            )
-            flips[sl] = flip
-            angle_scores[sl] = scores
-            t["post"] += time.perf_counter() - t0
+            rows.append(np.asarray(self._infer(batch, t), np.float32))
+        t0 = time.perf_counter()
+        probs = np.concatenate(rows)
+        if len(probs) != n:  # a line read in pieces: the mean of its pieces' probabilities
+            sums = np.zeros((n, probs.shape[1]), np.float64)
+            np.add.at(sums, owner, probs)
+            probs = (sums / np.bincount(owner, minlength=n)[:, None]).astype(np.float32)
+        _, angle_scores, flips = _core.decide_orientation(
+            np.ascontiguousarray(probs), self._label_180, self.options.thresh
+        )
+        t["post"] += time.perf_counter() - t0
         return flips, angle_scores
 
 
@@ -240,13 +288,49 @@ class TextRecognizer(_Stage):
         n = len(found)
         if n == 0:
             return []
-        s, size = self.spec, self.options.batch_size
         t0 = time.perf_counter()
-        sizes, _ = _core.crop_sizes(found.quads, found.tall_ratio)
+        sizes, rotated = _core.crop_sizes(found.quads, found.tall_ratio)
+        window = self.options.window_width
+        if window and self._max_width is not None:
+            window = min(window, self._max_width)
+        plan = long_lines.plan_windows(found.quads, sizes, rotated, self.spec.height, window)
+        t["pre"] += time.perf_counter() - t0
+        if plan is None:
+            reads = self._read(found.work_image, found.quads, sizes, flips, found.tall_ratio, t)
+            return [
+                (text, score, steps if self.options.return_steps else None)
+                for text, score, steps, _ in reads
+            ]
+        t0 = time.perf_counter()
+        sizes, _ = _core.crop_sizes(plan.quads, found.tall_ratio)
+        t["pre"] += time.perf_counter() - t0
+        reads = self._read(
+            found.work_image, plan.quads, sizes, flips[plan.owner], found.tall_ratio, t, steps=True
+        )
+        merged = plan.merge(reads, flips)
+        return [
+            (text, score, steps if self.options.return_steps else None)
+            for text, score, steps in merged
+        ]
+
+    def _read(
+        self,
+        image: np.ndarray,
+        quads: np.ndarray,
+        sizes: np.ndarray,
+        flips: np.ndarray,
+        tall_ratio: float,
+        t: Timings,
+        steps: bool = False,
+    ) -> list[long_lines.WindowRead]:
+        """(text, score, CTC time steps, recognizer pixels per time step) of each quad."""
+        n = len(quads)
+        s, size = self.spec, self.options.batch_size
+        want_steps = steps or self.options.return_steps
         ratios = sizes[:, 0] / np.maximum(sizes[:, 1], 1)
         order = np.argsort(ratios, kind="stable")  # similar widths share a batch: less padding
-        t["pre"] += time.perf_counter() - t0
-        results: list[Recognized] = [("", 0.0, None)] * n
+        empty = np.zeros(0, np.int32)
+        results: list[long_lines.WindowRead] = [("", 0.0, empty, 0.0)] * n
         base_ratio = s.width / s.height
         for start in range(0, n, size):
             idx = order[start : start + size]
@@ -255,25 +339,25 @@ class TextRecognizer(_Stage):
             if self._max_width is not None:
                 width = min(width, self._max_width)
             batch, _ = _core.crop_batch(
-                found.work_image,
-                np.ascontiguousarray(found.quads[idx]),
+                image,
+                np.ascontiguousarray(quads[idx]),
                 s.height,
                 width,
                 flip180=np.ascontiguousarray(flips[idx]),
-                tall_ratio=found.tall_ratio,
+                tall_ratio=tall_ratio,
             )
             t["pre"] += time.perf_counter() - t0
             probs = self._infer(batch, t)
             t0 = time.perf_counter()
-            decoded = self._decoder.decode(
-                np.ascontiguousarray(probs, np.float32), self.options.return_steps
-            )
+            decoded = self._decoder.decode(np.ascontiguousarray(probs, np.float32), want_steps)
+            step_px = width / max(1, probs.shape[1])
             for i, d in zip(idx, decoded, strict=True):
-                steps = d[2] if len(d) == 3 else None
+                found_steps = d[2] if len(d) == 3 else None
                 results[i] = (
                     str(d[0]),
                     float(d[1]),
-                    steps if isinstance(steps, np.ndarray) else None,
+                    found_steps if isinstance(found_steps, np.ndarray) else empty,
+                    step_px,
                 )
             t["post"] += time.perf_counter() - t0
         return results
