@@ -39,6 +39,8 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "no-tiles": {"det": {"tile_gain": 0.0}},
     "tiles1.5": {"det": {"tile_gain": 1.5}},
     "dilation": {"det": {"use_dilation": True}},
+    "limit1280": {"det": {"limit_side_len": 1280}},
+    "cls0.7": {"cls": {"thresh": 0.7}},
     "unclip1.6": {"det": {"unclip_ratio": 1.6}},
 }
 PEER = "rapidocr-1.4.4"

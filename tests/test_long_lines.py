@@ -225,3 +225,20 @@ def test_recognize_a_65536_px_line_in_bounded_memory(v4_models) -> None:
     # After a line of a few windows, a line 5x longer adds only its own pixels (the input, its
     # rescaled copy, window crops) -- not the network memory of a 65536 px wide input (~4 GB).
     assert r["peak"] - r["base"] <= 4 * r["bytes"] + 64 * 2**20
+
+
+@pytest.mark.data
+def test_real_vertical_text_columns_are_turned_and_read(ocr) -> None:
+    """Three columns of upright Chinese characters (RapidOCR's text_vertical_words.png): each
+    tall crop is turned 90 degrees as PP-OCR does and read top to bottom."""
+    from tests.conftest import shared_path
+
+    result = ocr(shared_path("images", "rapidocr", "text_vertical_words.png"))
+    columns = ["已取之時不參一人見而", "是非不得問之人要取之", "有評是是非非之士師也"]
+    assert len(result.lines) == 3
+    for line in result.lines:
+        assert np.ptp(line.box[:, 1]) > 5 * np.ptp(line.box[:, 0])  # a column
+    got = sorted(result.lines, key=lambda ln: float(ln.box[:, 0].mean()))
+    # Variant and simplified forms (參/参, 見/见) count as errors: at most 2 of 10 a column.
+    for line, truth in zip(got, columns, strict=True):
+        assert cer(truth, line.text) <= 0.2, (truth, line.text)
