@@ -41,6 +41,8 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "dilation": {"det": {"use_dilation": True}},
     "limit1280": {"det": {"limit_side_len": 1280}},
     "cls0.7": {"cls": {"thresh": 0.7}},
+    "small12": {"det": {"small_text_px": 12.0}},
+    "small16": {"det": {"small_text_px": 16.0}},
     "unclip1.6": {"det": {"unclip_ratio": 1.6}},
 }
 PEER = "rapidocr-1.4.4"

@@ -159,6 +159,15 @@ class DetOptions:
         lo=0,
     )
 
+    # Small print at the detector's scale is detected again larger (trt_ocr.small_text).
+    small_text_px: float = _option(
+        0.0,
+        "detect again up to 2x larger when the median line is lower than this at the "
+        "detector's input (0: off)",
+        flag="--small-text-px",
+        lo=0,
+    )
+
     def __post_init__(self) -> None:
         _check(self, "det")
 

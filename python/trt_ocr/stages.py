@@ -15,10 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from trt_ocr import _core, long_lines, models, tiling
+from trt_ocr import _core, long_lines, models, small_text, tiling
 from trt_ocr.backends.base import Backend, Session
 from trt_ocr.errors import ModelError
-from trt_ocr.options import ClsOptions, DetOptions, ImageOptions, RecOptions
+from trt_ocr.options import MAX_DET_SIDE, ClsOptions, DetOptions, ImageOptions, RecOptions
 from trt_ocr.shapes import ShapeRange
 
 #: Called with (role, feeds) right before a network runs; see OCR.observe_inputs.
@@ -99,19 +99,12 @@ class TextDetector(_Stage):
         self.options = options
         self.image_options = image_options
         o = options
-        self._prepare = _core.DetectionPreprocessor(
-            limit_side_len=o.limit_side_len,
-            limit_type=o.limit_type,
-            mean=_three(o.mean or spec.mean),
-            std=_three(o.std or spec.std),
-            max_side_len=image_options.max_side_len,
-            min_side_len=image_options.min_side_len,
-            min_height=o.min_height,
-            max_aspect=o.max_aspect,
-            # Where the backend runs only its compiled profiles, the detector input's long side
-            # stays inside the plan's (limit_type "min" has no bound of its own); elsewhere none.
-            max_side_limit=max(ranges[self.role][0].max[2:]) if backend.bounded_shapes else 0,
-        )
+        self._spec_norm = (_three(o.mean or spec.mean), _three(o.std or spec.std))
+        # Where the backend runs only its compiled profiles, the detector input's long side
+        # stays inside the plan's (limit_type "min" has no bound of its own); elsewhere none.
+        self._max_side_limit = max(ranges[self.role][0].max[2:]) if backend.bounded_shapes else 0
+        self._prepare = self._preprocessor(o.limit_side_len)
+        self._zoomed: dict[int, _core.DetectionPreprocessor] = {}
         self._finish = _core.DetectionPostprocessor(
             thresh=o.thresh,
             box_thresh=o.box_thresh,
@@ -123,20 +116,52 @@ class TextDetector(_Stage):
         )
         super().__init__(backend, model, ranges, observers)
 
+    def _preprocessor(self, limit_side_len: int) -> _core.DetectionPreprocessor:
+        o, io = self.options, self.image_options
+        return _core.DetectionPreprocessor(
+            limit_side_len=limit_side_len,
+            limit_type=o.limit_type,
+            mean=self._spec_norm[0],
+            std=self._spec_norm[1],
+            max_side_len=io.max_side_len,
+            min_side_len=io.min_side_len,
+            min_height=o.min_height,
+            max_aspect=o.max_aspect,
+            max_side_limit=self._max_side_limit,
+        )
+
     def __call__(self, image: np.ndarray, t: Timings) -> Detections:
         h, w = image.shape[:2]
         if tiling.plan_tiles(
             h, w, self.options.limit_side_len, self.options.tile_gain, self._scale
         ):
             return self._tiled(image, t)
+        found, scale = self._detect(self._prepare, image, t)
+        if self.options.small_text_px > 0 and self.options.limit_type == "max":
+            t0 = time.perf_counter()
+            heights = _core.crop_sizes(found.quads)[0][:, 1] if len(found) else np.zeros(0)
+            factor = small_text.zoom(heights, scale, self.options.small_text_px)
+            t["post"] += time.perf_counter() - t0
+            if factor > 1.0:
+                limit = min(MAX_DET_SIDE, round(self.options.limit_side_len * factor))
+                if limit not in self._zoomed:
+                    self._zoomed[limit] = self._preprocessor(limit)
+                found, _ = self._detect(self._zoomed[limit], image, t)
+        return found
+
+    def _detect(
+        self, prepare: _core.DetectionPreprocessor, image: np.ndarray, t: Timings
+    ) -> tuple[Detections, float]:
+        """One detection pass: the lines and the detector input's scale to the work image."""
         t0 = time.perf_counter()
-        tensor, mapping, work = self._prepare(image)
+        tensor, mapping, work = prepare(image)
         t["pre"] += time.perf_counter() - t0
         prob = self._infer(tensor, t)
         t0 = time.perf_counter()
         quads, boxes, scores = self._finish(prob, mapping)
         t["post"] += time.perf_counter() - t0
-        return Detections(image if work is None else work, quads, boxes, scores)
+        found = Detections(image if work is None else work, quads, boxes, scores)
+        return found, mapping.input_w / max(1, mapping.scale.work_w)
 
     def _scale(self, height: int, width: int) -> float:
         """The factor the detector's resize reads a height x width image at."""
