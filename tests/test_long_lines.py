@@ -242,3 +242,13 @@ def test_real_vertical_text_columns_are_turned_and_read(ocr) -> None:
     # Variant and simplified forms (參/参, 見/见) count as errors: at most 2 of 10 a column.
     for line, truth in zip(got, columns, strict=True):
         assert cer(truth, line.text) <= 0.2, (truth, line.text)
+
+
+def test_tiles_are_padded_where_the_detector_would_squeeze_them() -> None:
+    strip = np.zeros((45, 960, 3), np.uint8)
+    strip[-1] = 7
+    padded = tiling.pad_short_side(strip)
+    assert padded.shape == (64, 960, 3)  # not rounded down to 32
+    assert (padded[45:] == 7).all() and (padded[:45] == strip).all()
+    assert tiling.pad_short_side(np.zeros((56, 960, 3), np.uint8)).shape == (56, 960, 3)
+    assert tiling.pad_short_side(np.zeros((960, 45, 3), np.uint8)).shape == (960, 64, 3)

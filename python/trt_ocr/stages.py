@@ -179,7 +179,8 @@ class TextDetector(_Stage):
         found_q, found_s, tile_of = [], [], []
         for k, tile in enumerate(tiles):
             t0 = time.perf_counter()
-            tensor, mapping, _ = self._prepare(work[tile.y0 : tile.y1, tile.x0 : tile.x1])
+            piece = tiling.pad_short_side(work[tile.y0 : tile.y1, tile.x0 : tile.x1])
+            tensor, mapping, _ = self._prepare(piece)
             t["pre"] += time.perf_counter() - t0
             prob = self._infer(tensor, t)
             t0 = time.perf_counter()
@@ -193,6 +194,8 @@ class TextDetector(_Stage):
         quads, scores = tiling.merge_tiles(
             np.concatenate(found_q), np.concatenate(found_s), np.concatenate(tile_of)
         )
+        # Boxes found in a tile's padding end at the image's edge.
+        quads = np.clip(quads, 0, [work.shape[1], work.shape[0]]).astype(np.float32)
         order = _core.reading_order(quads) if len(quads) else np.zeros(0, np.int64)
         quads, scores = np.ascontiguousarray(quads[order]), scores[order]
         t["post"] += time.perf_counter() - t0

@@ -69,6 +69,22 @@ def plan_tiles(
     return [Tile(s, 0, s + length, width) for s in starts]
 
 
+def pad_short_side(tile: np.ndarray) -> np.ndarray:
+    """The tile with its short side padded (edge pixels repeated, after its end) up to a
+    multiple of 32 where the detector's resize would round it down: that resize rounds each
+    side to a multiple of 32 on its own, so a 45 px strip would be squeezed to 32 px (text 0.7x
+    as high) while its length stays. (Rounding up, 56 -> 64 px, enlarges the text: kept.)"""
+    h, w = tile.shape[:2]
+    short_axis = 0 if h <= w else 1
+    short = tile.shape[short_axis]
+    if max(32, round(short / 32) * 32) >= short:
+        return tile
+    pad = -short % 32
+    widths = [(0, 0)] * tile.ndim
+    widths[short_axis] = (0, pad)
+    return np.ascontiguousarray(np.pad(tile, widths, mode="edge"))
+
+
 def _bounds(quads: np.ndarray) -> np.ndarray:
     """Axis-aligned bounds [N, 4] (x0, y0, x1, y1) of quads [N, 4, 2]."""
     return np.concatenate([quads.min(axis=1), quads.max(axis=1)], axis=1)
