@@ -33,6 +33,7 @@ CONFIGS: dict[str, dict[str, Any]] = {
     # PP-OCR's published values alone: trt-ocr's defaults before tiles, windows and retries.
     "ppocr": {"det": {"tile_gain": 0.0}, "rec": {"window_width": 0}, "cls": {"retry_below": 0.0}},
     "default": {},
+    "default+retry0.8": {"cls": {"retry_below": 0.8}},
     "retry0.6": {"cls": {"retry_below": 0.6}},
     "retry0.8": {"cls": {"retry_below": 0.8}},
     "retry0.9": {"cls": {"retry_below": 0.9}},

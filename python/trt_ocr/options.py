@@ -1,5 +1,7 @@
-"""Pipeline settings. Each default is defined here once, at PP-OCR's published inference value;
-presets, CLI flags and the engine builder's shape plan all derive from these classes.
+"""Pipeline settings. Each default is defined here once, at PP-OCR's published inference value
+(trt-ocr's own additions -- tiled detection, windowed recognition, re-reads, a second pass for
+small text -- are chosen by measurement: bench/accuracy.py); presets, CLI flags and the engine
+builder's shape plan all derive from these classes.
 
 Every field's bounds are declared beside it and checked at construction with the same bounds
 the C++ core enforces, so a bad value fails when the options are made, not at the first call."""
