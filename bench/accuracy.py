@@ -117,7 +117,11 @@ def serve(engine: str, threads: int) -> int:
     for line in sys.stdin:
         img = cv2.imread(line.strip(), cv2.IMREAD_COLOR)
         t0 = time.perf_counter()
-        lines = run(img)
+        try:
+            lines = run(img)
+        except Exception as e:  # an engine refusing an image scores no lines there
+            print(f"{engine}: {line.strip()}: {type(e).__name__}: {e}", file=sys.stderr)
+            lines = []
         dt = time.perf_counter() - t0
         proto.write(json.dumps({"lines": lines, "s": dt}) + "\n")
         proto.flush()
