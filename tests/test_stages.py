@@ -145,8 +145,9 @@ def test_observer_is_removed_when_the_block_raises(v4_models):
 
 
 def test_bounded_backends_get_batches_inside_the_widest_profile(parts):
-    """A line wider than the plan's widest rec profile (8x the base width) is squeezed to it on
-    a backend that only runs its profiles, and keeps its natural width elsewhere."""
+    """Without windows (window_width 0), a line wider than the plan's widest rec profile (8x the
+    base width) is squeezed to it on a backend that only runs its profiles, and keeps its
+    natural width elsewhere; with windows, no batch is wider than a window on either."""
     from trt_ocr.backends.onnxruntime import OnnxRuntimeBackend
 
     class Bounded(OnnxRuntimeBackend):
@@ -158,7 +159,13 @@ def test_bounded_backends_get_batches_inside_the_widest_profile(parts):
     line = render_line_tight(words, size=40)
     assert line.shape[1] * 48 / line.shape[0] > widest  # wider than any profile at height 48
     widths: dict[str, int] = {}
-    for name, b in (("bounded", Bounded()), ("free", backend)):
+    runs = (
+        ("bounded", Bounded(), 0),
+        ("free", backend, 0),
+        ("bounded-windows", Bounded(), 1280),
+        ("free-windows", backend, 1280),
+    )
+    for name, b, window in runs:
         detector = TextDetector(b, m.det, DetOptions(), ImageOptions(), spec.det, ranges)
         seen: list[int] = []
 
@@ -166,7 +173,7 @@ def test_bounded_backends_get_batches_inside_the_widest_profile(parts):
             seen.extend(a.shape[3] for a in feeds.values())
 
         recognizer = TextRecognizer(
-            b, m.rec, RecOptions(), spec.rec, m.characters, ranges, [record]
+            b, m.rec, RecOptions(window_width=window), spec.rec, m.characters, ranges, [record]
         )
         found = detector.whole_image(line, timings())
         ((text, _, _),) = recognizer(found, np.zeros(1, np.bool_), timings())
@@ -175,6 +182,7 @@ def test_bounded_backends_get_batches_inside_the_widest_profile(parts):
         detector.close()
         recognizer.close()
     assert widths["bounded"] == widest < widths["free"]
+    assert widths["bounded-windows"] <= 1280 and widths["free-windows"] <= 1280
 
 
 def test_bounded_backends_get_detector_inputs_inside_the_plan(v4_models):

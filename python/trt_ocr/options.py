@@ -1,5 +1,7 @@
-"""Pipeline settings. Each default is defined here once, at PP-OCR's published inference value;
-presets, CLI flags and the engine builder's shape plan all derive from these classes.
+"""Pipeline settings. Each default is defined here once, at PP-OCR's published inference value
+(trt-ocr's own additions -- tiled detection, windowed recognition, re-reads, a second pass for
+small text -- are chosen by measurement: bench/accuracy.py); presets, CLI flags and the engine
+builder's shape plan all derive from these classes.
 
 Every field's bounds are declared beside it and checked at construction with the same bounds
 the C++ core enforces, so a bad value fails when the options are made, not at the first call."""
@@ -150,6 +152,23 @@ class DetOptions:
     # width/height > max_aspect) top and bottom with black. 0 / -1 switch it off.
     min_height: int = _option(0, "letterbox images at most this tall (0: off)", lo=0)
     max_aspect: float = _option(-1.0, "letterbox images wider than this aspect (-1: off)")
+    # Elongated images (a 70 x 22000 strip shrinks to 3 x 960 px) are detected in overlapping
+    # tiles along the long side when the tiles are read this many times larger (trt_ocr.tiling).
+    tile_gain: float = _option(
+        4.0,
+        "detect elongated images in tiles when that reads them this many times larger (0: off)",
+        flag="--tile-gain",
+        lo=0,
+    )
+
+    # Small print at the detector's scale is detected again larger (trt_ocr.small_text).
+    small_text_px: float = _option(
+        0.0,
+        "detect again up to 2x larger when the median line is lower than this at the "
+        "detector's input (0: off)",
+        flag="--small-text-px",
+        lo=0,
+    )
 
     def __post_init__(self) -> None:
         _check(self, "det")
@@ -163,6 +182,14 @@ class ClsOptions:
     )
     thresh: float = _option(
         0.9, "minimum confidence to turn a line 180 degrees", flag="--cls-thresh", lo=0, hi=1
+    )
+    # The recognizer's confidence decides where the classifier was unsure (trt_ocr.orientation).
+    retry_below: float = _option(
+        0.0,
+        "re-read lines scored below this turned 180 degrees, keep the better read (0: off)",
+        flag="--cls-retry-below",
+        lo=0,
+        hi=1,
     )
 
     def __post_init__(self) -> None:
@@ -178,6 +205,15 @@ class RecOptions:
         0.5, "lines read with a lower confidence are dropped", flag="--drop-score", lo=0, hi=1
     )
     return_steps: bool = _option(False, "keep each character's CTC time step")
+    # The recognizer's cost per pixel grows with a line's width (on CPU, 6 lines 2560 px wide
+    # take 4.5x as long as 6 of 1280 px): wider lines are read in overlapping windows of this
+    # width and joined (trt_ocr.long_lines), which also bounds memory.
+    window_width: int = _option(
+        1280,
+        "read lines wider than this (pixels at the recognizer's height) in windows (0: never)",
+        flag="--rec-window",
+        lo=0,
+    )
 
     def __post_init__(self) -> None:
         _check(self, "rec")

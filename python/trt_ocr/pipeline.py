@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from trt_ocr import _core, backends, models
+from trt_ocr import _core, backends, models, orientation
 from trt_ocr.backends.base import physical_cores
 from trt_ocr.errors import ConfigError, ImageLoadError, ModelError
 from trt_ocr.io import ImageInput, describe_input, load_image_for
@@ -30,6 +30,7 @@ from trt_ocr.result import OCRResult, TextLine
 from trt_ocr.shapes import plan_shapes
 from trt_ocr.stages import (
     InputObserver,
+    Recognized,
     TextClassifier,
     TextDetector,
     TextRecognizer,
@@ -218,7 +219,13 @@ class OCR:
             flips = np.zeros(len(found), np.bool_)
             angle_scores = np.zeros(len(found), np.float32)
 
-        recognized = self.recognizer(found, flips, t) if rec else [("", 0.0, None)] * len(found)
+        recognized: list[Recognized] = (
+            self.recognizer(found, flips, t) if rec else [("", 0.0, None)] * len(found)
+        )
+        if rec and classifier is not None and self.cls_options.retry_below > 0:
+            recognized, flips = orientation.retry_turned(
+                self.recognizer, found, flips, recognized, self.cls_options.retry_below, t
+            )
         drop = self.rec_options.drop_score if det and rec else -1.0
         lines = [
             TextLine(

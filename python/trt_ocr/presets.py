@@ -6,7 +6,9 @@ from typing import Any
 
 from trt_ocr.options import defaults
 
-#: PP-OCR's published inference values (tools/infer/utility.py): trt-ocr's defaults.
+#: trt-ocr's defaults: PP-OCR's published inference values (tools/infer/utility.py) plus
+#: trt-ocr's own additions, which change nothing on images PP-OCR reads well (tiles only for
+#: elongated images, windows only for lines wider than 1280 px at the recognizer's height).
 PPOCR: dict[str, dict[str, Any]] = defaults()
 
 #: rapidocr_onnxruntime 1.4.4's config.yaml where it differs from PP-OCR's values, for
@@ -23,5 +25,7 @@ RAPIDOCR_1_4: dict[str, dict[str, Any]] = {
         "use_dilation": True,
         "min_height": 30,
         "max_aspect": 8.0,
+        "tile_gain": 0.0,
     },
+    "rec": {"window_width": 0},
 }

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from trt_ocr import _core, graph_io, models
+from trt_ocr import _core, graph_io, long_lines, models, small_text, tiling
 from trt_ocr.backends.base import Backend, Session
 from trt_ocr.errors import ModelError
-from trt_ocr.options import ClsOptions, DetOptions, ImageOptions, RecOptions
+from trt_ocr.options import MAX_DET_SIDE, ClsOptions, DetOptions, ImageOptions, RecOptions
 from trt_ocr.shapes import ShapeRange
 
 #: Called with (role, feeds) right before a network runs; see OCR.observe_inputs.
@@ -130,21 +130,12 @@ class TextDetector(_Stage):
         o = options
         io = graph_io.det_graph_io(spec, o)
         super().__init__(backend, model, ranges, observers, io, use_graph_io, pool)
-        self._prepare = _core.DetectionPreprocessor(
-            limit_side_len=o.limit_side_len,
-            limit_type=o.limit_type,
-            mean=io.mean,
-            std=io.std,
-            max_side_len=image_options.max_side_len,
-            min_side_len=image_options.min_side_len,
-            min_height=o.min_height,
-            max_aspect=o.max_aspect,
-            # Where the backend runs only its compiled profiles, the detector input's long side
-            # stays inside the plan's (limit_type "min" has no bound of its own); elsewhere none.
-            max_side_limit=max(ranges[self.role][0].max[2:]) if backend.bounded_shapes else 0,
-            uint8=self.pixels_in,
-            pool=pool,
-        )
+        self._norm = (io.mean, io.std)
+        # Where the backend runs only its compiled profiles, the detector input's long side
+        # stays inside the plan's (limit_type "min" has no bound of its own); elsewhere none.
+        self._max_side_limit = max(ranges[self.role][0].max[2:]) if backend.bounded_shapes else 0
+        self._prepare = self._preprocessor(o.limit_side_len)
+        self._zoomed: dict[int, _core.DetectionPreprocessor] = {}
         self._finish = _core.DetectionPostprocessor(
             thresh=o.thresh,
             box_thresh=o.box_thresh,
@@ -153,6 +144,22 @@ class TextDetector(_Stage):
             use_dilation=o.use_dilation,
             score_mode=o.score_mode,
             box_type=o.box_type,
+        )
+
+    def _preprocessor(self, limit_side_len: int) -> _core.DetectionPreprocessor:
+        o, io = self.options, self.image_options
+        return _core.DetectionPreprocessor(
+            limit_side_len=limit_side_len,
+            limit_type=o.limit_type,
+            mean=self._norm[0],
+            std=self._norm[1],
+            max_side_len=io.max_side_len,
+            min_side_len=io.min_side_len,
+            min_height=o.min_height,
+            max_aspect=o.max_aspect,
+            max_side_limit=self._max_side_limit,
+            uint8=self.pixels_in,
+            pool=self._pool,
         )
 
     def smallest_source(self, height: int, width: int) -> tuple[int, int] | None:
@@ -172,16 +179,91 @@ class TextDetector(_Stage):
     ) -> Detections:
         """source_size: the (height, width) of the source when image is a reduced decode of it
         (see smallest_source); boxes are in the source's pixels."""
-        t0 = time.perf_counter()
-        tensor, mapping, work = self._prepare(image, source_size)
-        t["pre"] += time.perf_counter() - t0
+        if self.tiles(*(source_size or image.shape[:2])):
+            return self._tiled(image, t, source_size)
+        found, scale = self._detect(self._prepare, image, t, source_size)
+        if self.options.small_text_px > 0 and self.options.limit_type == "max":
+            t0 = time.perf_counter()
+            heights = _core.crop_sizes(found.quads)[0][:, 1] if len(found) else np.zeros(0)
+            factor = small_text.zoom(heights, scale, self.options.small_text_px)
+            t["post"] += time.perf_counter() - t0
+            if factor > 1.0:
+                limit = min(MAX_DET_SIDE, round(self.options.limit_side_len * factor))
+                if limit not in self._zoomed:
+                    self._zoomed[limit] = self._preprocessor(limit)
+                found, _ = self._detect(self._zoomed[limit], image, t, source_size)
+        return found
+
+    def tiles(self, height: int, width: int) -> list[tiling.Tile] | None:
+        """The tiles a height x width image is detected in, or None: detected whole."""
+        return tiling.plan_tiles(
+            height, width, self.options.limit_side_len, self.options.tile_gain, self._scale
+        )
+
+    def _probabilities(self, tensor: np.ndarray, t: Timings) -> np.ndarray:
+        """The detector's float32 probability map for one input tensor."""
         prob = self._infer(tensor, t)[self.session.output_name]
-        t0 = time.perf_counter()
         if prob.dtype != np.float32:  # a graph-I/O detector's float16 map
             prob = prob.astype(np.float32)
+        return prob
+
+    def _detect(
+        self,
+        prepare: _core.DetectionPreprocessor,
+        image: np.ndarray,
+        t: Timings,
+        source_size: tuple[int, int] | None = None,
+    ) -> tuple[Detections, float]:
+        """One detection pass: the lines and the detector input's scale to the work image."""
+        t0 = time.perf_counter()
+        tensor, mapping, work = prepare(image, source_size)
+        t["pre"] += time.perf_counter() - t0
+        prob = self._probabilities(tensor, t)
+        t0 = time.perf_counter()
         quads, boxes, scores = self._finish(prob, mapping)
         t["post"] += time.perf_counter() - t0
-        return Detections(image if work is None else work, quads, boxes, scores)
+        found = Detections(image if work is None else work, quads, boxes, scores)
+        return found, mapping.input_w / max(1, mapping.scale.work_w)
+
+    def _scale(self, height: int, width: int) -> float:
+        """The factor the detector's resize reads a height x width image at."""
+        return self._prepare.plan(height, width).input_w / width
+
+    def _tiled(
+        self, image: np.ndarray, t: Timings, source_size: tuple[int, int] | None
+    ) -> Detections:
+        """Detection in overlapping tiles along the long side (see trt_ocr.tiling)."""
+        t0 = time.perf_counter()
+        rescaled, scale = self._prepare.rescale(image, source_size)
+        work = image if rescaled is None else rescaled
+        tiles = tiling.plan_tiles(
+            work.shape[0], work.shape[1], self.options.limit_side_len, 1.0, self._scale
+        ) or [tiling.Tile(0, 0, work.shape[0], work.shape[1])]
+        t["pre"] += time.perf_counter() - t0
+        found_q, found_s, tile_of = [], [], []
+        for k, tile in enumerate(tiles):
+            t0 = time.perf_counter()
+            piece = tiling.pad_short_side(work[tile.y0 : tile.y1, tile.x0 : tile.x1])
+            tensor, mapping, _ = self._prepare(piece)
+            t["pre"] += time.perf_counter() - t0
+            prob = self._probabilities(tensor, t)
+            t0 = time.perf_counter()
+            quads, _, scores = self._finish(prob, mapping)
+            quads = mapping.scale.to_source(quads) + np.array([tile.x0, tile.y0], np.float32)
+            found_q.append(quads.reshape(-1, 4, 2))
+            found_s.append(scores)
+            tile_of.append(np.full(len(scores), k))
+            t["post"] += time.perf_counter() - t0
+        t0 = time.perf_counter()
+        quads, scores = tiling.merge_tiles(
+            np.concatenate(found_q), np.concatenate(found_s), np.concatenate(tile_of)
+        )
+        # Boxes found in a tile's padding end at the image's edge.
+        quads = np.clip(quads, 0, [work.shape[1], work.shape[0]]).astype(np.float32)
+        order = _core.reading_order(quads) if len(quads) else np.zeros(0, np.int64)
+        quads, scores = np.ascontiguousarray(quads[order]), scores[order]
+        t["post"] += time.perf_counter() - t0
+        return Detections(work, quads, scale.to_source(quads), scores)
 
     def whole_image(
         self, image: np.ndarray, t: Timings, source_size: tuple[int, int] | None = None
@@ -223,15 +305,21 @@ class TextClassifier(_Stage):
 
     def __call__(self, found: Detections, t: Timings) -> tuple[np.ndarray, np.ndarray]:
         n = len(found)
-        flips = np.zeros(n, np.bool_)
-        angle_scores = np.zeros(n, np.float32)
+        if n == 0:
+            return np.zeros(0, np.bool_), np.zeros(0, np.float32)
         s, size = self.spec, self.options.batch_size
-        for start in range(0, n, size):
-            sl = slice(start, min(n, start + size))
+        t0 = time.perf_counter()
+        sizes, rotated = _core.crop_sizes(found.quads, found.tall_ratio)
+        quads, owner = long_lines.plan_pieces(found.quads, sizes, rotated, s.width / s.height)
+        t["pre"] += time.perf_counter() - t0
+        rows: list[np.ndarray] = []
+        best_rows: list[tuple[np.ndarray, np.ndarray]] = []
+        for start in range(0, len(quads), size):
+            sl = slice(start, min(len(quads), start + size))
             t0 = time.perf_counter()
             batch, _ = _core.crop_batch(
                 found.work_image,
-                found.quads[sl],
+                quads[sl],
                 s.height,
                 s.width,
                 keep_ratio=s.keep_ratio,
@@ -245,20 +333,41 @@ class TextClassifier(_Stage):
             t["pre"] += time.perf_counter() - t0
             out = self._infer(batch, t)
             t0 = time.perf_counter()
-            if self.best_out:
+            if self.best_out:  # copies: the session may reuse its output buffers
                 labels, best = self._best(out)
-                _, scores, flip = _core.decide_orientation_best(
-                    labels, best, len(s.labels), self._label_180, self.options.thresh
-                )
+                best_rows.append((labels.copy(), best.copy()))
             else:
-                probs = np.ascontiguousarray(out[self.session.output_name], np.float32)
-                _, scores, flip = _core.decide_orientation(
-                    probs, self._label_180, self.options.thresh
-                )
-            flips[sl] = flip
-            angle_scores[sl] = scores
+                rows.append(np.array(out[self.session.output_name], np.float32))
             t["post"] += time.perf_counter() - t0
+        t0 = time.perf_counter()
+        if self.best_out and len(quads) == n:  # one piece a line: the network's own best
+            labels, best = (np.concatenate(r) for r in zip(*best_rows, strict=True))
+            _, angle_scores, flips = _core.decide_orientation_best(
+                labels, best, len(s.labels), self._label_180, self.options.thresh
+            )
+            t["post"] += time.perf_counter() - t0
+            return flips, angle_scores
+        probs = np.concatenate([self._class_probabilities(*r) for r in best_rows] or rows)
+        if len(probs) != n:  # a line read in pieces: the mean of its pieces' probabilities
+            sums = np.zeros((n, probs.shape[1]), np.float64)
+            np.add.at(sums, owner, probs)
+            probs = (sums / np.bincount(owner, minlength=n)[:, None]).astype(np.float32)
+        _, angle_scores, flips = _core.decide_orientation(
+            np.ascontiguousarray(probs), self._label_180, self.options.thresh
+        )
+        t["post"] += time.perf_counter() - t0
         return flips, angle_scores
+
+    def _class_probabilities(self, labels: np.ndarray, best: np.ndarray) -> np.ndarray:
+        """float32 [lines, classes] probabilities from a graph-I/O classifier's best class and
+        its probability: with two classes (0 and 180 degrees) the other's is the rest, exact
+        for a softmax output."""
+        classes = len(self.spec.labels)
+        probs = np.zeros((len(labels), classes), np.float32)
+        if classes == 2:
+            probs[:] = (1.0 - best)[:, None]
+        probs[np.arange(len(labels)), labels] = best
+        return probs
 
 
 #: One recognized line: text, score and (on request) each character's CTC time step.
@@ -312,13 +421,49 @@ class TextRecognizer(_Stage):
         n = len(found)
         if n == 0:
             return []
-        s, size = self.spec, self.options.batch_size
         t0 = time.perf_counter()
-        sizes, _ = _core.crop_sizes(found.quads, found.tall_ratio)
+        sizes, rotated = _core.crop_sizes(found.quads, found.tall_ratio)
+        window = self.options.window_width
+        if window and self._max_width is not None:
+            window = min(window, self._max_width)
+        plan = long_lines.plan_windows(found.quads, sizes, rotated, self.spec.height, window)
+        t["pre"] += time.perf_counter() - t0
+        if plan is None:
+            reads = self._read(found.work_image, found.quads, sizes, flips, found.tall_ratio, t)
+            return [
+                (text, score, steps if self.options.return_steps else None)
+                for text, score, steps, _ in reads
+            ]
+        t0 = time.perf_counter()
+        sizes, _ = _core.crop_sizes(plan.quads, found.tall_ratio)
+        t["pre"] += time.perf_counter() - t0
+        reads = self._read(
+            found.work_image, plan.quads, sizes, flips[plan.owner], found.tall_ratio, t, steps=True
+        )
+        merged = plan.merge(reads, flips)
+        return [
+            (text, score, steps if self.options.return_steps else None)
+            for text, score, steps in merged
+        ]
+
+    def _read(
+        self,
+        image: np.ndarray,
+        quads: np.ndarray,
+        sizes: np.ndarray,
+        flips: np.ndarray,
+        tall_ratio: float,
+        t: Timings,
+        steps: bool = False,
+    ) -> list[long_lines.WindowRead]:
+        """(text, score, CTC time steps, recognizer pixels per time step) of each quad."""
+        n = len(quads)
+        s, size = self.spec, self.options.batch_size
+        want_steps = steps or self.options.return_steps
         ratios = sizes[:, 0] / np.maximum(sizes[:, 1], 1)
         order = np.argsort(ratios, kind="stable")  # similar widths share a batch: less padding
-        t["pre"] += time.perf_counter() - t0
-        results: list[Recognized] = [("", 0.0, None)] * n
+        empty = np.zeros(0, np.int32)
+        results: list[long_lines.WindowRead] = [("", 0.0, empty, 0.0)] * n
         base_ratio = s.width / s.height
         for start in range(0, n, size):
             idx = order[start : start + size]
@@ -327,12 +472,12 @@ class TextRecognizer(_Stage):
             if self._max_width is not None:
                 width = min(width, self._max_width)
             batch, _ = _core.crop_batch(
-                found.work_image,
-                np.ascontiguousarray(found.quads[idx]),
+                image,
+                np.ascontiguousarray(quads[idx]),
                 s.height,
                 width,
                 flip180=np.ascontiguousarray(flips[idx]),
-                tall_ratio=found.tall_ratio,
+                tall_ratio=tall_ratio,
                 uint8=self.pixels_in,
                 out=self._batch_buffer(len(idx), s.height, width),
                 pool=self._pool,
@@ -342,16 +487,20 @@ class TextRecognizer(_Stage):
             t0 = time.perf_counter()
             if self.best_out:
                 best, best_prob = self._best(out)
-                decoded = self._decoder.decode_best(best, best_prob, self.options.return_steps)
+                decoded = self._decoder.decode_best(best, best_prob, want_steps)
+                steps_count = best.shape[1]
             else:
                 probs = np.ascontiguousarray(out[self.session.output_name], np.float32)
-                decoded = self._decoder.decode(probs, self.options.return_steps)
+                decoded = self._decoder.decode(probs, want_steps)
+                steps_count = probs.shape[1]
+            step_px = width / max(1, steps_count)
             for i, d in zip(idx, decoded, strict=True):
-                steps = d[2] if len(d) == 3 else None
+                found_steps = d[2] if len(d) == 3 else None
                 results[i] = (
                     str(d[0]),
                     float(d[1]),
-                    steps if isinstance(steps, np.ndarray) else None,
+                    found_steps if isinstance(found_steps, np.ndarray) else empty,
+                    step_px,
                 )
             t["post"] += time.perf_counter() - t0
         return results

@@ -14,9 +14,29 @@ from trt_ocr.options import DetOptions, ImageOptions
 from trt_ocr.video.window import WindowDetector
 
 
-def _windows(height: int, width: int, det: DetOptions | None = None, image=None):
-    stub = SimpleNamespace(options=det or DetOptions(), image_options=image or ImageOptions())
+def _windows(
+    height: int, width: int, det: DetOptions | None = None, image=None, tiled: bool = False
+):
+    stub = SimpleNamespace(
+        options=det or DetOptions(),
+        image_options=image or ImageOptions(),
+        tiles=lambda h, w: [object()] if tiled else None,
+    )
     return WindowDetector(stub, height, width)  # type: ignore[arg-type]
+
+
+def test_a_region_the_detector_tiles_is_always_detected_whole() -> None:
+    assert _windows(256, 1920).enabled
+    assert not _windows(256, 1920, tiled=True).enabled
+
+
+@pytest.mark.slow
+def test_a_subtitle_band_is_not_tiled_by_default(v4_models) -> None:
+    from trt_ocr import OCR
+
+    ocr = OCR(threads=1)
+    assert ocr.detector.tiles(256, 1920) is None  # windows stay on for 1080p bands
+    assert ocr.detector.tiles(70, 21144) is not None  # an extreme strip still tiles
 
 
 def _rect(x0: float, y0: float, x1: float, y1: float) -> np.ndarray:

@@ -63,8 +63,8 @@ class Window:
 
 class WindowDetector:
     """Windows of one region-of-interest size and their detection. `enabled` is False when
-    the detector's options rescale or letterbox the region (the scale of a window would then
-    differ from the whole region's): every detection is then of the whole region."""
+    the detector's options rescale, letterbox or tile the region (the scale of a window would
+    then differ from the whole region's): every detection is then of the whole region."""
 
     def __init__(self, detector: TextDetector, height: int, width: int) -> None:
         self.detector = detector
@@ -80,7 +80,10 @@ class WindowDetector:
             max_aspect=o.max_aspect,
         )
         whole = self._plan.plan(height, width)
-        self.enabled = not whole.scale.rescaled and whole.pad == 0
+        # A region detected in tiles is read at the tiles' scale, not the plan's.
+        self.enabled = (
+            not whole.scale.rescaled and whole.pad == 0 and detector.tiles(height, width) is None
+        )
         # det_h x det_w is the image before the resize, input_h x input_w the network's input.
         self.ratio_h = whole.input_h / height
         self.ratio_w = whole.input_w / width
