@@ -162,12 +162,16 @@ class TextDetector(_Stage):
             pool=self._pool,
         )
 
+    def plan(self, height: int, width: int) -> _core.DetMapping:
+        """How this detector reads a height x width image: rescale, letterbox, input size."""
+        return self._prepare.plan(height, width)
+
     def smallest_source(self, height: int, width: int) -> tuple[int, int] | None:
         """The smallest decode of a height x width source that this stage turns into the same
         detector input and crops up to rounding: the work size where the whole-image rescale
         shrinks the source (everything downstream reads the work image), else None."""
         try:
-            scale = self._prepare.plan(height, width).scale
+            scale = self.plan(height, width).scale
         except ValueError:  # the detection call itself reports it
             return None
         if scale.rescaled and scale.work_h < height and scale.work_w < width:
@@ -227,7 +231,7 @@ class TextDetector(_Stage):
 
     def _scale(self, height: int, width: int) -> float:
         """The factor the detector's resize reads a height x width image at."""
-        return self._prepare.plan(height, width).input_w / width
+        return self.plan(height, width).input_w / width
 
     def _tiled(
         self, image: np.ndarray, t: Timings, source_size: tuple[int, int] | None

@@ -124,12 +124,20 @@ std::vector<DecodedText> CTCDecoder::decode_best(const std::int32_t* best, const
                        });
 }
 
-std::vector<OrientationDecision> decide_orientation(const float* probs, std::size_t n,
-                                                    std::size_t num_labels, int label_180,
-                                                    float thresh) {
+namespace {
+
+void check_orientation_labels(std::size_t num_labels, int label_180) {
   require(num_labels >= 2, "decide_orientation: need at least 2 labels");
   require(label_180 >= 0 && static_cast<std::size_t>(label_180) < num_labels,
           "decide_orientation: label_180 out of range");
+}
+
+}  // namespace
+
+std::vector<OrientationDecision> decide_orientation(const float* probs, std::size_t n,
+                                                    std::size_t num_labels, int label_180,
+                                                    float thresh) {
+  check_orientation_labels(num_labels, label_180);
   std::vector<OrientationDecision> out(n);
   for (std::size_t i = 0; i < n; ++i) {
     const float* row = probs + i * num_labels;
@@ -147,9 +155,7 @@ std::vector<OrientationDecision> decide_orientation_best(const std::int32_t* lab
                                                          const float* scores, std::size_t n,
                                                          std::size_t num_labels, int label_180,
                                                          float thresh) {
-  require(num_labels >= 2, "decide_orientation: need at least 2 labels");
-  require(label_180 >= 0 && static_cast<std::size_t>(label_180) < num_labels,
-          "decide_orientation: label_180 out of range");
+  check_orientation_labels(num_labels, label_180);
   std::vector<OrientationDecision> out(n);
   for (std::size_t i = 0; i < n; ++i) {
     require(labels[i] >= 0 && static_cast<std::size_t>(labels[i]) < num_labels,

@@ -10,6 +10,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from tests.helpers import font
+from trt_ocr import _core
 from trt_ocr.options import DetOptions, ImageOptions
 from trt_ocr.video.window import WindowDetector
 
@@ -17,11 +18,16 @@ from trt_ocr.video.window import WindowDetector
 def _windows(
     height: int, width: int, det: DetOptions | None = None, image=None, tiled: bool = False
 ):
-    stub = SimpleNamespace(
-        options=det or DetOptions(),
-        image_options=image or ImageOptions(),
-        tiles=lambda h, w: [object()] if tiled else None,
+    o, io = det or DetOptions(), image or ImageOptions()
+    prepare = _core.DetectionPreprocessor(
+        limit_side_len=o.limit_side_len,
+        limit_type=o.limit_type,
+        max_side_len=io.max_side_len,
+        min_side_len=io.min_side_len,
+        min_height=o.min_height,
+        max_aspect=o.max_aspect,
     )
+    stub = SimpleNamespace(plan=prepare.plan, tiles=lambda h, w: [object()] if tiled else None)
     return WindowDetector(stub, height, width)  # type: ignore[arg-type]
 
 

@@ -69,17 +69,9 @@ class WindowDetector:
     def __init__(self, detector: TextDetector, height: int, width: int) -> None:
         self.detector = detector
         self.height, self.width = height, width
-        o, io = detector.options, detector.image_options
-        # The detector's own preparation, to check that it leaves a window's pixels as given.
-        self._plan = _core.DetectionPreprocessor(
-            limit_side_len=o.limit_side_len,
-            limit_type=o.limit_type,
-            max_side_len=io.max_side_len,
-            min_side_len=io.min_side_len,
-            min_height=o.min_height,
-            max_aspect=o.max_aspect,
-        )
-        whole = self._plan.plan(height, width)
+        # The detector's own plan, to check that it leaves a window's pixels as given.
+        self._plan = detector.plan
+        whole = self._plan(height, width)
         # A region detected in tiles is read at the tiles' scale, not the plan's.
         self.enabled = (
             not whole.scale.rescaled and whole.pad == 0 and detector.tiles(height, width) is None
@@ -135,7 +127,7 @@ class WindowDetector:
     def _as_given(self, window: Window) -> bool:
         """Whether the detector takes the window's resized pixels as they are (no resize,
         rescale or letterbox)."""
-        plan = self._plan.plan(window.det_h, window.det_w)
+        plan = self._plan(window.det_h, window.det_w)
         return (
             not plan.scale.rescaled
             and not plan.pad
