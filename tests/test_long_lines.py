@@ -134,6 +134,18 @@ def test_windows_cover_the_line_in_order() -> None:
     assert long_lines.plan_windows(quad, sizes, np.array([False]), 48, 0) is None
 
 
+def test_document_lines_are_read_whole() -> None:
+    """Lines of a page (up to a few windows wide) are read in one piece, as PP-OCR reads them."""
+    line = box(0, 0, 1700, 48)[None]
+    assert (
+        long_lines.plan_windows(line, np.array([[1700, 48]]), np.array([False]), 48, 1280) is None
+    )
+    wide = 1280 * long_lines.WHOLE_UP_TO
+    line = box(0, 0, wide + 1, 48)[None]
+    sizes = np.array([[wide + 1, 48]])
+    assert long_lines.plan_windows(line, sizes, np.array([False]), 48, 1280) is not None
+
+
 def read(text: str, positions: list[float], start: float, step_px: float = 8.0):
     steps = np.array([round((p - start) / step_px - 0.5) for p in positions], np.int32)
     return (text, 0.9, steps, step_px)

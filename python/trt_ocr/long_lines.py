@@ -2,7 +2,8 @@
 
 The recognizer reads a line resized to its input height; its cost and memory grow with the
 width, faster than linearly (a 60 x 66000 line took 11.5 s and ~4 GB in one piece). A line
-wider than `window` pixels at the recognizer's height is cut along its reading direction into
+wider than `WHOLE_UP_TO` windows of `window` pixels at the recognizer's height is cut along its
+reading direction into
 windows of that width overlapping by `WINDOW_OVERLAP` of it; each window is read as a line of
 its own, and the texts are joined at each overlap: the cut is placed in the widest gap between
 the characters both windows read there (the CTC time step of each character gives its
@@ -20,14 +21,19 @@ import numpy as np
 
 #: Consecutive windows share this fraction of the window width.
 WINDOW_OVERLAP = 0.25
+#: Lines up to this many windows wide are read whole, as PP-OCR reads them: document lines of
+#: 1200-1700 px at the recognizer's height are common, and windows there changed 4 of 871
+#: lines of the snapshot set; past it, windows read better (the recognizer run over several
+#: thousand pixels drops spaces) and bound memory.
+WHOLE_UP_TO = 3.0
 #: Characters within this fraction of the overlap from a window's edge are not trusted to
 #: place the cut (a glyph cut by the window's edge reads as noise).
 EDGE_MARGIN = 0.2
 
-#: Lines wider than this many times the classifier's input aspect (8 x 192 / 48: 32) are
-#: classified in pieces; shorter ones are squeezed into its input as PP-OCR does (and as the
-#: classifier was trained).
-PIECE_FACTOR = 8.0
+#: Lines wider than this many times the classifier's input aspect (20 x 192 / 48: 80, about
+#: where the recognizer's windows start) are classified in pieces; shorter ones, document lines
+#: among them, are squeezed into its input as PP-OCR does (and as the classifier was trained).
+PIECE_FACTOR = 20.0
 #: How many pieces (start, middle, end) of such a line the classifier reads; their
 #: probabilities are averaged.
 PIECES = 3
@@ -112,11 +118,12 @@ def plan_windows(
 ) -> WindowPlan | None:
     """Splits the lines (quads [N, 4, 2], clockwise from top-left; sizes [N, 2] their crops'
     (width, height) after rotation; rotated [N]: crops turned 90 degrees) whose width at the
-    recognizer's height exceeds window. None when no line does (window <= 0: never)."""
+    recognizer's height exceeds WHOLE_UP_TO windows. None when no line does (window <= 0:
+    never)."""
     if window <= 0 or len(quads) == 0:
         return None
     widths = sizes[:, 0] * height / np.maximum(sizes[:, 1], 1)
-    if not (widths > window).any():
+    if not (widths > WHOLE_UP_TO * window).any():
         return None
     step = window * (1 - WINDOW_OVERLAP)
     out_q: list[np.ndarray] = []
@@ -124,7 +131,7 @@ def plan_windows(
     start: list[float] = []
     for i, q in enumerate(quads.astype(np.float64)):
         length = float(widths[i])
-        if length <= window:
+        if length <= WHOLE_UP_TO * window:
             out_q.append(q)
             owner.append(i)
             start.append(0.0)

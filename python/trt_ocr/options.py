@@ -205,12 +205,12 @@ class RecOptions:
         0.5, "lines read with a lower confidence are dropped", flag="--drop-score", lo=0, hi=1
     )
     return_steps: bool = _option(False, "keep each character's CTC time step")
-    # The recognizer's cost per pixel grows with a line's width (on CPU, 6 lines 2560 px wide
-    # take 4.5x as long as 6 of 1280 px): wider lines are read in overlapping windows of this
-    # width and joined (trt_ocr.long_lines), which also bounds memory.
+    # The recognizer's memory and cost per pixel grow with a line's width (a 60 x 66000 line
+    # took ~4 GB whole): lines wider than long_lines.WHOLE_UP_TO windows are read in
+    # overlapping windows of this width and joined (trt_ocr.long_lines).
     window_width: int = _option(
         1280,
-        "read lines wider than this (pixels at the recognizer's height) in windows (0: never)",
+        "read very long lines in windows this wide (pixels at the recognizer's height; 0: never)",
         flag="--rec-window",
         lo=0,
     )

@@ -8,7 +8,7 @@ from trt_ocr.options import defaults
 
 #: trt-ocr's defaults: PP-OCR's published inference values (tools/infer/utility.py) plus
 #: trt-ocr's own additions, which change nothing on images PP-OCR reads well (tiles only for
-#: elongated images, windows only for lines wider than 1280 px at the recognizer's height).
+#: images over 3840 px long, windows only for lines over 3840 px at the recognizer's height).
 PPOCR: dict[str, dict[str, Any]] = defaults()
 
 #: rapidocr_onnxruntime 1.4.4's config.yaml where it differs from PP-OCR's values, for
