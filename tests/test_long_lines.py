@@ -223,7 +223,9 @@ print(json.dumps({{"base": base, "peak": peak, "text": text, "got": line.text,
 
 @pytest.mark.slow
 def test_recognize_a_65536_px_line_in_bounded_memory(v4_models) -> None:
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO / "python"), str(REPO)]))
+    # The child imports trt_ocr from where this process did (the source tree or the install).
+    package_root = Path(tiling.__file__).resolve().parents[1]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(package_root), str(REPO)]))
     out = subprocess.run(
         [sys.executable, "-c", PEAK_SCRIPT.format(repo=str(REPO))],
         capture_output=True,

@@ -114,16 +114,22 @@ def plan_pieces(
 
 
 def plan_windows(
-    quads: np.ndarray, sizes: np.ndarray, rotated: np.ndarray, height: int, window: int
+    quads: np.ndarray,
+    sizes: np.ndarray,
+    rotated: np.ndarray,
+    height: int,
+    window: int,
+    max_whole: int | None = None,
 ) -> WindowPlan | None:
     """Splits the lines (quads [N, 4, 2], clockwise from top-left; sizes [N, 2] their crops'
     (width, height) after rotation; rotated [N]: crops turned 90 degrees) whose width at the
-    recognizer's height exceeds WHOLE_UP_TO windows. None when no line does (window <= 0:
-    never)."""
+    recognizer's height exceeds WHOLE_UP_TO windows, or max_whole (the widest input a backend
+    bounded to its profiles runs). None when no line does (window <= 0: never)."""
     if window <= 0 or len(quads) == 0:
         return None
     widths = sizes[:, 0] * height / np.maximum(sizes[:, 1], 1)
-    if not (widths > WHOLE_UP_TO * window).any():
+    whole = WHOLE_UP_TO * window if max_whole is None else min(WHOLE_UP_TO * window, max_whole)
+    if not (widths > whole).any():
         return None
     step = window * (1 - WINDOW_OVERLAP)
     out_q: list[np.ndarray] = []
@@ -131,7 +137,7 @@ def plan_windows(
     start: list[float] = []
     for i, q in enumerate(quads.astype(np.float64)):
         length = float(widths[i])
-        if length <= WHOLE_UP_TO * window:
+        if length <= whole:
             out_q.append(q)
             owner.append(i)
             start.append(0.0)

@@ -430,7 +430,9 @@ class TextRecognizer(_Stage):
         window = self.options.window_width
         if window and self._max_width is not None:
             window = min(window, self._max_width)
-        plan = long_lines.plan_windows(found.quads, sizes, rotated, self.spec.height, window)
+        plan = long_lines.plan_windows(
+            found.quads, sizes, rotated, self.spec.height, window, self._max_width
+        )
         t["pre"] += time.perf_counter() - t0
         if plan is None:
             reads = self._read(found.work_image, found.quads, sizes, flips, found.tall_ratio, t)
