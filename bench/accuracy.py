@@ -46,6 +46,24 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "small12": {"det": {"small_text_px": 12.0}},
     "small16": {"det": {"small_text_px": 16.0}},
     "unclip1.6": {"det": {"unclip_ratio": 1.6}},
+    "box0.5": {"det": {"box_thresh": 0.5}},
+    "min736": {"det": {"limit_side_len": 736, "limit_type": "min"}},
+    "min800": {"det": {"limit_side_len": 800, "limit_type": "min"}},
+    "min960": {"det": {"limit_side_len": 960, "limit_type": "min"}},
+    "max1280": {"det": {"limit_side_len": 1280, "limit_type": "max"}},
+    "norm0.5": {"det": {"mean": (0.5, 0.5, 0.5), "std": (0.5, 0.5, 0.5)}},
+    "letterbox": {"det": {"min_height": 30, "max_aspect": 8.0}},
+    "rapid-det": {
+        "det": {
+            "limit_side_len": 736,
+            "limit_type": "min",
+            "mean": (0.5, 0.5, 0.5),
+            "std": (0.5, 0.5, 0.5),
+            "box_thresh": 0.5,
+            "unclip_ratio": 1.6,
+            "use_dilation": True,
+        }
+    },
 }
 PEER = "rapidocr-1.4.4"
 

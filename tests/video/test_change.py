@@ -62,6 +62,19 @@ def test_line_test_looks_at_the_line_only(test) -> None:
     assert not test.line_changed(ten, nine, elsewhere)
 
 
+def test_a_picture_moved_where_its_reduced_grey_moved_by_more_than_still_step(test) -> None:
+    img = clips.background(3)
+    grey = test.reduce(_grey(img))
+    assert not test.moved(grey, grey).any()
+    shifted = test.reduce(_grey((img.astype(np.int16) + 2).clip(0, 255).astype(np.uint8)))
+    assert not test.moved(shifted, grey).any()  # within still_step (2 grey levels)
+    faint = img.copy()
+    faint[300:303, 200:260] += 12  # a faint stroke, 3 pixels thick
+    moved = test.moved(test.reduce(_grey(faint)), grey)
+    f = test.factor
+    assert moved.any() and not moved[: 300 // f - 1].any() and not moved[303 // f + 1 :].any()
+
+
 def test_reduction_factor_and_options() -> None:
     assert ChangeTest(800, 1920, ChangeOptions()).factor == 3
     assert ChangeTest(360, 640, ChangeOptions()).factor == 1

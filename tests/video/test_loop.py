@@ -171,3 +171,23 @@ def test_faint_text_the_change_test_misses_is_found_within_max_skip(video) -> No
     assert [e.text.replace(" ", "") for e in events] == ["Quietwords"]
     assert sum(not r.reused for r in results) > 20  # the stripes were detected, often
     assert 5 / clips.FPS <= events[0].start <= 5 / clips.FPS + max_skip + 1 / clips.FPS
+
+
+def test_a_still_picture_is_not_detected_again_but_faint_text_on_it_is_found(video) -> None:
+    # A still band: after the first detection nothing is detected again for max_skip (the
+    # picture did not move); grey text too faint for the change test appearing on it moves
+    # the picture, so it is found within max_skip.
+    max_skip = 0.5
+    slow = VideoOCR(video.ocr, change=ChangeOptions(max_skip=max_skip))
+    grey = np.full((clips.HEIGHT, clips.WIDTH, 3), 90, np.uint8)
+    still = [grey] * 40
+    with slow.frames(still, fps=clips.FPS) as run:
+        results = list(run)
+    assert run.stats.detected == 1 and all(r.reused for r in results[1:])
+    frames = [
+        _draw(grey.copy(), [(330, 290, "Quiet words")], (140, 140, 140)) if i >= 20 else grey
+        for i in range(40)
+    ]
+    events = list(slow.events(frames, fps=clips.FPS))
+    assert [e.text.replace(" ", "") for e in events] == ["Quietwords"]
+    assert 20 / clips.FPS <= events[0].start <= 20 / clips.FPS + max_skip + 1 / clips.FPS

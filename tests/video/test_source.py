@@ -11,7 +11,8 @@ import pytest
 
 from tests.video import clips
 from trt_ocr.video.errors import VideoDecodeError, VideoOpenError
-from trt_ocr.video.source import array_frames, file_frames, frames_of, probe
+from trt_ocr.video.roi import Roi
+from trt_ocr.video.source import Frame, array_frames, file_frames, frames_of, probe
 
 av = pytest.importorskip("av")
 
@@ -36,6 +37,21 @@ def test_luma_is_the_grey_image(clip_file) -> None:
     # The Y plane (limited range) against a full-range grey of the converted frame.
     corr = np.corrcoef(frame.luma().ravel().astype(np.float32), grey.ravel())[0, 1]
     assert corr > 0.99
+
+
+@pytest.mark.parametrize("fmt", ["yuv420p", "yuvj420p", "nv12", "yuv444p", "yuv422p"])
+@pytest.mark.parametrize("height,width", [(100, 66), (101, 67)])
+def test_region_is_converted_as_the_whole_frame(fmt: str, height: int, width: int) -> None:
+    rng = np.random.default_rng(7)  # noise: any chroma filtering across rows would show
+    video = av.VideoFrame(width, height, fmt)
+    for plane in video.planes:
+        pixels = np.frombuffer(plane, np.uint8)
+        pixels[:] = rng.integers(0, 256, pixels.size)
+    frame = Frame(0, 0.0, _video=video)
+    whole = frame.bgr()
+    rois = [Roi(0, 0, width, height), Roi(3, 7, 40, 33), Roi(0, 50, width, height - 50)]
+    for roi in [*rois, Roi(5, 1, 1, 1), Roi(0, 8, width, 32)]:
+        np.testing.assert_array_equal(frame.bgr(roi), roi.slice(whole), err_msg=f"{fmt} {roi}")
 
 
 def test_variable_frame_rate_times(tmp_path) -> None:

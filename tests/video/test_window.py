@@ -74,6 +74,21 @@ def test_a_window_holds_what_was_marked_on_the_grid() -> None:
     assert not window.overlaps(_rect(1024, 200, 1100, 220))
 
 
+def test_reduced_pixels_mark_the_cells_they_reach() -> None:
+    w = _windows(256, 1920)  # cells of 64 x 64 region pixels
+    mask = np.zeros((85, 640), np.bool_)  # the region reduced 3x
+    mask[0, 0] = True  # pixels 0-2: cell (0, 0)
+    mask[21, 21] = True  # pixels 63-65 across both axes: four cells
+    cells = w.no_cells()
+    w.mark_pixels(cells, mask, 3)
+    assert sorted(zip(*np.nonzero(cells), strict=True)) == [(0, 0), (0, 1), (1, 0), (1, 1)]
+    mask[:] = False
+    mask[84, 639] = True  # the last reduced pixel: the last cell
+    cells = w.no_cells()
+    w.mark_pixels(cells, mask, 3)
+    assert list(zip(*np.nonzero(cells), strict=True)) == [(3, 29)]
+
+
 def test_far_apart_changes_get_a_window_each_near_ones_one() -> None:
     w = _windows(256, 1920)
     cells = w.no_cells()

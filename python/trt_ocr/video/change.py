@@ -33,11 +33,21 @@ class ChangeOptions:
     #: Line test (tiles as tall as the line): the fraction for a line's crop.
     line_change: float = 0.1
     #: Each part of the region is detected at least this often (seconds) whatever the test
-    #: says, so text too faint for the test is found late by at most this much.
+    #: says, so text too faint for the test is found late by at most this much ...
     max_skip: float = 2.0
+    #: ... unless its picture is still: no reduced pixel's mean grey level moved by more than
+    #: this since it was last detected (detection would see what it saw then). Faint text
+    #: (strokes 10 levels off the background) moves a reduced pixel it crosses by more.
+    still_step: float = 2.0
 
     def __post_init__(self) -> None:
-        if self.width < 32 or self.tile < 2 or self.edge_step <= 0 or self.max_skip <= 0:
+        if (
+            self.width < 32
+            or self.tile < 2
+            or self.edge_step <= 0
+            or self.max_skip <= 0
+            or self.still_step < 0
+        ):
             raise ConfigError(f"invalid change-test options {self}")
         if not all(0 < v < 1 for v in (self.tile_change, self.line_change, self.text_density)):
             raise ConfigError("tile_change, line_change and text_density must lie in (0, 1)")
@@ -60,6 +70,10 @@ class ChangeTest:
 
     def signature(self, luma_roi: np.ndarray) -> np.ndarray:
         """bool [height, width]: where the reduced grey image has a strong edge."""
+        return self.edges(self.reduce(luma_roi))
+
+    def reduce(self, luma_roi: np.ndarray) -> np.ndarray:
+        """The reduced grey image [height, width]: sums of factor x factor pixels."""
         f, h, w = self.factor, self.height, self.width
         g = luma_roi[: h * f, : w * f]
         # Block sums by adding the f*f strided views (several times faster than a reshape sum).
@@ -69,12 +83,24 @@ class ChangeTest:
         for dy in range(f):
             for dx in range(f):
                 acc += g[dy::f, dx::f]
-        sums = acc.view(np.int16) if f <= 11 else acc.astype(np.int32)
+        sums: np.ndarray = acc.view(np.int16) if f <= 11 else acc.astype(np.int32)
+        return sums
+
+    def edges(self, sums: np.ndarray) -> np.ndarray:
+        """The signature of a reduced grey image (see reduce)."""
+        f, h, w = self.factor, self.height, self.width
         step = self.options.edge_step * f * f
         edges = np.zeros((h, w), np.bool_)
         edges[:, 1:] = np.abs(sums[:, 1:] - sums[:, :-1]) > step
         edges[1:, :] |= np.abs(sums[1:, :] - sums[:-1, :]) > step
         return edges
+
+    def moved(self, grey: np.ndarray, ref: np.ndarray) -> np.ndarray:
+        """bool [height, width]: reduced pixels whose mean grey level differs between two
+        reduced grey images by more than still_step."""
+        step = self.options.still_step * self.factor * self.factor
+        moved: np.ndarray = np.abs(grey - ref) > step
+        return moved
 
     def frame_changed(self, sig: np.ndarray, ref: np.ndarray) -> bool:
         """True when some tile of the region changed, where text is or was."""

@@ -363,9 +363,9 @@ class VideoRun:
                     f"frame {frame.index}: size {frame.size} differs from the first frame's"
                 )
             assert self._test is not None and self.roi is not None
-            signature = self._test.signature(frame.luma(self.roi))
+            grey = self._test.reduce(frame.luma(self.roi))
             previous, last = last, frame.time
-            if not self._put(self._decoded, (frame, signature)):
+            if not self._put(self._decoded, (frame, self._test.edges(grey), grey)):
                 return
         if last is not None:
             step = last - previous if previous is not None else 1.0 / 25
@@ -374,24 +374,38 @@ class VideoRun:
     def _detect(self) -> None:
         every = self.video.every_frame
         max_skip = self.video.change.max_skip
-        # Each part of the signature is that of the frame its part of the region was last
-        # detected on, and each detector cell of the region has the time it was last detected.
+        # Each part of the signature (and of the reduced grey image) is that of the frame its
+        # part of the region was last detected on, and each detector cell of the region has the
+        # time it was last detected.
         detected_on: np.ndarray | None = None
+        grey_on: np.ndarray | None = None
         seen_at: np.ndarray | None = None
         tracks: list[_Track] = []
         self._next_id = 0
         try:
-            for frame, signature in self._upstream(self._decoded, self._planned):
+            for frame, signature, grey in self._upstream(self._decoded, self._planned):
                 test, roi, windows = self._test, self.roi, self._windows
                 assert test is not None and roi is not None and windows is not None
                 if seen_at is None:
                     seen_at = np.full((windows.cells_h, windows.cells_w), -np.inf)
                 # What to detect: cells where text may have changed, and cells not detected
-                # for max_skip (text too faint for the change test is found that late).
-                cells = frame.time - seen_at >= max_skip
-                if every or detected_on is None:
+                # for max_skip whose picture moved since (text too faint for the change test is
+                # found that late).
+                age = frame.time - seen_at
+                cells = age >= max_skip
+                if every or detected_on is None or grey_on is None:
                     cells[:] = True
                 else:
+                    if cells.any():
+                        moved = windows.no_cells()
+                        windows.mark_pixels(moved, test.moved(grey, grey_on), test.factor)
+                        seen_at[cells & ~moved] = frame.time
+                        # With the cells soon due: one larger refresh instead of many small.
+                        cells = (
+                            moved & (age >= max_skip / 2)
+                            if (cells & moved).any()
+                            else cells & moved
+                        )
                     # With the tiles around: a character's strokes may fall in a tile the
                     # test passed over.
                     side = test.tile_side
@@ -402,19 +416,20 @@ class VideoRun:
                     if not self._put(self._planned, _Plan(frame.index, frame.time, True)):
                         return
                     continue
-                image = np.ascontiguousarray(roi.slice(frame.bgr()))
+                image = np.ascontiguousarray(frame.bgr(roi))
                 frame.release()
                 found, done = self._detect_cells(image, cells, tracks)
                 self.stats.detected += 1
                 if done == [windows.whole]:
-                    detected_on = signature
+                    detected_on, grey_on = signature, grey
                 else:
                     self.stats.partial += 1
-                    assert detected_on is not None
-                    detected_on = detected_on.copy()
+                    assert detected_on is not None and grey_on is not None
+                    detected_on, grey_on = detected_on.copy(), grey_on.copy()
                     for w in done:
                         rows, cols = test.reduced_slices(w.x0, w.y0, w.x1, w.y1)
                         detected_on[rows, cols] = signature[rows, cols]
+                        grey_on[rows, cols] = grey[rows, cols]
                 for w in done:
                     seen_at[w.cells] = frame.time
                 plan, tracks = self._match(frame, signature, found, done, tracks)

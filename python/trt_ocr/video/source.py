@@ -29,6 +29,11 @@ _LUMA_FIRST = {
     "nv21",
     "gray",
 }
+# Planar formats converted to BGR a band of rows at a time: the planes' rows per chroma row
+# (log2). At even sizes FFmpeg converts them taking each pixel's chroma from its own sample (no
+# vertical filter), so a band converted alone equals the same rows of the whole frame converted
+# (tested); odd sizes and other formats convert the whole frame.
+_ROW_SHIFT = {"yuv420p": 1, "yuvj420p": 1, "yuv444p": 0, "yuvj444p": 0}
 # A stream that ends this much (and more than 2 frames) before its declared duration is
 # reported as truncated.
 _TRUNCATION_SLACK_S = 0.5
@@ -80,18 +85,51 @@ class Frame:
             grey = v.to_ndarray(format="gray")
         return grey if roi is None else roi.slice(grey)
 
-    def bgr(self) -> np.ndarray:
-        """uint8 HxWx3 BGR image."""
+    def bgr(self, roi: Roi | None = None) -> np.ndarray:
+        """uint8 HxWx3 BGR image of the frame or of its region roi (a decoded frame converts
+        only the region's rows: a subtitle band costs a third of a 1920x800 frame)."""
         if self._array is not None:
-            a = self._array
+            a = self._array if roi is None else roi.slice(self._array)
             return np.repeat(a[..., None], 3, axis=2) if a.ndim == 2 else a
-        frame: np.ndarray = self._video.to_ndarray(format="bgr24")
-        return frame
+        v = self._video
+        shift = _ROW_SHIFT.get(v.format.name)
+        if (
+            roi is None
+            or shift is None
+            or (shift and (v.width % 2 or v.height % 2))
+            or (roi.y == 0 and roi.h == v.height)
+        ):
+            whole: np.ndarray = v.to_ndarray(format="bgr24")
+            return whole if roi is None else roi.slice(whole)
+        step = 1 << shift
+        top = roi.y // step * step
+        bottom = min(v.height, -(-(roi.y + roi.h) // step) * step)
+        rows = _row_band(v, top, bottom, shift).to_ndarray(format="bgr24")
+        out: np.ndarray = rows[roi.y - top : roi.y - top + roi.h, roi.x : roi.x + roi.w]
+        return out
 
     def release(self) -> None:
         """Drops the pixels (the frame's time and index stay)."""
         self._video = None
         self._array = None
+
+
+def _row_band(v: Any, top: int, bottom: int, shift: int) -> Any:
+    """A new av.VideoFrame holding rows top..bottom of planar frame v (top a multiple of
+    2**shift), with v's colour space and range."""
+    import av
+
+    band = av.VideoFrame(v.width, bottom - top, v.format.name)
+    band.colorspace = v.colorspace
+    band.color_range = v.color_range
+    for k, (src, dst) in enumerate(zip(v.planes, band.planes, strict=True)):
+        first = top if k == 0 else top >> shift
+        n = dst.height
+        width = min(src.line_size, dst.line_size)
+        src_rows = np.frombuffer(src, np.uint8).reshape(-1, src.line_size)
+        dst_rows = np.frombuffer(memoryview(dst), np.uint8).reshape(-1, dst.line_size)
+        dst_rows[:n, :width] = src_rows[first : first + n, :width]
+    return band
 
 
 def _check_array(a: object, index: int) -> np.ndarray:

@@ -102,6 +102,21 @@ class WindowDetector:
         cy1 = min(self.cells_h, int(np.ceil(y1 * self.ratio_h / _GRID)))
         cells[cy0 : max(cy1, cy0 + 1), cx0 : max(cx1, cx0 + 1)] = True
 
+    def mark_pixels(self, cells: np.ndarray, mask: np.ndarray, factor: int) -> None:
+        """Sets the cells that the set pixels of mask reach, mask being the region reduced by
+        factor (a reduced pixel is factor x factor region pixels, less than a cell, so it
+        reaches at most two cells along each axis: those of its first and last pixel)."""
+        ys, xs = np.nonzero(mask)
+        rows = [
+            _cell_of(p, self.ratio_h, self.cells_h) for p in (ys * factor, ys * factor + factor - 1)
+        ]
+        cols = [
+            _cell_of(p, self.ratio_w, self.cells_w) for p in (xs * factor, xs * factor + factor - 1)
+        ]
+        for r in rows:
+            for c in cols:
+                cells[r, c] = True
+
     def windows(self, cells: np.ndarray) -> list[Window]:
         """Windows covering the set cells: one per run of columns with a set cell (runs a
         column apart are joined), as tall as its set cells reach. The whole region when the
@@ -197,3 +212,9 @@ class WindowDetector:
 
 
 _UNIT = (1 / 255, 1 / 255, 1 / 255)
+
+
+def _cell_of(pixels: np.ndarray, ratio: float, cells: int) -> np.ndarray:
+    """The cells (along one axis) holding region pixels."""
+    index: np.ndarray = np.minimum(cells - 1, (pixels * ratio) // _GRID).astype(np.intp)
+    return index
