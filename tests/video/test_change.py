@@ -75,6 +75,15 @@ def test_a_picture_moved_where_its_reduced_grey_moved_by_more_than_still_step(te
     assert moved.any() and not moved[: 300 // f - 1].any() and not moved[303 // f + 1 :].any()
 
 
+@pytest.mark.parametrize("height,width", [(256, 1920), (101, 100_000), (37, 641)])
+def test_reduce_sums_blocks_of_factor_pixels(height: int, width: int) -> None:
+    test = ChangeTest(height, width, ChangeOptions())
+    f, h, w = test.factor, test.height, test.width
+    luma = np.random.default_rng(1).integers(0, 256, (height, width), dtype=np.uint8)
+    blocks = luma[: h * f, : w * f].reshape(h, f, w, f).sum(axis=(1, 3))
+    np.testing.assert_array_equal(test.reduce(luma), blocks)
+
+
 def test_reduction_factor_and_options() -> None:
     assert ChangeTest(800, 1920, ChangeOptions()).factor == 3
     assert ChangeTest(360, 640, ChangeOptions()).factor == 1

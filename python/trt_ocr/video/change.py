@@ -76,13 +76,15 @@ class ChangeTest:
         """The reduced grey image [height, width]: sums of factor x factor pixels."""
         f, h, w = self.factor, self.height, self.width
         g = luma_roi[: h * f, : w * f]
-        # Block sums by adding the f*f strided views (several times faster than a reshape sum).
-        # A sum is at most f*f*255 < 2**16; below 2**15 when f <= 11, so that it and its
-        # differences fit int16; larger factors compare in int32.
-        acc = np.zeros((h, w), np.uint16)
-        for dy in range(f):
-            for dx in range(f):
-                acc += g[dy::f, dx::f]
+        # Block sums by adding f rows, then f columns, of strided views (several times faster
+        # than a reshape sum). A sum is at most f*f*255 < 2**16; below 2**15 when f <= 11, so
+        # that it and its differences fit int16; larger factors compare in int32.
+        rows = g[0::f].astype(np.uint16)
+        for dy in range(1, f):
+            rows += g[dy::f]
+        acc = rows[:, 0::f].copy()
+        for dx in range(1, f):
+            acc += rows[:, dx::f]
         sums: np.ndarray = acc.view(np.int16) if f <= 11 else acc.astype(np.int32)
         return sums
 
