@@ -24,16 +24,21 @@ def test_det_range_holds_every_input_the_core_makes() -> None:
     from trt_ocr import _core
 
     for limit, kind in ((960, "max"), (1010, "max"), (736, "min")):
-        (r,) = plan_shapes(DetOptions(limit_side_len=limit, limit_type=kind)).det
+        o = DetOptions(limit_side_len=limit, limit_type=kind)
+        (r,) = plan_shapes(o).det
+        # The detector stage's cap (see TextDetector): max_side_limit, or the limit if larger.
+        prepare = _core.DetectionPreprocessor(
+            limit_side_len=limit, limit_type=kind, max_side_limit=max(o.max_side_limit, limit)
+        )
         for h, w in ((1, 1), (720, 1280), (4000, 30), (30, 4000), (2000, 2000), (1010, 500)):
-            if kind == "min" and max(h, w) * limit / min(h, w) > 4000:
-                continue  # beyond the plan's cap for "min" (DET_MIN_LIMIT_MAX_SIDE)
-            rh, rw, _, _ = _core.det_input_shape(h, w, limit, kind)
-            assert r.covers((1, 3, rh, rw)), (limit, kind, h, w, rh, rw, r)
+            plan = prepare.plan(h, w)
+            assert r.covers((1, 3, plan.input_h, plan.input_w)), (limit, kind, h, w, plan, r)
 
 
 def test_det_min_limit_caps_the_long_side() -> None:
     (r,) = plan_shapes(DetOptions(limit_side_len=736, limit_type="min")).det
+    assert r.max[2:] == (1984, 1984)  # 2000, rounded half to even
+    (r,) = plan_shapes(DetOptions(limit_side_len=736, limit_type="min", max_side_limit=0)).det
     assert r.max[2:] == (4000, 4000)
     assert r.opt[2] == 736 and r.opt[3] > 736
     assert round_to_32(1010) == 1024  # PP-OCR's rounding can pass the limit

@@ -186,15 +186,16 @@ def test_bounded_backends_get_batches_inside_the_widest_profile(parts):
 
 
 def test_bounded_backends_get_detector_inputs_inside_the_plan(v4_models):
-    """limit_type "min" has no bound of its own: a 1:12 strip would need a 8832-px detector
-    input. A backend that only runs its profiles gets it capped at the plan's long side."""
+    """limit_type "min" without max_side_limit has no bound of its own: a 1:12 strip would
+    need a 8832-px detector input. A backend that only runs its profiles gets it capped at the
+    plan's long side."""
     from trt_ocr.backends.onnxruntime import OnnxRuntimeBackend
 
     class Bounded(OnnxRuntimeBackend):
         bounded_shapes = True
 
     spec = v4_models.spec
-    det = DetOptions(limit_side_len=736, limit_type="min")
+    det = DetOptions(limit_side_len=736, limit_type="min", max_side_limit=0)
     ranges = plan_shapes(det, ClsOptions(), RecOptions(), spec).by_role()
     longest = max(ranges["det"][0].max[2:])
     strip = np.full((60, 720, 3), 255, np.uint8)
@@ -210,6 +211,31 @@ def test_bounded_backends_get_detector_inputs_inside_the_plan(v4_models):
         detector.close()
         sides[name] = max(seen)
     assert sides["bounded"] <= longest < sides["free"]
+
+
+def test_max_side_limit_caps_the_detector_input(v4_models):
+    spec = v4_models.spec
+    strip = np.full((60, 720, 3), 255, np.uint8)  # limit_type "min" would make it 736 x 8832
+    for cap, longest in ((2000, 1984), (1000, 992)):
+        det = DetOptions(limit_side_len=736, limit_type="min", max_side_limit=cap)
+        ranges = plan_shapes(det, ClsOptions(), RecOptions(), spec).by_role()
+        seen: list[int] = []
+
+        def record(role: str, feeds: Mapping[str, np.ndarray], seen: list[int] = seen) -> None:
+            seen.extend(max(a.shape[2:]) for a in feeds.values())
+
+        detector = TextDetector(
+            backends.create("onnxruntime"),
+            v4_models.det,
+            det,
+            ImageOptions(),
+            spec.det,
+            ranges,
+            [record],
+        )
+        detector(strip, timings())
+        detector.close()
+        assert max(seen) == longest
 
 
 def test_graph_io_networks_read_the_same_text_as_the_models_as_given(v4_models):

@@ -120,6 +120,16 @@ class DetOptions:
         flag="--limit-type",
         choices=("max", "min"),
     )
+    # limit_type "min" grows an image until its short side reaches limit_side_len, however long
+    # the other side gets (PaddleOCR 3 caps it the same way, at 4000).
+    max_side_limit: int = _option(
+        2000,
+        "the detector input's long side is at most this many pixels, or limit_side_len if "
+        "larger (0: no cap)",
+        flag="--max-side-limit",
+        lo=0,
+        hi=MAX_DET_SIDE,
+    )
     mean: tuple[float, float, float] | None = _option(
         None, "detector normalisation mean (None: the model set's)"
     )

@@ -9,8 +9,8 @@ optimization profile:
 
 - det: one range. PP-OCR's resize makes each side a multiple of 32 (at least 32). With
   limit_type "max" both sides are at most the rounded limit; with "min" the short side is
-  at least the limit and the long side is not bounded by the options, so the range stops at
-  `DET_MIN_LIMIT_MAX_SIDE`. Batch 1: the pipeline detects one image at a time.
+  at least the limit and the long side at most `max_side_limit` (without one, the range stops
+  at `DET_MIN_LIMIT_MAX_SIDE`). Batch 1: the pipeline detects one image at a time.
 - cls: one range, the classifier's fixed height x width, batch 1..cls batch_size.
 - rec: one range per width bucket (base width x 1-2, 2-4, 4-8): a batch is as wide as its
   widest line, at least the model's base width; batch 1..rec batch_size. A line wider than
@@ -37,7 +37,8 @@ if TYPE_CHECKING:
 ROLES = ("det", "cls", "rec")
 Shape = tuple[int, ...]
 
-# limit_type "min" leaves the long side unbounded; profiles stop here (PP-OCR's max_side_limit).
+# limit_type "min" without max_side_limit leaves the long side unbounded; profiles stop here
+# (PaddleOCR 3's max_side_limit).
 DET_MIN_LIMIT_MAX_SIDE = 4000
 # The detector profile's "opt" shape is a landscape photo or screen of this aspect ratio.
 DET_OPT_ASPECT = 16 / 9
@@ -133,7 +134,8 @@ def _det_range(o: DetOptions) -> ShapeRange:
         long_side, short_side = limit, round_to_32(limit / DET_OPT_ASPECT)
         side_max = limit
     else:
-        side_max = max(limit, round_to_32(DET_MIN_LIMIT_MAX_SIDE))
+        cap = o.max_side_limit or DET_MIN_LIMIT_MAX_SIDE
+        side_max = max(limit, round_to_32(cap))
         short_side = limit
         long_side = min(side_max, round_to_32(limit * DET_OPT_ASPECT))
     # Any image can end up 32 px on its short side (extreme aspect ratios).

@@ -131,10 +131,19 @@ class TextDetector(_Stage):
         io = graph_io.det_graph_io(spec, o)
         super().__init__(backend, model, ranges, observers, io, use_graph_io, pool)
         self._norm = (io.mean, io.std)
-        # Where the backend runs only its compiled profiles, the detector input's long side
-        # stays inside the plan's (limit_type "min" has no bound of its own); elsewhere none.
-        self._max_side_limit = max(ranges[self.role][0].max[2:]) if backend.bounded_shapes else 0
+        # The detector input's long side stays inside the options' cap and, where the backend
+        # runs only its compiled profiles, inside the plan's.
+        caps = [max(o.max_side_limit, o.limit_side_len)] if o.max_side_limit else []
+        if backend.bounded_shapes:
+            caps.append(max(ranges[self.role][0].max[2:]))
+        self._max_side_limit = min(caps, default=0)
         self._prepare = self._preprocessor(o.limit_side_len)
+        # Tiles of elongated images are read as limit_type "max" (see trt_ocr.tiling).
+        if o.limit_type == "max":
+            self._tile_limit, self._tile_prepare = o.limit_side_len, self._prepare
+        else:
+            self._tile_limit = tiling.TILE_LENGTH
+            self._tile_prepare = self._preprocessor(tiling.TILE_LENGTH, "max")
         self._zoomed: dict[int, _core.DetectionPreprocessor] = {}
         self._finish = _core.DetectionPostprocessor(
             thresh=o.thresh,
@@ -146,11 +155,13 @@ class TextDetector(_Stage):
             box_type=o.box_type,
         )
 
-    def _preprocessor(self, limit_side_len: int) -> _core.DetectionPreprocessor:
+    def _preprocessor(
+        self, limit_side_len: int, limit_type: str | None = None
+    ) -> _core.DetectionPreprocessor:
         o, io = self.options, self.image_options
         return _core.DetectionPreprocessor(
             limit_side_len=limit_side_len,
-            limit_type=o.limit_type,
+            limit_type=limit_type or o.limit_type,
             mean=self._norm[0],
             std=self._norm[1],
             max_side_len=io.max_side_len,
@@ -201,7 +212,7 @@ class TextDetector(_Stage):
     def tiles(self, height: int, width: int) -> list[tiling.Tile] | None:
         """The tiles a height x width image is detected in, or None: detected whole."""
         return tiling.plan_tiles(
-            height, width, self.options.limit_side_len, self.options.tile_gain, self._scale
+            height, width, self._tile_limit, self.options.tile_gain, self._scale, self._tile_scale
         )
 
     def _probabilities(self, tensor: np.ndarray, t: Timings) -> np.ndarray:
@@ -233,6 +244,10 @@ class TextDetector(_Stage):
         """The factor the detector's resize reads a height x width image at."""
         return self.plan(height, width).input_w / width
 
+    def _tile_scale(self, height: int, width: int) -> float:
+        """The factor the detector's resize reads a height x width tile at."""
+        return self._tile_prepare.plan(height, width).input_w / width
+
     def _tiled(
         self, image: np.ndarray, t: Timings, source_size: tuple[int, int] | None
     ) -> Detections:
@@ -241,14 +256,14 @@ class TextDetector(_Stage):
         rescaled, scale = self._prepare.rescale(image, source_size)
         work = image if rescaled is None else rescaled
         tiles = tiling.plan_tiles(
-            work.shape[0], work.shape[1], self.options.limit_side_len, 1.0, self._scale
+            work.shape[0], work.shape[1], self._tile_limit, 1.0, self._scale, self._tile_scale
         ) or [tiling.Tile(0, 0, work.shape[0], work.shape[1])]
         t["pre"] += time.perf_counter() - t0
         found_q, found_s, tile_of = [], [], []
         for k, tile in enumerate(tiles):
             t0 = time.perf_counter()
             piece = tiling.pad_short_side(work[tile.y0 : tile.y1, tile.x0 : tile.x1])
-            tensor, mapping, _ = self._prepare(piece)
+            tensor, mapping, _ = self._tile_prepare(piece)
             t["pre"] += time.perf_counter() - t0
             prob = self._probabilities(tensor, t)
             t0 = time.perf_counter()

@@ -21,6 +21,10 @@ import numpy as np
 
 #: A tile's long side is at most this many times its short side (or the detector's limit).
 TILE_ASPECT = 2.0
+#: With limit_type "min" (which grows a 60 px strip's tile until its short side reaches the
+#: limit) tiles are read as limit_type "max" at this length, PP-OCR's default limit: as given or
+#: smaller, as with the default options.
+TILE_LENGTH = 960
 #: Consecutive tiles share this fraction of a tile's length: a word up to that long is seen
 #: whole by one of them, and pieces of longer lines overlap there, which is how they are joined.
 TILE_OVERLAP = 1 / 3
@@ -45,12 +49,13 @@ def plan_tiles(
     limit_side_len: int,
     tile_gain: float,
     det_scale: Callable[[int, int], float],
+    tile_scale: Callable[[int, int], float] | None = None,
 ) -> list[Tile] | None:
     """The tiles of a height x width image, or None when the whole image is read well enough.
 
-    det_scale(h, w): the factor the detector's resize applies to an h x w image. Tiling pays
-    when a tile is read at least tile_gain times larger than the whole image (tile_gain <= 0:
-    never)."""
+    det_scale(h, w): the factor the detector's resize applies to an h x w image; tile_scale
+    the same for a tile (default det_scale). Tiling pays when a tile is read at least
+    tile_gain times larger than the whole image (tile_gain <= 0: never)."""
     if tile_gain <= 0 or height <= 0 or width <= 0:
         return None
     short, long = min(height, width), max(height, width)
@@ -58,7 +63,7 @@ def plan_tiles(
     if length >= long:
         return None
     tile_h, tile_w = (short, length) if width >= height else (length, short)
-    if det_scale(tile_h, tile_w) < tile_gain * det_scale(height, width):
+    if (tile_scale or det_scale)(tile_h, tile_w) < tile_gain * det_scale(height, width):
         return None
     step = max(1, round(length * (1 - TILE_OVERLAP)))
     n = -(-(long - length) // step) + 1
