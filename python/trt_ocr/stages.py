@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -156,7 +157,7 @@ class TextDetector(_Stage):
         )
 
     def _preprocessor(
-        self, limit_side_len: int, limit_type: str | None = None
+        self, limit_side_len: int, limit_type: Literal["max", "min"] | None = None
     ) -> _core.DetectionPreprocessor:
         o, io = self.options, self.image_options
         return _core.DetectionPreprocessor(
