@@ -1,6 +1,7 @@
 """Accuracy of trt-ocr settings side by side with RapidOCR 1.4.4 on every set at once.
 
-    python -m bench.accuracy --configs ppocr,default --peer-python /work/parity-venv/bin/python \\
+    python -m bench.accuracy --configs preset-ppocr,default \\
+        --peer-python /work/parity-venv/bin/python \\
         [--ic15 500] [--sroie 80] [--robust-per-kind 20] [--threads 1] [--out STEM]
 
 Each configuration (and the peer) runs in its own process, one after the other, on the same
@@ -28,12 +29,12 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("TRT_OCR_SHARED_DATA", REPO.parent / "shared" / "data"))
 
-#: trt-ocr settings compared (keyword arguments of trt_ocr.OCR on top of the defaults).
+#: trt-ocr settings compared (keyword arguments of trt_ocr.OCR on top of the defaults; PP-OCR's
+#: published values alone are preset-ppocr+no-additions).
 CONFIGS: dict[str, dict[str, Any]] = {
-    # PP-OCR's published values alone: trt-ocr's defaults before tiles, windows and retries.
-    "ppocr": {"det": {"tile_gain": 0.0}, "rec": {"window_width": 0}, "cls": {"retry_below": 0.0}},
     "default": {},
-    "default+retry0.8": {"cls": {"retry_below": 0.8}},
+    "no-additions": {"det": {"tile_gain": 0.0}, "rec": {"window_width": 0}},
+    "no-retry": {"cls": {"retry_below": 0.0}},
     "retry0.6": {"cls": {"retry_below": 0.6}},
     "retry0.8": {"cls": {"retry_below": 0.8}},
     "retry0.9": {"cls": {"retry_below": 0.9}},
@@ -57,38 +58,17 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "cap4000": {"det": {"max_side_limit": 4000}},
     # RapidOCR 1.4.4's box settings without its detector normalisation.
     "rapidpost": {"det": {"box_thresh": 0.5, "unclip_ratio": 1.6, "use_dilation": True}},
-    "rapid-det": {
-        "det": {
-            "limit_side_len": 736,
-            "limit_type": "min",
-            "mean": (0.5, 0.5, 0.5),
-            "std": (0.5, 0.5, 0.5),
-            "box_thresh": 0.5,
-            "unclip_ratio": 1.6,
-            "use_dilation": True,
-        }
-    },
 }
 PEER = "rapidocr-1.4.4"
 
 
-def _merge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
-    out = {k: dict(v) for k, v in a.items()}
-    for k, v in b.items():
-        out.setdefault(k, {}).update(v)
-    return out
-
-
 def config_kwargs(name: str) -> dict[str, Any]:
-    """OCR keyword arguments of a configuration: a CONFIGS name, 'preset-rapidocr', or names
-    joined with '+' (applied left to right)."""
-    from trt_ocr.presets import RAPIDOCR_1_4
+    """OCR keyword arguments of a configuration: a CONFIGS name, 'preset-ppocr' or
+    'preset-rapidocr' (trt_ocr.presets), or names joined with '+' (applied left to right)."""
+    from trt_ocr.presets import PPOCR, RAPIDOCR_1_4, combined
 
-    out: dict[str, Any] = {}
-    for part in name.split("+"):
-        extra = RAPIDOCR_1_4 if part == "preset-rapidocr" else CONFIGS[part]
-        out = _merge(out, extra)
-    return out
+    named = {"preset-ppocr": PPOCR, "preset-rapidocr": RAPIDOCR_1_4}
+    return combined(*(named.get(part) or CONFIGS[part] for part in name.split("+")))
 
 
 def _sets(n_ic15: int, n_sroie: int, robust: Path | None) -> dict[str, list[Path]]:
@@ -266,7 +246,7 @@ def score(preds: dict[str, Any], robust: Path | None, n_ic15: int, n_sroie: int)
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--configs", default="ppocr,default")
+    ap.add_argument("--configs", default="preset-ppocr,default")
     ap.add_argument("--peer-python", default=None, help="interpreter with rapidocr_onnxruntime")
     ap.add_argument("--ic15", type=int, default=500)
     ap.add_argument("--sroie", type=int, default=80)

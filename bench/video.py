@@ -97,9 +97,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from trt_ocr import OCR
     from trt_ocr.eval import evaluate_events, load_events
+    from trt_ocr.presets import VIDEO, combined
     from trt_ocr.video import VideoOCR
 
-    ocr = OCR(threads=args.threads)
+    ocr = OCR(**combined(VIDEO, {"threads": args.threads}))
     fast, every = VideoOCR(ocr), VideoOCR(ocr, every_frame=True)
     report: dict[str, Any] = {
         "machine": args.machine,

@@ -74,11 +74,12 @@ def test_each_key_difference_rebuilds_and_says_why(onnx: Path) -> None:
 def test_changed_shape_options_name_the_ranges(tmp_path: Path) -> None:
     det = tmp_path / "det.onnx"
     det.write_bytes(b"det")
-    key = engine_key(det, plan_shapes().det, TARGET)
+    key = engine_key(det, plan_shapes(DetOptions(limit_side_len=960, limit_type="max")).det, TARGET)
     eng = tmp_path / "det.engine"
     eng.write_bytes(b"plan")
     engine_cache.record_engine(tmp_path, "det", key, eng, 1.0)
-    wider = engine_key(det, plan_shapes(DetOptions(limit_side_len=1280)).det, TARGET)
+    wider_det = DetOptions(limit_side_len=1280, limit_type="max")
+    wider = engine_key(det, plan_shapes(wider_det).det, TARGET)
     d = decide(engine_cache.load(tmp_path), "det", eng, wider)
     assert not d.usable
     assert "optimization profiles: 1x3x32x32..1x3x960x960" in d.reason

@@ -15,7 +15,6 @@ from trt_ocr.options import (
     ImageOptions,
     RecOptions,
     build_options,
-    defaults,
 )
 
 
@@ -51,9 +50,20 @@ def test_build_options_and_unknown_names() -> None:
         build_options(DetOptions, {"limit": 3}, "det")
 
 
-def test_presets_are_the_defaults_or_valid_overrides() -> None:
-    assert defaults() == presets.PPOCR
-    assert DetOptions(**presets.PPOCR["det"]) == DetOptions()
+def test_presets_are_valid_overrides_of_the_defaults() -> None:
+    # PP-OCR's published values (tools/infer/utility.py), as the preset restores them.
+    ppocr = DetOptions(**presets.PPOCR["det"])
+    assert (ppocr.limit_side_len, ppocr.limit_type) == (960, "max")
+    assert (ppocr.box_thresh, ppocr.unclip_ratio, ppocr.use_dilation) == (0.6, 1.5, False)
+    assert ClsOptions(**presets.PPOCR["cls"]).retry_below == 0.0
+    # What the preset leaves at trt-ocr's defaults is PP-OCR's value too.
+    assert (ppocr.thresh, ppocr.max_candidates, ppocr.score_mode) == (0.3, 1000, "fast")
+    assert (ClsOptions().thresh, ClsOptions().batch_size, RecOptions().batch_size) == (0.9, 6, 6)
+    video = presets.combined(presets.VIDEO, {"det": {"box_thresh": 0.7}, "threads": 1})
+    assert video == {
+        "det": {"limit_side_len": 960, "limit_type": "max", "box_thresh": 0.7},
+        "threads": 1,
+    }
     rapid = DetOptions(**presets.RAPIDOCR_1_4["det"])
     assert rapid.limit_type == "min" and rapid.use_dilation
     ImageOptions(**presets.RAPIDOCR_1_4["image"])
@@ -67,9 +77,9 @@ def test_cli_flags_come_from_the_options() -> None:
     rapid = pipeline_options(parser.parse_args(["--preset", "rapidocr", "--box-thresh", "0.7"]))
     assert rapid["det"]["limit_type"] == "min" and rapid["det"]["box_thresh"] == 0.7
     args = parser.parse_args(
-        ["--limit-side-len", "640", "--use-dilation", "--rec-batch", "8", "--box-type", "poly"]
+        ["--limit-side-len", "640", "--no-dilation", "--rec-batch", "8", "--box-type", "poly"]
     )
     given = pipeline_options(args)
-    assert given["det"] == {"limit_side_len": 640, "use_dilation": True, "box_type": "poly"}
+    assert given["det"] == {"limit_side_len": 640, "use_dilation": False, "box_type": "poly"}
     assert given["rec"] == {"batch_size": 8}
     DetOptions(**given["det"])

@@ -22,7 +22,12 @@ def test_a_line_the_classifier_leaves_upside_down_is_read_turned(
     v4_models, upside_down: np.ndarray
 ) -> None:
     # thresh 1.0: the classifier never turns a line, so only the re-read can.
-    keep = OCR(v4_models, backend="onnxruntime", cls={"thresh": 1.0}, rec={"drop_score": 0.0})
+    keep = OCR(
+        v4_models,
+        backend="onnxruntime",
+        cls={"thresh": 1.0, "retry_below": 0.0},
+        rec={"drop_score": 0.0},
+    )
     missed = keep(upside_down)
     assert [line.angle for line in missed] == [0]
     assert squash(missed.lines[0].text) != "Rotatedlineoftext2026"

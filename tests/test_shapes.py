@@ -14,7 +14,7 @@ V4 = models.get("ppocr-v4-mobile")
 
 
 def test_det_max_limit_bounds_both_sides() -> None:
-    (r,) = plan_shapes(DetOptions(limit_side_len=960), spec=V4).det
+    (r,) = plan_shapes(DetOptions(limit_side_len=960, limit_type="max"), spec=V4).det
     assert r.min == (1, 3, 32, 32)
     assert r.max == (1, 3, 960, 960)
     assert r.opt == (1, 3, 544, 960)  # 16:9 landscape rounded to multiples of 32

@@ -8,6 +8,7 @@ from PIL import Image, ImageDraw
 
 from tests.helpers import font, render_lines
 from trt_ocr import OCR, small_text
+from trt_ocr.presets import PPOCR
 
 
 def test_zoom_only_for_small_text_in_shrunk_images() -> None:
@@ -35,8 +36,9 @@ def small_print_page() -> tuple[list[str], np.ndarray]:
 
 def test_small_print_is_found_by_the_second_pass(v4_models) -> None:
     lines, page = small_print_page()
-    once = OCR(v4_models, backend="onnxruntime", det={"small_text_px": 0.0})(page)
-    twice = OCR(v4_models, backend="onnxruntime", det={"small_text_px": 12.0})(page)
+    # The second pass is for a detector that shrinks the page (PP-OCR's 960 px long side).
+    once = OCR(v4_models, backend="onnxruntime", det={**PPOCR["det"], "small_text_px": 0.0})(page)
+    twice = OCR(v4_models, backend="onnxruntime", det={**PPOCR["det"], "small_text_px": 12.0})(page)
     want = {"".join(t.split()) for t in lines}
     hits_once = len(want & {"".join(t.split()) for t in once.texts})
     hits_twice = len(want & {"".join(t.split()) for t in twice.texts})
@@ -44,7 +46,7 @@ def test_small_print_is_found_by_the_second_pass(v4_models) -> None:
 
 
 def test_ordinary_text_costs_one_detector_pass(v4_models) -> None:
-    ocr = OCR(v4_models, backend="onnxruntime", det={"small_text_px": 12.0})
+    ocr = OCR(v4_models, backend="onnxruntime", det={**PPOCR["det"], "small_text_px": 12.0})
     roles: list[str] = []
     with ocr.observe_inputs(lambda role, feeds: roles.append(role)):
         ocr(render_lines(["Ordinary size text 123"], width=1600))

@@ -17,7 +17,7 @@ def add_pipeline_arguments(group: argparse._ArgumentGroup | argparse.ArgumentPar
         "--preset",
         choices=["ppocr", "rapidocr"],
         default=None,
-        help="start from PP-OCR's (the defaults) or RapidOCR 1.4's published settings",
+        help="start from PP-OCR's or RapidOCR 1.4's published settings",
     )
     for what, cls in SECTIONS.items():
         for f in fields(cls):

@@ -1,7 +1,9 @@
-"""Pipeline settings. Each default is defined here once, at PP-OCR's published inference value
-(trt-ocr's own additions -- tiled detection, windowed recognition, re-reads, a second pass for
-small text -- are chosen by measurement: bench/accuracy.py); presets, CLI flags and the engine
-builder's shape plan all derive from these classes.
+"""Pipeline settings. Each default is defined here once, chosen by measurement on every
+accuracy set at once (bench/accuracy.py): PP-OCR's published inference values except the
+detector's resize and box settings and the 180-degree re-read (trt_ocr.presets.PPOCR has PP-OCR's
+values), plus trt-ocr's own additions (tiled detection, windowed recognition, a second pass for
+small text); presets, CLI flags and the engine builder's shape plan all derive from these
+classes.
 
 Every field's bounds are declared beside it and checked at construction with the same bounds
 the C++ core enforces, so a bad value fails when the options are made, not at the first call."""
@@ -108,14 +110,14 @@ class ImageOptions:
 @dataclass(frozen=True)
 class DetOptions:
     limit_side_len: int = _option(
-        960,
+        64,
         "detector input size: the long side (limit_type max) or short side (min) in pixels",
         flag="--limit-side-len",
         lo=32,
         hi=MAX_DET_SIDE,
     )
     limit_type: Literal["max", "min"] = _option(
-        "max",
+        "min",
         "'max': long side <= limit_side_len; 'min': short side >= limit_side_len",
         flag="--limit-type",
         choices=("max", "min"),
@@ -140,14 +142,14 @@ class DetOptions:
         0.3, "probability-map binarisation threshold", flag="--det-thresh", lo=0, hi=1, hi_open=True
     )
     box_thresh: float = _option(
-        0.6, "minimum mean probability of a kept box", flag="--box-thresh", lo=0, hi=1
+        0.5, "minimum mean probability of a kept box", flag="--box-thresh", lo=0, hi=1
     )
     max_candidates: int = _option(1000, "at most this many boxes per image", lo=0)
     unclip_ratio: float = _option(
-        1.5, "how far boxes are grown around the text", flag="--unclip-ratio", lo=0, lo_open=True
+        1.6, "how far boxes are grown around the text", flag="--unclip-ratio", lo=0, lo_open=True
     )
     use_dilation: bool = _option(
-        False, "dilate the binarised map before finding boxes", flag="--use-dilation"
+        True, "dilate the binarised map before finding boxes", flag="--no-dilation"
     )
     score_mode: Literal["fast", "slow"] = _option(
         "fast", "box score over the box ('fast') or the contour ('slow')", choices=("fast", "slow")
@@ -195,7 +197,7 @@ class ClsOptions:
     )
     # The recognizer's confidence decides where the classifier was unsure (trt_ocr.orientation).
     retry_below: float = _option(
-        0.0,
+        0.8,
         "re-read lines scored below this turned 180 degrees, keep the better read (0: off)",
         flag="--cls-retry-below",
         lo=0,

@@ -1,19 +1,33 @@
-"""Ready-made OCR settings. Use as ``OCR(**RAPIDOCR_1_4)``."""
+"""Ready-made OCR settings. Use as ``OCR(**RAPIDOCR_1_4)``; `combined` stacks them."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from trt_ocr.options import defaults
+Settings = dict[str, dict[str, Any]]
 
-#: trt-ocr's defaults: PP-OCR's published inference values (tools/infer/utility.py) plus
-#: trt-ocr's own additions, which change nothing on images PP-OCR reads well (tiles only for
-#: images over 3840 px long, windows only for lines over 3840 px at the recognizer's height).
-PPOCR: dict[str, dict[str, Any]] = defaults()
+#: PP-OCR's published inference values (tools/infer/utility.py) where trt-ocr's defaults, chosen
+#: by measurement on every set at once (bench/accuracy.py), differ from them.
+PPOCR: Settings = {
+    "det": {
+        "limit_side_len": 960,
+        "limit_type": "max",
+        "box_thresh": 0.6,
+        "unclip_ratio": 1.5,
+        "use_dilation": False,
+    },
+    "cls": {"retry_below": 0.0},
+}
 
-#: rapidocr_onnxruntime 1.4.4's config.yaml where it differs from PP-OCR's values, for
-#: side-by-side parity runs.
-RAPIDOCR_1_4: dict[str, dict[str, Any]] = {
+#: What `trt_ocr.video.VideoOCR` builds its OCR with under the caller's settings: subtitle and
+#: screen text is large, so the region is detected at PP-OCR's 960 px long side (a 1920 px band
+#: at half size) rather than at full size.
+VIDEO: Settings = {"det": {"limit_side_len": 960, "limit_type": "max"}}
+
+#: rapidocr_onnxruntime 1.4.4's config.yaml where it differs from PP-OCR's values, and trt-ocr's
+#: additions switched off, for side-by-side parity runs.
+RAPIDOCR_1_4: Settings = {
     "image": {"max_side_len": 2000, "min_side_len": 30},
     "det": {
         "limit_side_len": 736,
@@ -26,6 +40,20 @@ RAPIDOCR_1_4: dict[str, dict[str, Any]] = {
         "min_height": 30,
         "max_aspect": 8.0,
         "tile_gain": 0.0,
+        "max_side_limit": 0,
     },
+    "cls": {"retry_below": 0.0},
     "rec": {"window_width": 0},
 }
+
+
+def combined(*settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Settings applied left to right, section by section (later values win)."""
+    out: dict[str, Any] = {}
+    for one in settings:
+        for key, value in one.items():
+            if isinstance(value, Mapping):
+                out[key] = {**out.get(key, {}), **value}
+            else:
+                out[key] = value
+    return out

@@ -12,13 +12,14 @@ from PIL import Image, ImageDraw
 from tests.helpers import font
 from trt_ocr import _core
 from trt_ocr.options import DetOptions, ImageOptions
+from trt_ocr.presets import VIDEO
 from trt_ocr.video.window import WindowDetector
 
 
 def _windows(
     height: int, width: int, det: DetOptions | None = None, image=None, tiled: bool = False
 ):
-    o, io = det or DetOptions(), image or ImageOptions()
+    o, io = det or DetOptions(**VIDEO["det"]), image or ImageOptions()
     prepare = _core.DetectionPreprocessor(
         limit_side_len=o.limit_side_len,
         limit_type=o.limit_type,
@@ -41,7 +42,10 @@ def test_a_subtitle_band_is_not_tiled_by_default(v4_models) -> None:
     from trt_ocr import OCR
 
     ocr = OCR(threads=1)
-    assert ocr.detector.tiles(256, 1920) is None  # windows stay on for 1080p bands
+    assert ocr.detector.tiles(256, 1920) is None
+    video = OCR(threads=1, **VIDEO)
+    assert video.detector.tiles(256, 1920) is None  # windows stay on for 1080p bands
+    assert WindowDetector(video.detector, 256, 1920).enabled
     assert ocr.detector.tiles(70, 21144) is not None  # an extreme strip still tiles
 
 
@@ -166,7 +170,7 @@ def _timings() -> dict[str, float]:
 def test_a_window_finds_the_line_detection_of_the_whole_region_finds(v4_models) -> None:
     from trt_ocr import OCR
 
-    ocr = OCR(threads=1)
+    ocr = OCR(threads=1, **VIDEO)
     image = _band([(120, "Kept on the left"), (1150, "Changed on the right")])
     w = WindowDetector(ocr.detector, *image.shape[:2])
     whole = ocr.detector(image, _timings())

@@ -163,7 +163,8 @@ class VideoOCR:
     iterable of BGR uint8 arrays or of (time_seconds, array) pairs (fps times bare arrays).
     Region of interest: roi (a Roi or "X,Y,W,H") or band ("bottom", "full", or "auto": the
     band where text recurs, found by sampling the video file). every_frame=True detects and
-    recognizes every frame (the reference the change test is measured against).
+    recognizes every frame (the reference the change test is measured against). Without an
+    ocr, one is built from trt_ocr.presets.VIDEO under ocr_kwargs.
     """
 
     def __init__(
@@ -184,8 +185,9 @@ class VideoOCR:
             raise ConfigError(f"queue_size must be at least 1, got {queue_size}")
         if ocr is None:
             from trt_ocr.pipeline import OCR
+            from trt_ocr.presets import VIDEO, combined
 
-            ocr = OCR(**ocr_kwargs)
+            ocr = OCR(**combined(VIDEO, ocr_kwargs))
         elif ocr_kwargs:
             raise ValueError("give either an OCR or its arguments, not both")
         self.ocr = ocr
