@@ -26,9 +26,8 @@ def test_det_range_holds_every_input_the_core_makes() -> None:
     for limit, kind in ((960, "max"), (1010, "max"), (736, "min")):
         o = DetOptions(limit_side_len=limit, limit_type=kind)
         (r,) = plan_shapes(o).det
-        # The detector stage's cap (see TextDetector): max_side_limit, or the limit if larger.
         prepare = _core.DetectionPreprocessor(
-            limit_side_len=limit, limit_type=kind, max_side_limit=max(o.max_side_limit, limit)
+            limit_side_len=limit, limit_type=kind, max_side_limit=o.input_cap
         )
         for h, w in ((1, 1), (720, 1280), (4000, 30), (30, 4000), (2000, 2000), (1010, 500)):
             plan = prepare.plan(h, w)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import MISSING, dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal, TypeVar
 
 from trt_ocr.errors import ConfigError
@@ -185,6 +185,12 @@ class DetOptions:
     def __post_init__(self) -> None:
         _check(self, "det")
 
+    @property
+    def input_cap(self) -> int:
+        """The longest detector-input side these options allow (0: no cap): max_side_limit,
+        or limit_side_len where that is larger."""
+        return max(self.max_side_limit, self.limit_side_len) if self.max_side_limit else 0
+
 
 @dataclass(frozen=True)
 class ClsOptions:
@@ -257,11 +263,3 @@ def build_options(cls: type[T], value: T | Mapping[str, Any] | None, what: str) 
     raise ConfigError(
         f"{what} options must be a dict or {cls.__name__}, got {type(value).__name__}"
     )
-
-
-def defaults() -> dict[str, dict[str, Any]]:
-    """Every section's defaults, {"det": {"limit_side_len": 960, ...}, ...}."""
-    return {
-        what: {f.name: f.default for f in fields(cls) if f.default is not MISSING}
-        for what, cls in SECTIONS.items()
-    }

@@ -134,8 +134,7 @@ def _det_range(o: DetOptions) -> ShapeRange:
         long_side, short_side = limit, round_to_32(limit / DET_OPT_ASPECT)
         side_max = limit
     else:
-        cap = o.max_side_limit or DET_MIN_LIMIT_MAX_SIDE
-        side_max = max(limit, round_to_32(cap))
+        side_max = round_to_32(o.input_cap or max(o.limit_side_len, DET_MIN_LIMIT_MAX_SIDE))
         short_side = limit
         long_side = min(side_max, round_to_32(limit * DET_OPT_ASPECT))
     # Any image can end up 32 px on its short side (extreme aspect ratios).

@@ -134,7 +134,7 @@ class TextDetector(_Stage):
         self._norm = (io.mean, io.std)
         # The detector input's long side stays inside the options' cap and, where the backend
         # runs only its compiled profiles, inside the plan's.
-        caps = [max(o.max_side_limit, o.limit_side_len)] if o.max_side_limit else []
+        caps = [o.input_cap] if o.input_cap else []
         if backend.bounded_shapes:
             caps.append(max(ranges[self.role][0].max[2:]))
         self._max_side_limit = min(caps, default=0)

@@ -19,12 +19,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from trt_ocr.presets import PPOCR
+
 #: A tile's long side is at most this many times its short side (or the detector's limit).
 TILE_ASPECT = 2.0
 #: With limit_type "min" (which grows a 60 px strip's tile until its short side reaches the
-#: limit) tiles are read as limit_type "max" at this length, PP-OCR's default limit: as given or
-#: smaller, as with the default options.
-TILE_LENGTH = 960
+#: limit) tiles are read as limit_type "max" at this length, PP-OCR's limit: as given or smaller.
+TILE_LENGTH: int = PPOCR["det"]["limit_side_len"]
 #: Consecutive tiles share this fraction of a tile's length: a word up to that long is seen
 #: whole by one of them, and pieces of longer lines overlap there, which is how they are joined.
 TILE_OVERLAP = 1 / 3

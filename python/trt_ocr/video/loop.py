@@ -402,12 +402,9 @@ class VideoRun:
                         moved = windows.no_cells()
                         windows.mark_pixels(moved, test.moved(grey, grey_on), test.factor)
                         seen_at[cells & ~moved] = frame.time
+                        refresh = cells & moved
                         # With the cells soon due: one larger refresh instead of many small.
-                        cells = (
-                            moved & (age >= max_skip / 2)
-                            if (cells & moved).any()
-                            else cells & moved
-                        )
+                        cells = moved & (age >= max_skip / 2) if refresh.any() else refresh
                     # With the tiles around: a character's strokes may fall in a tile the
                     # test passed over.
                     side = test.tile_side
