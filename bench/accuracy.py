@@ -8,8 +8,10 @@ Each configuration (and the peer) runs in its own process, one after the other, 
 images decoded by OpenCV: IC15 (detection and end-to-end H-mean, word-level protocol), SROIE
 (line recall), the rendered robustness set of bench.robustness (end-to-end H-mean on lines,
 texts compared with whitespace removed, lines over 100 characters within 2% CER; and per
-kind), and the time per image (mean over every
-image of every set, as a ratio to the peer's in the same run). Results:
+kind), small images (the first --words IC15 cropped words read whole: the lines found, left to
+right, must read the word; IC15 end-to-end normalisation), and the time per image (mean over
+every image of IC15, SROIE and the robustness set, as a ratio to the peer's in the same run;
+the word crops' mean apart). Results:
 bench/results/<stem>.json and .md.
 """
 
@@ -58,6 +60,11 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "cap4000": {"det": {"max_side_limit": 4000}},
     # RapidOCR 1.4.4's box settings without its detector normalisation.
     "rapidpost": {"det": {"box_thresh": 0.5, "unclip_ratio": 1.6, "use_dilation": True}},
+    "no-settle": {"rec": {"settle_o_zero": False}},
+    "up1": {"det": {"max_upscale": 1.0}},
+    "up1.5": {"det": {"max_upscale": 1.5}},
+    "up2": {"det": {"max_upscale": 2.0}},
+    "up3": {"det": {"max_upscale": 3.0}},
 }
 PEER = "rapidocr-1.4.4"
 
@@ -71,7 +78,10 @@ def config_kwargs(name: str) -> dict[str, Any]:
     return combined(*(named.get(part) or CONFIGS[part] for part in name.split("+")))
 
 
-def _sets(n_ic15: int, n_sroie: int, robust: Path | None) -> dict[str, list[Path]]:
+WORDS = DATA / "icdar2015" / "words"
+
+
+def _sets(n_ic15: int, n_sroie: int, robust: Path | None, n_words: int) -> dict[str, list[Path]]:
     from trt_ocr.eval import list_images
 
     sets = {
@@ -80,7 +90,14 @@ def _sets(n_ic15: int, n_sroie: int, robust: Path | None) -> dict[str, list[Path
     }
     if robust is not None:
         sets["robust"] = list_images(robust / "images")
+    if n_words:
+        sets["words"] = list_images(WORDS / "images")[:n_words]
     return sets
+
+
+def _read_whole(lines: list[Any]) -> str:
+    """A word crop's reading: its lines left to right, joined."""
+    return "".join(t for _, t in sorted(lines, key=lambda ln: min(x for x, _ in ln[0])))
 
 
 def _runner(engine: str, threads: int) -> Any:
@@ -237,7 +254,16 @@ def score(preds: dict[str, Any], robust: Path | None, n_ic15: int, n_sroie: int)
             ).hmean
             for kind in kinds
         }
-    all_times = [t for per in preds["times"].values() for t in per.values()]
+    if "words" in p:
+        from trt_ocr.eval import evaluate_words
+        from trt_ocr.eval.datasets import load_ic15_words
+
+        labels = load_ic15_words(WORDS / "gt.txt")
+        gt_words = {k: labels[k + ".png"] for k in p["words"]}
+        read = {k: _read_whole(v) for k, v in p["words"].items()}
+        out["words_accuracy"] = evaluate_words(gt_words, read).accuracy_punct_insensitive
+        out["words_mean_s"] = statistics.fmean(preds["times"]["words"].values())
+    all_times = [t for s, per in preds["times"].items() if s != "words" for t in per.values()]
     out["mean_s"] = statistics.fmean(all_times)
     out["median_s"] = statistics.median(all_times)
     out["mean_s_by_set"] = {k: statistics.fmean(v.values()) for k, v in preds["times"].items()}
@@ -251,6 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ic15", type=int, default=500)
     ap.add_argument("--sroie", type=int, default=80)
     ap.add_argument("--robust-per-kind", type=int, default=20)
+    ap.add_argument("--words", type=int, default=300, help="IC15 word crops read whole")
     ap.add_argument("--seed", type=int, default=14)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--out", default=None, help="results stem under bench/results")
@@ -269,7 +296,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.peer_python:
         engines.append(PEER)
         pythons[PEER] = args.peer_python
-    sets = _sets(args.ic15, args.sroie, robust)
+    sets = _sets(args.ic15, args.sroie, robust, args.words)
     t0 = time.perf_counter()
     preds = predict_all(engines, pythons, args.threads, sets)
     wall = time.perf_counter() - t0
@@ -281,7 +308,12 @@ def main(argv: list[str] | None = None) -> int:
         results[engine] = score(preds[engine], robust, args.ic15, args.sroie)
         print(engine, json.dumps({k: v for k, v in results[engine].items() if "by" not in k}))
     report = {
-        "sets": {"ic15": args.ic15, "sroie": args.sroie, "robust": str(robust.name)},
+        "sets": {
+            "ic15": args.ic15,
+            "sroie": args.sroie,
+            "robust": str(robust.name),
+            "words": args.words,
+        },
         "threads": args.threads,
         "wall_s": wall,
         "machine": platform.node(),
@@ -303,19 +335,21 @@ def table(report: dict[str, Any]) -> str:
     peer = res.get(PEER)
     s = report["sets"]
     lines = [
-        f"IC15 {s['ic15']} images, SROIE {s['sroie']}, robustness set {s['robust']}; "
-        f"{report['threads']} thread(s), {report['date']}",
+        f"IC15 {s['ic15']} images, SROIE {s['sroie']}, robustness set {s['robust']}, "
+        f"{s.get('words', 0)} IC15 word crops; {report['threads']} thread(s), {report['date']}",
         "",
         "| engine / settings | IC15 det H | IC15 e2e H | SROIE line recall | robust e2e H | "
-        "mean s/img | vs RapidOCR |",
-        "|---|---|---|---|---|---|---|",
+        "words read whole | mean s/img | vs RapidOCR | words s/img |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
+    nan = float("nan")
     for name, r in res.items():
         ratio = f"{r['mean_s'] / peer['mean_s']:.2f}x" if peer else "-"
         lines.append(
             f"| {name} | {r['ic15_det_h']:.4f} | {r['ic15_e2e_h']:.4f} | "
-            f"{r['sroie_line_recall']:.4f} | {r.get('robust_e2e_h', float('nan')):.4f} | "
-            f"{r['mean_s']:.3f} | {ratio} |"
+            f"{r['sroie_line_recall']:.4f} | {r.get('robust_e2e_h', nan):.4f} | "
+            f"{r.get('words_accuracy', nan):.4f} | {r['mean_s']:.3f} | {ratio} | "
+            f"{r.get('words_mean_s', nan):.3f} |"
         )
     kinds = sorted({k for r in res.values() for k in r.get("robust_by_kind", {})})
     if kinds:

@@ -31,6 +31,9 @@ from trt_ocr.options import (
         (DetOptions, {"std": (1.0, 0.0, 1.0)}),
         (DetOptions, {"mean": (0.5, 0.5)}),
         (DetOptions, {"use_dilation": "yes"}),
+        (DetOptions, {"max_upscale": 0.5}),
+        (DetOptions, {"max_upscale": -1.0}),
+        (RecOptions, {"settle_o_zero": 1}),
         (ClsOptions, {"batch_size": 0}),
         (RecOptions, {"batch_size": 257}),
         (RecOptions, {"drop_score": -0.1}),
@@ -56,6 +59,7 @@ def test_presets_are_valid_overrides_of_the_defaults() -> None:
     assert (ppocr.limit_side_len, ppocr.limit_type) == (960, "max")
     assert (ppocr.box_thresh, ppocr.unclip_ratio, ppocr.use_dilation) == (0.6, 1.5, False)
     assert ClsOptions(**presets.PPOCR["cls"]).retry_below == 0.0
+    assert RecOptions(**presets.PPOCR["rec"]).settle_o_zero is False  # text as the model reads it
     # What the preset leaves at trt-ocr's defaults is PP-OCR's value too.
     assert (ppocr.thresh, ppocr.max_candidates, ppocr.score_mode) == (0.3, 1000, "fast")
     assert (ClsOptions().thresh, ClsOptions().batch_size, RecOptions().batch_size) == (0.9, 6, 6)

@@ -22,7 +22,9 @@ __version__: str
 class CTCDecoder:
     """Greedy CTC decoding; class 0 is the blank, characters[i] is class i + 1."""
 
-    def __init__(self, characters: Sequence[str]) -> None: ...
+    def __init__(self, characters: Sequence[str], *, settle_o_zero: bool = False) -> None:
+        """settle_o_zero: settle each run of '0'/'O' by its neighbours (Latin letters only:
+        'O's; digits only: '0's; a digit across '.' or ',' counts)."""
     @property
     def num_classes(self) -> int: ...
     def decode(
@@ -120,12 +122,14 @@ class DetectionPreprocessor:
         min_height: int = 0,
         max_aspect: float = -1.0,
         max_side_limit: int = 0,
+        max_upscale: float = 0.0,
         uint8: bool = False,
         pool: ThreadPool | None = None,
     ) -> None:
-        """uint8: the tensor holds the resized uint8 pixels (for a detector that normalises its
-        input itself; mean and std are then unused). pool: splits the resize rows across its
-        threads (same result)."""
+        """max_upscale: the resize enlarges at most this many times, or to a 64 px short side
+        (0: no bound). uint8: the tensor holds the resized uint8 pixels (for a detector that
+        normalises its input itself; mean and std are then unused). pool: splits the resize
+        rows across its threads (same result)."""
     def plan(self, height: int, width: int) -> DetMapping:
         """The mapping an image of height x width gets (sizes only)."""
     def __call__(
@@ -162,7 +166,7 @@ class DetectionPostprocessor:
         min_size: int = 3,
     ) -> None: ...
     def __call__(
-        self, prob: npt.NDArray[np.float32], mapping: DetMapping
+        self, prob: npt.NDArray[np.float32] | npt.NDArray[np.float16], mapping: DetMapping
     ) -> tuple[
         npt.NDArray[np.float32],
         npt.NDArray[np.float32] | list[npt.NDArray[np.float32]],

@@ -110,7 +110,7 @@ class ImageOptions:
 @dataclass(frozen=True)
 class DetOptions:
     limit_side_len: int = _option(
-        64,
+        736,
         "detector input size: the long side (limit_type max) or short side (min) in pixels",
         flag="--limit-side-len",
         lo=32,
@@ -131,6 +131,15 @@ class DetOptions:
         flag="--max-side-limit",
         lo=0,
         hi=MAX_DET_SIDE,
+    )
+    # Enlarging an image whose text is already large makes DB split its lines at word gaps
+    # (36 px text read 2x larger: "12.50 EUR" -> "12.50", "EUR"); small crops still reach 64 px.
+    max_upscale: float = _option(
+        1.5,
+        "the detector's resize enlarges an image at most this many times, or to a 64 px short "
+        "side (0: no bound)",
+        flag="--max-upscale",
+        lo=0,
     )
     mean: tuple[float, float, float] | None = _option(
         None, "detector normalisation mean (None: the model set's)"
@@ -184,6 +193,10 @@ class DetOptions:
 
     def __post_init__(self) -> None:
         _check(self, "det")
+        if 0 < self.max_upscale < 1:
+            raise ConfigError(
+                f"det max_upscale must be 0 (no bound) or at least 1, got {self.max_upscale!r}"
+            )
 
     @property
     def input_cap(self) -> int:
@@ -223,6 +236,12 @@ class RecOptions:
         0.5, "lines read with a lower confidence are dropped", flag="--drop-score", lo=0, hi=1
     )
     return_steps: bool = _option(False, "keep each character's CTC time step")
+    # PP-OCR's recognizers read O and 0 alike; the neighbours tell which ("N0RTH", "G2O").
+    settle_o_zero: bool = _option(
+        True,
+        "read each run of 0/O as letters beside Latin letters, as digits beside digits",
+        flag="--no-settle-o-zero",
+    )
     # The recognizer's memory and cost per pixel grow with a line's width (a 60 x 66000 line
     # took ~4 GB whole): lines wider than long_lines.WHOLE_UP_TO windows are read in
     # overlapping windows of this width and joined (trt_ocr.long_lines).

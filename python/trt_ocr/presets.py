@@ -18,6 +18,7 @@ PPOCR: Settings = {
         "use_dilation": False,
     },
     "cls": {"retry_below": 0.0},
+    "rec": {"settle_o_zero": False},
 }
 
 #: What `trt_ocr.video.VideoOCR` builds its OCR with under the caller's settings: PP-OCR's values,
@@ -42,9 +43,10 @@ RAPIDOCR_1_4: Settings = {
         "max_aspect": 8.0,
         "tile_gain": 0.0,
         "max_side_limit": 0,
+        "max_upscale": 0.0,
     },
     "cls": {"retry_below": 0.0},
-    "rec": {"window_width": 0},
+    "rec": {"window_width": 0, "settle_o_zero": False},
 }
 
 

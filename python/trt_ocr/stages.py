@@ -170,6 +170,7 @@ class TextDetector(_Stage):
             min_height=o.min_height,
             max_aspect=o.max_aspect,
             max_side_limit=self._max_side_limit,
+            max_upscale=o.max_upscale,
             uint8=self.pixels_in,
             pool=self._pool,
         )
@@ -217,10 +218,9 @@ class TextDetector(_Stage):
         )
 
     def _probabilities(self, tensor: np.ndarray, t: Timings) -> np.ndarray:
-        """The detector's float32 probability map for one input tensor."""
-        prob = self._infer(tensor, t)[self.session.output_name]
-        if prob.dtype != np.float32:  # a graph-I/O detector's float16 map
-            prob = prob.astype(np.float32)
+        """The detector's probability map for one input tensor: float32, or float16 from a
+        graph-I/O detector (the core widens it exactly)."""
+        prob: np.ndarray = self._infer(tensor, t)[self.session.output_name]
         return prob
 
     def _detect(
@@ -413,7 +413,7 @@ class TextRecognizer(_Stage):
     ) -> None:
         self.options = options
         self.spec = spec
-        self._decoder = _core.CTCDecoder(list(characters))
+        self._decoder = _core.CTCDecoder(list(characters), settle_o_zero=options.settle_o_zero)
         # Where the backend runs only its compiled profiles, batches are at most the widest
         # profile's width: longer lines are squeezed to it (PP-OCR's resize to a fixed width),
         # instead of failing. Elsewhere any width runs, as in PP-OCR.

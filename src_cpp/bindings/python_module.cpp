@@ -59,14 +59,20 @@ CArray<T> as_c_array(const py::handle& obj, const char* name, int ndim) {
   return py::reinterpret_borrow<CArray<T>>(arr);
 }
 
-// A detector output [H, W], [1, H, W] or [1, 1, H, W] (a batch of one), without copying.
-CArray<float> as_prob_map(const py::handle& obj, int& h, int& w) {
+// A detector output [H, W], [1, H, W] or [1, 1, H, W] (a batch of one), float32 or float16
+// (a graph-I/O detector's), without copying.
+py::array as_prob_map(const py::handle& obj, int& h, int& w) {
   if (!py::isinstance<py::array>(obj)) throw py::value_error("prob: expected a numpy array");
-  const auto nd = py::reinterpret_borrow<py::array>(obj).ndim();
+  auto arr = py::reinterpret_borrow<py::array>(obj);
+  const auto nd = arr.ndim();
   if (nd < 2 || nd > 4)
     throw py::value_error("prob: expected shape [H, W], [1, H, W] or [1, 1, H, W], got " +
                           std::to_string(nd) + " dimensions");
-  auto arr = as_c_array<float>(obj, "prob", static_cast<int>(nd));
+  if (!arr.dtype().is(py::dtype::of<float>()) && !arr.dtype().is(py::dtype("float16")))
+    throw py::value_error("prob: expected dtype float32 or float16, got " +
+                          std::string(py::str(arr.dtype())));
+  if (!(arr.flags() & py::array::c_style))
+    throw py::value_error("prob: array must be C-contiguous");
   for (py::ssize_t i = 0; i + 2 < nd; ++i)
     if (arr.shape(i) != 1)
       throw py::value_error("prob: leading dimensions must be 1 (one image per call)");
@@ -389,12 +395,15 @@ class DetectionPostprocessor {
 
   py::tuple operator()(const py::handle& prob_obj, const DetMapping& mapping) const {
     int h = 0, w = 0;
-    auto prob = as_prob_map(prob_obj, h, w);
-    const float* data = prob.data();
+    const py::array prob = as_prob_map(prob_obj, h, w);
+    const bool half = prob.itemsize() == 2;
+    const void* data = prob.data();
     std::vector<DetectedText> found;
     {
       py::gil_scoped_release release;
-      found = finish_detection(data, h, w, mapping, params_);
+      found =
+          half ? finish_detection(static_cast<const std::uint16_t*>(data), h, w, mapping, params_)
+               : finish_detection(static_cast<const float*>(data), h, w, mapping, params_);
     }
     const auto n = static_cast<py::ssize_t>(found.size());
     std::vector<float> quads(found.size() * 8), scores(found.size());
@@ -438,10 +447,10 @@ PYBIND11_MODULE(_core, m) {
       .def_property_readonly("threads", &ThreadPool::threads);
 
   py::class_<CTCDecoder>(m, "CTCDecoder")
-      .def(py::init([](std::vector<std::string> characters) {
-             return CTCDecoder(std::move(characters));
+      .def(py::init([](std::vector<std::string> characters, bool settle_o_zero) {
+             return CTCDecoder(std::move(characters), settle_o_zero);
            }),
-           py::arg("characters"))
+           py::arg("characters"), py::kw_only(), py::arg("settle_o_zero") = false)
       .def_property_readonly("num_classes", &CTCDecoder::num_classes)
       .def(
           "decode",
@@ -530,12 +539,15 @@ PYBIND11_MODULE(_core, m) {
          const std::string& score_mode, const std::string& box_type,
          const py::handle& min_size) -> py::tuple {
         int h = 0, w = 0;
-        auto prob = as_prob_map(prob_obj, h, w);
+        const py::array prob = as_prob_map(prob_obj, h, w);
+        if (prob.itemsize() != 4)
+          throw py::value_error("prob: expected dtype float32, got " +
+                                std::string(py::str(prob.dtype())));
         const DBParams p = db_params(thresh, box_thresh, max_candidates, unclip_ratio, use_dilation,
                                      score_mode, box_type, min_size);
         const int sh = as_int(src_h, "src_h");
         const int sw = as_int(src_w, "src_w");
-        const float* data = prob.data();
+        const auto* data = static_cast<const float*>(prob.data());
         std::vector<TextRegion> regions;
         {
           py::gil_scoped_release release;
@@ -620,9 +632,9 @@ PYBIND11_MODULE(_core, m) {
       .def(py::init([](int limit_side_len, const std::string& limit_type,
                        const std::array<float, 3>& mean, const std::array<float, 3>& std,
                        int max_side_len, int min_side_len, int min_height, double max_aspect,
-                       int max_side_limit, bool uint8, const py::handle& pool) {
+                       int max_side_limit, double max_upscale, bool uint8, const py::handle& pool) {
              DetInputParams p;
-             p.resize = {limit_side_len, limit_type_from(limit_type), max_side_limit};
+             p.resize = {limit_side_len, limit_type_from(limit_type), max_side_limit, max_upscale};
              p.norm = normalization_from(mean, std);
              p.rescale = {max_side_len, min_side_len};
              p.letterbox = {min_height, max_aspect};
@@ -635,7 +647,8 @@ PYBIND11_MODULE(_core, m) {
            py::arg("min_side_len") = kDetInput.rescale.min_side_len,
            py::arg("min_height") = kDetInput.letterbox.min_height,
            py::arg("max_aspect") = kDetInput.letterbox.max_aspect,
-           py::arg("max_side_limit") = kDetInput.resize.max_side_limit, py::arg("uint8") = false,
+           py::arg("max_side_limit") = kDetInput.resize.max_side_limit,
+           py::arg("max_upscale") = kDetInput.resize.max_upscale, py::arg("uint8") = false,
            py::arg("pool") = py::none())
       .def("plan", &DetectionPreprocessor::plan, py::arg("height"), py::arg("width"))
       .def("__call__", &DetectionPreprocessor::operator(), py::arg("image"),

@@ -1,5 +1,6 @@
 #include "trtocr/ctc.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 #include <utility>
@@ -66,7 +67,7 @@ float row_max(const float* row, std::size_t c, std::size_t& best) {
 // and sets p to its probability.
 template <typename Best>
 std::vector<DecodedText> greedy_decode(const std::vector<std::string>& characters, std::size_t n,
-                                       std::size_t t, bool with_steps, Best best_of) {
+                                       std::size_t t, bool with_steps, bool settle, Best best_of) {
   std::vector<DecodedText> results(n);
   for (std::size_t i = 0; i < n; ++i) {
     DecodedText& out = results[i];
@@ -85,13 +86,49 @@ std::vector<DecodedText> greedy_decode(const std::vector<std::string>& character
       previous = best;
     }
     out.score = kept > 0 ? static_cast<float>(score_sum / kept) : 0.f;
+    if (settle) settle_o_zero(out.text);  // one byte for one: steps stay aligned
   }
   return results;
 }
 
+inline bool ascii_digit(char c) { return c >= '0' && c <= '9'; }
+inline bool ascii_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
 }  // namespace
 
-CTCDecoder::CTCDecoder(std::vector<std::string> characters) : characters_(std::move(characters)) {
+void settle_o_zero(std::string& text) {
+  const std::size_t n = text.size();
+  // UTF-8 multi-byte sequences never hold ASCII bytes, so a byte scan sees only real ASCII.
+  for (std::size_t start = 0; start < n;) {
+    if (text[start] != '0' && text[start] != 'O') {
+      ++start;
+      continue;
+    }
+    std::size_t end = start;
+    while (end < n && (text[end] == '0' || text[end] == 'O')) ++end;
+    bool letter = false, digit = false;
+    // The neighbour on each side; a '.' or ',' followed (outwards) by a digit is a number's.
+    const auto look = [&](std::size_t i, bool outward_is_left) {
+      const char c = text[i];
+      if (ascii_letter(c)) {
+        letter = true;
+      } else if (ascii_digit(c)) {
+        digit = true;
+      } else if (c == '.' || c == ',') {
+        if (outward_is_left ? (i > 0 && ascii_digit(text[i - 1]))
+                            : (i + 1 < n && ascii_digit(text[i + 1])))
+          digit = true;
+      }
+    };
+    if (start > 0) look(start - 1, true);
+    if (end < n) look(end, false);
+    if (letter != digit) std::fill(text.begin() + start, text.begin() + end, letter ? 'O' : '0');
+    start = end;
+  }
+}
+
+CTCDecoder::CTCDecoder(std::vector<std::string> characters, bool settle_o_zero)
+    : characters_(std::move(characters)), settle_o_zero_(settle_o_zero) {
   require(!characters_.empty(), "CTCDecoder: the character list is empty");
 }
 
@@ -100,7 +137,7 @@ std::vector<DecodedText> CTCDecoder::decode(const float* probs, std::size_t n, s
   require(c == num_classes(), "CTCDecoder: the model has " + std::to_string(c) +
                                   " classes but the character list gives " +
                                   std::to_string(num_classes()) + " (blank + characters)");
-  return greedy_decode(characters_, n, t, with_steps,
+  return greedy_decode(characters_, n, t, with_steps, settle_o_zero_,
                        [&](std::size_t i, std::size_t step, float& p) {
                          std::size_t best = 0;
                          p = row_max(probs + (i * t + step) * c, c, best);
@@ -117,7 +154,7 @@ std::vector<DecodedText> CTCDecoder::decode_best(const std::int32_t* best, const
             "CTCDecoder: class index " + std::to_string(best[k]) +
                 " is outside the character list's " + std::to_string(classes) +
                 " classes (blank + characters)");
-  return greedy_decode(characters_, n, t, with_steps,
+  return greedy_decode(characters_, n, t, with_steps, settle_o_zero_,
                        [&](std::size_t i, std::size_t step, float& p) {
                          p = best_prob[i * t + step];
                          return static_cast<std::size_t>(best[i * t + step]);

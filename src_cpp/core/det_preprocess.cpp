@@ -25,6 +25,9 @@ DetInputShape det_input_shape(int src_h, int src_w, const DetResizeParams& param
                                          std::to_string(params.limit_side_len));
   require(params.max_side_limit >= 0, "det_input_shape: max_side_limit must be >= 0, got " +
                                           std::to_string(params.max_side_limit));
+  require(params.max_upscale == 0.0 || params.max_upscale >= 1.0,
+          "det_input_shape: max_upscale must be 0 (no bound) or >= 1, got " +
+              std::to_string(params.max_upscale));
   const double limit = params.limit_side_len;
   double ratio = 1.0;
   if (params.limit_type == LimitType::Max) {
@@ -33,6 +36,11 @@ DetInputShape det_input_shape(int src_h, int src_w, const DetResizeParams& param
   } else {
     if (std::min(src_h, src_w) < params.limit_side_len)
       ratio = limit / (src_h < src_w ? src_h : src_w);
+  }
+  if (params.max_upscale > 0.0 && ratio > params.max_upscale) {
+    // A tiny image (a word crop) is still brought up to kMinUpscaledShortSide on its short side.
+    const double short_side = std::min(src_h, src_w);
+    ratio = std::max(params.max_upscale, std::min(ratio, kMinUpscaledShortSide / short_side));
   }
   const double long_side = std::max(src_h, src_w) * ratio;
   if (params.max_side_limit > 0 && long_side > params.max_side_limit)

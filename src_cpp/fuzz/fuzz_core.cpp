@@ -430,8 +430,17 @@ void fuzz_det_input_shape(Rng& r) {
   p.limit_type = r.coin() ? LimitType::Max : LimitType::Min;
   if (r.one_in(3))
     p.max_side_limit = r.one_in(6) ? any_int(r) : r.pick<int>({4000, 960, 32, 1, 100});
+  if (r.one_in(3)) p.max_upscale = r.pick<double>({0.0, 1.0, 1.5, 2.0, 0.5, -1.0, 1e300});
   const DetInputShape s = det_input_shape(h, w, p);
   EXPECT(h > 0 && w > 0 && p.limit_side_len > 0 && p.max_side_limit >= 0);
+  EXPECT(p.max_upscale == 0.0 || p.max_upscale >= 1.0);
+  // Enlarged at most max_upscale times, or to a 64 px short side, before the rounding to 32
+  // (up to 16 px more).
+  if (p.max_upscale > 0.0) {
+    const double up = std::max(p.max_upscale, kMinUpscaledShortSide / std::min(h, w));
+    EXPECT(s.height <= std::max(32.0, std::floor(h * up) + 16.0) &&
+           s.width <= std::max(32.0, std::floor(w * up) + 16.0));
+  }
   // The cap holds before the rounding to 32, which may add up to 16 px (at least 32 stays).
   if (p.max_side_limit > 0)
     EXPECT(std::max(s.height, s.width) <= std::max(32LL, p.max_side_limit + 16LL));

@@ -19,6 +19,42 @@ TEST_CASE("ctc merges repeats and drops blanks") {
   CHECK(out[0].steps == (std::vector<int>{0, 3, 4}));
 }
 
+TEST_CASE("settle_o_zero: a run of 0/O takes its neighbours' class") {
+  const auto settled = [](std::string s) {
+    settle_o_zero(s);
+    return s;
+  };
+  CHECK(settled("N0RTH") == "NORTH");  // between letters
+  CHECK(settled("0f 5") == "Of 5");    // a letter on one side, a space on the other
+  CHECK(settled("R0OM") == "ROOM");    // a mixed run is settled as a whole
+  CHECK(settled("G2O") == "G20");      // beside a digit only
+  CHECK(settled("#O1-15") == "#01-15");
+  CHECK(settled("T0049") == "T0049");  // a letter and a digit: left as read
+  CHECK(settled("CO2") == "CO2");
+  CHECK(settled("RM0.02") == "RM0.02");  // a digit across '.' counts as a digit
+  CHECK(settled("15.0C") == "15.0C");
+  CHECK(settled("1,0A") == "1,0A");
+  CHECK(settled("A.0") == "A.0");  // '.' without a digit beyond is no neighbour
+  CHECK(settled("0") == "0");
+  CHECK(settled("O") == "O");
+  CHECK(settled("") == "");
+  CHECK(settled("\xe6\x97\xa50\xe6\x97\xa5") == "\xe6\x97\xa50\xe6\x97\xa5");  // beside CJK
+  CHECK(settled("\xc3\xa90") == "\xc3\xa90");  // a non-ASCII letter is not a Latin letter here
+}
+
+TEST_CASE("ctc settles 0/O only when asked, and keeps the steps aligned") {
+  // classes: 1 '0', 2 'N', 3 'R'; steps: N blank 0 blank R
+  const int labels[] = {2, 0, 1, 0, 3};
+  std::vector<float> probs(5 * 4, 0.f);
+  for (int s = 0; s < 5; ++s) probs[s * 4 + labels[s]] = 0.9f;
+  auto plain = CTCDecoder({"0", "N", "R"}).decode(probs.data(), 1, 5, 4, true);
+  auto settled = CTCDecoder({"0", "N", "R"}, true).decode(probs.data(), 1, 5, 4, true);
+  CHECK(plain[0].text == "N0R");
+  CHECK(settled[0].text == "NOR");
+  CHECK(settled[0].steps == plain[0].steps);
+  CHECK(settled[0].score == plain[0].score);
+}
+
 TEST_CASE("ctc rejects a class count that does not match") {
   CTCDecoder decoder({"a", "b"});
   std::vector<float> probs(4, 0.f);

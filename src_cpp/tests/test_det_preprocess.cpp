@@ -44,6 +44,26 @@ TEST_CASE("det shape: max_side_limit caps the long side of an elongated image") 
   CHECK_THROWS(det_input_shape(10, 10, {960, LimitType::Max, -1}));
 }
 
+TEST_CASE("det shape: max_upscale bounds the enlargement, not the reduction") {
+  // 40 x 120 under "min" 736 would be read 18.4x larger; bounded at 2x it is 80 x 240.
+  auto s = det_input_shape(40, 120, {736, LimitType::Min, 0, 2.0});
+  CHECK(s.height == 64 && s.width == 256);  // 80 / 32 = 2.5 -> 2 (half to even), 7.5 -> 8
+  s = det_input_shape(720, 1280, {736, LimitType::Min, 0, 1.5});  // 1.02x: inside the bound
+  CHECK(s.height == 736 && s.width == 1312);
+  s = det_input_shape(720, 1280, {736, LimitType::Min, 0, 1.0});   // no enlargement at all
+  CHECK(s.height == 704 && s.width == 1280);                       // 22.5 -> 22 (half to even)
+  s = det_input_shape(300, 900, {736, LimitType::Min, 0, 1.5});    // 2.45x bounded to 1.5x
+  CHECK(s.height == 448 && s.width == 1344);                       // 450, 1350
+  s = det_input_shape(2000, 3000, {960, LimitType::Max, 0, 1.0});  // shrinking is unaffected
+  CHECK(s.height == 640 && s.width == 960);
+  s = det_input_shape(20, 60, {736, LimitType::Min, 0, 1.5});  // still brought up to 64
+  CHECK(s.height == 64 && s.width == 192);
+  s = det_input_shape(20, 60, {48, LimitType::Min, 0, 1.5});  // ... unless the limit is lower
+  CHECK(s.height == 64 && s.width == 128);  // 2.4x: 48 x 144, 1.5 -> 2 and 4.5 -> 4 (half to even)
+  CHECK_THROWS(det_input_shape(10, 10, {736, LimitType::Min, 0, 0.5}));
+  CHECK_THROWS(det_input_shape(10, 10, {736, LimitType::Min, 0, -1.0}));
+}
+
 TEST_CASE("det shape: bad input and absurd results throw") {
   CHECK_THROWS(det_input_shape(0, 10, {960, LimitType::Max}));
   CHECK_THROWS(det_input_shape(10, 10, {0, LimitType::Max}));

@@ -132,6 +132,21 @@ def test_postprocess_is_db_postprocess_in_reading_order():
     assert quads[0, 0, 0] < quads[1, 0, 0]  # one line (|dy| < 10): left before right
 
 
+def test_postprocess_reads_a_float16_map_as_its_exact_widening():
+    img = random_image(96, 160)
+    _, mapping, _ = _core.DetectionPreprocessor()(img)
+    rng = np.random.default_rng(3)
+    prob = prob_map(96, 160, [(90, 38, 150, 50), (10, 40, 70, 52), (20, 70, 60, 80)])
+    half = (prob * rng.uniform(0.6, 1.0, prob.shape)).astype(np.float16)
+    post = _core.DetectionPostprocessor()
+    for got, want in zip(post(half, mapping), post(half.astype(np.float32), mapping), strict=True):
+        np.testing.assert_array_equal(got, want)
+    with pytest.raises(ValueError, match="float32 or float16"):
+        post(prob.astype(np.float64), mapping)
+    with pytest.raises(ValueError, match="float32"):
+        _core.db_postprocess(half, 96, 160)
+
+
 def test_postprocess_removes_the_letterbox_and_maps_to_the_source():
     # A 10 x 100 source, rescaled (min side 20: 20 x 200) to 32 x 192, letterboxed to 80 rows.
     img = random_image(10, 100)

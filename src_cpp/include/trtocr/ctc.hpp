@@ -14,11 +14,19 @@ struct DecodedText {
   std::vector<int> steps;  // time step of each kept character (when asked for)
 };
 
+// Settles each run of '0' and 'O' in UTF-8 text by its neighbours, in place: a run next to a
+// Latin letter and to no digit becomes 'O's ("N0RTH" -> "NORTH", "0f" -> "Of"), one next to a
+// digit and to no letter becomes '0's ("G2O" -> "G20"); a digit across a '.' or ',' counts as
+// a digit ("RM0.02" stays). Anything else (mixed, alone, beside other scripts) is left as read.
+// PP-OCR's recognizers read O and 0 alike and pick one with little regard to the word.
+void settle_o_zero(std::string& text);
+
 // Owns the class -> string table. Class 0 is the CTC blank.
 class CTCDecoder {
  public:
-  // characters[i] is the text of class i + 1 (the blank is implicit).
-  explicit CTCDecoder(std::vector<std::string> characters);
+  // characters[i] is the text of class i + 1 (the blank is implicit). settle_o_zero: apply
+  // settle_o_zero() to every decoded line.
+  explicit CTCDecoder(std::vector<std::string> characters, bool settle_o_zero = false);
 
   std::size_t num_classes() const { return characters_.size() + 1; }
 
@@ -34,6 +42,7 @@ class CTCDecoder {
 
  private:
   std::vector<std::string> characters_;
+  bool settle_o_zero_ = false;
 };
 
 struct OrientationDecision {

@@ -21,7 +21,15 @@ struct DetResizeParams {
   // so a very elongated image under LimitType::Min still fits a runtime's largest detector
   // input. 0: no cap (PP-OCR 2.x and RapidOCR 1.4 have none).
   int max_side_limit = 0;
+  // > 0: the resize enlarges at most this many times, or up to kMinUpscaledShortSide on the
+  // short side where that is more: a 300 px screenshot under LimitType::Min 736 is not read
+  // 2.5x larger (its text would reach sizes where DB splits lines at word gaps), a 30 px word
+  // crop is still read at 64. 0: no bound.
+  double max_upscale = 0.0;
 };
+
+// PaddleOCR 3's smallest "min" limit: below it the detector sees too little of a line.
+constexpr double kMinUpscaledShortSide = 64.0;
 
 struct DetInputShape {
   int height = 0;  // resized, a multiple of 32 (at least 32)
