@@ -109,6 +109,38 @@ class _Stage:
         self.session.close()
 
 
+def detection_preprocessor(
+    options: DetOptions,
+    image_options: ImageOptions,
+    *,
+    limit_side_len: int | None = None,
+    limit_type: Literal["max", "min"] | None = None,
+    norm: tuple[tuple[float, float, float], tuple[float, float, float]] | None = None,
+    max_side_limit: int | None = None,
+    uint8: bool = False,
+    pool: _core.ThreadPool | None = None,
+) -> _core.DetectionPreprocessor:
+    """The core's preprocessor for these options: whole-image rescale, letterbox, the
+    detector's resize at limit_side_len / limit_type (the options' unless given) under
+    max_side_limit (the options' input_cap unless given) and max_upscale, normalised by norm
+    (mean, std; the core's ImageNet values unless given)."""
+    o, io = options, image_options
+    mean_std = {} if norm is None else {"mean": norm[0], "std": norm[1]}
+    return _core.DetectionPreprocessor(
+        limit_side_len=o.limit_side_len if limit_side_len is None else limit_side_len,
+        limit_type=limit_type or o.limit_type,
+        **mean_std,
+        max_side_len=io.max_side_len,
+        min_side_len=io.min_side_len,
+        min_height=o.min_height,
+        max_aspect=o.max_aspect,
+        max_side_limit=o.input_cap if max_side_limit is None else max_side_limit,
+        max_upscale=o.max_upscale,
+        uint8=uint8,
+        pool=pool,
+    )
+
+
 class TextDetector(_Stage):
     """DB text detection: image -> Detections (quads for the crops, boxes for the caller)."""
 
@@ -159,18 +191,13 @@ class TextDetector(_Stage):
     def _preprocessor(
         self, limit_side_len: int, limit_type: Literal["max", "min"] | None = None
     ) -> _core.DetectionPreprocessor:
-        o, io = self.options, self.image_options
-        return _core.DetectionPreprocessor(
+        return detection_preprocessor(
+            self.options,
+            self.image_options,
             limit_side_len=limit_side_len,
-            limit_type=limit_type or o.limit_type,
-            mean=self._norm[0],
-            std=self._norm[1],
-            max_side_len=io.max_side_len,
-            min_side_len=io.min_side_len,
-            min_height=o.min_height,
-            max_aspect=o.max_aspect,
+            limit_type=limit_type,
+            norm=self._norm,
             max_side_limit=self._max_side_limit,
-            max_upscale=o.max_upscale,
             uint8=self.pixels_in,
             pool=self._pool,
         )

@@ -10,24 +10,16 @@ import pytest
 from PIL import Image, ImageDraw
 
 from tests.helpers import font
-from trt_ocr import _core
 from trt_ocr.options import DetOptions, ImageOptions
 from trt_ocr.presets import VIDEO
+from trt_ocr.stages import detection_preprocessor
 from trt_ocr.video.window import WindowDetector
 
 
 def _windows(
     height: int, width: int, det: DetOptions | None = None, image=None, tiled: bool = False
 ):
-    o, io = det or DetOptions(**VIDEO["det"]), image or ImageOptions()
-    prepare = _core.DetectionPreprocessor(
-        limit_side_len=o.limit_side_len,
-        limit_type=o.limit_type,
-        max_side_len=io.max_side_len,
-        min_side_len=io.min_side_len,
-        min_height=o.min_height,
-        max_aspect=o.max_aspect,
-    )
+    prepare = detection_preprocessor(det or DetOptions(**VIDEO["det"]), image or ImageOptions())
     stub = SimpleNamespace(plan=prepare.plan, tiles=lambda h, w: [object()] if tiled else None)
     return WindowDetector(stub, height, width)  # type: ignore[arg-type]
 
