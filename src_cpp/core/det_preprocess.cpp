@@ -88,14 +88,9 @@ void resize_chw(const ImageView& src, int out_h, int out_w, std::uint8_t* out, T
   linear::resize_rows(
       src, out_h, out_w, pool,
       [&](int y, const std::int16_t* r0, const std::int16_t* r1, std::int16_t b0, std::int16_t b1) {
-        for (int c = 0; c < 3; ++c) {
-          const std::int16_t* s0 = r0 + c * plane;
-          const std::int16_t* s1 = r1 + c * plane;
-          std::uint8_t* dst = out + c * out_plane + static_cast<std::size_t>(y) * out_w;
-          for (int x = 0; x < out_w; ++x)  // cv2.resize saturates to uint8
-            dst[x] = static_cast<std::uint8_t>(
-                std::clamp(linear::vertical(s0[x], s1[x], b0, b1), 0, 255));
-        }
+        for (int c = 0; c < 3; ++c)
+          linear::vertical_row_u8(r0 + c * plane, r1 + c * plane, b0, b1, out_w,
+                                  out + c * out_plane + static_cast<std::size_t>(y) * out_w);
       });
 }
 

@@ -310,8 +310,12 @@ std::vector<DetectedText> finish_detection(const std::uint16_t* prob_half, int m
                                            const DetMapping& mapping, const DBParams& params) {
   require(prob_half != nullptr && map_h > 0 && map_w > 0,
           "finish_detection: the probability map is empty");
-  std::vector<float> prob(static_cast<std::size_t>(map_h) * static_cast<std::size_t>(map_w));
-  half_to_float(prob_half, prob.size(), prob.data());
+  // Kept per thread: a fresh 4 MB buffer per call would cost more in page faults than the
+  // conversion itself.
+  thread_local std::vector<float> prob;
+  const std::size_t n = static_cast<std::size_t>(map_h) * static_cast<std::size_t>(map_w);
+  if (prob.size() < n) prob.resize(n);
+  half_to_float(prob_half, n, prob.data());
   return finish_detection(prob.data(), map_h, map_w, mapping, params);
 }
 
