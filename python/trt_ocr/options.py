@@ -1,7 +1,7 @@
 """Pipeline settings. Each default is defined here once, chosen by measurement on every
 accuracy set at once (bench/accuracy.py): PP-OCR's published inference values except the
-detector's resize and box settings and the 180-degree re-read (trt_ocr.presets.PPOCR has PP-OCR's
-values), plus trt-ocr's own additions (tiled detection, windowed recognition, a second pass for
+detector's resize and box settings, the 180-degree re-read and the O/0 settling
+(trt_ocr.presets.PPOCR has PP-OCR's values), plus trt-ocr's own additions (tiled detection, windowed recognition, a second pass for
 small text); presets, CLI flags and the engine builder's shape plan all derive from these
 classes.
 
