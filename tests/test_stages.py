@@ -215,29 +215,41 @@ def test_bounded_backends_get_detector_inputs_inside_the_plan(v4_models):
     assert sides["bounded"] <= longest < sides["free"]
 
 
+def _detector_inputs(models, det: DetOptions, image: np.ndarray) -> list[tuple[int, ...]]:
+    """The (height, width) of every detector input these options give for image."""
+    ranges = plan_shapes(det, ClsOptions(), RecOptions(), models.spec).by_role()
+    seen: list[tuple[int, ...]] = []
+
+    def record(role: str, feeds: Mapping[str, np.ndarray]) -> None:
+        seen.extend(tuple(a.shape[2:]) for a in feeds.values())
+
+    detector = TextDetector(
+        backends.create("onnxruntime"),
+        models.det,
+        det,
+        ImageOptions(),
+        models.spec.det,
+        ranges,
+        [record],
+    )
+    detector(image, timings())
+    detector.close()
+    return seen
+
+
 def test_max_side_limit_caps_the_detector_input(v4_models):
-    spec = v4_models.spec
     strip = np.full((60, 720, 3), 255, np.uint8)  # limit_type "min" would make it 736 x 8832
     for cap, longest in ((2000, 1984), (1000, 992)):
         det = DetOptions(limit_side_len=736, limit_type="min", max_side_limit=cap, max_upscale=0)
-        ranges = plan_shapes(det, ClsOptions(), RecOptions(), spec).by_role()
-        seen: list[int] = []
+        assert max(max(hw) for hw in _detector_inputs(v4_models, det, strip)) == longest
 
-        def record(role: str, feeds: Mapping[str, np.ndarray], seen: list[int] = seen) -> None:
-            seen.extend(max(a.shape[2:]) for a in feeds.values())
 
-        detector = TextDetector(
-            backends.create("onnxruntime"),
-            v4_models.det,
-            det,
-            ImageOptions(),
-            spec.det,
-            ranges,
-            [record],
-        )
-        detector(strip, timings())
-        detector.close()
-        assert max(seen) == longest
+def test_max_upscale_bounds_the_detector_enlargement(v4_models):
+    # "min" 736 alone reads it 18.4x larger; bounded, it still reaches 64 px (1.6x)
+    crop = np.full((40, 120, 3), 255, np.uint8)
+    for bound, expected in ((0.0, (672, 1984)), (2.0, (64, 256)), (1.0, (64, 192))):
+        det = DetOptions(limit_side_len=736, limit_type="min", max_upscale=bound)
+        assert _detector_inputs(v4_models, det, crop) == [expected], bound
 
 
 def test_graph_io_networks_read_the_same_text_as_the_models_as_given(v4_models):
@@ -253,31 +265,3 @@ def test_graph_io_networks_read_the_same_text_as_the_models_as_given(v4_models):
     for x, y in zip(a, b, strict=True):  # the detector's input is exact: the same boxes
         np.testing.assert_array_equal(x.box, y.box)
     assert np.allclose([x.score for x in a], [x.score for x in b], atol=1e-2)
-
-
-def test_max_upscale_bounds_the_detector_enlargement(v4_models):
-    spec = v4_models.spec
-    # "min" 736 alone reads it 18.4x larger; bounded, it still reaches 64 px (1.6x)
-    crop = np.full((40, 120, 3), 255, np.uint8)
-    for bound, expected in ((0.0, (672, 1984)), (2.0, (64, 256)), (1.0, (64, 192))):
-        det = DetOptions(limit_side_len=736, limit_type="min", max_upscale=bound)
-        ranges = plan_shapes(det, ClsOptions(), RecOptions(), spec).by_role()
-        seen: list[tuple[int, ...]] = []
-
-        def record(
-            role: str, feeds: Mapping[str, np.ndarray], seen: list[tuple[int, ...]] = seen
-        ) -> None:
-            seen.extend(tuple(a.shape[2:]) for a in feeds.values())
-
-        detector = TextDetector(
-            backends.create("onnxruntime"),
-            v4_models.det,
-            det,
-            ImageOptions(),
-            spec.det,
-            ranges,
-            [record],
-        )
-        detector(crop, timings())
-        detector.close()
-        assert seen == [expected], bound
