@@ -90,6 +90,9 @@ def test_ctrl_c_keeps_the_events_so_far(tmp_path, v4_models) -> None:
         env={**os.environ, "OMP_NUM_THREADS": "1"},
         stderr=subprocess.PIPE,
         text=True,
+        # A suite started in the background (`cmd &`) ignores SIGINT, and Python keeps an
+        # inherited SIG_IGN: give the child the default so it raises KeyboardInterrupt.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 120
     while not srt.exists() and time.monotonic() < deadline and proc.poll() is None:
