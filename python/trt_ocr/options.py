@@ -1,9 +1,9 @@
 """Pipeline settings. Each default is defined here once, chosen by measurement on every
 accuracy set at once (bench/accuracy.py): PP-OCR's published inference values except the
 detector's resize and box settings, the 180-degree re-read and the O/0 settling
-(trt_ocr.presets.PPOCR has PP-OCR's values), plus trt-ocr's own additions (tiled detection, windowed recognition, a second pass for
-small text); presets, CLI flags and the engine builder's shape plan all derive from these
-classes.
+(trt_ocr.presets.PPOCR has PP-OCR's values), plus trt-ocr's own additions (tiled detection,
+windowed recognition, a second pass for small text); presets, CLI flags and the engine
+builder's shape plan all derive from these classes.
 
 Every field's bounds are declared beside it and checked at construction with the same bounds
 the C++ core enforces, so a bad value fails when the options are made, not at the first call."""
