@@ -78,10 +78,14 @@ def test_cli_flags_come_from_the_options() -> None:
     assert given == {"image": {}, "det": {}, "cls": {}, "rec": {}}
     rapid = pipeline_options(parser.parse_args(["--preset", "rapidocr", "--box-thresh", "0.7"]))
     assert rapid["det"]["limit_type"] == "min" and rapid["det"]["box_thresh"] == 0.7
-    args = parser.parse_args(
-        ["--limit-side-len", "640", "--no-dilation", "--rec-batch", "8", "--box-type", "poly"]
-    )
+    flags = "--limit-side-len 640 --no-dilation --rec-batch 8 --box-type poly --max-upscale 1"
+    args = parser.parse_args([*flags.split(), "--no-settle-o-zero"])
     given = pipeline_options(args)
-    assert given["det"] == {"limit_side_len": 640, "use_dilation": False, "box_type": "poly"}
-    assert given["rec"] == {"batch_size": 8}
+    assert given["det"] == {
+        "limit_side_len": 640,
+        "use_dilation": False,
+        "box_type": "poly",
+        "max_upscale": 1.0,
+    }
+    assert given["rec"] == {"batch_size": 8, "settle_o_zero": False}
     DetOptions(**given["det"])
