@@ -7,7 +7,7 @@ import itertools
 import pytest
 
 from trt_ocr import models
-from trt_ocr.options import ClsOptions, DetOptions, RecOptions
+from trt_ocr.options import ClsOptions, DetOptions, ImageOptions, RecOptions
 from trt_ocr.shapes import ShapeRange, conflicts, plan_shapes, round_to_32, select_profile
 
 V4 = models.get("ppocr-v4-mobile")
@@ -21,14 +21,12 @@ def test_det_max_limit_bounds_both_sides() -> None:
 
 
 def test_det_range_holds_every_input_the_core_makes() -> None:
-    from trt_ocr import _core
+    from trt_ocr.stages import detection_preprocessor
 
     for limit, kind in ((960, "max"), (1010, "max"), (736, "min")):
         o = DetOptions(limit_side_len=limit, limit_type=kind)
         (r,) = plan_shapes(o).det
-        prepare = _core.DetectionPreprocessor(
-            limit_side_len=limit, limit_type=kind, max_side_limit=o.input_cap
-        )
+        prepare = detection_preprocessor(o, ImageOptions())
         for h, w in ((1, 1), (720, 1280), (4000, 30), (30, 4000), (2000, 2000), (1010, 500)):
             plan = prepare.plan(h, w)
             assert r.covers((1, 3, plan.input_h, plan.input_w)), (limit, kind, h, w, plan, r)
