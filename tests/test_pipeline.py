@@ -4,6 +4,7 @@ RapidOCR test suite asserts on its images (../shared/data/README.md)."""
 from __future__ import annotations
 
 import json
+import pickle
 import threading
 from pathlib import Path
 
@@ -74,6 +75,15 @@ def test_all_input_kinds_give_the_same_result(ocr: OCR, tmp_path: Path) -> None:
     assert squash(expected) == squash(LINES[:2])
     for source in (path, str(path), path.read_bytes(), Image.open(path)):
         assert ocr(source).texts == expected
+
+
+def test_arrays_that_went_through_pickle_are_read(ocr: OCR) -> None:
+    # multiprocessing, Ray and joblib hand over arrays whose dtype is an equal copy of numpy's,
+    # not numpy's own object: the core once refused them ("expected dtype uint8, got uint8").
+    bgr = render_lines(LINES[:2])
+    copied = pickle.loads(pickle.dumps(bgr))
+    assert copied.dtype is not bgr.dtype and copied.dtype == bgr.dtype
+    assert ocr(copied).texts == ocr(bgr).texts
 
 
 def test_blank_and_black_images_give_empty_results(ocr: OCR) -> None:

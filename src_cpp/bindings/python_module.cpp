@@ -41,13 +41,20 @@ py::array_t<T> vector_to_numpy(std::vector<T>&& values, std::vector<py::ssize_t>
   return py::array_t<T>(shape, owned->data(), free_when_done);
 }
 
+// numpy's dtype objects are usually its singletons, but an array that went through pickle
+// (multiprocessing, Ray, joblib) carries an equal copy: compare by value when identity fails.
+bool has_dtype(const py::array& arr, const py::dtype& want) {
+  const py::dtype got = arr.dtype();
+  return got.is(want) || PyObject_RichCompareBool(got.ptr(), want.ptr(), Py_EQ) == 1;
+}
+
 // Checks dtype/contiguity without converting: a silent copy on the hot path is a bug.
 template <typename T>
 CArray<T> as_c_array(const py::handle& obj, const char* name, int ndim) {
   if (!py::isinstance<py::array>(obj))
     throw py::value_error(std::string(name) + ": expected a numpy array");
   auto arr = py::reinterpret_borrow<py::array>(obj);
-  if (!arr.dtype().is(py::dtype::of<T>()))
+  if (!has_dtype(arr, py::dtype::of<T>()))
     throw py::value_error(std::string(name) + ": expected dtype " +
                           std::string(py::str(py::dtype::of<T>())) + ", got " +
                           std::string(py::str(arr.dtype())));
@@ -68,7 +75,7 @@ py::array as_prob_map(const py::handle& obj, int& h, int& w) {
   if (nd < 2 || nd > 4)
     throw py::value_error("prob: expected shape [H, W], [1, H, W] or [1, 1, H, W], got " +
                           std::to_string(nd) + " dimensions");
-  if (!arr.dtype().is(py::dtype::of<float>()) && !arr.dtype().is(py::dtype("float16")))
+  if (!has_dtype(arr, py::dtype::of<float>()) && !has_dtype(arr, py::dtype("float16")))
     throw py::value_error("prob: expected dtype float32 or float16, got " +
                           std::string(py::str(arr.dtype())));
   if (!(arr.flags() & py::array::c_style))
@@ -119,7 +126,7 @@ std::pair<py::array_t<T>, T*> owned_array(std::vector<py::ssize_t> shape) {
 ImageView image_view(const py::handle& obj, bool allow_2d, int need_channels) {
   if (!py::isinstance<py::array>(obj)) throw py::value_error("image: expected a numpy array");
   auto arr = py::reinterpret_borrow<py::array>(obj);
-  if (!arr.dtype().is(py::dtype::of<std::uint8_t>()))
+  if (!has_dtype(arr, py::dtype::of<std::uint8_t>()))
     throw py::value_error("image: expected dtype uint8, got " + std::string(py::str(arr.dtype())));
   const bool is_2d = arr.ndim() == 2;
   if (!(arr.ndim() == 3 || (allow_2d && is_2d)))

@@ -3,6 +3,8 @@ the separate core functions and OpenCV / numpy written out by hand."""
 
 from __future__ import annotations
 
+import pickle
+
 import cv2
 import numpy as np
 import pytest
@@ -145,6 +147,21 @@ def test_postprocess_reads_a_float16_map_as_its_exact_widening():
         post(prob.astype(np.float64), mapping)
     with pytest.raises(ValueError, match="float32"):
         _core.db_postprocess(half, 96, 160)
+
+
+def test_arrays_with_an_equal_copy_of_the_dtype_are_accepted():
+    # An array that went through pickle carries its own (equal) dtype object.
+    img = pickle.loads(pickle.dumps(random_image(96, 160)))
+    _, mapping, _ = _core.DetectionPreprocessor()(img)
+    prob = prob_map(96, 160, [(90, 38, 150, 50)])
+    post = _core.DetectionPostprocessor()
+    for dtype in (np.float32, np.float16):
+        copied = pickle.loads(pickle.dumps(prob.astype(dtype)))
+        assert copied.dtype is not np.dtype(dtype)
+        for got, want in zip(post(copied, mapping), post(prob.astype(dtype), mapping), strict=True):
+            np.testing.assert_array_equal(got, want)
+    quads = pickle.loads(pickle.dumps(np.array([[[2, 2], [60, 2], [60, 20], [2, 20]]], np.float32)))
+    assert _core.crop_batch(img, quads, 48, 320)[0].shape == (1, 3, 48, 320)
 
 
 def test_postprocess_removes_the_letterbox_and_maps_to_the_source():
