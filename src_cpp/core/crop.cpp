@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "bicubic_warp.hpp"
 #include "image_checks.hpp"
 #include "linear_resize.hpp"
 
@@ -22,80 +23,7 @@ namespace trtocr {
 
 namespace {
 
-// ---- the bicubic warp (uint8) ----
-
-// Keys' cubic convolution kernel with a = -0.75, in float, in the order OpenCV evaluates it.
-inline void cubic_coeffs(float x, float c[4]) {
-  const float a = -0.75f;
-  c[0] = ((a * (x + 1) - 5 * a) * (x + 1) + 8 * a) * (x + 1) - 4 * a;
-  c[1] = ((a + 2) * x - (a + 3)) * x * x + 1;
-  c[2] = ((a + 2) * (1 - x) - (a + 3)) * (1 - x) * (1 - x) + 1;
-  c[3] = 1.f - c[0] - c[1] - c[2];
-}
-
 using Mat3 = std::array<double, 9>;
-
-struct ByteToFloat {
-  float v[256];
-  constexpr ByteToFloat() : v() {
-    for (int i = 0; i < 256; ++i) v[i] = static_cast<float>(i);
-  }
-};
-constexpr ByteToFloat kByteToFloat{};
-
-// Round half to even for |x| < 2^22, like lrint in the default rounding mode but inlined.
-inline int round_even(float x) {
-  const float magic = 12582912.f;  // 1.5 * 2^23: adding it leaves no fractional bits
-  return static_cast<int>((x + magic) - magic);
-}
-
-// floor for values well inside the int range, without a libm call.
-inline int floor_int(float x) {
-  const int i = static_cast<int>(x);
-  return i - (x < static_cast<float>(i));
-}
-
-// Pixels of warpPerspective(src, M, ..., INTER_CUBIC | inverse map, BORDER_REPLICATE) as
-// OpenCV 5 computes them (exact sub-pixel position, float weights, rounded to nearest): crop
-// pixel (ox, oy) samples the source at M * (ox, oy, 1). OpenCV 4 quantised the position to 1/32
-// pixel instead; the two differ by a grey level or so on a fraction of pixels.
-// Along one crop row the homogeneous source position is linear in the column, so the caller
-// passes it as (x, y, w) = base + k * column.
-template <int C, bool kAffine>
-inline void warp_pixel(const ImageView& img, double x, double y, double w, std::uint8_t* out) {
-  const double inv = kAffine ? 1.0 : (w != 0.0 ? 1.0 / w : 0.0);
-  // Clamped just outside the image (NaN sent to a bound by std::min/max) so the conversions
-  // below are defined; beyond two pixels out every tap replicates the border anyway.
-  const float sx = static_cast<float>(std::max(-3.0, std::min(img.width + 2.0, x * inv)));
-  const float sy = static_cast<float>(std::max(-3.0, std::min(img.height + 2.0, y * inv)));
-  const int ix = floor_int(sx), iy = floor_int(sy);
-  const float fx = sx - static_cast<float>(ix), fy = sy - static_cast<float>(iy);
-  const int max_x = img.width - 1, max_y = img.height - 1;
-  if (fx == 0.f && fy == 0.f && ix >= 0 && ix <= max_x && iy >= 0 && iy <= max_y) {
-    // Integer position: the cubic weights are exactly (0, 1, 0, 0), e.g. every pixel of an
-    // axis-aligned integer box.
-    const std::uint8_t* p = img.row(iy) + static_cast<std::ptrdiff_t>(ix) * C;
-    for (int c = 0; c < C; ++c) out[c] = p[c];
-    return;
-  }
-  float wx[4], wy[4];
-  cubic_coeffs(fx, wx);
-  cubic_coeffs(fy, wy);
-  int xs[4];
-  for (int k = 0; k < 4; ++k) xs[k] = std::clamp(ix - 1 + k, 0, max_x) * C;
-  const float* f = kByteToFloat.v;  // a load instead of an int -> float conversion per tap
-  float acc[C] = {};
-  for (int r = 0; r < 4; ++r) {
-    const std::uint8_t* row = img.row(std::clamp(iy - 1 + r, 0, max_y));
-    for (int c = 0; c < C; ++c) {
-      const float h = wx[0] * f[row[xs[0] + c]] + wx[1] * f[row[xs[1] + c]] +
-                      wx[2] * f[row[xs[2] + c]] + wx[3] * f[row[xs[3] + c]];
-      acc[c] += wy[r] * h;
-    }
-  }
-  for (int c = 0; c < C; ++c)
-    out[c] = static_cast<std::uint8_t>(std::clamp(round_even(acc[c]), 0, 255));
-}
 
 bool finite(const Quad& q) {
   for (const Point& p : q)
@@ -181,27 +109,21 @@ CropSource make_source(const ImageView& img, const Quad& q, const CropSize& cs, 
   return {&img, rect_to_quad(q, w, h), orientation(cs, flip)};
 }
 
-// Crop pixels (cols[j], cy) of the rotated/flipped crop grid for j < n, C channels each.
-template <int C>
+// Crop pixels (cols[j], cy) of the rotated/flipped crop grid for j < n, the image's channels each.
 void crop_row(const CropSource& s, int cy, const int* cols, std::size_t n, std::uint8_t* out) {
   const Orientation& o = s.o;
   const Mat3& m = s.m;
   // (ox, oy) = (a, d) * cx + (b * cy + c, e * cy + f); the source position is linear in cx.
   const double ox0 = o.b * cy + o.c, oy0 = o.e * cy + o.f;
-  const double bx = m[0] * ox0 + m[1] * oy0 + m[2], kx = m[0] * o.a + m[1] * o.d;
-  const double by = m[3] * ox0 + m[4] * oy0 + m[5], ky = m[3] * o.a + m[4] * o.d;
   const double bw = m[6] * ox0 + m[7] * oy0 + m[8], kw = m[6] * o.a + m[7] * o.d;
-  if (kw == 0.0 && bw == 1.0) {  // parallelograms (e.g. DB's rotated rectangles): no division
-    for (std::size_t j = 0; j < n; ++j) {
-      const double cx = cols[j];
-      warp_pixel<C, true>(*s.img, bx + kx * cx, by + ky * cx, 1.0, out + C * j);
-    }
-    return;
-  }
-  for (std::size_t j = 0; j < n; ++j) {
-    const double cx = cols[j];
-    warp_pixel<C, false>(*s.img, bx + kx * cx, by + ky * cx, bw + kw * cx, out + C * j);
-  }
+  const bicubic::RowMap map{m[0] * ox0 + m[1] * oy0 + m[2],
+                            m[0] * o.a + m[1] * o.d,
+                            m[3] * ox0 + m[4] * oy0 + m[5],
+                            m[3] * o.a + m[4] * o.d,
+                            bw,
+                            kw,
+                            kw == 0.0 && bw == 1.0};
+  bicubic::warp_row(*s.img, map, cols, n, out);
 }
 
 // Resizes the crop of s (crop_w x crop_h, computed on demand) to out_w x out_h with cv2.resize's
@@ -243,7 +165,7 @@ void resize_crop(const CropSource& s, int crop_w, int crop_h, int out_w, int out
   std::int16_t* slot[2] = {buf.data(), buf.data() + 3 * n};
   int slot_row[2] = {-1, -1};
   auto horizontal = [&](int cy, std::int16_t* dst) {
-    crop_row<3>(s, cy, cols.data(), cols.size(), pix.data());
+    crop_row(s, cy, cols.data(), cols.size(), pix.data());
     for (int u = 0; u < out_w; ++u) {
       const std::uint8_t* p0 = &pix[3 * i0[u]];
       const std::uint8_t* p1 = &pix[3 * i1[u]];
@@ -274,12 +196,12 @@ void resize_crop(const CropSource& s, int crop_w, int crop_h, int out_w, int out
   }
 }
 
-template <int C>
-void crop_image_c(const CropSource& s, const CropSize& cs, std::uint8_t* out) {
+void crop_image_rows(const CropSource& s, const CropSize& cs, std::uint8_t* out) {
   std::vector<int> cols(static_cast<std::size_t>(cs.width));
   for (int x = 0; x < cs.width; ++x) cols[x] = x;
+  const std::size_t row_bytes = static_cast<std::size_t>(cs.width) * s.img->channels;
   for (int y = 0; y < cs.height; ++y)
-    crop_row<C>(s, y, cols.data(), cols.size(), out + static_cast<std::size_t>(y) * cs.width * C);
+    crop_row(s, y, cols.data(), cols.size(), out + static_cast<std::size_t>(y) * row_bytes);
 }
 
 }  // namespace
@@ -389,20 +311,7 @@ void crop_image(const ImageView& image, const Quad& quad, bool flip180, double t
   if (cs.width == 0) return;
   require(out != nullptr, "crop_image: no output buffer");
   const CropSource src = make_source(image, quad, cs, flip180);
-  switch (image.channels) {
-    case 1:
-      crop_image_c<1>(src, cs, out);
-      break;
-    case 2:
-      crop_image_c<2>(src, cs, out);
-      break;
-    case 3:
-      crop_image_c<3>(src, cs, out);
-      break;
-    default:
-      crop_image_c<4>(src, cs, out);
-      break;
-  }
+  crop_image_rows(src, cs, out);
 }
 
 }  // namespace trtocr

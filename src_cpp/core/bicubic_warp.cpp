@@ -1,0 +1,259 @@
+#include "bicubic_warp.hpp"
+
+#include <algorithm>
+#include <climits>
+
+#if defined(__GNUC__) && defined(__x86_64__)
+#include <immintrin.h>
+#define TRTOCR_WARP_AVX2 1
+#endif
+
+namespace trtocr {
+namespace bicubic {
+
+namespace {
+
+// Keys' cubic convolution kernel with a = -0.75, in float, in the order OpenCV evaluates it.
+inline void cubic_coeffs(float x, float c[4]) {
+  const float a = -0.75f;
+  c[0] = ((a * (x + 1) - 5 * a) * (x + 1) + 8 * a) * (x + 1) - 4 * a;
+  c[1] = ((a + 2) * x - (a + 3)) * x * x + 1;
+  c[2] = ((a + 2) * (1 - x) - (a + 3)) * (1 - x) * (1 - x) + 1;
+  c[3] = 1.f - c[0] - c[1] - c[2];
+}
+
+struct ByteToFloat {
+  float v[256];
+  constexpr ByteToFloat() : v() {
+    for (int i = 0; i < 256; ++i) v[i] = static_cast<float>(i);
+  }
+};
+constexpr ByteToFloat kByteToFloat{};
+
+// 1.5 * 2^23: adding it to |x| < 2^22 leaves no fractional bits, so (x + magic) - magic rounds
+// half to even, like lrint in the default rounding mode but inlined.
+constexpr float kRoundMagic = 12582912.f;
+inline int round_even(float x) { return static_cast<int>((x + kRoundMagic) - kRoundMagic); }
+
+// floor for values well inside the int range, without a libm call.
+inline int floor_int(float x) {
+  const int i = static_cast<int>(x);
+  return i - (x < static_cast<float>(i));
+}
+
+// The pixel sampled at homogeneous source position (x, y, w). OpenCV 4 quantised the position
+// to 1/32 pixel instead; the two differ by a grey level or so on a fraction of pixels.
+template <int C, bool kAffine>
+inline void warp_pixel(const ImageView& img, double x, double y, double w, std::uint8_t* out) {
+  const double inv = kAffine ? 1.0 : (w != 0.0 ? 1.0 / w : 0.0);
+  // Clamped just outside the image (NaN sent to a bound by std::min/max) so the conversions
+  // below are defined; beyond two pixels out every tap replicates the border anyway.
+  const float sx = static_cast<float>(std::max(-3.0, std::min(img.width + 2.0, x * inv)));
+  const float sy = static_cast<float>(std::max(-3.0, std::min(img.height + 2.0, y * inv)));
+  const int ix = floor_int(sx), iy = floor_int(sy);
+  const float fx = sx - static_cast<float>(ix), fy = sy - static_cast<float>(iy);
+  const int max_x = img.width - 1, max_y = img.height - 1;
+  if (fx == 0.f && fy == 0.f && ix >= 0 && ix <= max_x && iy >= 0 && iy <= max_y) {
+    // Integer position: the cubic weights are exactly (0, 1, 0, 0), e.g. every pixel of an
+    // axis-aligned integer box.
+    const std::uint8_t* p = img.row(iy) + static_cast<std::ptrdiff_t>(ix) * C;
+    for (int c = 0; c < C; ++c) out[c] = p[c];
+    return;
+  }
+  float wx[4], wy[4];
+  cubic_coeffs(fx, wx);
+  cubic_coeffs(fy, wy);
+  int xs[4];
+  for (int k = 0; k < 4; ++k) xs[k] = std::clamp(ix - 1 + k, 0, max_x) * C;
+  const float* f = kByteToFloat.v;  // a load instead of an int -> float conversion per tap
+  float acc[C] = {};
+  for (int r = 0; r < 4; ++r) {
+    const std::uint8_t* row = img.row(std::clamp(iy - 1 + r, 0, max_y));
+    for (int c = 0; c < C; ++c) {
+      const float h = wx[0] * f[row[xs[0] + c]] + wx[1] * f[row[xs[1] + c]] +
+                      wx[2] * f[row[xs[2] + c]] + wx[3] * f[row[xs[3] + c]];
+      acc[c] += wy[r] * h;
+    }
+  }
+  for (int c = 0; c < C; ++c)
+    out[c] = static_cast<std::uint8_t>(std::clamp(round_even(acc[c]), 0, 255));
+}
+
+template <int C>
+void warp_row_portable(const ImageView& img, const RowMap& m, const int* cols, std::size_t n,
+                       std::uint8_t* out) {
+  if (m.affine) {  // parallelograms (e.g. DB's rotated rectangles): no division
+    for (std::size_t j = 0; j < n; ++j) {
+      const double c = cols[j];
+      warp_pixel<C, true>(img, m.bx + m.kx * c, m.by + m.ky * c, 1.0, out + C * j);
+    }
+    return;
+  }
+  for (std::size_t j = 0; j < n; ++j) {
+    const double c = cols[j];
+    warp_pixel<C, false>(img, m.bx + m.kx * c, m.by + m.ky * c, m.bw + m.kw * c, out + C * j);
+  }
+}
+
+#ifdef TRTOCR_WARP_AVX2
+
+// cubic_coeffs of 8 positions at once: the same float operations in the same order (no FMA: the
+// target has none, so nothing is contracted).
+__attribute__((target("avx2"))) inline void cubic_coeffs8(__m256 x, __m256 c[4]) {
+  const __m256 a = _mm256_set1_ps(-0.75f), one = _mm256_set1_ps(1.f);
+  const __m256 a5 = _mm256_set1_ps(5 * -0.75f), a8 = _mm256_set1_ps(8 * -0.75f);
+  const __m256 a4 = _mm256_set1_ps(4 * -0.75f);
+  const __m256 a2 = _mm256_set1_ps(-0.75f + 2), a3 = _mm256_set1_ps(-0.75f + 3);
+  const __m256 x1 = _mm256_add_ps(x, one), mx = _mm256_sub_ps(one, x);
+  __m256 t = _mm256_sub_ps(_mm256_mul_ps(a, x1), a5);
+  t = _mm256_add_ps(_mm256_mul_ps(t, x1), a8);
+  c[0] = _mm256_sub_ps(_mm256_mul_ps(t, x1), a4);
+  t = _mm256_sub_ps(_mm256_mul_ps(a2, x), a3);
+  c[1] = _mm256_add_ps(_mm256_mul_ps(_mm256_mul_ps(t, x), x), one);
+  t = _mm256_sub_ps(_mm256_mul_ps(a2, mx), a3);
+  c[2] = _mm256_add_ps(_mm256_mul_ps(_mm256_mul_ps(t, mx), mx), one);
+  c[3] = _mm256_sub_ps(_mm256_sub_ps(_mm256_sub_ps(one, c[0]), c[1]), c[2]);
+}
+
+// The source coordinate of 4 columns along one axis: base + k * c, divided by w unless affine,
+// clamped to [-3, limit] with NaN sent to limit, as warp_pixel does.
+__attribute__((target("avx2"))) inline __m128 coordinate4(__m256d base, __m256d k, __m256d c,
+                                                          __m256d inv, bool affine, __m256d limit) {
+  __m256d v = _mm256_add_pd(base, _mm256_mul_pd(k, c));
+  if (!affine) v = _mm256_mul_pd(v, inv);
+  // min_pd(v, limit) is (v < limit ? v : limit) and max_pd(m, -3) is (m > -3 ? m : -3): the
+  // operand order of std::min(limit, v) and std::max(-3.0, m), NaN included.
+  v = _mm256_max_pd(_mm256_min_pd(v, limit), _mm256_set1_pd(-3.0));
+  return _mm256_cvtpd_ps(v);
+}
+
+// 1 / w where w != 0 (NaN included, as C++ compares), else 0.
+__attribute__((target("avx2"))) inline __m256d inverse4(__m256d base, __m256d k, __m256d c) {
+  const __m256d w = _mm256_add_pd(base, _mm256_mul_pd(k, c));
+  const __m256d nonzero = _mm256_cmp_pd(w, _mm256_setzero_pd(), _CMP_NEQ_UQ);
+  return _mm256_and_pd(_mm256_div_pd(_mm256_set1_pd(1.0), w), nonzero);
+}
+
+// floor of 8 floats as floor_int computes it.
+__attribute__((target("avx2"))) inline __m256i floor8(__m256 x) {
+  const __m256i i = _mm256_cvttps_epi32(x);
+  const __m256 below = _mm256_cmp_ps(x, _mm256_cvtepi32_ps(i), _CMP_LT_OQ);
+  return _mm256_add_epi32(i, _mm256_castps_si256(below));  // true is -1
+}
+
+__attribute__((target("avx2"))) std::size_t warp_row3_avx2(const ImageView& img, const RowMap& m,
+                                                           const int* cols, std::size_t n,
+                                                           std::uint8_t* out) {
+  // Taps are read as 4-byte words at 32-bit offsets (3 channels and one byte more).
+  const std::ptrdiff_t last =
+      static_cast<std::ptrdiff_t>(img.height - 1) * img.row_stride + (img.width - 1) * 3;
+  if (last > INT_MAX - 8) return 0;
+  const __m256d bx = _mm256_set1_pd(m.bx), kx = _mm256_set1_pd(m.kx);
+  const __m256d by = _mm256_set1_pd(m.by), ky = _mm256_set1_pd(m.ky);
+  const __m256d bw = _mm256_set1_pd(m.bw), kw = _mm256_set1_pd(m.kw);
+  const __m256d lim_x = _mm256_set1_pd(img.width + 2.0), lim_y = _mm256_set1_pd(img.height + 2.0);
+  const __m256i zero = _mm256_setzero_si256();
+  const __m256i max_x = _mm256_set1_epi32(img.width - 1), max_y = _mm256_set1_epi32(img.height - 1);
+  const __m256i three = _mm256_set1_epi32(3);
+  const __m256i stride = _mm256_set1_epi32(static_cast<int>(img.row_stride));
+  const __m256i last_tap = _mm256_set1_epi32(static_cast<int>(last));
+  const __m256i byte = _mm256_set1_epi32(0xff);
+  const __m256 magic = _mm256_set1_ps(kRoundMagic);
+  const int* base = reinterpret_cast<const int*>(img.data);
+  std::size_t j = 0;
+  for (; j + 8 <= n; j += 8) {
+    const __m256i ci = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(cols + j));
+    const __m256d c_lo = _mm256_cvtepi32_pd(_mm256_castsi256_si128(ci));
+    const __m256d c_hi = _mm256_cvtepi32_pd(_mm256_extracti128_si256(ci, 1));
+    __m256d inv_lo = _mm256_setzero_pd(), inv_hi = inv_lo;
+    if (!m.affine) inv_lo = inverse4(bw, kw, c_lo), inv_hi = inverse4(bw, kw, c_hi);
+    const __m256 sx = _mm256_set_m128(coordinate4(bx, kx, c_hi, inv_hi, m.affine, lim_x),
+                                      coordinate4(bx, kx, c_lo, inv_lo, m.affine, lim_x));
+    const __m256 sy = _mm256_set_m128(coordinate4(by, ky, c_hi, inv_hi, m.affine, lim_y),
+                                      coordinate4(by, ky, c_lo, inv_lo, m.affine, lim_y));
+    const __m256i ix = floor8(sx), iy = floor8(sy);
+    __m256 wx[4], wy[4];
+    cubic_coeffs8(_mm256_sub_ps(sx, _mm256_cvtepi32_ps(ix)), wx);
+    cubic_coeffs8(_mm256_sub_ps(sy, _mm256_cvtepi32_ps(iy)), wy);
+    // Byte offsets of the 4 tap columns and rows, clamped into the image (BORDER_REPLICATE).
+    // The integer-position shortcut of warp_pixel is not needed: there the weights are exactly
+    // (0, 1, 0, 0) and the sums below reproduce the pixel.
+    __m256i xs[4], ys[4];
+    for (int k = 0; k < 4; ++k) {
+      const __m256i d = _mm256_set1_epi32(k - 1);
+      xs[k] = _mm256_mullo_epi32(
+          _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(ix, d), zero), max_x), three);
+      ys[k] = _mm256_mullo_epi32(
+          _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(iy, d), zero), max_y), stride);
+    }
+    // A word read at the image's very last pixel would end one byte past the buffer.
+    const __m256i corner = _mm256_cmpeq_epi32(_mm256_add_epi32(ys[3], xs[3]), last_tap);
+    if (!_mm256_testz_si256(corner, corner)) {
+      warp_row_portable<3>(img, m, cols + j, 8, out + 3 * j);
+      continue;
+    }
+    __m256 acc[3] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    for (int r = 0; r < 4; ++r) {
+      __m256i word[4];
+      for (int k = 0; k < 4; ++k)
+        word[k] = _mm256_i32gather_epi32(base, _mm256_add_epi32(ys[r], xs[k]), 1);
+      for (int c = 0; c < 3; ++c) {
+        __m256 h = _mm256_setzero_ps();
+        for (int k = 0; k < 4; ++k) {
+          const __m256i v = _mm256_and_si256(_mm256_srli_epi32(word[k], 8 * c), byte);
+          const __m256 t = _mm256_mul_ps(wx[k], _mm256_cvtepi32_ps(v));
+          h = k == 0 ? t : _mm256_add_ps(h, t);
+        }
+        acc[c] = _mm256_add_ps(acc[c], _mm256_mul_ps(wy[r], h));
+      }
+    }
+    alignas(32) int px[3][8];
+    for (int c = 0; c < 3; ++c) {
+      const __m256i v = _mm256_cvttps_epi32(_mm256_sub_ps(_mm256_add_ps(acc[c], magic), magic));
+      _mm256_store_si256(reinterpret_cast<__m256i*>(px[c]),
+                         _mm256_min_epi32(_mm256_max_epi32(v, zero), _mm256_set1_epi32(255)));
+    }
+    std::uint8_t* o = out + 3 * j;
+    for (int k = 0; k < 8; ++k)
+      for (int c = 0; c < 3; ++c) o[3 * k + c] = static_cast<std::uint8_t>(px[c][k]);
+  }
+  return j;
+}
+
+#endif  // TRTOCR_WARP_AVX2
+
+}  // namespace
+
+void warp_row3_portable(const ImageView& img, const RowMap& map, const int* cols, std::size_t n,
+                        std::uint8_t* out) {
+  warp_row_portable<3>(img, map, cols, n, out);
+}
+
+std::size_t warp_row3_vector(const ImageView& img, const RowMap& map, const int* cols,
+                             std::size_t n, std::uint8_t* out) {
+#ifdef TRTOCR_WARP_AVX2
+  static const bool avx2 = __builtin_cpu_supports("avx2");
+  if (avx2) return warp_row3_avx2(img, map, cols, n, out);
+#endif
+  (void)img, (void)map, (void)cols, (void)n, (void)out;
+  return 0;
+}
+
+void warp_row(const ImageView& img, const RowMap& map, const int* cols, std::size_t n,
+              std::uint8_t* out) {
+  switch (img.channels) {
+    case 1:
+      return warp_row_portable<1>(img, map, cols, n, out);
+    case 2:
+      return warp_row_portable<2>(img, map, cols, n, out);
+    case 3: {
+      const std::size_t done = warp_row3_vector(img, map, cols, n, out);
+      return warp_row_portable<3>(img, map, cols + done, n - done, out + 3 * done);
+    }
+    default:
+      return warp_row_portable<4>(img, map, cols, n, out);
+  }
+}
+
+}  // namespace bicubic
+}  // namespace trtocr
