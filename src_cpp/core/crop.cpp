@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "bicubic_warp.hpp"
@@ -129,14 +130,6 @@ void crop_row(const CropSource& s, int cy, const int* cols, std::size_t n, std::
 // Resizes the crop of s (crop_w x crop_h, computed on demand) to out_w x out_h with cv2.resize's
 // INTER_LINEAR arithmetic and writes the normalised values as planar rows: plane c, row y at
 // out + c * plane + y * stride.
-// The value written for an interpolated pixel v: normalised float32, or v itself.
-inline void store(float* dst, int v, float mul, float add) {
-  *dst = static_cast<float>(v) * mul + add;
-}
-inline void store(std::uint8_t* dst, int v, float, float) {
-  *dst = static_cast<std::uint8_t>(std::clamp(v, 0, 255));
-}
-
 template <typename T>
 void resize_crop(const CropSource& s, int crop_w, int crop_h, int out_w, int out_h,
                  const Normalization& norm, T* out, std::size_t plane, std::size_t stride) {
@@ -187,11 +180,15 @@ void resize_crop(const CropSource& s, int crop_w, int crop_h, int out_w, int out
     for (int c = 0; c < 3; ++c) {
       const std::int16_t* s0 = r0 + c * n;
       const std::int16_t* s1 = r1 + c * n;
-      // (x * scale - mean) / std folded into one multiply-add (within an ulp or two of it).
-      const float mul = norm.scale / norm.std[c], add = -norm.mean[c] / norm.std[c];
       T* dst = out + c * plane + static_cast<std::size_t>(y) * stride;
-      for (int u = 0; u < out_w; ++u)
-        store(dst + u, linear::vertical(s0[u], s1[u], t.w0, t.w1), mul, add);
+      if constexpr (std::is_same_v<T, std::uint8_t>) {
+        linear::vertical_row_u8(s0, s1, t.w0, t.w1, out_w, dst);
+      } else {
+        // (x * scale - mean) / std folded into one multiply-add (within an ulp or two of it).
+        const float mul = norm.scale / norm.std[c], add = -norm.mean[c] / norm.std[c];
+        for (int u = 0; u < out_w; ++u)
+          dst[u] = static_cast<float>(linear::vertical(s0[u], s1[u], t.w0, t.w1)) * mul + add;
+      }
     }
   }
 }
