@@ -10,6 +10,7 @@
 #include <string>
 
 #include "geometry.hpp"
+#include "trtocr/half_float.hpp"
 
 namespace trtocr {
 
@@ -45,9 +46,34 @@ struct Scratch {
   geom::ContourSet raster_contours;
 };
 
+// Rows of the probability map as float32. A float32 map is read in place; a binary16 map is
+// widened exactly, one span at a time, into a row-sized buffer that stays in cache: never into a
+// whole float32 copy (4 MB for a 1312 x 736 map, more time in memory traffic than the rest of
+// the post-processing takes).
+class MapRows {
+ public:
+  MapRows(const float* map, int w) : float_map_(map), w_(w) {}
+  MapRows(const std::uint16_t* map, int w)
+      : half_map_(map), w_(w), widened_(static_cast<std::size_t>(w)) {}
+
+  // The n values of row y from column x0 (valid until the next call).
+  const float* span(int y, int x0, int n) {
+    const std::size_t at = static_cast<std::size_t>(y) * w_ + x0;
+    if (float_map_ != nullptr) return float_map_ + at;
+    half_to_float(half_map_ + at, static_cast<std::size_t>(n), widened_.data());
+    return widened_.data();
+  }
+
+ private:
+  const float* float_map_ = nullptr;
+  const std::uint16_t* half_map_ = nullptr;
+  std::size_t w_;
+  std::vector<float> widened_;
+};
+
 // cv2.mean(prob[rect], mask) where mask = fillPoly of the points on their clipped bounding
 // rect (box_score_fast / box_score_slow): only the rect is touched.
-double polygon_mean(const float* prob, int h, int w, const DPoint* pts, std::size_t n, Scratch& s) {
+double polygon_mean(MapRows& prob, int h, int w, const DPoint* pts, std::size_t n, Scratch& s) {
   double fxmin = pts[0].x, fxmax = pts[0].x, fymin = pts[0].y, fymax = pts[0].y;
   for (std::size_t i = 1; i < n; ++i) {
     fxmin = std::min(fxmin, pts[i].x);
@@ -73,7 +99,7 @@ double polygon_mean(const float* prob, int h, int w, const DPoint* pts, std::siz
   double sum = 0.0;
   std::size_t count = 0;
   for (int y = 0; y < mh; ++y) {
-    const float* prow = prob + static_cast<std::size_t>(ymin + y) * w + xmin;
+    const float* prow = prob.span(ymin + y, xmin, mw);
     const std::uint8_t* mrow = s.mask.data() + static_cast<std::size_t>(y) * mw;
     for (int x = 0; x < mw; ++x) {
       if (mrow[x]) {
@@ -85,7 +111,7 @@ double polygon_mean(const float* prob, int h, int w, const DPoint* pts, std::siz
   return count ? sum / static_cast<double>(count) : 0.0;
 }
 
-double polygon_mean(const float* prob, int h, int w, const IPoint* pts, std::size_t n, Scratch& s,
+double polygon_mean(MapRows& prob, int h, int w, const IPoint* pts, std::size_t n, Scratch& s,
                     std::vector<DPoint>& tmp) {
   tmp.resize(n);
   for (std::size_t i = 0; i < n; ++i)
@@ -290,9 +316,12 @@ BoxType box_type_from(std::string_view name) {
   throw std::invalid_argument("box_type must be 'quad' or 'poly', got '" + std::string(name) + "'");
 }
 
-std::vector<TextRegion> db_postprocess(const float* prob, int map_h, int map_w, int src_h,
-                                       int src_w, const DBParams& params) {
-  require(prob != nullptr, "db_postprocess: prob is null");
+namespace {
+
+template <typename MapValue>
+std::vector<TextRegion> db_from(const MapValue* map, int map_h, int map_w, int src_h, int src_w,
+                                const DBParams& params) {
+  require(map != nullptr, "db_postprocess: prob is null");
   require(map_h > 0 && map_w > 0, "db_postprocess: the probability map is empty (" +
                                       std::to_string(map_h) + "x" + std::to_string(map_w) + ")");
   require(src_h > 0 && src_w > 0, "db_postprocess: src_h and src_w must be positive, got " +
@@ -302,40 +331,38 @@ std::vector<TextRegion> db_postprocess(const float* prob, int map_h, int map_w, 
   const int w = map_w;
   const std::size_t stride = static_cast<std::size_t>(w) + 2;
 
+  MapRows prob(map, w);
   // One pass: threshold into a zero-framed label image (the frame is what OpenCV's
-  // findContours adds) and check the values are finite.
+  // findContours adds), dilated on the way when asked, and check the values are finite.
   std::vector<std::int8_t> labels(stride * (static_cast<std::size_t>(h) + 2), 0);
+  // Thresholded rows with a zero in front (column -1): this one and the one above.
+  std::vector<std::int8_t> row_now(static_cast<std::size_t>(w) + 1, 0), row_above(row_now);
   std::uint32_t nonfinite = 0;
   const float thresh = params.thresh;
   for (int y = 0; y < h; ++y) {
-    const float* prow = prob + static_cast<std::size_t>(y) * w;
-    std::int8_t* lrow = labels.data() + (static_cast<std::size_t>(y) + 1) * stride + 1;
+    const float* prow = prob.span(y, 0, w);
+    std::int8_t* t = row_now.data() + 1;
     for (int x = 0; x < w; ++x) {
       const float v = prow[x];
       std::uint32_t bits;
       std::memcpy(&bits, &v, 4);
       // all-ones exponent: NaN or +-inf (integer test, so the loop vectorises)
       nonfinite |= static_cast<std::uint32_t>((bits & 0x7f800000u) == 0x7f800000u);
-      lrow[x] = static_cast<std::int8_t>(v > thresh);
+      t[x] = static_cast<std::int8_t>(v > thresh);
+    }
+    std::int8_t* lrow = labels.data() + (static_cast<std::size_t>(y) + 1) * stride + 1;
+    if (params.use_dilation) {
+      // cv2.dilate with the 2x2 kernel (anchor at its centre (1, 1)): a pixel is set when it or
+      // its left, upper or upper-left neighbour is.
+      const std::int8_t* a = row_above.data() + 1;
+      for (int x = 0; x < w; ++x)
+        lrow[x] = static_cast<std::int8_t>(t[x] | t[x - 1] | a[x] | a[x - 1]);
+      row_now.swap(row_above);
+    } else {
+      std::memcpy(lrow, t, static_cast<std::size_t>(w));
     }
   }
   require(nonfinite == 0, "db_postprocess: the probability map contains NaN or inf");
-
-  if (params.use_dilation) {
-    // cv2.dilate with the 2x2 kernel (anchor at its centre (1, 1)): a pixel is set when it or
-    // its left, upper or upper-left neighbour is. Two row copies keep it in place and let the
-    // inner loop vectorise.
-    std::vector<std::int8_t> above(stride, 0), orig(stride);
-    for (int y = 1; y <= h; ++y) {
-      std::int8_t* cur = labels.data() + static_cast<std::size_t>(y) * stride;
-      std::memcpy(orig.data(), cur, stride);
-      const std::int8_t* o = orig.data();
-      const std::int8_t* a = above.data();
-      for (int x = 1; x <= w; ++x)
-        cur[x] = static_cast<std::int8_t>(o[x] | o[x - 1] | a[x] | a[x - 1]);
-      above.swap(orig);
-    }
-  }
 
   geom::ContourSet contours;
   geom::find_contours(labels, h, w, contours);
@@ -432,6 +459,18 @@ std::vector<TextRegion> db_postprocess(const float* prob, int map_h, int map_w, 
     }
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<TextRegion> db_postprocess(const float* prob, int map_h, int map_w, int src_h,
+                                       int src_w, const DBParams& params) {
+  return db_from(prob, map_h, map_w, src_h, src_w, params);
+}
+
+std::vector<TextRegion> db_postprocess(const std::uint16_t* prob_half, int map_h, int map_w,
+                                       int src_h, int src_w, const DBParams& params) {
+  return db_from(prob_half, map_h, map_w, src_h, src_w, params);
 }
 
 std::vector<std::size_t> reading_order(const std::vector<Quad>& quads, float y_tolerance) {

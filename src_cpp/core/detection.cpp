@@ -1,9 +1,5 @@
 #include "trtocr/detection.hpp"
 
-#if defined(__GNUC__) && defined(__x86_64__)
-#include <immintrin.h>
-#endif
-
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -214,8 +210,12 @@ void prepare_detection(const ImageView& src, const DetInputParams& params,
   prepare_into(src, params, mapping, tensor, work, pool);
 }
 
-std::vector<DetectedText> finish_detection(const float* prob, int map_h, int map_w,
-                                           const DetMapping& mapping, const DBParams& params) {
+namespace {
+
+// finish_detection for a float32 or binary16 map (db_postprocess reads either).
+template <typename MapValue>
+std::vector<DetectedText> finish_from(const MapValue* prob, int map_h, int map_w,
+                                      const DetMapping& mapping, const DBParams& params) {
   const ImageScale& scale = mapping.scale;
   require(scale.src_h > 0 && scale.src_w > 0 && scale.work_h > 0 && scale.work_w > 0 &&
               (scale.rescaled || (scale.work_h == scale.src_h && scale.work_w == scale.src_w)) &&
@@ -255,68 +255,16 @@ std::vector<DetectedText> finish_detection(const float* prob, int map_h, int map
   return out;
 }
 
-namespace {
-
-float half_bits_to_float(std::uint16_t h) {
-  const std::uint32_t sign = static_cast<std::uint32_t>(h & 0x8000u) << 16;
-  std::uint32_t exp = (h >> 10) & 0x1fu, mant = h & 0x3ffu, bits;
-  if (exp == 0x1fu) {
-    bits = sign | 0x7f800000u | (mant << 13);  // inf / NaN (payload kept)
-  } else if (exp != 0) {
-    bits = sign | ((exp + 112u) << 23) | (mant << 13);  // rebias 15 -> 127
-  } else if (mant == 0) {
-    bits = sign;  // +-0
-  } else {        // subnormal: normalise the mantissa
-    exp = 113u;
-    while (!(mant & 0x400u)) {
-      mant <<= 1;
-      --exp;
-    }
-    bits = sign | (exp << 23) | ((mant & 0x3ffu) << 13);
-  }
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
-
-void half_to_float_scalar(const std::uint16_t* src, std::size_t n, float* dst) {
-  for (std::size_t i = 0; i < n; ++i) dst[i] = half_bits_to_float(src[i]);
-}
-
-#if defined(__GNUC__) && defined(__x86_64__)
-// The F16C instruction converts 8 values at once, exactly.
-__attribute__((target("f16c,avx"))) void half_to_float_f16c(const std::uint16_t* src, std::size_t n,
-                                                            float* dst) {
-  std::size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
-    _mm256_storeu_ps(dst + i, _mm256_cvtph_ps(h));
-  }
-  half_to_float_scalar(src + i, n - i, dst + i);
-}
-#endif
-
 }  // namespace
 
-void half_to_float(const std::uint16_t* src, std::size_t n, float* dst) {
-#if defined(__GNUC__) && defined(__x86_64__)
-  static const bool f16c = __builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx");
-  if (f16c) return half_to_float_f16c(src, n, dst);
-#endif
-  half_to_float_scalar(src, n, dst);
+std::vector<DetectedText> finish_detection(const float* prob, int map_h, int map_w,
+                                           const DetMapping& mapping, const DBParams& params) {
+  return finish_from(prob, map_h, map_w, mapping, params);
 }
 
 std::vector<DetectedText> finish_detection(const std::uint16_t* prob_half, int map_h, int map_w,
                                            const DetMapping& mapping, const DBParams& params) {
-  require(prob_half != nullptr && map_h > 0 && map_w > 0,
-          "finish_detection: the probability map is empty");
-  // Kept per thread: a fresh 4 MB buffer per call would cost more in page faults than the
-  // conversion itself.
-  thread_local std::vector<float> prob;
-  const std::size_t n = static_cast<std::size_t>(map_h) * static_cast<std::size_t>(map_w);
-  if (prob.size() < n) prob.resize(n);
-  half_to_float(prob_half, n, prob.data());
-  return finish_detection(prob.data(), map_h, map_w, mapping, params);
+  return finish_from(prob_half, map_h, map_w, mapping, params);
 }
 
 }  // namespace trtocr

@@ -6,6 +6,7 @@
 #include "../core/geometry.hpp"
 #include "test_framework.hpp"
 #include "trtocr/db_postprocess.hpp"
+#include "trtocr/half_float.hpp"
 
 using namespace trtocr;
 using geom::IPoint;
@@ -207,5 +208,43 @@ TEST_CASE("approxPolyDP: a NaN epsilon acts as 0 instead of splitting ranges for
     geom::approx_poly_dp_closed(pts->data(), pts->size(), 0.0, want);
     CHECK(got == want);
     CHECK(!got.empty() && got.size() <= pts->size());
+  }
+}
+
+TEST_CASE("db_postprocess: a binary16 map gives the results of its float32 widening") {
+  std::uint32_t state = 777;
+  auto next = [&state]() {
+    state = state * 1664525u + 1013904223u;
+    return state >> 8;
+  };
+  for (int iter = 0; iter < 120; ++iter) {
+    const int h = 8 + static_cast<int>(next() % 60);
+    const int w = 8 + static_cast<int>(next() % 90);
+    std::vector<std::uint16_t> half(static_cast<std::size_t>(h) * w, 0);
+    for (int b = 0; b < 5; ++b) {
+      const int y0 = static_cast<int>(next() % h), x0 = static_cast<int>(next() % w);
+      const int y1 = std::min(h, y0 + 2 + static_cast<int>(next() % 12));
+      const int x1 = std::min(w, x0 + 2 + static_cast<int>(next() % 40));
+      for (int y = y0; y < y1; ++y)
+        for (int x = x0; x < x1; ++x)  // 0.25 .. 1.0, different in every pixel
+          half[static_cast<std::size_t>(y) * w + x] =
+              static_cast<std::uint16_t>(0x3400 + next() % (0x3C00 - 0x3400));
+    }
+    std::vector<float> widened(half.size());
+    half_to_float(half.data(), half.size(), widened.data());
+    DBParams p;
+    p.use_dilation = iter % 2 == 0;
+    p.score_mode = iter % 4 < 2 ? ScoreMode::Fast : ScoreMode::Slow;
+    p.box_type = iter % 3 == 0 ? BoxType::Poly : BoxType::Quad;
+    p.box_thresh = 0.5f;
+    const auto want = db_postprocess(widened.data(), h, w, 2 * h, 2 * w, p);
+    const auto got = db_postprocess(half.data(), h, w, 2 * h, 2 * w, p);
+    CHECK(got.size() == want.size());
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      CHECK(got[i].score == want[i].score && got[i].points.size() == want[i].points.size());
+      for (std::size_t k = 0; k < got[i].points.size(); ++k)
+        CHECK(got[i].points[k].x == want[i].points[k].x &&
+              got[i].points[k].y == want[i].points[k].y);
+    }
   }
 }

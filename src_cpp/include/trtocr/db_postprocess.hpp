@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
 #include <vector>
 
@@ -47,6 +48,11 @@ struct TextRegion {
 // inf (a broken model output should fail loudly, not yield boxes). Thread-safe: no shared state.
 std::vector<TextRegion> db_postprocess(const float* prob, int map_h, int map_w, int src_h,
                                        int src_w, const DBParams& params);
+
+// The same from an IEEE binary16 map, read widened exactly to float32 (the results equal the
+// float32 call's on the widened map).
+std::vector<TextRegion> db_postprocess(const std::uint16_t* prob_half, int map_h, int map_w,
+                                       int src_h, int src_w, const DBParams& params);
 
 // Reading order as PP-OCR sorts: by top-left y then x, with boxes whose top-left y differ by
 // less than y_tolerance treated as one line (ordered by x). Returns indices into quads.

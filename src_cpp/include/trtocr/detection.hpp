@@ -111,12 +111,9 @@ std::vector<DetectedText> finish_detection(const float* prob, int map_h, int map
                                            const DetMapping& mapping, const DBParams& params);
 
 // The same from an IEEE binary16 map (a graph-I/O detector returns float16: half the bytes to
-// move), widened exactly to float32 first, so the results equal the float32 call's on the
+// move), read widened exactly to float32, so the results equal the float32 call's on the
 // widened map.
 std::vector<DetectedText> finish_detection(const std::uint16_t* prob_half, int map_h, int map_w,
                                            const DetMapping& mapping, const DBParams& params);
-
-// dst[i] = src[i] read as IEEE binary16, exactly (subnormals, infinities and NaNs included).
-void half_to_float(const std::uint16_t* src, std::size_t n, float* dst);
 
 }  // namespace trtocr
