@@ -56,6 +56,34 @@ inline std::int16_t horizontal(int p0, int p1, const Tap& t) {
   return static_cast<std::int16_t>((p0 * t.w0 + p1 * t.w1) >> 4);
 }
 
+// The horizontal pass of one resize's rows: 3-channel uint8 source rows of src_w pixels to
+// three planes of out_w int16 values (channel c at dst + c * out_w). The per-column data is
+// computed once per resize.
+struct HorizontalPass {
+  HorizontalPass(int width, int out_width);
+
+  int src_w;
+  int out_w;
+  std::vector<Tap> taps;  // taps(src_w, out_w, true)
+  // For the vector code: the byte offset of the pixel pair column x blends and its weights
+  // (w0, w1) as two int16 in one int32. The pair is always two adjacent pixels of the row (a
+  // column clamped to the last pixel blends the pair before it with weights (0, 2048), which
+  // gives the same sums), so a gather of 4 bytes at offset and at offset + 2 stays in the row.
+  std::vector<std::int32_t> offset;
+  std::vector<std::int32_t> weights;
+};
+
+// The horizontal pass of source row s, with the fastest code this CPU runs (all give the same
+// values).
+void horizontal_row(const HorizontalPass& pass, const std::uint8_t* s, std::int16_t* dst);
+
+// The plain C++ pass, one column at a time; the reference the vector code must reproduce.
+void horizontal_row_scalar(const HorizontalPass& pass, const std::uint8_t* s, std::int16_t* dst);
+
+// The AVX2 pass; false (and nothing written) when the CPU or the compiler has no AVX2, or the
+// row is a single pixel. Exposed for the tests, which compare it with horizontal_row_scalar.
+bool horizontal_row_avx2(const HorizontalPass& pass, const std::uint8_t* s, std::int16_t* dst);
+
 // Vertical pass: high halves of the 16x16-bit products, then (+2) >> 2, as OpenCV rounds.
 inline int vertical(std::int16_t s0, std::int16_t s1, std::int16_t b0, std::int16_t b1) {
   return (static_cast<std::int16_t>((b0 * s0) >> 16) + static_cast<std::int16_t>((b1 * s1) >> 16) +
@@ -117,36 +145,20 @@ inline void vertical_row_u8(const std::int16_t* s0, const std::int16_t* s1, std:
 // writes whatever layout and type it needs. Row ranges are independent: threads may run
 // disjoint ranges at once (each recomputes at most two source rows at its start).
 template <typename EmitRow>
-void resize_row_range(const ImageView& src, int out_w, const std::vector<Tap>& xt,
-                      const std::vector<Tap>& yt, int y_begin, int y_end, EmitRow& emit) {
-  const std::size_t plane = static_cast<std::size_t>(out_w);
+void resize_row_range(const ImageView& src, const HorizontalPass& xp, const std::vector<Tap>& yt,
+                      int y_begin, int y_end, EmitRow& emit) {
+  const std::size_t plane = static_cast<std::size_t>(xp.out_w);
   std::vector<std::int16_t> rows(6 * plane);
   std::int16_t* slot[2] = {rows.data(), rows.data() + 3 * plane};
   int slot_row[2] = {-1, -1};
 
-  const int last_x = src.width - 1;
-  auto horizontal_row = [&](int y, std::int16_t* dst) {
-    const std::uint8_t* s = src.row(y);
-    std::int16_t* d0 = dst;
-    std::int16_t* d1 = dst + plane;
-    std::int16_t* d2 = dst + 2 * plane;
-    for (int x = 0; x < out_w; ++x) {
-      const Tap t = xt[x];
-      const std::uint8_t* p0 = s + 3 * t.index;
-      // The second tap has weight 0 when the index was clamped to the last column.
-      const std::uint8_t* p1 = s + 3 * std::min(t.index + 1, last_x);
-      d0[x] = horizontal(p0[0], p1[0], t);
-      d1[x] = horizontal(p0[1], p1[1], t);
-      d2[x] = horizontal(p0[2], p1[2], t);
-    }
-  };
   // The horizontal pass of source row y, computed only if neither slot holds it; keep (a slot
   // index or -1) is not overwritten.
   auto fetch = [&](int y, int keep) -> const std::int16_t* {
     for (int k = 0; k < 2; ++k)
       if (slot_row[k] == y) return slot[k];
     const int k = keep == 0 ? 1 : 0;
-    horizontal_row(y, slot[k]);
+    horizontal_row(xp, src.row(y), slot[k]);
     slot_row[k] = y;
     return slot[k];
   };
@@ -165,11 +177,11 @@ constexpr std::size_t kRowsPerTask = 16;
 // The whole resize (see resize_row_range), its rows split across pool (null: serial).
 template <typename EmitRow>
 void resize_rows(const ImageView& src, int out_h, int out_w, ThreadPool* pool, EmitRow emit) {
-  const std::vector<Tap> xt = taps(src.width, out_w, true);
+  const HorizontalPass xp(src.width, out_w);
   const std::vector<Tap> yt = taps(src.height, out_h, false);
   parallel_for(
       pool, static_cast<std::size_t>(out_h), kRowsPerTask, [&](std::size_t begin, std::size_t end) {
-        resize_row_range(src, out_w, xt, yt, static_cast<int>(begin), static_cast<int>(end), emit);
+        resize_row_range(src, xp, yt, static_cast<int>(begin), static_cast<int>(end), emit);
       });
 }
 

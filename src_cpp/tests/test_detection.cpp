@@ -83,7 +83,9 @@ TEST_CASE("to_source: float32 scale back, clipped to the source; identity withou
 TEST_CASE("rescale_image: the uint8 values of the float resize, rounded (cv2.resize uint8)") {
   const int h = 37, w = 53;
   const auto px = random_image(h, w, 1);
-  for (auto [oh, ow] : {std::pair{64, 96}, std::pair{32, 32}, std::pair{96, 160}}) {
+  // Widths that are not multiples of 16 also reach the scalar tails of the vector passes.
+  for (auto [oh, ow] : {std::pair{64, 96}, std::pair{32, 32}, std::pair{96, 160}, std::pair{45, 71},
+                        std::pair{5, 7}, std::pair{20, 33}}) {
     ImageScale s;
     s.src_h = h, s.src_w = w, s.work_h = oh, s.work_w = ow, s.rescaled = true;
     std::vector<std::uint8_t> work(static_cast<std::size_t>(oh) * ow * 3);
