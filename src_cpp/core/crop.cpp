@@ -5,6 +5,7 @@
 #include <cstring>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "bicubic_warp.hpp"
@@ -140,17 +141,19 @@ void resize_crop(const CropSource& s, int crop_w, int crop_h, int out_w, int out
   // so a value not above the last one pushed is already in the list).
   std::vector<int> cols;
   cols.reserve(2 * static_cast<std::size_t>(out_w));
-  std::vector<int> i0(out_w), i1(out_w);
   for (int u = 0; u < out_w; ++u) {
     const int a = xt[u].index, b = std::min(a + 1, crop_w - 1);
     for (int v : {a, b})
       if (cols.empty() || v > cols.back()) cols.push_back(v);
   }
+  // The same taps over the row of those columns only: column a sits at position k and its right
+  // neighbour a + 1, when read, at k + 1.
+  std::vector<linear::Tap> compact(xt);
   for (int u = 0, k = 0; u < out_w; ++u) {
     while (cols[k] < xt[u].index) ++k;
-    i0[u] = k;
-    i1[u] = cols[k] == std::min(xt[u].index + 1, crop_w - 1) ? k : k + 1;
+    compact[u].index = k;
   }
+  const linear::HorizontalPass pass(static_cast<int>(cols.size()), std::move(compact));
 
   const std::size_t n = static_cast<std::size_t>(out_w);
   std::vector<std::uint8_t> pix(cols.size() * 3);
@@ -159,11 +162,7 @@ void resize_crop(const CropSource& s, int crop_w, int crop_h, int out_w, int out
   int slot_row[2] = {-1, -1};
   auto horizontal = [&](int cy, std::int16_t* dst) {
     crop_row(s, cy, cols.data(), cols.size(), pix.data());
-    for (int u = 0; u < out_w; ++u) {
-      const std::uint8_t* p0 = &pix[3 * i0[u]];
-      const std::uint8_t* p1 = &pix[3 * i1[u]];
-      for (int c = 0; c < 3; ++c) dst[c * n + u] = linear::horizontal(p0[c], p1[c], xt[u]);
-    }
+    linear::horizontal_row(pass, pix.data(), dst);
   };
   auto fetch = [&](int cy, int keep) -> const std::int16_t* {
     for (int k = 0; k < 2; ++k)

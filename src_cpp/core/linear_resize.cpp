@@ -4,6 +4,7 @@
 #include "linear_resize.hpp"
 
 #include <cstdint>
+#include <utility>
 
 #if defined(__GNUC__) && defined(__x86_64__)
 #include <immintrin.h>
@@ -14,7 +15,10 @@ namespace trtocr {
 namespace linear {
 
 HorizontalPass::HorizontalPass(int width, int out_width)
-    : src_w(width), out_w(out_width), taps(linear::taps(width, out_width, true)) {
+    : HorizontalPass(width, linear::taps(width, out_width, true)) {}
+
+HorizontalPass::HorizontalPass(int width, std::vector<Tap> column_taps)
+    : src_w(width), out_w(static_cast<int>(column_taps.size())), taps(std::move(column_taps)) {
   if (src_w < 2) return;  // no pixel pair: only the scalar pass runs
   offset.resize(taps.size());
   weights.resize(taps.size());

@@ -60,11 +60,15 @@ inline std::int16_t horizontal(int p0, int p1, const Tap& t) {
 // three planes of out_w int16 values (channel c at dst + c * out_w). The per-column data is
 // computed once per resize.
 struct HorizontalPass {
+  // cv2.resize's taps from width to out_width pixels.
   HorizontalPass(int width, int out_width);
+  // Given taps: output column x blends pixels taps[x].index and min(index + 1, width - 1), the
+  // second with weight 0 when the index is the last pixel (as the clamped taps of cv2.resize).
+  HorizontalPass(int width, std::vector<Tap> column_taps);
 
   int src_w;
   int out_w;
-  std::vector<Tap> taps;  // taps(src_w, out_w, true)
+  std::vector<Tap> taps;  // e.g. taps(src_w, out_w, true)
   // For the vector code: the byte offset of the pixel pair column x blends and its weights
   // (w0, w1) as two int16 in one int32. The pair is always two adjacent pixels of the row (a
   // column clamped to the last pixel blends the pair before it with weights (0, 2048), which
