@@ -217,6 +217,21 @@ def crop_sizes(
     rotation, bool [N] rotated). 0 x 0 for quads with nothing to crop (non-finite corners,
     zero-length sides)."""
 
+class CropStore:
+    """The crops of boxes [N, 4, 2] kept as pixels, computed once for several crop_batch calls
+    to read (crop_batch(..., store=, store_index=) gives the values it computes without it).
+    Crops taller than 96 rows are not kept. The pixels are those of the image it was made from."""
+
+    def __init__(
+        self,
+        image: npt.NDArray[np.uint8],
+        boxes: npt.ArrayLike,
+        *,
+        tall_ratio: float = 1.5,
+        pool: ThreadPool | None = None,
+    ) -> None: ...
+    def __len__(self) -> int: ...
+
 def crop_batch(
     image: npt.NDArray[np.uint8],
     boxes: npt.ArrayLike,
@@ -231,6 +246,8 @@ def crop_batch(
     out: npt.NDArray[np.float32] | npt.NDArray[np.uint8] | None = None,
     uint8: bool = False,
     pool: ThreadPool | None = None,
+    store: CropStore | None = None,
+    store_index: npt.ArrayLike | None = None,
 ) -> tuple[npt.NDArray[np.float32] | npt.NDArray[np.uint8], npt.NDArray[np.int32]]:
     """Perspective crops of boxes [N, 4, 2] from uint8 [H, W, 3], sampled into a float32
     [N, 3, height, width] batch as PP-OCR's get_rotate_crop_image + resize_norm_img would make it
@@ -240,7 +257,9 @@ def crop_batch(
     batch of the pixels before normalisation, for a network that normalises itself; its padding
     is the pixel nearest to normalised 0 (mean / float32(1/255) rounded: 127 for mean 0.5).
     pool: crops different boxes on its threads (same result); out: a buffer of the batch's dtype
-    with at least that many elements to write into (the batch is a view of it)."""
+    with at least that many elements to write into (the batch is a view of it). store and
+    store_index (each box's entry in it): crops the store holds for these boxes, unflipped, are
+    read instead of computed."""
 
 def crop_images(
     image: npt.NDArray[np.uint8],

@@ -43,6 +43,8 @@ class Detections:
     boxes: np.ndarray | list[np.ndarray]  # in source pixels: [N, 4, 2], or polygons [K, 2]
     scores: np.ndarray  # float32 [N] detector scores
     tall_ratio: float = TALL_RATIO  # crops this much taller than wide are turned upright
+    # The lines' crops, made by the first stage that reads them all for the next to reuse.
+    crops: _core.CropStore | None = None
 
     def __len__(self) -> int:
         return len(self.quads)
@@ -358,6 +360,11 @@ class TextClassifier(_Stage):
         t0 = time.perf_counter()
         sizes, rotated = _core.crop_sizes(found.quads, found.tall_ratio)
         quads, owner = long_lines.plan_pieces(found.quads, sizes, rotated, s.width / s.height)
+        # Every line is cropped here and again by the recognizer: warped once, read twice (a
+        # piece of a long line is not a stored crop and is computed).
+        found.crops = _core.CropStore(
+            found.work_image, found.quads, tall_ratio=found.tall_ratio, pool=self._pool
+        )
         t["pre"] += time.perf_counter() - t0
         rows: list[np.ndarray] = []
         best_rows: list[tuple[np.ndarray, np.ndarray]] = []
@@ -376,6 +383,8 @@ class TextClassifier(_Stage):
                 uint8=self.pixels_in,
                 out=self._batch_buffer(sl.stop - sl.start, s.height, s.width),
                 pool=self._pool,
+                store=found.crops,
+                store_index=owner[sl],
             )
             t["pre"] += time.perf_counter() - t0
             out = self._infer(batch, t)
@@ -478,7 +487,9 @@ class TextRecognizer(_Stage):
         )
         t["pre"] += time.perf_counter() - t0
         if plan is None:
-            reads = self._read(found.work_image, found.quads, sizes, flips, found.tall_ratio, t)
+            reads = self._read(
+                found.work_image, found.quads, sizes, flips, found.tall_ratio, t, store=found.crops
+            )
             return [
                 (text, score, steps if self.options.return_steps else None)
                 for text, score, steps, _ in reads
@@ -504,8 +515,10 @@ class TextRecognizer(_Stage):
         tall_ratio: float,
         t: Timings,
         steps: bool = False,
+        store: _core.CropStore | None = None,
     ) -> list[long_lines.WindowRead]:
-        """(text, score, CTC time steps, recognizer pixels per time step) of each quad."""
+        """(text, score, CTC time steps, recognizer pixels per time step) of each quad; store:
+        crops of these quads (same order) made earlier."""
         n = len(quads)
         s, size = self.spec, self.options.batch_size
         want_steps = steps or self.options.return_steps
@@ -530,6 +543,8 @@ class TextRecognizer(_Stage):
                 uint8=self.pixels_in,
                 out=self._batch_buffer(len(idx), s.height, width),
                 pool=self._pool,
+                store=store,
+                store_index=None if store is None else idx,
             )
             t["pre"] += time.perf_counter() - t0
             out = self._infer(batch, t)

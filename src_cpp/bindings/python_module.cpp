@@ -192,6 +192,20 @@ std::vector<char> flags_from(const py::handle& obj, std::size_t n) {
   return flags;
 }
 
+// store_index: N non-negative integers, one per box (entries of a CropStore).
+std::vector<std::size_t> store_indices_from(const py::handle& obj, std::size_t n) {
+  auto arr = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>::ensure(obj);
+  if (!arr || arr.ndim() != 1 || static_cast<std::size_t>(arr.shape(0)) != n)
+    throw py::value_error("store_index: expected " + std::to_string(n) + " integers, one per box");
+  std::vector<std::size_t> out(n);
+  const std::int64_t* p = arr.data();
+  for (std::size_t i = 0; i < n; ++i) {
+    if (p[i] < 0) throw py::value_error("store_index: indices must be non-negative");
+    out[i] = static_cast<std::size_t>(p[i]);
+  }
+  return out;
+}
+
 Normalization normalization_from(const std::array<float, 3>& mean,
                                  const std::array<float, 3>& std) {
   Normalization n;
@@ -755,16 +769,39 @@ PYBIND11_MODULE(_core, m) {
       "boxes [N, 4, 2] -> (int32 [N, 2] crop (width, height) after rotation, bool [N] rotated); "
       "0 x 0 for quads with nothing to crop (non-finite or zero-length sides).");
 
+  py::class_<CropStore>(
+      m, "CropStore",
+      "The crops of boxes [N, 4, 2] kept as pixels, computed once for several crop_batch calls "
+      "(the classifier's and the recognizer's) to read; crops taller than 96 rows are not "
+      "kept (the batches compute them as before).")
+      .def(py::init([](const py::handle& image, const py::handle& boxes, double tall_ratio,
+                       const py::handle& pool_obj) {
+             const ImageView img = image_view(image, false, 3);
+             const std::shared_ptr<ThreadPool> pool = pool_from(pool_obj);
+             const std::vector<Quad> quads = quads_from(boxes);
+             py::gil_scoped_release release;
+             return std::make_unique<CropStore>(img, quads.data(), quads.size(), tall_ratio,
+                                                pool.get());
+           }),
+           py::arg("image"), py::arg("boxes"), py::kw_only(), py::arg("tall_ratio") = 1.5,
+           py::arg("pool") = py::none())
+      .def("__len__", &CropStore::size);
+
   m.def(
       "crop_batch",
       [](const py::handle& image, const py::handle& boxes, int height, int width,
          const py::handle& flip180, bool keep_ratio, const std::array<float, 3>& mean,
          const std::array<float, 3>& std, double tall_ratio, const py::handle& out_obj, bool uint8,
-         const py::handle& pool_obj) -> py::tuple {
+         const py::handle& pool_obj, const CropStore* store,
+         const py::handle& store_index_obj) -> py::tuple {
         const ImageView img = image_view(image, false, 3);
         const std::shared_ptr<ThreadPool> pool = pool_from(pool_obj);
         const std::vector<Quad> quads = quads_from(boxes);
         const std::vector<char> flips = flags_from(flip180, quads.size());
+        if ((store == nullptr) != store_index_obj.is_none())
+          throw py::value_error("crop_batch: store and store_index go together");
+        const std::vector<std::size_t> store_index =
+            store ? store_indices_from(store_index_obj, quads.size()) : std::vector<std::size_t>{};
         if (height <= 0 || width <= 0 || height > (1 << 16) || width > (1 << 16))
           throw py::value_error("height and width must be in 1..65536");
         const auto n = static_cast<py::ssize_t>(quads.size());
@@ -783,8 +820,12 @@ PYBIND11_MODULE(_core, m) {
           {
             py::gil_scoped_release release;
             static_assert(sizeof(bool) == sizeof(char), "flags are passed as bool");
-            crop_batch(img, quads.data(), quads.size(), reinterpret_cast<const bool*>(flips.data()),
-                       params, data, wp, pool.get());
+            const bool* flip_ptr = reinterpret_cast<const bool*>(flips.data());
+            if (store != nullptr)
+              crop_batch(img, quads.data(), quads.size(), flip_ptr, params, data, wp, pool.get(),
+                         *store, store_index.data());
+            else
+              crop_batch(img, quads.data(), quads.size(), flip_ptr, params, data, wp, pool.get());
           }
           return py::tuple(py::make_tuple(tensor, widths));
         };
@@ -795,10 +836,14 @@ PYBIND11_MODULE(_core, m) {
       py::arg("mean") = std::array<float, 3>{0.5f, 0.5f, 0.5f},
       py::arg("std") = std::array<float, 3>{0.5f, 0.5f, 0.5f}, py::arg("tall_ratio") = 1.5,
       py::arg("out") = py::none(), py::arg("uint8") = false, py::arg("pool") = py::none(),
+      py::arg("store") = static_cast<const CropStore*>(nullptr),
+      py::arg("store_index") = py::none(),
       "Perspective crops of boxes [N, 4, 2] sampled straight into a float32 [N, 3, height, "
       "width] batch (PP-OCR get_rotate_crop_image + resize_norm_img) -> (batch, int32 [N] "
       "valid widths). uint8=True: the batch holds the uint8 pixels before normalisation, "
-      "padded with the pixel nearest to normalised 0, for a network that normalises itself.");
+      "padded with the pixel nearest to normalised 0, for a network that normalises itself. "
+      "store / store_index: a CropStore and each box's entry in it; crops it holds for these "
+      "boxes are read instead of computed (same values).");
 
   m.def(
       "crop_images",

@@ -128,11 +128,22 @@ void crop_row(const CropSource& s, int cy, const int* cols, std::size_t n, std::
   bicubic::warp_row(*s.img, map, cols, n, out);
 }
 
-// Resizes the crop of s (crop_w x crop_h, computed on demand) to out_w x out_h with cv2.resize's
-// INTER_LINEAR arithmetic and writes the normalised values as planar rows: plane c, row y at
-// out + c * plane + y * stride.
-template <typename T>
-void resize_crop(const CropSource& s, int crop_w, int crop_h, int out_w, int out_h,
+// A crop kept in a CropStore: rows of width pixels, 3 channels.
+struct StoredCrop {
+  const std::uint8_t* pixels;
+  int width;
+};
+
+void crop_row(const StoredCrop& s, int cy, const int* cols, std::size_t n, std::uint8_t* out) {
+  const std::uint8_t* row = s.pixels + static_cast<std::size_t>(cy) * s.width * 3;
+  for (std::size_t j = 0; j < n; ++j) std::memcpy(out + 3 * j, row + 3 * cols[j], 3);
+}
+
+// Resizes the crop of s (crop_w x crop_h, computed on demand or read from a store) to out_w x out_h
+// with cv2.resize's INTER_LINEAR arithmetic and writes the normalised values as planar rows: plane
+// c, row y at out + c * plane + y * stride.
+template <typename T, typename Source>
+void resize_crop(const Source& s, int crop_w, int crop_h, int out_w, int out_h,
                  const Normalization& norm, T* out, std::size_t plane, std::size_t stride) {
   const std::vector<linear::Tap> xt = linear::taps(crop_w, out_w, true);
   const std::vector<linear::Tap> yt = linear::taps(crop_h, out_h, false);
@@ -244,7 +255,8 @@ std::uint8_t padding<std::uint8_t>(const Normalization& norm, int c) {
 template <typename T>
 void crop_batch_into(const ImageView& image, const Quad* quads, std::size_t count,
                      const bool* flip180, const CropBatchParams& params, T* out, int* valid_widths,
-                     ThreadPool* pool) {
+                     ThreadPool* pool, const CropStore* store = nullptr,
+                     const std::size_t* store_index = nullptr) {
   require_image(image, "crop_batch");
   require(image.channels == 3,
           "crop_batch: image must have 3 channels, got " + std::to_string(image.channels));
@@ -277,7 +289,16 @@ void crop_batch_into(const ImageView& image, const Quad* quads, std::size_t coun
         }
       }
     if (rw == 0) return;
-    const CropSource src = make_source(image, quads[i], cs, flip180 != nullptr && flip180[i]);
+    const bool flip = flip180 != nullptr && flip180[i];
+    const std::uint8_t* stored = store != nullptr && !flip
+                                     ? store->find(store_index[i], quads[i], params.tall_ratio)
+                                     : nullptr;
+    if (stored != nullptr) {
+      resize_crop(StoredCrop{stored, cs.width}, cs.width, cs.height, rw, H, params.norm, dst, plane,
+                  static_cast<std::size_t>(W));
+      return;
+    }
+    const CropSource src = make_source(image, quads[i], cs, flip);
     resize_crop(src, cs.width, cs.height, rw, H, params.norm, dst, plane,
                 static_cast<std::size_t>(W));
   };
@@ -298,6 +319,58 @@ void crop_batch(const ImageView& image, const Quad* quads, std::size_t count, co
                 const CropBatchParams& params, std::uint8_t* out, int* valid_widths,
                 ThreadPool* pool) {
   crop_batch_into(image, quads, count, flip180, params, out, valid_widths, pool);
+}
+
+void crop_batch(const ImageView& image, const Quad* quads, std::size_t count, const bool* flip180,
+                const CropBatchParams& params, std::uint8_t* out, int* valid_widths,
+                ThreadPool* pool, const CropStore& store, const std::size_t* store_index) {
+  require(count == 0 || store_index != nullptr, "crop_batch: a store needs store indices");
+  crop_batch_into(image, quads, count, flip180, params, out, valid_widths, pool, &store,
+                  store_index);
+}
+
+void crop_batch(const ImageView& image, const Quad* quads, std::size_t count, const bool* flip180,
+                const CropBatchParams& params, float* out, int* valid_widths, ThreadPool* pool,
+                const CropStore& store, const std::size_t* store_index) {
+  require(count == 0 || store_index != nullptr, "crop_batch: a store needs store indices");
+  crop_batch_into(image, quads, count, flip180, params, out, valid_widths, pool, &store,
+                  store_index);
+}
+
+CropStore::CropStore(const ImageView& image, const Quad* quads, std::size_t count,
+                     double tall_ratio, ThreadPool* pool)
+    : quads_(quads, quads + count), offsets_(count, kNotKept), tall_ratio_(tall_ratio) {
+  require_image(image, "CropStore");
+  require(image.channels == 3,
+          "CropStore: image must have 3 channels, got " + std::to_string(image.channels));
+  require(tall_ratio > 0.0, "CropStore: tall_ratio must be positive");
+  std::vector<CropSize> sizes(count);
+  std::size_t total = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    sizes[i] = crop_size(quads_[i], tall_ratio);
+    const std::size_t bytes = static_cast<std::size_t>(sizes[i].width) * sizes[i].height * 3;
+    if (sizes[i].width == 0 || sizes[i].height > kMaxStoredCropHeight ||
+        bytes > kMaxStoredBytes - total)
+      continue;
+    offsets_[i] = total;
+    total += bytes;
+  }
+  pixels_.resize(total);
+  parallel_for(pool, count, 1, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) {
+      if (offsets_[i] == kNotKept) continue;
+      // The rows crop_batch computes on demand for an unflipped quad, all of them.
+      const CropSource src = make_source(image, quads_[i], sizes[i], false);
+      crop_image_rows(src, sizes[i], pixels_.data() + offsets_[i]);
+    }
+  });
+}
+
+const std::uint8_t* CropStore::find(std::size_t i, const Quad& quad, double tall_ratio) const {
+  if (i >= quads_.size() || offsets_[i] == kNotKept || tall_ratio != tall_ratio_) return nullptr;
+  for (int k = 0; k < 4; ++k)  // bit-for-bit the quad the crop was made from
+    if (std::memcmp(&quad[k], &quads_[i][k], sizeof(Point)) != 0) return nullptr;
+  return pixels_.data() + offsets_[i];
 }
 
 void crop_image(const ImageView& image, const Quad& quad, bool flip180, double tall_ratio,

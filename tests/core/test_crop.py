@@ -232,3 +232,92 @@ def test_crop_on_huge_image_touches_only_its_pixels():
     assert w.tolist() == [320] and np.allclose(t[0, :, :, :320], -1.0)
     (crop,) = _core.crop_images(img, quads)
     assert crop.shape[2] == 3 and not crop.any()
+
+
+@pytest.mark.parametrize("uint8", [True, False])
+def test_batches_read_from_a_crop_store_equal_the_computed_ones(uint8: bool) -> None:
+    rng = np.random.default_rng(11)
+    image = rng.integers(0, 256, (300, 420, 3), np.uint8)
+    quads = []
+    for _ in range(40):
+        cx, cy = rng.uniform(-20, 440), rng.uniform(-20, 320)
+        w, h = rng.uniform(2, 180), rng.uniform(2, 130)  # some taller than the store keeps
+        a = rng.uniform(-0.6, 0.6)
+        c, s = math.cos(a), math.sin(a)
+        corners = [(-w / 2, -h / 2), (w / 2, -h / 2), (w / 2, h / 2), (-w / 2, h / 2)]
+        q = [(cx + x * c - y * s + rng.normal(0, 2), cy + x * s + y * c) for x, y in corners]
+        quads.append(q)
+    quads_a = np.array(quads, np.float32)
+    store = _core.CropStore(image, quads_a, tall_ratio=1.5)
+    assert len(store) == len(quads_a)
+    flips = rng.random(len(quads_a)) < 0.3
+    order = rng.permutation(len(quads_a))
+    for keep_ratio, width in ((True, 320), (True, 192), (False, 192)):
+        for start in range(0, len(order), 7):
+            idx = order[start : start + 7]
+            kw = {"keep_ratio": keep_ratio, "flip180": flips[idx], "uint8": uint8}
+            want = _core.crop_batch(image, quads_a[idx], 48, width, **kw)
+            got = _core.crop_batch(
+                image, quads_a[idx], 48, width, store=store, store_index=idx, **kw
+            )
+            np.testing.assert_array_equal(got[0], want[0])
+            np.testing.assert_array_equal(got[1], want[1])
+    # An entry made from another quad, or with another tall_ratio, is not read: computed instead.
+    moved = quads_a[:5] + np.float32(0.5)
+    want = _core.crop_batch(image, moved, 48, 320, uint8=uint8)[0]
+    got = _core.crop_batch(
+        image, moved, 48, 320, uint8=uint8, store=store, store_index=np.arange(5)
+    )
+    np.testing.assert_array_equal(got[0], want)
+    want = _core.crop_batch(image, quads_a[:5], 48, 320, uint8=uint8, tall_ratio=3.0)[0]
+    got = _core.crop_batch(
+        image,
+        quads_a[:5],
+        48,
+        320,
+        uint8=uint8,
+        tall_ratio=3.0,
+        store=store,
+        store_index=np.arange(5),
+    )
+    np.testing.assert_array_equal(got[0], want)
+
+
+def test_crop_store_arguments_are_checked() -> None:
+    image = np.zeros((20, 30, 3), np.uint8)
+    quads = np.array([[[1, 1], [20, 1], [20, 9], [1, 9]]], np.float32)
+    store = _core.CropStore(image, quads)
+    with pytest.raises(ValueError, match="together"):
+        _core.crop_batch(image, quads, 48, 320, store=store)
+    with pytest.raises(ValueError, match="store_index"):
+        _core.crop_batch(image, quads, 48, 320, store=store, store_index=[0, 1])
+    with pytest.raises(ValueError, match="non-negative"):
+        _core.crop_batch(image, quads, 48, 320, store=store, store_index=[-1])
+    # An index past the store's end reads nothing from it.
+    got = _core.crop_batch(image, quads, 48, 320, store=store, store_index=[5])[0]
+    np.testing.assert_array_equal(got, _core.crop_batch(image, quads, 48, 320)[0])
+
+
+def test_a_crop_store_is_read_for_the_quads_it_holds() -> None:
+    # Made from one image and read with another: the kept crops come from the first (the store
+    # is read, not recomputed); a crop too tall to keep, and a flipped one, from the second.
+    rng = np.random.default_rng(5)
+    first, second = (rng.integers(0, 256, (200, 300, 3), np.uint8) for _ in range(2))
+    quads = np.array(
+        [
+            [[10.3, 12.1], [150.7, 14.0], [150.2, 40.5], [9.8, 38.9]],  # kept
+            [[20.0, 20.0], [60.0, 20.0], [60.0, 190.0], [20.0, 190.0]],  # 40 rows once upright
+            [[5.5, 60.2], [290.1, 62.0], [290.0, 170.4], [5.0, 168.0]],  # 108 rows: not kept
+        ],
+        np.float32,
+    )
+    store = _core.CropStore(first, quads)
+    flips = np.array([False, True, False])
+    got = _core.crop_batch(
+        second, quads, 48, 320, flip180=flips, store=store, store_index=[0, 1, 2]
+    )[0]
+    from_first = _core.crop_batch(first, quads, 48, 320, flip180=flips)[0]
+    from_second = _core.crop_batch(second, quads, 48, 320, flip180=flips)[0]
+    np.testing.assert_array_equal(got[0], from_first[0])
+    np.testing.assert_array_equal(got[1:], from_second[1:])
+    assert not np.array_equal(from_first[0], from_second[0])

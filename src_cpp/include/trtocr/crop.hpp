@@ -4,6 +4,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "trtocr/image.hpp"
 #include "trtocr/thread_pool.hpp"
@@ -58,6 +59,42 @@ void crop_batch(const ImageView& image, const Quad* quads, std::size_t count, co
 void crop_batch(const ImageView& image, const Quad* quads, std::size_t count, const bool* flip180,
                 const CropBatchParams& params, std::uint8_t* out, int* valid_widths,
                 ThreadPool* pool = nullptr);
+
+// The crops of a set of quads kept as pixels, for several batches to read (the classifier's and
+// then the recognizer's): each crop is warped once instead of once per batch. Only crops of at
+// most kMaxStoredCropHeight rows are kept (a taller crop is shrunk by the batches, which then
+// compute fewer of its rows than storing it would), up to kMaxStoredBytes in all. Stored crops
+// are upright (rotated when tall, as crop_size says) and never flipped; a batch reads them
+// only for unflipped quads, so its bytes are those it computes without the store.
+class CropStore {
+ public:
+  static constexpr int kMaxStoredCropHeight = 96;
+  static constexpr std::size_t kMaxStoredBytes = std::size_t{64} << 20;
+
+  CropStore(const ImageView& image, const Quad* quads, std::size_t count, double tall_ratio,
+            ThreadPool* pool = nullptr);
+
+  std::size_t size() const { return quads_.size(); }
+  // The pixels of stored crop i (crop_size(quad, tall_ratio) sized, interleaved BGR) when it
+  // was kept and was made from this quad and tall_ratio; nullptr otherwise.
+  const std::uint8_t* find(std::size_t i, const Quad& quad, double tall_ratio) const;
+
+ private:
+  static constexpr std::size_t kNotKept = ~std::size_t{0};
+  std::vector<Quad> quads_;
+  std::vector<std::size_t> offsets_;  // into pixels_, or kNotKept
+  std::vector<std::uint8_t> pixels_;
+  double tall_ratio_;
+};
+
+// crop_batch reading the crops of quads[i] from store (entry store_index[i]) where it holds
+// them; the results are those of crop_batch.
+void crop_batch(const ImageView& image, const Quad* quads, std::size_t count, const bool* flip180,
+                const CropBatchParams& params, std::uint8_t* out, int* valid_widths,
+                ThreadPool* pool, const CropStore& store, const std::size_t* store_index);
+void crop_batch(const ImageView& image, const Quad* quads, std::size_t count, const bool* flip180,
+                const CropBatchParams& params, float* out, int* valid_widths, ThreadPool* pool,
+                const CropStore& store, const std::size_t* store_index);
 
 // The uint8 padding value of channel c: the pixel nearest to normalised 0.
 std::uint8_t pad_pixel(const Normalization& norm, int c);
