@@ -739,6 +739,48 @@ void fuzz_crop_image(Rng& r) {
   EXPECT(bytes == 0 || dst != nullptr);
 }
 
+// Batches read through a CropStore equal the batches computed without it, whatever the quads,
+// indices (some past the end or pointing at another quad's entry), flips and tall ratios.
+void fuzz_crop_store(Rng& r) {
+  const TestImage img = make_image(r, 3, 1 << 18);
+  const double span =
+      image_valid(img.view) ? std::min(600, std::max(img.view.height, img.view.width)) : 100.0;
+  const double tall = make_tall_ratio(r);
+  const std::size_t count = r.below(7);
+  std::vector<Quad> quads(count);
+  for (Quad& q : quads) {
+    q = make_quad(r, span);
+    // Crops stay below ~1.5 MB each, so a call stays quick.
+    CropSize cs;
+    try {
+      cs = crop_size(q, 1.5);
+    } catch (const std::invalid_argument&) {
+    }
+    if (static_cast<long long>(cs.width) * cs.height > (1 << 19))
+      q = rotated_rect(span / 2, span / 2, span / 4, span / 8, r.unit());
+  }
+  const CropStore store(img.view, quads.data(), count, tall);
+  EXPECT(image_valid(img.view) && img.view.channels == 3 && tall > 0.0);
+  EXPECT(store.size() == count);
+  if (count == 0) return;
+  CropBatchParams p;
+  p.height = r.ibetween(1, 64);
+  p.width = r.ibetween(1, 400);
+  p.keep_ratio = !r.one_in(4);
+  p.tall_ratio = r.one_in(4) ? 1.5 : tall;
+  std::vector<std::size_t> index(count);
+  for (std::size_t i = 0; i < count; ++i) index[i] = r.one_in(4) ? r.below(count + 2) : i;
+  std::unique_ptr<bool[]> flip(new bool[count]);
+  for (std::size_t i = 0; i < count; ++i) flip[i] = r.one_in(3);
+  const std::size_t n = count * 3 * static_cast<std::size_t>(p.height) * p.width;
+  std::vector<std::uint8_t> want(n, 1), got(n, 2);
+  std::vector<int> want_w(count), got_w(count);
+  crop_batch(img.view, quads.data(), count, flip.get(), p, want.data(), want_w.data());
+  crop_batch(img.view, quads.data(), count, flip.get(), p, got.data(), got_w.data(), nullptr, store,
+             index.data());
+  EXPECT(got == want && got_w == want_w);
+}
+
 // ---------------------------------------------------------------- CTC decoding
 
 std::string random_text(Rng& r) {
@@ -1906,6 +1948,7 @@ constexpr Target kTargets[] = {
     {"rect_to_quad", fuzz_rect_to_quad},
     {"crop_batch", fuzz_crop_batch},
     {"crop_image", fuzz_crop_image},
+    {"crop_store", fuzz_crop_store},
     {"ctc_decode", fuzz_ctc_decode},
     {"decide_orientation", fuzz_decide_orientation},
     {"geom_find_contours", fuzz_geom_find_contours},
