@@ -95,9 +95,13 @@ def plan_pieces(
     than PIECE_FACTOR times wider than the classifier's input aspect (which would squeeze it
     into illegibility) PIECES pieces of that aspect spread over it. Returns (quads [M, 4, 2],
     owner [M])."""
+    ratios = sizes[:, 0] / np.maximum(sizes[:, 1], 1)
+    if not (ratios > PIECE_FACTOR * aspect).any():  # the common case: every line read whole
+        return np.ascontiguousarray(quads, np.float32).reshape(-1, 4, 2), np.arange(
+            len(quads), dtype=np.int64
+        )
     out_q: list[np.ndarray] = []
     owner: list[int] = []
-    ratios = sizes[:, 0] / np.maximum(sizes[:, 1], 1)
     for i, q in enumerate(quads):
         if ratios[i] <= PIECE_FACTOR * aspect:
             out_q.append(np.asarray(q, np.float64))
