@@ -64,3 +64,11 @@ def test_default_threads_are_physical_cores() -> None:
     n = physical_cores()
     assert 1 <= n <= (len(__import__("os").sched_getaffinity(0)))
     assert OnnxRuntimeBackend().threads == n
+
+
+def test_worker_threads_stop_spinning_after_a_run(tmp_path: Path) -> None:
+    # Spinning workers would take the cores the next network's session and the core's own
+    # thread pool need between runs.
+    sess = OnnxRuntimeBackend(threads=2).open(_tiny_model(tmp_path / "m.onnx"), "det")
+    options = sess._session.get_session_options()  # type: ignore[attr-defined]
+    assert options.get_session_config_entry("session.force_spinning_stop") == "1"
