@@ -1,0 +1,88 @@
+"""Where trt-ocr spends its time outside the networks: ``python -m bench.outside``.
+
+The side-by-side bench (``python -m bench``) interleaves the engines image by image, each in its
+own process, so every call starts with caches the other engines emptied; that is the figure we
+compare with the peers. This runs trt-ocr alone, one process, images one after another (warm
+caches), and splits its time outside the networks by the stages' own timers: ``pre`` (detector
+input, crops), ``post`` (boxes, decoding), ``load`` (input checks) and ``glue`` (the rest:
+Python around the calls and the session wrappers). Network time is timed as the bench times it
+(``bench.nettime``). To compare two trees on the same machine state, run it once per tree:
+``PYTHONPATH=<tree>/python:. python -m bench.outside``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from bench import nettime
+from bench.cli import select_data
+
+if TYPE_CHECKING:
+    from trt_ocr import OCR
+
+PARTS = ("pre", "post", "load", "glue")
+
+
+def outside_by_part(ocr: OCR, images: list[np.ndarray]) -> dict[str, float]:
+    """Mean ms per image: outside the networks in all, and by part."""
+    sums = dict.fromkeys(("outside", *PARTS), 0.0)
+    for image in images:
+        nettime.TIMER.take()
+        t0 = time.perf_counter()
+        result = ocr(image)
+        total = time.perf_counter() - t0
+        network = sum(event[2] for event in nettime.TIMER.take())
+        t = result.timings
+        sums["outside"] += total - network
+        for part in ("pre", "post", "load"):
+            sums[part] += t.get(part, 0.0)
+        sums["glue"] += total - network - sum(t.get(p, 0.0) for p in ("pre", "post", "load"))
+    return {k: v * 1e3 / max(1, len(images)) for k, v in sums.items()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, default=Path("../shared/data"))
+    ap.add_argument("--ic15", type=int, default=60)
+    ap.add_argument("--sroie", type=int, default=15)
+    ap.add_argument("--photos", type=int, default=15, help="photos in all (folders in order)")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--preset", choices=("rapidocr", "default"), default="rapidocr")
+    args = ap.parse_args(argv)
+
+    import cv2
+
+    nettime.patch_onnxruntime()
+    import trt_ocr
+    from trt_ocr.presets import RAPIDOCR_1_4
+
+    plan = {"ic15": args.ic15, "sroie": args.sroie, "photos_per_folder": None, "words": 0}
+    plan |= {"throughput": 0, "warmup": 3}
+    sel = select_data(args.data, plan)
+    sets = {name: paths for name, paths in sel["e2e"].items()}
+    if "photos" in sets:
+        sets["photos"] = sets["photos"][: args.photos]
+    kw = RAPIDOCR_1_4 if args.preset == "rapidocr" else {}
+    ocr = trt_ocr.OCR(model="ppocr-v4-mobile", backend="onnxruntime", threads=args.threads, **kw)
+    where = Path(trt_ocr.__file__).parent
+    print(f"trt_ocr from {where}, preset {args.preset}, {args.threads} thread(s)")
+    for path in sel["warmup_images"]:
+        ocr(cv2.imread(path))
+    print(f"| set | images | outside ms | {' | '.join(PARTS)} |")
+    print("|---|---|---|" + "---|" * len(PARTS))
+    for name, paths in sets.items():
+        images = [cv2.imread(p) for p in paths]
+        m = outside_by_part(ocr, images)
+        parts = " | ".join(f"{m[p]:.2f}" for p in PARTS)
+        print(f"| {name} | {len(images)} | {m['outside']:.2f} | {parts} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
