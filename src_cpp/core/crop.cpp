@@ -166,41 +166,30 @@ void resize_crop(const Source& s, int crop_w, int crop_h, int out_w, int out_h,
   }
   const linear::HorizontalPass pass(static_cast<int>(cols.size()), std::move(compact));
 
-  const std::size_t n = static_cast<std::size_t>(out_w);
+  // The crop's rows, computed (or read from the store) as the resize reaches them.
   std::vector<std::uint8_t> pix(cols.size() * 3);
-  std::vector<std::int16_t> buf(6 * n);
-  std::int16_t* slot[2] = {buf.data(), buf.data() + 3 * n};
-  int slot_row[2] = {-1, -1};
-  auto horizontal = [&](int cy, std::int16_t* dst) {
+  auto crop_pixels = [&](int cy) -> const std::uint8_t* {
     crop_row(s, cy, cols.data(), cols.size(), pix.data());
-    linear::horizontal_row(pass, pix.data(), dst);
+    return pix.data();
   };
-  auto fetch = [&](int cy, int keep) -> const std::int16_t* {
-    for (int k = 0; k < 2; ++k)
-      if (slot_row[k] == cy) return slot[k];
-    const int k = keep == 0 ? 1 : 0;
-    horizontal(cy, slot[k]);
-    slot_row[k] = cy;
-    return slot[k];
-  };
-  for (int y = 0; y < out_h; ++y) {
-    const linear::Tap t = yt[y];
-    const std::int16_t* r0 = fetch(std::clamp(t.index, 0, crop_h - 1), -1);
-    const std::int16_t* r1 = fetch(std::clamp(t.index + 1, 0, crop_h - 1), r0 == slot[0] ? 0 : 1);
+  auto emit = [&](int y, const std::int16_t* r0, const std::int16_t* r1, std::int16_t b0,
+                  std::int16_t b1) {
+    const std::size_t n = static_cast<std::size_t>(out_w);
     for (int c = 0; c < 3; ++c) {
       const std::int16_t* s0 = r0 + c * n;
       const std::int16_t* s1 = r1 + c * n;
       T* dst = out + c * plane + static_cast<std::size_t>(y) * stride;
       if constexpr (std::is_same_v<T, std::uint8_t>) {
-        linear::vertical_row_u8(s0, s1, t.w0, t.w1, out_w, dst);
+        linear::vertical_row_u8(s0, s1, b0, b1, out_w, dst);
       } else {
         // (x * scale - mean) / std folded into one multiply-add (within an ulp or two of it).
         const float mul = norm.scale / norm.std[c], add = -norm.mean[c] / norm.std[c];
         for (int u = 0; u < out_w; ++u)
-          dst[u] = static_cast<float>(linear::vertical(s0[u], s1[u], t.w0, t.w1)) * mul + add;
+          dst[u] = static_cast<float>(linear::vertical(s0[u], s1[u], b0, b1)) * mul + add;
       }
     }
-  }
+  };
+  linear::resize_row_range(crop_pixels, crop_h, pass, yt, 0, out_h, emit);
 }
 
 void crop_image_rows(const CropSource& s, const CropSize& cs, std::uint8_t* out) {

@@ -142,15 +142,17 @@ inline void vertical_row_u8(const std::int16_t* s0, const std::int16_t* s1, std:
     dst[x] = static_cast<std::uint8_t>(std::clamp(vertical(s0[x], s1[x], b0, b1), 0, 255));
 }
 
-// The two passes of a 3-channel resize to out_h x out_w, for output rows [y_begin, y_end). The
-// horizontal pass of each source row is computed once into planar int16 rows (one plane of out_w
-// values per channel); for every output row y, emit(y, r0, r1, b0, b1) receives the two source
-// rows it blends and their weights, so the caller's vertical pass (linear::vertical per value)
-// writes whatever layout and type it needs. Row ranges are independent: threads may run
+// The two passes of a 3-channel resize to out_h x out_w, for output rows [y_begin, y_end), of a
+// source of src_h rows: row_of(y) gives the bytes of source row y that the pass xp reads (a row
+// of an image, or pixels computed on demand into a buffer, read before the next call). The
+// horizontal pass of each source row is computed once into planar int16 rows (one plane of
+// out_w values per channel); for every output row y, emit(y, r0, r1, b0, b1) receives the two
+// source rows it blends and their weights, so the caller's vertical pass (linear::vertical per
+// value) writes whatever layout and type it needs. Row ranges are independent: threads may run
 // disjoint ranges at once (each recomputes at most two source rows at its start).
-template <typename EmitRow>
-void resize_row_range(const ImageView& src, const HorizontalPass& xp, const std::vector<Tap>& yt,
-                      int y_begin, int y_end, EmitRow& emit) {
+template <typename RowOf, typename EmitRow>
+void resize_row_range(RowOf& row_of, int src_h, const HorizontalPass& xp,
+                      const std::vector<Tap>& yt, int y_begin, int y_end, EmitRow& emit) {
   const std::size_t plane = static_cast<std::size_t>(xp.out_w);
   std::vector<std::int16_t> rows(6 * plane);
   std::int16_t* slot[2] = {rows.data(), rows.data() + 3 * plane};
@@ -162,11 +164,11 @@ void resize_row_range(const ImageView& src, const HorizontalPass& xp, const std:
     for (int k = 0; k < 2; ++k)
       if (slot_row[k] == y) return slot[k];
     const int k = keep == 0 ? 1 : 0;
-    horizontal_row(xp, src.row(y), slot[k]);
+    horizontal_row(xp, row_of(y), slot[k]);
     slot_row[k] = y;
     return slot[k];
   };
-  const int last_y = src.height - 1;
+  const int last_y = src_h - 1;
   for (int y = y_begin; y < y_end; ++y) {
     const Tap t = yt[y];
     const std::int16_t* r0 = fetch(std::clamp(t.index, 0, last_y), -1);
@@ -183,10 +185,12 @@ template <typename EmitRow>
 void resize_rows(const ImageView& src, int out_h, int out_w, ThreadPool* pool, EmitRow emit) {
   const HorizontalPass xp(src.width, out_w);
   const std::vector<Tap> yt = taps(src.height, out_h, false);
-  parallel_for(
-      pool, static_cast<std::size_t>(out_h), kRowsPerTask, [&](std::size_t begin, std::size_t end) {
-        resize_row_range(src, xp, yt, static_cast<int>(begin), static_cast<int>(end), emit);
-      });
+  parallel_for(pool, static_cast<std::size_t>(out_h), kRowsPerTask,
+               [&](std::size_t begin, std::size_t end) {
+                 auto row_of = [&](int y) { return src.row(y); };
+                 resize_row_range(row_of, src.height, xp, yt, static_cast<int>(begin),
+                                  static_cast<int>(end), emit);
+               });
 }
 
 }  // namespace linear
