@@ -3,19 +3,17 @@
 #include <algorithm>
 #include <climits>
 
-#if defined(__GNUC__) && defined(__x86_64__)
-#include <immintrin.h>
-#define TRTOCR_WARP_AVX2 1
-#endif
+#include "cpu_features.hpp"
 
 namespace trtocr {
 namespace bicubic {
 
 namespace {
 
-// Keys' cubic convolution kernel with a = -0.75, in float, in the order OpenCV evaluates it.
+// Keys' cubic convolution kernel with a = kCubicA, in float, in the order OpenCV evaluates it.
+constexpr float kCubicA = -0.75f;
 inline void cubic_coeffs(float x, float c[4]) {
-  const float a = -0.75f;
+  const float a = kCubicA;
   c[0] = ((a * (x + 1) - 5 * a) * (x + 1) + 8 * a) * (x + 1) - 4 * a;
   c[1] = ((a + 2) * x - (a + 3)) * x * x + 1;
   c[2] = ((a + 2) * (1 - x) - (a + 3)) * (1 - x) * (1 - x) + 1;
@@ -95,15 +93,15 @@ void warp_row_portable(const ImageView& img, const RowMap& m, const int* cols, s
   }
 }
 
-#ifdef TRTOCR_WARP_AVX2
+#ifdef TRTOCR_X86_DISPATCH
 
 // cubic_coeffs of 8 positions at once: the same float operations in the same order (no FMA: the
 // target has none, so nothing is contracted).
 __attribute__((target("avx2"))) inline void cubic_coeffs8(__m256 x, __m256 c[4]) {
-  const __m256 a = _mm256_set1_ps(-0.75f), one = _mm256_set1_ps(1.f);
-  const __m256 a5 = _mm256_set1_ps(5 * -0.75f), a8 = _mm256_set1_ps(8 * -0.75f);
-  const __m256 a4 = _mm256_set1_ps(4 * -0.75f);
-  const __m256 a2 = _mm256_set1_ps(-0.75f + 2), a3 = _mm256_set1_ps(-0.75f + 3);
+  const __m256 a = _mm256_set1_ps(kCubicA), one = _mm256_set1_ps(1.f);
+  const __m256 a5 = _mm256_set1_ps(5 * kCubicA), a8 = _mm256_set1_ps(8 * kCubicA);
+  const __m256 a4 = _mm256_set1_ps(4 * kCubicA);
+  const __m256 a2 = _mm256_set1_ps(kCubicA + 2), a3 = _mm256_set1_ps(kCubicA + 3);
   const __m256 x1 = _mm256_add_ps(x, one), mx = _mm256_sub_ps(one, x);
   __m256 t = _mm256_sub_ps(_mm256_mul_ps(a, x1), a5);
   t = _mm256_add_ps(_mm256_mul_ps(t, x1), a8);
@@ -220,7 +218,7 @@ __attribute__((target("avx2"))) std::size_t warp_row3_avx2(const ImageView& img,
   return j;
 }
 
-#endif  // TRTOCR_WARP_AVX2
+#endif  // TRTOCR_X86_DISPATCH
 
 }  // namespace
 
@@ -231,9 +229,8 @@ void warp_row3_portable(const ImageView& img, const RowMap& map, const int* cols
 
 std::size_t warp_row3_vector(const ImageView& img, const RowMap& map, const int* cols,
                              std::size_t n, std::uint8_t* out) {
-#ifdef TRTOCR_WARP_AVX2
-  static const bool avx2 = __builtin_cpu_supports("avx2");
-  if (avx2) return warp_row3_avx2(img, map, cols, n, out);
+#ifdef TRTOCR_X86_DISPATCH
+  if (cpu::has_avx2()) return warp_row3_avx2(img, map, cols, n, out);
 #endif
   (void)img, (void)map, (void)cols, (void)n, (void)out;
   return 0;

@@ -2,9 +2,7 @@
 
 #include <cstring>
 
-#if defined(__GNUC__) && defined(__x86_64__)
-#include <immintrin.h>
-#endif
+#include "cpu_features.hpp"
 
 namespace trtocr {
 
@@ -36,7 +34,7 @@ void half_to_float_scalar(const std::uint16_t* src, std::size_t n, float* dst) {
   for (std::size_t i = 0; i < n; ++i) dst[i] = half_bits_to_float(src[i]);
 }
 
-#if defined(__GNUC__) && defined(__x86_64__)
+#ifdef TRTOCR_X86_DISPATCH
 // The F16C instruction converts 8 values at once, exactly.
 __attribute__((target("f16c,avx"))) void half_to_float_f16c(const std::uint16_t* src, std::size_t n,
                                                             float* dst) {
@@ -52,9 +50,8 @@ __attribute__((target("f16c,avx"))) void half_to_float_f16c(const std::uint16_t*
 }  // namespace
 
 void half_to_float(const std::uint16_t* src, std::size_t n, float* dst) {
-#if defined(__GNUC__) && defined(__x86_64__)
-  static const bool f16c = __builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx");
-  if (f16c) return half_to_float_f16c(src, n, dst);
+#ifdef TRTOCR_X86_DISPATCH
+  if (cpu::has_f16c()) return half_to_float_f16c(src, n, dst);
 #endif
   half_to_float_scalar(src, n, dst);
 }

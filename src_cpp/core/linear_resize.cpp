@@ -6,10 +6,7 @@
 #include <cstdint>
 #include <utility>
 
-#if defined(__GNUC__) && defined(__x86_64__)
-#include <immintrin.h>
-#define TRTOCR_LINEAR_AVX2 1
-#endif
+#include "cpu_features.hpp"
 
 namespace trtocr {
 namespace linear {
@@ -52,7 +49,7 @@ void columns_scalar(const HorizontalPass& pass, const std::uint8_t* s, int begin
   }
 }
 
-#ifdef TRTOCR_LINEAR_AVX2
+#ifdef TRTOCR_X86_DISPATCH
 constexpr std::uintptr_t kPrefetchAhead = 1024;
 
 // 8 columns: gathers of the pixel pair (a, b) of each column, then per channel the int16 pair
@@ -115,9 +112,8 @@ void horizontal_row_scalar(const HorizontalPass& pass, const std::uint8_t* s, st
 }
 
 bool horizontal_row_avx2(const HorizontalPass& pass, const std::uint8_t* s, std::int16_t* dst) {
-#ifdef TRTOCR_LINEAR_AVX2
-  static const bool avx2 = __builtin_cpu_supports("avx2");
-  if (avx2 && !pass.offset.empty()) {
+#ifdef TRTOCR_X86_DISPATCH
+  if (cpu::has_avx2() && !pass.offset.empty()) {
     horizontal_avx2(pass, s, dst);
     return true;
   }

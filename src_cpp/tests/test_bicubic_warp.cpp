@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "../core/bicubic_warp.hpp"
+#include "../core/cpu_features.hpp"
 #include "test_framework.hpp"
 
 using namespace trtocr;
@@ -39,9 +40,7 @@ bool paths_agree(std::mt19937& rng, int h, int w, int pad, bool affine, bool wil
     bicubic::warp_row3_portable(img, m, cols.data(), cols.size(), want.data());
     const std::size_t done =
         bicubic::warp_row3_vector(img, m, cols.data(), cols.size(), got.data());
-#if defined(__GNUC__) && defined(__x86_64__)
-    if (__builtin_cpu_supports("avx2") && done == 0) return false;
-#endif
+    if (cpu::has_avx2() && done == 0) return false;
     bicubic::warp_row3_portable(img, m, cols.data() + done, cols.size() - done,
                                 got.data() + 3 * done);
     if (want != got) return false;

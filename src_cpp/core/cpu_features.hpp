@@ -1,0 +1,36 @@
+// Run-time choice of vector code (internal to the core). The library targets baseline x86-64
+// (SSE2), so code for newer instruction sets lives only in functions compiled for them
+// (__attribute__((target(...))), under TRTOCR_X86_DISPATCH) and runs only where the CPU reports
+// them; elsewhere the portable code runs and gives the same values.
+#pragma once
+
+#if defined(__GNUC__) && defined(__x86_64__)
+#include <immintrin.h>
+#define TRTOCR_X86_DISPATCH 1
+#endif
+
+namespace trtocr {
+namespace cpu {
+
+// AVX2: 256-bit integer operations and gathers.
+inline bool has_avx2() {
+#ifdef TRTOCR_X86_DISPATCH
+  static const bool yes = __builtin_cpu_supports("avx2");
+  return yes;
+#else
+  return false;
+#endif
+}
+
+// F16C binary16 conversions, with the AVX registers they write.
+inline bool has_f16c() {
+#ifdef TRTOCR_X86_DISPATCH
+  static const bool yes = __builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx");
+  return yes;
+#else
+  return false;
+#endif
+}
+
+}  // namespace cpu
+}  // namespace trtocr
