@@ -10,7 +10,7 @@ layouts (channel-reversed or strided-column views) are refused.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal, overload
+from typing import ClassVar, Literal, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -220,7 +220,10 @@ def crop_sizes(
 class CropStore:
     """The crops of boxes [N, 4, 2] kept as pixels, computed once for several crop_batch calls
     to read (crop_batch(..., store=, store_index=) gives the values it computes without it).
-    Crops taller than 96 rows are not kept. The pixels are those of the image it was made from."""
+    Crops taller than max_height rows are not kept. The pixels are those of the image it was
+    made from."""
+
+    max_height: ClassVar[int]
 
     def __init__(
         self,

@@ -772,8 +772,8 @@ PYBIND11_MODULE(_core, m) {
   py::class_<CropStore>(
       m, "CropStore",
       "The crops of boxes [N, 4, 2] kept as pixels, computed once for several crop_batch calls "
-      "(the classifier's and the recognizer's) to read; crops taller than 96 rows are not "
-      "kept (the batches compute them as before).")
+      "(the classifier's and the recognizer's) to read; crops taller than max_height rows are "
+      "not kept (the batches compute them as before).")
       .def(py::init([](const py::handle& image, const py::handle& boxes, double tall_ratio,
                        const py::handle& pool_obj) {
              const ImageView img = image_view(image, false, 3);
@@ -785,7 +785,9 @@ PYBIND11_MODULE(_core, m) {
            }),
            py::arg("image"), py::arg("boxes"), py::kw_only(), py::arg("tall_ratio") = 1.5,
            py::arg("pool") = py::none())
-      .def("__len__", &CropStore::size);
+      .def("__len__", &CropStore::size)
+      .def_property_readonly_static(
+          "max_height", [](const py::object&) { return CropStore::kMaxStoredCropHeight; });
 
   m.def(
       "crop_batch",

@@ -254,6 +254,7 @@ void crop_batch_into(const ImageView& image, const Quad* quads, std::size_t coun
   require_normalization(params.norm, "crop_batch");
   if (count == 0) return;
   require(quads != nullptr && out != nullptr, "crop_batch: null quads or output");
+  require(store == nullptr || store_index != nullptr, "crop_batch: a store needs store indices");
 
   const int H = params.height, W = params.width;
   const std::size_t plane = static_cast<std::size_t>(H) * W;
@@ -313,7 +314,6 @@ void crop_batch(const ImageView& image, const Quad* quads, std::size_t count, co
 void crop_batch(const ImageView& image, const Quad* quads, std::size_t count, const bool* flip180,
                 const CropBatchParams& params, std::uint8_t* out, int* valid_widths,
                 ThreadPool* pool, const CropStore& store, const std::size_t* store_index) {
-  require(count == 0 || store_index != nullptr, "crop_batch: a store needs store indices");
   crop_batch_into(image, quads, count, flip180, params, out, valid_widths, pool, &store,
                   store_index);
 }
@@ -321,7 +321,6 @@ void crop_batch(const ImageView& image, const Quad* quads, std::size_t count, co
 void crop_batch(const ImageView& image, const Quad* quads, std::size_t count, const bool* flip180,
                 const CropBatchParams& params, float* out, int* valid_widths, ThreadPool* pool,
                 const CropStore& store, const std::size_t* store_index) {
-  require(count == 0 || store_index != nullptr, "crop_batch: a store needs store indices");
   crop_batch_into(image, quads, count, flip180, params, out, valid_widths, pool, &store,
                   store_index);
 }

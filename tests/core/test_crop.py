@@ -311,6 +311,7 @@ def test_a_crop_store_is_read_for_the_quads_it_holds() -> None:
         ],
         np.float32,
     )
+    assert 40 <= _core.CropStore.max_height < 108  # the rows of the first and last crop
     store = _core.CropStore(first, quads)
     flips = np.array([False, True, False])
     got = _core.crop_batch(
