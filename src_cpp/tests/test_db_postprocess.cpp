@@ -29,6 +29,15 @@ std::vector<IPoint> contour(const geom::ContourSet& cs, std::size_t i) {
 
 bool near(double a, double b, double tol = 1e-9) { return std::fabs(a - b) <= tol; }
 
+// A small seeded generator (a linear congruential one): the random-map tests stay reproducible.
+struct Lcg {
+  std::uint32_t state;
+  std::uint32_t operator()() {
+    state = state * 1664525u + 1013904223u;
+    return state >> 8;
+  }
+};
+
 }  // namespace
 
 TEST_CASE("contours: rectangle keeps only its corners (CHAIN_APPROX_SIMPLE)") {
@@ -157,11 +166,7 @@ TEST_CASE("reading_order: lines top to bottom, left to right within a line") {
 TEST_CASE("db_postprocess: random maps in every mode stay inside the image") {
   // Exercises contour tracing, offsets and rasterisation on awkward shapes (run it under the
   // Sanitize build).
-  std::uint32_t state = 12345;
-  auto next = [&state]() {
-    state = state * 1664525u + 1013904223u;
-    return state >> 8;
-  };
+  Lcg next{12345};
   for (int iter = 0; iter < 300; ++iter) {
     const int h = 1 + static_cast<int>(next() % 40);
     const int w = 1 + static_cast<int>(next() % 40);
@@ -212,11 +217,7 @@ TEST_CASE("approxPolyDP: a NaN epsilon acts as 0 instead of splitting ranges for
 }
 
 TEST_CASE("db_postprocess: a binary16 map gives the results of its float32 widening") {
-  std::uint32_t state = 777;
-  auto next = [&state]() {
-    state = state * 1664525u + 1013904223u;
-    return state >> 8;
-  };
+  Lcg next{777};
   for (int iter = 0; iter < 120; ++iter) {
     const int h = 8 + static_cast<int>(next() % 60);
     const int w = 8 + static_cast<int>(next() % 90);
