@@ -103,6 +103,11 @@ def select_data(data: Path, plan: dict) -> dict:
 
 # ---- workers ----------------------------------------------------------------------------
 
+# The thread counts of the math libraries an engine may use besides its runtime, set to the
+# bench's --threads for every engine: numpy's OpenBLAS would otherwise start a thread per core
+# whose spinning competes with the engine.
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
 
 def worker_env(threads: int) -> dict[str, str]:
     env = dict(os.environ)
@@ -112,11 +117,18 @@ def worker_env(threads: int) -> dict[str, str]:
     if env.get("PYTHONPATH"):
         paths.append(env["PYTHONPATH"])
     env["PYTHONPATH"] = os.pathsep.join(paths)
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    for var in THREAD_VARS:
         env[var] = str(threads)
     env.setdefault("FLAGS_call_stack_level", "0")
     env.setdefault("GLOG_minloglevel", "2")
     return env
+
+
+# A worker is idle when its threads use under IDLE_CPU of one core over IDLE_WINDOW seconds;
+# the wait for it ends after IDLE_LIMIT seconds in any case.
+IDLE_WINDOW = 0.01
+IDLE_CPU = 0.25
+IDLE_LIMIT = 0.5
 
 
 class WorkerProc:
@@ -146,6 +158,36 @@ class WorkerProc:
     @property
     def alive(self) -> bool:
         return self.error is None
+
+    def cpu_seconds(self) -> float | None:
+        """CPU time of all the worker's threads so far (Linux), None where unknown."""
+        if self.proc is None:
+            return None
+        total = 0
+        try:
+            for task in Path(f"/proc/{self.proc.pid}/task").iterdir():
+                total += int((task / "schedstat").read_text().split()[0])  # ns on a CPU
+        except (OSError, ValueError, IndexError):
+            return None
+        return total / 1e9
+
+    def wait_idle(self, window: float = IDLE_WINDOW, limit: float = IDLE_LIMIT) -> float:
+        """Waits until the worker's threads burn (almost) no CPU over `window` seconds, at
+        most `limit` seconds; returns the seconds waited. A runtime's worker threads go on
+        spinning after its answer (ONNX Runtime's by default for ~25 ms on this project's
+        VM): the next engine would share the cores with them, so the engine after a
+        spinning one would be measured slower for what its predecessor does."""
+        start = time.perf_counter()
+        last = self.cpu_seconds()
+        if last is None:
+            return 0.0
+        while time.perf_counter() - start < limit:
+            time.sleep(window)
+            now = self.cpu_seconds()
+            if now is None or now - last < IDLE_CPU * window:
+                break
+            last = now
+        return time.perf_counter() - start
 
     def call(self, req: dict) -> dict | None:
         """Sends one request; None (and self.error set) when the engine failed."""
@@ -197,9 +239,10 @@ def run_engines(
 ) -> dict:
     """All engines loaded at once, each in its own process; every image goes to every engine
     in turn (the order rotating from one image to the next), so a load change on the machine
-    hits all engines alike. Only one engine computes at any time. With repeat > 1 each image
-    runs that many times per engine (interleaved too) and the run with the median end-to-end
-    time is kept, network calls and all."""
+    hits all engines alike. Only one engine computes at any time: after each answer the
+    driver waits until that engine's threads are idle (`WorkerProc.wait_idle`). With
+    repeat > 1 each image runs that many times per engine (interleaved too) and the run with
+    the median end-to-end time is kept, network calls and all."""
     procs: dict[str, WorkerProc] = {}
     for e in engines:
         log(f"{e}: loading in {pythons[e]}")
@@ -215,7 +258,10 @@ def run_engines(
         k = turn % len(live) if live else 0
         turn += 1
         for e in live[k:] + live[:k]:
-            yield e, procs[e].call(req)
+            ans = procs[e].call(req)
+            if len(live) > 1:
+                procs[e].wait_idle()
+            yield e, ans
 
     try:
         for _ in each(

@@ -6,13 +6,15 @@ compare with the peers. This runs trt-ocr alone, one process, images one after a
 caches), and splits its time outside the networks by the stages' own timers: ``pre`` (detector
 input, crops), ``post`` (boxes, decoding), ``load`` (input checks) and ``glue`` (the rest:
 Python around the calls and the session wrappers). Network time is timed as the bench times it
-(``bench.nettime``). To compare two trees on the same machine state, run it once per tree:
-``PYTHONPATH=<tree>/python:. python -m bench.outside``.
+(``bench.nettime``); the math libraries' thread variables are the bench's. To compare two trees
+on the same machine state, run it once per tree: ``PYTHONPATH=<tree>/python:. python -m
+bench.outside``.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -21,7 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bench import nettime
-from bench.cli import select_data
+from bench.cli import THREAD_VARS, select_data
 
 if TYPE_CHECKING:
     from trt_ocr import OCR
@@ -55,6 +57,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--preset", choices=("rapidocr", "default"), default="rapidocr")
     args = ap.parse_args(argv)
+    want = str(args.threads)
+    if any(os.environ.get(var) != want for var in THREAD_VARS):
+        # as the side-by-side bench runs its workers; read when numpy loads, so start anew
+        env = os.environ | dict.fromkeys(THREAD_VARS, want)
+        args_out = sys.argv[1:] if argv is None else argv
+        os.execve(sys.executable, [sys.executable, "-m", "bench.outside", *args_out], env)
 
     import cv2
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -128,3 +129,27 @@ def test_run_engines_repeat_keeps_the_median_run(tmp_path, monkeypatch):
     tp = raw["x"]["throughput"]
     assert (tp["images"], tp["seconds"], tp["rounds"]) == (6, 1.5, 3)
     assert tp["images_per_second"] == 4.0
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+def test_wait_idle_waits_out_a_spinning_process():
+    """The driver's wait after an answer lasts while the engine's process still burns CPU (a
+    runtime's spinning workers) and ends soon once it is idle."""
+    import subprocess
+    import sys
+
+    from bench.cli import IDLE_WINDOW, WorkerProc
+
+    spin = "import time\nt = time.perf_counter()\nwhile time.perf_counter() - t < 0.3: pass\n"
+    spin += "time.sleep(30)\n"
+    proc = subprocess.Popen([sys.executable, "-c", spin])
+    try:
+        w = object.__new__(WorkerProc)
+        w.proc = proc
+        assert w.cpu_seconds() is not None
+        waited = w.wait_idle(limit=5.0)
+        assert 0.15 <= waited < 2.0  # it spun for ~0.3 s from its start
+        assert w.wait_idle(limit=5.0) < 4 * IDLE_WINDOW  # idle now: one window or two
+    finally:
+        proc.kill()
+        proc.wait()
