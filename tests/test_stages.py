@@ -265,3 +265,35 @@ def test_graph_io_networks_read_the_same_text_as_the_models_as_given(v4_models):
     for x, y in zip(a, b, strict=True):  # the detector's input is exact: the same boxes
         np.testing.assert_array_equal(x.box, y.box)
     assert np.allclose([x.score for x in a], [x.score for x in b], atol=1e-2)
+
+
+def test_crops_made_ahead_in_groups_read_the_same(v4_models, monkeypatch):
+    """The classifier's and recognizer's crops are made a group of batches at a time before
+    the networks run (stages._GROUP_BYTES): one batch a group and all batches in one group give
+    the same results as the networks reading each batch as it is made, the texts included."""
+    from trt_ocr import stages
+
+    lines = ["Invoice number 4711", "Total amount 12.50 EUR", "Paid by card", "Thank you"]
+    img = render_lines(lines)
+    upside_down = np.ascontiguousarray(img[::-1, ::-1])
+    results = {}
+    for limit in (1, 1 << 30):
+        monkeypatch.setattr(stages, "_GROUP_BYTES", limit)
+        ocr = OCR(backend="onnxruntime", cls={"batch_size": 1}, rec={"batch_size": 1})
+        fed: list[int] = []
+        with ocr.observe_inputs(
+            lambda role, feeds, fed=fed: fed.append(next(iter(feeds.values())).ctypes.data)
+        ):
+            results[limit] = [_lines(ocr(img)), _lines(ocr(upside_down))]
+        # one group: every batch in memory of its own, none overwritten before its network ran
+        per_call = len(fed) // 2
+        assert per_call == 1 + 2 * len(lines)
+        batches = fed[1 : 1 + len(lines)]
+        assert (len(set(batches)) == len(lines)) == (limit > 1)
+        ocr.close()
+    assert results[1] == results[1 << 30]
+    assert [x[1].replace(" ", "") for x in results[1][0]] == [s.replace(" ", "") for s in lines]
+
+
+def _lines(result) -> list[tuple]:
+    return [(x.box.tolist(), x.text, x.score, x.angle, x.angle_score) for x in result.lines]

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 import numpy as np
 
@@ -31,6 +31,9 @@ TALL_RATIO = 1.5
 _NO_ROTATION = 1e9
 
 Timings = dict[str, float]
+_Kept = TypeVar("_Kept")
+#: The most bytes of crops made ahead of their networks (see _Stage._run_batches).
+_GROUP_BYTES = 16 << 20
 ShapeRanges = Mapping[str, Sequence[ShapeRange]]  # role -> one range per profile
 
 
@@ -83,14 +86,44 @@ class _Stage:
         # The crop batches' dtype: uint8 pixels for a network that normalises them itself.
         self._batch = np.empty(0, np.uint8 if self.pixels_in else np.float32)
 
-    def _batch_buffer(self, lines: int, height: int, width: int) -> np.ndarray:
-        """Memory for the next batch of crops, reused from call to call (the network has read
-        the previous batch by then): a fresh multi-MB array per batch costs its page faults
-        every time, about a third of the crop time."""
-        need = lines * 3 * height * width
-        if self._batch.size < need:
-            self._batch = np.empty(need, self._batch.dtype)
-        return self._batch
+    def _run_batches(
+        self,
+        shapes: Sequence[tuple[int, int, int]],
+        fill: Callable[[int, np.ndarray], np.ndarray],
+        keep: Callable[[Mapping[str, np.ndarray]], _Kept],
+        t: Timings,
+    ) -> list[_Kept]:
+        """The network on batches of crops: shapes[k] = (lines, height, width) of batch k;
+        fill(k, out) writes batch k into the buffer out and returns it (the core's crop_batch);
+        keep(outputs) takes what is needed of its outputs (copies: a session may reuse its
+        output buffers). The crops of a group of batches are made back to back before their
+        networks run: right after a network ran, the caches hold its activations instead of the
+        core's code and the image, and each crop call then cost ~100 us more. The buffer is
+        reused from call to call (a fresh multi-MB array per batch costs its page faults every
+        time, about a third of the crop time) and holds up to _GROUP_BYTES of crops."""
+        sizes = [lines * 3 * h * w for lines, h, w in shapes]
+        limit = max(1, _GROUP_BYTES // self._batch.itemsize)
+        kept: list[_Kept] = []
+        start = 0
+        while start < len(shapes):
+            stop, total = start + 1, sizes[start]
+            while stop < len(shapes) and total + sizes[stop] <= limit:
+                total, stop = total + sizes[stop], stop + 1
+            t0 = time.perf_counter()
+            if self._batch.size < total:
+                self._batch = np.empty(total, self._batch.dtype)
+            batches, offset = [], 0
+            for k in range(start, stop):
+                batches.append(fill(k, self._batch[offset : offset + sizes[k]]))
+                offset += sizes[k]
+            t["pre"] += time.perf_counter() - t0
+            for batch in batches:
+                out = self._infer(batch, t)
+                t0 = time.perf_counter()
+                kept.append(keep(out))
+                t["post"] += time.perf_counter() - t0
+            start = stop
+        return kept
 
     def _infer(self, batch: np.ndarray, t: Timings) -> dict[str, np.ndarray]:
         feeds = {self.session.input_name: batch}
@@ -366,11 +399,11 @@ class TextClassifier(_Stage):
             found.work_image, found.quads, tall_ratio=found.tall_ratio, pool=self._pool
         )
         t["pre"] += time.perf_counter() - t0
-        rows: list[np.ndarray] = []
-        best_rows: list[tuple[np.ndarray, np.ndarray]] = []
-        for start in range(0, len(quads), size):
-            sl = slice(start, min(len(quads), start + size))
-            t0 = time.perf_counter()
+        starts = range(0, len(quads), size)
+        spans = [slice(a, min(len(quads), a + size)) for a in starts]
+
+        def fill(k: int, out: np.ndarray) -> np.ndarray:
+            sl = spans[k]
             batch, _ = _core.crop_batch(
                 found.work_image,
                 quads[sl],
@@ -381,20 +414,23 @@ class TextClassifier(_Stage):
                 std=s.std,
                 tall_ratio=found.tall_ratio,
                 uint8=self.pixels_in,
-                out=self._batch_buffer(sl.stop - sl.start, s.height, s.width),
+                out=out,
                 pool=self._pool,
                 store=found.crops,
                 store_index=owner[sl],
             )
-            t["pre"] += time.perf_counter() - t0
-            out = self._infer(batch, t)
-            t0 = time.perf_counter()
-            if self.best_out:  # copies: the session may reuse its output buffers
+            return batch
+
+        def keep(out: Mapping[str, np.ndarray]) -> tuple[np.ndarray, ...]:
+            if self.best_out:
                 labels, best = self._best(out)
-                best_rows.append((labels.copy(), best.copy()))
-            else:
-                rows.append(np.array(out[self.session.output_name], np.float32))
-            t["post"] += time.perf_counter() - t0
+                return labels.copy(), best.copy()
+            return (np.array(out[self.session.output_name], np.float32),)
+
+        shapes = [(sl.stop - sl.start, s.height, s.width) for sl in spans]
+        kept = self._run_batches(shapes, fill, keep, t)
+        best_rows = [(k[0], k[1]) for k in kept if len(k) == 2]
+        rows = [k[0] for k in kept if len(k) == 1]
         t0 = time.perf_counter()
         if self.best_out and len(quads) == n:  # one piece a line: the network's own best
             labels, best = (np.concatenate(r) for r in zip(*best_rows, strict=True))
@@ -425,6 +461,9 @@ class TextClassifier(_Stage):
         probs[np.arange(len(labels)), labels] = best
         return probs
 
+
+# The CTC decoder's lines: (text, score[, time steps]).
+_Decoded = list[tuple[str, float]] | list[tuple[str, float, np.ndarray]]
 
 #: One recognized line: text, score and (on request) each character's CTC time step.
 Recognized = tuple[str, float, np.ndarray | None]
@@ -527,12 +566,16 @@ class TextRecognizer(_Stage):
         empty = np.zeros(0, np.int32)
         results: list[long_lines.WindowRead] = [("", 0.0, empty, 0.0)] * n
         base_ratio = s.width / s.height
+        batches: list[tuple[np.ndarray, int]] = []  # (lines, width) of each batch
         for start in range(0, n, size):
             idx = order[start : start + size]
-            t0 = time.perf_counter()
             width = int(s.height * max(base_ratio, float(ratios[idx].max())))
             if self._max_width is not None:
                 width = min(width, self._max_width)
+            batches.append((idx, width))
+
+        def fill(k: int, out: np.ndarray) -> np.ndarray:
+            idx, width = batches[k]
             batch, _ = _core.crop_batch(
                 image,
                 np.ascontiguousarray(quads[idx]),
@@ -541,22 +584,30 @@ class TextRecognizer(_Stage):
                 flip180=np.ascontiguousarray(flips[idx]),
                 tall_ratio=tall_ratio,
                 uint8=self.pixels_in,
-                out=self._batch_buffer(len(idx), s.height, width),
+                out=out,
                 pool=self._pool,
                 store=store,
                 store_index=None if store is None else idx,
             )
-            t["pre"] += time.perf_counter() - t0
-            out = self._infer(batch, t)
-            t0 = time.perf_counter()
+            return batch
+
+        def keep(out: Mapping[str, np.ndarray]) -> Callable[[], tuple[_Decoded, int]]:
+            """Decoding, deferred until every batch has run where the outputs are small."""
             if self.best_out:
-                best, best_prob = self._best(out)
-                decoded = self._decoder.decode_best(best, best_prob, want_steps)
-                steps_count = best.shape[1]
-            else:
-                probs = np.ascontiguousarray(out[self.session.output_name], np.float32)
-                decoded = self._decoder.decode(probs, want_steps)
-                steps_count = probs.shape[1]
+                best, best_prob = (a.copy() for a in self._best(out))
+                return lambda: (
+                    self._decoder.decode_best(best, best_prob, want_steps),
+                    best.shape[1],
+                )
+            probs = np.ascontiguousarray(out[self.session.output_name], np.float32)
+            decoded = self._decoder.decode(probs, want_steps), probs.shape[1]
+            return lambda: decoded
+
+        shapes = [(len(idx), s.height, width) for idx, width in batches]
+        kept = self._run_batches(shapes, fill, keep, t)
+        t0 = time.perf_counter()
+        for (idx, width), decode in zip(batches, kept, strict=True):
+            decoded, steps_count = decode()
             step_px = width / max(1, steps_count)
             for i, d in zip(idx, decoded, strict=True):
                 found_steps = d[2] if len(d) == 3 else None
@@ -566,5 +617,5 @@ class TextRecognizer(_Stage):
                     found_steps if isinstance(found_steps, np.ndarray) else empty,
                     step_px,
                 )
-            t["post"] += time.perf_counter() - t0
+        t["post"] += time.perf_counter() - t0
         return results
