@@ -166,9 +166,16 @@ void resize_crop(const Source& s, int crop_w, int crop_h, int out_w, int out_h,
   }
   const linear::HorizontalPass pass(static_cast<int>(cols.size()), std::move(compact));
 
-  // The crop's rows, computed (or read from the store) as the resize reaches them.
-  std::vector<std::uint8_t> pix(cols.size() * 3);
+  // The crop's rows, computed (or read from the store) as the resize reaches them. A stored
+  // crop all of whose columns are read (an enlargement, as most recognizer crops are) is read in
+  // place.
+  const bool in_place =
+      std::is_same_v<Source, StoredCrop> && cols.size() == static_cast<std::size_t>(crop_w);
+  std::vector<std::uint8_t> pix(in_place ? 0 : cols.size() * 3);
   auto crop_pixels = [&](int cy) -> const std::uint8_t* {
+    if constexpr (std::is_same_v<Source, StoredCrop>) {
+      if (in_place) return s.pixels + static_cast<std::size_t>(cy) * s.width * 3;
+    }
     crop_row(s, cy, cols.data(), cols.size(), pix.data());
     return pix.data();
   };
