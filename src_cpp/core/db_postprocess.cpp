@@ -288,6 +288,39 @@ bool union_outline(const std::vector<IPoint>& ring, Scratch& s, std::vector<DPoi
   return true;
 }
 
+// t[x] = row[x] > thresh; returns non-zero when a value is NaN or +-inf.
+std::uint32_t threshold_row(const float* row, int w, float thresh, std::int8_t* t) {
+  std::uint32_t nonfinite = 0;
+  for (int x = 0; x < w; ++x) {
+    const float v = row[x];
+    std::uint32_t bits;
+    std::memcpy(&bits, &v, 4);
+    // all-ones exponent: NaN or +-inf (integer test, so the loop vectorises)
+    nonfinite |= static_cast<std::uint32_t>((bits & 0x7f800000u) == 0x7f800000u);
+    t[x] = static_cast<std::int8_t>(v > thresh);
+  }
+  return nonfinite;
+}
+
+// The same on binary16 bit patterns, without widening: `above` is the largest pattern whose value
+// is not above the threshold (>= 0). A non-negative value is above it exactly when its pattern is;
+// a negative one (sign bit set) is a negative int16 and never is.
+std::uint32_t threshold_row(const std::uint16_t* row, int w, std::uint16_t above, std::int8_t* t) {
+  std::uint32_t nonfinite = 0;
+  const auto limit = static_cast<std::int16_t>(above);
+  for (int x = 0; x < w; ++x) {
+    const std::uint16_t v = row[x];
+    nonfinite |= static_cast<std::uint32_t>((v & 0x7c00u) == 0x7c00u);
+    t[x] = static_cast<std::int8_t>(static_cast<std::int16_t>(v) > limit);
+  }
+  return nonfinite;
+}
+
+float threshold_of(const float*, float thresh) { return thresh; }
+std::uint16_t threshold_of(const std::uint16_t*, float thresh) {
+  return largest_half_not_above(thresh);
+}
+
 }  // namespace
 
 void validate(const DBParams& p) {
@@ -338,18 +371,10 @@ std::vector<TextRegion> db_from(const MapValue* map, int map_h, int map_w, int s
   // Thresholded rows with a zero in front (column -1): this one and the one above.
   std::vector<std::int8_t> row_now(static_cast<std::size_t>(w) + 1, 0), row_above(row_now);
   std::uint32_t nonfinite = 0;
-  const float thresh = params.thresh;
+  const auto thresh = threshold_of(map, params.thresh);
   for (int y = 0; y < h; ++y) {
-    const float* prow = prob.span(y, 0, w);
     std::int8_t* t = row_now.data() + 1;
-    for (int x = 0; x < w; ++x) {
-      const float v = prow[x];
-      std::uint32_t bits;
-      std::memcpy(&bits, &v, 4);
-      // all-ones exponent: NaN or +-inf (integer test, so the loop vectorises)
-      nonfinite |= static_cast<std::uint32_t>((bits & 0x7f800000u) == 0x7f800000u);
-      t[x] = static_cast<std::int8_t>(v > thresh);
-    }
+    nonfinite |= threshold_row(map + static_cast<std::size_t>(y) * w, w, thresh, t);
     std::int8_t* lrow = labels.data() + (static_cast<std::size_t>(y) + 1) * stride + 1;
     if (params.use_dilation) {
       // cv2.dilate with the 2x2 kernel (anchor at its centre (1, 1)): a pixel is set when it or

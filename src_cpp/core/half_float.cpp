@@ -1,8 +1,10 @@
 #include "trtocr/half_float.hpp"
 
+#include <cmath>
 #include <cstring>
 
 #include "cpu_features.hpp"
+#include "trtocr/image.hpp"
 
 namespace trtocr {
 
@@ -54,6 +56,19 @@ void half_to_float(const std::uint16_t* src, std::size_t n, float* dst) {
   if (cpu::has_f16c()) return half_to_float_f16c(src, n, dst);
 #endif
   half_to_float_scalar(src, n, dst);
+}
+
+std::uint16_t largest_half_not_above(float v) {
+  require(std::isfinite(v) && v >= 0.f, "largest_half_not_above: v must be finite and >= 0");
+  std::uint16_t lo = 0, hi = 0x7bffu;  // +0 .. the largest finite binary16
+  while (lo < hi) {                    // the last pattern whose value is <= v
+    const std::uint16_t mid = static_cast<std::uint16_t>(lo + (hi - lo + 1) / 2);
+    if (half_bits_to_float(mid) <= v)
+      lo = mid;
+    else
+      hi = static_cast<std::uint16_t>(mid - 1);
+  }
+  return lo;
 }
 
 }  // namespace trtocr

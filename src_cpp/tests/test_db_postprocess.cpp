@@ -249,3 +249,47 @@ TEST_CASE("db_postprocess: a binary16 map gives the results of its float32 widen
     }
   }
 }
+
+TEST_CASE("db_postprocess: a binary16 map's threshold is its widening's, for every kind of value") {
+  // Negative values, -0, subnormals and the patterns next to the threshold itself: the bit-pattern
+  // threshold of a binary16 map must mark exactly the pixels the widened values mark.
+  Lcg next{4242};
+  for (const float thresh : {0.3f, 0.5f, 0.f, 0.2998047f}) {
+    const std::uint16_t at = largest_half_not_above(thresh);
+    const std::uint16_t kinds[] = {0x8000, static_cast<std::uint16_t>(0x8000 | 0x3c00),
+                                   0x0000, 0x0001,
+                                   0x03ff, static_cast<std::uint16_t>(at == 0 ? 0 : at - 1),
+                                   at,     static_cast<std::uint16_t>(at + 1),
+                                   0x3bff};
+    for (int iter = 0; iter < 20; ++iter) {
+      const int h = 10 + static_cast<int>(next() % 40), w = 10 + static_cast<int>(next() % 60);
+      std::vector<std::uint16_t> half(static_cast<std::size_t>(h) * w);
+      for (auto& v : half) v = kinds[next() % (sizeof(kinds) / sizeof(kinds[0]))];
+      // and a few solid blocks above the threshold, so that there are regions to report
+      for (int b = 0; b < 3; ++b) {
+        const int y0 = static_cast<int>(next() % h), x0 = static_cast<int>(next() % w);
+        for (int y = y0; y < std::min(h, y0 + 6); ++y)
+          for (int x = x0; x < std::min(w, x0 + 20); ++x)
+            half[static_cast<std::size_t>(y) * w + x] = 0x3b00;
+      }
+      std::vector<float> widened(half.size());
+      half_to_float(half.data(), half.size(), widened.data());
+      DBParams p;
+      p.thresh = thresh;
+      p.box_thresh = 0.f;
+      p.min_size = 1;
+      p.use_dilation = iter % 2 == 0;
+      p.score_mode = iter % 4 < 2 ? ScoreMode::Fast : ScoreMode::Slow;
+      const auto want = db_postprocess(widened.data(), h, w, h, w, p);
+      const auto got = db_postprocess(half.data(), h, w, h, w, p);
+      CHECK(!want.empty());
+      CHECK(got.size() == want.size());
+      for (std::size_t i = 0; i < std::min(got.size(), want.size()); ++i) {
+        CHECK(got[i].score == want[i].score && got[i].points.size() == want[i].points.size());
+        for (std::size_t k = 0; k < std::min(got[i].points.size(), want[i].points.size()); ++k)
+          CHECK(got[i].points[k].x == want[i].points[k].x &&
+                got[i].points[k].y == want[i].points[k].y);
+      }
+    }
+  }
+}

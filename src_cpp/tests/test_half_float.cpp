@@ -34,3 +34,19 @@ TEST_CASE("half_to_float: every binary16 value widens exactly") {
     }
   }
 }
+
+TEST_CASE("largest_half_not_above: the last non-negative binary16 value not above v") {
+  std::vector<std::uint16_t> all(0x7c00);  // +0 .. +inf
+  for (std::size_t i = 0; i < all.size(); ++i) all[i] = static_cast<std::uint16_t>(i);
+  std::vector<float> value(all.size());
+  half_to_float(all.data(), all.size(), value.data());
+  for (const float v :
+       {0.f, 1e-8f, 5.9604645e-8f, 0.1f, 0.3f, 0.5f, 0.6f, 0.99999f, 1.f, 65504.f, 1e6f}) {
+    const std::uint16_t h = largest_half_not_above(v);
+    CHECK(value[h] <= v);
+    CHECK(h == 0x7bff || value[h + 1] > v);
+  }
+  CHECK(largest_half_not_above(0.5f) == 0x3800);  // exactly representable: itself
+  CHECK_THROWS(largest_half_not_above(-0.1f));
+  CHECK_THROWS(largest_half_not_above(std::nanf("")));
+}
