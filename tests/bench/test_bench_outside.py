@@ -30,3 +30,46 @@ def test_parts_come_from_the_timers_and_glue_is_the_rest() -> None:
     assert m["load"] == 0.0
     assert m["glue"] == pytest.approx(m["outside"] - 8.0)
     assert m["outside"] >= 2.0 - 20.0  # at least the 2 ms sleep, minus the 20 ms "network"
+
+
+class _Session:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def run(self, feeds: dict) -> dict:
+        self.calls += 1
+        return {"out": feeds["x"] * 2}
+
+
+class _NetOCR:
+    """One 'network' per stage; the result holds what each returned."""
+
+    def __init__(self) -> None:
+        self.detector, self.classifier, self.recognizer = (
+            SimpleNamespace(session=_Session()) for _ in range(3)
+        )
+
+    def __call__(self, image: np.ndarray) -> SimpleNamespace:
+        seen = [
+            s.session.run({"x": image + k})["out"]
+            for k, s in enumerate((self.detector, self.classifier, self.recognizer))
+        ]
+        return SimpleNamespace(timings={}, seen=seen)
+
+
+def test_replayed_networks_give_back_their_recorded_outputs_without_running() -> None:
+    from bench.outside import replayed
+
+    ocr = _NetOCR()
+    images = [np.full((2, 2), v) for v in (1, 5)]
+    want = [ocr(im).seen for im in images]
+    play = replayed(ocr, images)
+    sessions = [ocr.detector.session, ocr.classifier.session, ocr.recognizer.session]
+    calls = [s.calls for s in sessions]
+    for _ in range(2):  # rounds: the images' outputs in order, every round
+        for image, seen in zip(images, want, strict=True):
+            got = play(image).seen
+            assert all(np.array_equal(g, w) for g, w in zip(got, seen, strict=True))
+    assert [s.calls for s in sessions] == calls  # nothing ran
+    m = outside_by_part(play, images)
+    assert m["outside"] >= 0.0 and m["glue"] == m["outside"]  # no timings: all of it glue
