@@ -422,6 +422,7 @@ class TextClassifier(_Stage):
             return batch
 
         def keep(out: Mapping[str, np.ndarray]) -> tuple[np.ndarray, ...]:
+            """(labels, best) of a best_out network, else (probabilities,)."""
             if self.best_out:
                 labels, best = self._best(out)
                 return labels.copy(), best.copy()
@@ -429,17 +430,17 @@ class TextClassifier(_Stage):
 
         shapes = [(sl.stop - sl.start, s.height, s.width) for sl in spans]
         kept = self._run_batches(shapes, fill, keep, t)
-        best_rows = [(k[0], k[1]) for k in kept if len(k) == 2]
-        rows = [k[0] for k in kept if len(k) == 1]
         t0 = time.perf_counter()
         if self.best_out and len(quads) == n:  # one piece a line: the network's own best
-            labels, best = (np.concatenate(r) for r in zip(*best_rows, strict=True))
+            labels, best = (np.concatenate(r) for r in zip(*kept, strict=True))
             _, angle_scores, flips = _core.decide_orientation_best(
                 labels, best, len(s.labels), self._label_180, self.options.thresh
             )
             t["post"] += time.perf_counter() - t0
             return flips, angle_scores
-        probs = np.concatenate([self._class_probabilities(*r) for r in best_rows] or rows)
+        probs = np.concatenate(
+            [self._class_probabilities(*k) if self.best_out else k[0] for k in kept]
+        )
         if len(probs) != n:  # a line read in pieces: the mean of its pieces' probabilities
             sums = np.zeros((n, probs.shape[1]), np.float64)
             np.add.at(sums, owner, probs)
