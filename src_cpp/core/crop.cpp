@@ -132,10 +132,14 @@ void crop_row(const CropSource& s, int cy, const int* cols, std::size_t n, std::
 struct StoredCrop {
   const std::uint8_t* pixels;
   int width;
+
+  const std::uint8_t* row(int y) const {
+    return pixels + static_cast<std::size_t>(y) * static_cast<std::size_t>(width) * 3;
+  }
 };
 
 void crop_row(const StoredCrop& s, int cy, const int* cols, std::size_t n, std::uint8_t* out) {
-  const std::uint8_t* row = s.pixels + static_cast<std::size_t>(cy) * s.width * 3;
+  const std::uint8_t* row = s.row(cy);
   for (std::size_t j = 0; j < n; ++j) std::memcpy(out + 3 * j, row + 3 * cols[j], 3);
 }
 
@@ -174,7 +178,7 @@ void resize_crop(const Source& s, int crop_w, int crop_h, int out_w, int out_h,
   std::vector<std::uint8_t> pix(in_place ? 0 : cols.size() * 3);
   auto crop_pixels = [&](int cy) -> const std::uint8_t* {
     if constexpr (std::is_same_v<Source, StoredCrop>) {
-      if (in_place) return s.pixels + static_cast<std::size_t>(cy) * s.width * 3;
+      if (in_place) return s.row(cy);
     }
     crop_row(s, cy, cols.data(), cols.size(), pix.data());
     return pix.data();
