@@ -14,6 +14,7 @@ bench.outside``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import time
@@ -29,7 +30,8 @@ from bench.cli import THREAD_VARS, select_data
 if TYPE_CHECKING:
     from trt_ocr import OCR
 
-PARTS = ("pre", "post", "load", "glue")
+TIMED_PARTS = ("pre", "post", "load")  # the stages' own timers
+PARTS = (*TIMED_PARTS, "glue")
 
 
 def outside_by_part(ocr: Callable[[np.ndarray], Any], images: list[np.ndarray]) -> dict[str, float]:
@@ -43,43 +45,50 @@ def outside_by_part(ocr: Callable[[np.ndarray], Any], images: list[np.ndarray]) 
         network = sum(event[2] for event in nettime.TIMER.take())
         t = result.timings
         sums["outside"] += total - network
-        for part in ("pre", "post", "load"):
+        for part in TIMED_PARTS:
             sums[part] += t.get(part, 0.0)
-        sums["glue"] += total - network - sum(t.get(p, 0.0) for p in ("pre", "post", "load"))
+        sums["glue"] += total - network - sum(t.get(p, 0.0) for p in TIMED_PARTS)
     return {k: v * 1e3 / max(1, len(images)) for k, v in sums.items()}
 
 
-def replayed(ocr: OCR, images: list[np.ndarray]) -> Callable[[np.ndarray], Any]:
+@contextlib.contextmanager
+def replaying(ocr: OCR, images: list[np.ndarray]) -> Iterator[Callable[[np.ndarray], Any]]:
     """ocr with its networks replayed: each session's outputs for each image are recorded in
     one real pass, then handed back in order instead of running the network. Calls of the
-    result must come in the images' order, round after round; all their time is outside the
-    networks, with warm caches (nothing else runs between the steps)."""
-    stages = [s for s in (ocr.detector, ocr.classifier, ocr.recognizer) if s is not None]
+    yielded function must come in the images' order, round after round; all their time is
+    outside the networks, with warm caches (nothing else runs between the steps). The
+    sessions run their networks again after the block."""
+    sessions = [s.session for s in (ocr.detector, ocr.classifier, ocr.recognizer) if s is not None]
     tapes: list[list[dict[str, np.ndarray]]] = []
-    for image in images:
-        tape: list[dict[str, np.ndarray]] = []
-        for stage in stages:
-            real = type(stage.session).run.__get__(stage.session)
-
-            def record(feeds: Any, real: Any = real, tape: list = tape) -> dict[str, np.ndarray]:
-                out = real(feeds)
-                tape.append({k: np.array(v) for k, v in out.items()})
-                return out
-
-            stage.session.run = record  # type: ignore[method-assign]
-        ocr(image)
-        tapes.append(tape)
     playing: list[Iterator[dict[str, np.ndarray]]] = [iter(())]
-    for stage in stages:
-        stage.session.run = lambda feeds: next(playing[0])  # type: ignore[method-assign]
-    turn = [0]
 
-    def call(image: np.ndarray) -> Any:
-        playing[0] = iter(tapes[turn[0] % len(tapes)])
-        turn[0] += 1
-        return ocr(image)
+    def recorder(real: Callable[[Any], dict[str, np.ndarray]]) -> Callable[[Any], Any]:
+        def record(feeds: Any) -> dict[str, np.ndarray]:
+            out = real(feeds)
+            tapes[-1].append({k: np.array(v) for k, v in out.items()})
+            return out
 
-    return call
+        return record
+
+    try:
+        for session in sessions:
+            session.run = recorder(session.run)  # type: ignore[method-assign]
+        for image in images:
+            tapes.append([])
+            ocr(image)
+        for session in sessions:
+            session.run = lambda feeds: next(playing[0])  # type: ignore[method-assign]
+        turn = [0]
+
+        def call(image: np.ndarray) -> Any:
+            playing[0] = iter(tapes[turn[0] % len(tapes)])
+            turn[0] += 1
+            return ocr(image)
+
+        yield call
+    finally:
+        for session in sessions:
+            vars(session).pop("run", None)  # the class's run again
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         default=0,
         metavar="ROUNDS",
-        help="also the networks replayed (see replayed), mean of this many rounds",
+        help="also the networks replayed (see replaying), mean of this many rounds",
     )
     args = ap.parse_args(argv)
     want = str(args.threads)
@@ -131,15 +140,12 @@ def main(argv: list[str] | None = None) -> int:
         parts = " | ".join(f"{m[p]:.2f}" for p in PARTS)
         print(f"| {name} | {len(images)} | {m['outside']:.2f} | {parts} |")
         if args.replay:
-            play = replayed(ocr, images)
-            outside_by_part(play, images)  # a warm-up round
-            rounds = [outside_by_part(play, images) for _ in range(args.replay)]
+            with replaying(ocr, images) as play:
+                outside_by_part(play, images)  # a warm-up round
+                rounds = [outside_by_part(play, images) for _ in range(args.replay)]
             m = {k: sum(r[k] for r in rounds) / len(rounds) for k in rounds[0]}
             parts = " | ".join(f"{m[p]:.2f}" for p in PARTS)
             print(f"| {name}, networks replayed | {len(images)} | {m['outside']:.2f} | {parts} |")
-            for stage in (ocr.detector, ocr.classifier, ocr.recognizer):
-                if stage is not None:  # the sessions' own run again
-                    vars(stage.session).pop("run", None)
     return 0
 
 

@@ -58,18 +58,20 @@ class _NetOCR:
 
 
 def test_replayed_networks_give_back_their_recorded_outputs_without_running() -> None:
-    from bench.outside import replayed
+    from bench.outside import replaying
 
     ocr = _NetOCR()
     images = [np.full((2, 2), v) for v in (1, 5)]
     want = [ocr(im).seen for im in images]
-    play = replayed(ocr, images)
     sessions = [ocr.detector.session, ocr.classifier.session, ocr.recognizer.session]
-    calls = [s.calls for s in sessions]
-    for _ in range(2):  # rounds: the images' outputs in order, every round
-        for image, seen in zip(images, want, strict=True):
-            got = play(image).seen
-            assert all(np.array_equal(g, w) for g, w in zip(got, seen, strict=True))
-    assert [s.calls for s in sessions] == calls  # nothing ran
-    m = outside_by_part(play, images)
-    assert m["outside"] >= 0.0 and m["glue"] == m["outside"]  # no timings: all of it glue
+    with replaying(ocr, images) as play:
+        calls = [s.calls for s in sessions]
+        for _ in range(2):  # rounds: the images' outputs in order, every round
+            for image, seen in zip(images, want, strict=True):
+                got = play(image).seen
+                assert all(np.array_equal(g, w) for g, w in zip(got, seen, strict=True))
+        assert [s.calls for s in sessions] == calls  # nothing ran
+        m = outside_by_part(play, images)
+        assert m["outside"] >= 0.0 and m["glue"] == m["outside"]  # no timings: all of it glue
+    ocr(images[0])  # after the block the networks run again
+    assert [s.calls for s in sessions] == [c + 1 for c in calls]
