@@ -25,8 +25,8 @@ def lcnet_block(
     *, scale: float = 0.8, shift: float = 0.25, three: float = 3.0, clip_max: float = 6.0
 ) -> Any:
     """A PP-LCNet-like block as paddle2onnx exports it: Conv (weights as Constant nodes) ->
-    Mul(scale) -> Add(shift) -> x * Clip(x + three, 0, clip_max) / 6 -> a second Conv with a
-    bias initializer -> Mul(scale) (no shift)."""
+    Mul(scale) -> Add(shift) -> x * Clip(x + three, 0, clip_max) / 6 -> Mul(scale) ->
+    Add(shift) -> a second Conv with a bias initializer -> Mul(scale) (no shift)."""
     rng = np.random.default_rng(1)
     nodes = [
         _constant("w1", rng.normal(size=(4, 3, 3, 3))),
@@ -43,7 +43,9 @@ def lcnet_block(
         helper.make_node("Clip", ["p3", "zero", "top"], ["g"]),
         helper.make_node("Mul", ["a1", "g"], ["xg"]),
         helper.make_node("Div", ["xg", "six"], ["h"]),
-        helper.make_node("Conv", ["h", "w2", "b2"], ["c2"]),
+        helper.make_node("Mul", ["h", "s"], ["hs"]),
+        helper.make_node("Add", ["b", "hs"], ["hb"]),
+        helper.make_node("Conv", ["hb", "w2", "b2"], ["c2"]),
         helper.make_node("Mul", ["s", "c2"], ["y"]),
     ]
     inits = [
@@ -73,6 +75,10 @@ def run(model: Any, x: np.ndarray) -> np.ndarray:
     return out
 
 
+def group_of(node: Any) -> int:
+    return next((int(a.i) for a in node.attribute if a.name == "group"), 1)
+
+
 def ops(model: Any) -> Counter[str]:
     return Counter(n.op_type for n in model.graph.node if n.op_type != "Constant")
 
@@ -83,8 +89,10 @@ def test_block_is_rewritten_and_computes_the_same() -> None:
     before = run(model, x)
     counts = graph_fusion.fuse(model)
     onnx.checker.check_model(model)
-    assert counts == {"scalar_affine": 2, "hard_swish": 1}
-    assert ops(model) == {"Conv": 2, "HardSigmoid": 1, "Mul": 1}
+    assert counts == {"scalar_affine": 2, "hard_swish": 1, "scale_as_conv": 1}
+    assert ops(model) == {"Conv": 3, "HardSigmoid": 1, "Mul": 1}
+    depthwise = [n for n in model.graph.node if n.op_type == "Conv" and n.input[0] == "h"]
+    assert [group_of(n) for n in depthwise] == [4]
     after = run(model, x)
     assert after.shape == before.shape
     np.testing.assert_allclose(after, before, rtol=1e-5, atol=1e-5)
@@ -107,6 +115,8 @@ def test_other_activations_are_left_alone(change: dict[str, float]) -> None:
 
 
 def test_a_conv_read_twice_or_scaled_per_channel_is_not_folded() -> None:
+    """Conv -> Mul(2) whose Conv output is also read elsewhere stays a separate scale (as a
+    depthwise Conv); a per-channel Mul stays a Mul."""
     rng = np.random.default_rng(4)
     w = numpy_helper.from_array(rng.normal(size=(2, 3, 1, 1)).astype(np.float32), "w")
     per_channel = numpy_helper.from_array(np.array([[[[2.0]], [[3.0]]]], np.float32), "pc")
@@ -130,6 +140,6 @@ def test_a_conv_read_twice_or_scaled_per_channel_is_not_folded() -> None:
     model.ir_version = 8
     x = rng.normal(size=(1, 3, 4, 4)).astype(np.float32)
     before = run(model, x)
-    assert graph_fusion.fuse(model) == {"scalar_affine": 0, "hard_swish": 0}
-    assert ops(model) == {"Conv": 2, "Mul": 2, "Add": 1}
-    np.testing.assert_array_equal(run(model, x), before)
+    assert graph_fusion.fuse(model) == {"scalar_affine": 0, "hard_swish": 0, "scale_as_conv": 1}
+    assert ops(model) == {"Conv": 3, "Mul": 1, "Add": 1}
+    np.testing.assert_allclose(run(model, x), before, rtol=1e-5, atol=1e-5)
