@@ -52,7 +52,7 @@ if TYPE_CHECKING:
 
 #: Bump when the transform's output changes: cached files and engines built from them are
 #: then made again (the engine cache sees a different ONNX sha256).
-VERSION = 3
+VERSION = 4
 ROLES = ("det", "cls", "rec")
 #: The output names of a transformed classifier / recognizer.
 BEST_INDEX = "best_index"
