@@ -162,9 +162,10 @@ def facts(model_or_path: Any) -> GraphFacts:
 
 
 def transform(model: Any, role: str, io: GraphIO, where: Path | None = None) -> Any:
-    """The model (an onnx ModelProto, changed in place and returned) with uint8 input and
-    in-graph normalisation, and for cls/rec the argmax outputs. Raises ModelError for a graph
-    that is not a PP-OCR network (one float32 N x 3 x H x W input, one output)."""
+    """The model (an onnx ModelProto, changed in place and returned) with its body fused
+    (`graph_fusion.fuse`), uint8 input and in-graph normalisation, and for cls/rec the argmax
+    outputs. Raises ModelError for a graph that is not a PP-OCR network (one float32
+    N x 3 x H x W input, one output)."""
     import numpy as np
     import onnx
     from onnx import helper, numpy_helper
