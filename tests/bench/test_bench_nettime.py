@@ -43,3 +43,16 @@ def test_events_by_session_path_and_shape(tmp_path):
         (n * 4, n * 4) for n in (1 * 3 * 64 * 96, 2 * 3 * 48 * 192, 2 * 3 * 48 * 400)
     ]
     assert nettime.TIMER.take() == []
+
+
+def test_call_facts_for_each_runtime_form():
+    """(first input's shape, bytes in, bytes out) of one call: a dict of arrays in (ONNX
+    Runtime) or one array (Paddle), a list of arrays out; other forms counted all the same."""
+    feeds = {"x": np.zeros((2, 3, 4), np.float32), "y": np.zeros(5, np.uint8)}
+    out = [np.zeros((2, 7), np.int64), np.zeros(3, np.float16)]
+    assert nettime._facts(feeds, out) == ((2, 3, 4), 2 * 3 * 4 * 4 + 5, 2 * 7 * 8 + 3 * 2)
+    assert nettime._facts(np.zeros((1, 8), np.float32), out[:1]) == ((1, 8), 32, 112)
+    # an output that is not a list of arrays (a sequence of maps): counted by nbytes()
+    nested = [[np.zeros(4, np.float32)], {"a": np.zeros(2, np.int64)}]
+    assert nettime._facts(feeds, nested) == ((2, 3, 4), 101, 16 + 16)
+    assert nettime._facts({}, []) == ((), 0, 0)

@@ -13,6 +13,10 @@ cv2 = pytest.importorskip("cv2")
 
 from bench import engines, nettime, worker  # noqa: E402
 
+# Stand-ins for the engine's det and rec sessions: calls recorded as a timed run records them.
+_DET, _REC = object(), object()
+nettime.TIMER.stage_of.update({id(_DET): "det", id(_REC): "rec"})
+
 
 class FakeEngine(engines.Engine):
     name = "fake"
@@ -22,11 +26,11 @@ class FakeEngine(engines.Engine):
         self.threads = threads
 
     def ocr(self, img):
-        nettime.TIMER.add("det", 0.001, (1, 3, *img.shape[:2]), 7200, 600)
+        nettime.TIMER.calls.append((_DET, (1, 3, *img.shape[:2]), 0.001, 7200, 600))
         return [([[0, 0], [4, 0], [4, 4], [0, 4]], "HI", 0.9)], {"det_stage": 0.002}
 
     def recognize(self, img):
-        nettime.TIMER.add("rec", 0.0005, (1, 3, 48, 320))
+        nettime.TIMER.calls.append((_REC, (1, 3, 48, 320), 0.0005, 0, 0))
         return "WORD", 0.8
 
 
