@@ -32,6 +32,34 @@ from typing import Any
 PREFIX = "fused/"
 
 
+class FreshNames:
+    """Names no tensor or node of a graph uses yet: stem, else stem_1, stem_2, ... Each name
+    handed out counts as used."""
+
+    def __init__(self, g: Any) -> None:  # an onnx GraphProto
+        self.taken = {n for node in g.node for n in (*node.input, *node.output)}
+        self.taken |= {t.name for t in (*g.initializer, *g.input, *g.output)}
+
+    def __call__(self, stem: str) -> str:
+        name, k = stem, 0
+        while name in self.taken:
+            k += 1
+            name = f"{stem}_{k}"
+        self.taken.add(name)
+        return name
+
+
+def attribute(node: Any, name: str, default: Any = None) -> Any:
+    """The value of a node's attribute (strings decoded), or default when it has none."""
+    from onnx import helper
+
+    for a in node.attribute:
+        if a.name == name:
+            v = helper.get_attribute_value(a)
+            return v.decode() if isinstance(v, bytes) else v
+    return default
+
+
 class _Graph:
     """Lookups over a graph's nodes: producers, consumers and constant values."""
 
@@ -49,8 +77,7 @@ class _Graph:
         self.outputs = {o.name for o in self.g.output}
         self.removed: set[int] = set()  # id() of nodes to drop
         self.released: set[str] = set()  # names a rewritten node no longer reads
-        self.taken = {n for node in self.g.node for n in (*node.input, *node.output)}
-        self.taken |= set(self.initializers)
+        self._names = FreshNames(g)
 
     def value(self, name: str) -> Any:
         """The numpy value of a constant input (an initializer or a Constant node), or None."""
@@ -91,17 +118,7 @@ class _Graph:
         return rest[0] if len(rest) == 1 and len(node.input) == 2 else None
 
     def fresh(self, stem: str) -> str:
-        name, k = f"{PREFIX}{stem}", 0
-        while name in self.taken:
-            k += 1
-            name = f"{PREFIX}{stem}_{k}"
-        self.taken.add(name)
-        return name
-
-    def attribute(self, node: Any, name: str) -> Any:
-        from onnx import helper
-
-        return next((helper.get_attribute_value(a) for a in node.attribute if a.name == name), None)
+        return self._names(PREFIX + stem)
 
 
 def _scalar_shift(graph: _Graph, mul: Any) -> tuple[Any, float] | None:
@@ -161,7 +178,7 @@ def _clip_bounds(graph: _Graph, clip: Any) -> tuple[float | None, float | None]:
         lo = graph.scalar(clip.input[1]) if clip.input[1] else None
         hi = graph.scalar(clip.input[2]) if len(clip.input) > 2 and clip.input[2] else None
         return lo, hi
-    return graph.attribute(clip, "min"), graph.attribute(clip, "max")
+    return attribute(clip, "min"), attribute(clip, "max")
 
 
 def _hard_swish(graph: _Graph) -> int:

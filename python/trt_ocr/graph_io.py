@@ -184,16 +184,7 @@ def transform(model: Any, role: str, io: GraphIO, where: Path | None = None) -> 
         raise ModelError(f"{where}: expected one output, found {len(g.output)}")
     graph_fusion.fuse(model)
     opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 0)
-    taken = {n for node in g.node for n in (*node.input, *node.output)}
-    taken |= {t.name for t in g.initializer} | {i.name for i in g.input}
-
-    def fresh(stem: str) -> str:
-        name, k = stem, 0
-        while name in taken:
-            k += 1
-            name = f"{stem}_{k}"
-        taken.add(name)
-        return name
+    fresh = graph_fusion.FreshNames(g)
 
     def const(stem: str, values: Any) -> str:
         name = fresh(stem)

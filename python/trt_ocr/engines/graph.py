@@ -22,6 +22,8 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from trt_ocr.graph_fusion import attribute
+
 if TYPE_CHECKING:
     import onnx
 
@@ -329,16 +331,6 @@ def _walk(graph: onnx.GraphProto) -> Iterator[onnx.NodeProto]:
                 yield from _walk(sub)
 
 
-def _attr(node: onnx.NodeProto, name: str, default: Any = None) -> Any:
-    from onnx import helper
-
-    for a in node.attribute:
-        if a.name == name:
-            v = helper.get_attribute_value(a)
-            return v.decode() if isinstance(v, bytes) else v
-    return default
-
-
 _RESIZE_COORD = {
     "half_pixel",
     "pytorch_half_pixel",
@@ -439,16 +431,16 @@ def _restrictions(node: onnx.NodeProto, name: str, constants: dict[str, Any]) ->
                 )
             )
     if op == "Resize":
-        coord = _attr(node, "coordinate_transformation_mode", "half_pixel")
-        mode = _attr(node, "mode", "nearest")
-        nearest = _attr(node, "nearest_mode", "round_prefer_floor")
+        coord = attribute(node, "coordinate_transformation_mode", "half_pixel")
+        mode = attribute(node, "mode", "nearest")
+        nearest = attribute(node, "nearest_mode", "round_prefer_floor")
         if coord not in _RESIZE_COORD:
             out.append(OpIssue(name, op, "error", f"coordinate_transformation_mode {coord}"))
         if mode not in _RESIZE_MODE:
             out.append(OpIssue(name, op, "error", f"mode {mode}"))
         if mode == "nearest" and nearest not in _RESIZE_NEAREST:
             out.append(OpIssue(name, op, "error", f"nearest_mode {nearest}"))
-        if _attr(node, "antialias", 0):
+        if attribute(node, "antialias", 0):
             out.append(OpIssue(name, op, "error", "antialias is not supported"))
     if op in ("Conv", "ConvTranspose") and len(node.input) > 1 and node.input[1] not in constants:
         out.append(OpIssue(name, op, "warning", "weights are not an initializer"))
