@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstring>
 
 #include "cpu_features.hpp"
 
@@ -139,6 +140,21 @@ __attribute__((target("avx2"))) inline __m256i floor8(__m256 x) {
   return _mm256_add_epi32(i, _mm256_castps_si256(below));  // true is -1
 }
 
+// True when all 8 positions have no fractional part and lie inside the image (the condition
+// of warp_pixel's integer-position shortcut).
+__attribute__((target("avx2"))) inline bool whole_pixels8(__m256 fx, __m256 fy, __m256i ix,
+                                                          __m256i iy, __m256i max_x,
+                                                          __m256i max_y) {
+  const __m256 zero = _mm256_setzero_ps();
+  const __m256 whole =
+      _mm256_and_ps(_mm256_cmp_ps(fx, zero, _CMP_EQ_OQ), _mm256_cmp_ps(fy, zero, _CMP_EQ_OQ));
+  const __m256i none = _mm256_setzero_si256();
+  const __m256i inside =
+      _mm256_and_si256(_mm256_cmpeq_epi32(_mm256_min_epi32(_mm256_max_epi32(ix, none), max_x), ix),
+                       _mm256_cmpeq_epi32(_mm256_min_epi32(_mm256_max_epi32(iy, none), max_y), iy));
+  return _mm256_movemask_ps(_mm256_and_ps(whole, _mm256_castsi256_ps(inside))) == 0xff;
+}
+
 __attribute__((target("avx2"))) std::size_t warp_row3_avx2(const ImageView& img, const RowMap& m,
                                                            const int* cols, std::size_t n,
                                                            std::uint8_t* out) {
@@ -170,12 +186,28 @@ __attribute__((target("avx2"))) std::size_t warp_row3_avx2(const ImageView& img,
     const __m256 sy = _mm256_set_m128(coordinate4(by, ky, c_hi, inv_hi, m.affine, lim_y),
                                       coordinate4(by, ky, c_lo, inv_lo, m.affine, lim_y));
     const __m256i ix = floor8(sx), iy = floor8(sy);
+    const __m256 fx = _mm256_sub_ps(sx, _mm256_cvtepi32_ps(ix));
+    const __m256 fy = _mm256_sub_ps(sy, _mm256_cvtepi32_ps(iy));
+    std::uint8_t* o = out + 3 * j;
+    if (whole_pixels8(fx, fy, ix, iy, max_x, max_y)) {
+      // Every position is a pixel of the image (an axis-aligned integer box: half the lines of a
+      // scanned page): the weights are exactly (0, 1, 0, 0), so the sums below would give the
+      // pixel itself. One word per pixel instead of 16; not at the image's very last pixel,
+      // where a word would end one byte past the buffer.
+      const __m256i at =
+          _mm256_add_epi32(_mm256_mullo_epi32(iy, stride), _mm256_mullo_epi32(ix, three));
+      const __m256i end = _mm256_cmpeq_epi32(at, last_tap);
+      if (_mm256_testz_si256(end, end)) {
+        alignas(32) int word[8];
+        _mm256_store_si256(reinterpret_cast<__m256i*>(word), _mm256_i32gather_epi32(base, at, 1));
+        for (int k = 0; k < 8; ++k) std::memcpy(o + 3 * k, &word[k], 3);
+        continue;
+      }
+    }
     __m256 wx[4], wy[4];
-    cubic_coeffs8(_mm256_sub_ps(sx, _mm256_cvtepi32_ps(ix)), wx);
-    cubic_coeffs8(_mm256_sub_ps(sy, _mm256_cvtepi32_ps(iy)), wy);
+    cubic_coeffs8(fx, wx);
+    cubic_coeffs8(fy, wy);
     // Byte offsets of the 4 tap columns and rows, clamped into the image (BORDER_REPLICATE).
-    // The integer-position shortcut of warp_pixel is not needed: there the weights are exactly
-    // (0, 1, 0, 0) and the sums below reproduce the pixel.
     __m256i xs[4], ys[4];
     for (int k = 0; k < 4; ++k) {
       const __m256i d = _mm256_set1_epi32(k - 1);
@@ -211,7 +243,6 @@ __attribute__((target("avx2"))) std::size_t warp_row3_avx2(const ImageView& img,
       _mm256_store_si256(reinterpret_cast<__m256i*>(px[c]),
                          _mm256_min_epi32(_mm256_max_epi32(v, zero), _mm256_set1_epi32(255)));
     }
-    std::uint8_t* o = out + 3 * j;
     for (int k = 0; k < 8; ++k)
       for (int c = 0; c < 3; ++c) o[3 * k + c] = static_cast<std::uint8_t>(px[c][k]);
   }

@@ -4,6 +4,11 @@
 #include <random>
 #include <vector>
 
+#if defined(__linux__)
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
+
 #include "../core/bicubic_warp.hpp"
 #include "../core/cpu_features.hpp"
 #include "test_framework.hpp"
@@ -70,3 +75,89 @@ TEST_CASE("bicubic warp: an integer position copies the pixel on both paths") {
   bicubic::warp_row(img, m, cols.data(), cols.size(), out.data());
   for (int i = 0; i < 27; ++i) CHECK(out[i] == px[2 * 27 + i]);
 }
+
+TEST_CASE("bicubic warp: rows of whole pixels, in every direction, agree on both paths") {
+  // Axis-aligned integer boxes (upright, flipped, rotated crops) step one pixel per column along
+  // x or y; rows run inside the image, into its last pixel, and across its borders.
+  std::mt19937 rng(99);
+  const int h = 23, w = 41, pad = 3;
+  const std::ptrdiff_t stride = static_cast<std::ptrdiff_t>(w) * 3 + pad;
+  std::vector<std::uint8_t> px(static_cast<std::size_t>(stride) * (h - 1) + w * 3);
+  for (auto& v : px) v = static_cast<std::uint8_t>(rng());
+  const ImageView img{px.data(), h, w, 3, stride};
+  const int steps[4][2] = {{1, 0}, {-1, 0}, {0, 1}, {0, -1}};
+  for (const auto& step : steps)
+    for (int n : {8, 16, 37})
+      for (int k = 0; k < 60; ++k) {
+        // Start anywhere from two pixels outside to two inside the far edge; every 4th row ends
+        // exactly at the last pixel of the image.
+        double x0 = static_cast<int>(rng() % (w + 4)) - 2,
+               y0 = static_cast<int>(rng() % (h + 4)) - 2;
+        if (k % 4 == 0) {
+          x0 = step[0] >= 0 ? w - 1 - step[0] * (n - 1) : w - 1;
+          y0 = step[1] >= 0 ? h - 1 - step[1] * (n - 1) : h - 1;
+        }
+        // Some rows are off the pixel grid along one axis only: they must interpolate.
+        const double off[5][2] = {{0, 0}, {0, 0}, {0.5, 0}, {0, 0.25}, {0, 1e-4}};
+        const double dx = off[k % 5][0], dy = off[k % 5][1];
+        const bicubic::RowMap m{x0 + dx, double(step[0]), y0 + dy, double(step[1]), 1.0, 0.0, true};
+        std::vector<int> cols(static_cast<std::size_t>(n));
+        for (int j = 0; j < n; ++j) cols[j] = j;
+        std::vector<std::uint8_t> want(cols.size() * 3), got(cols.size() * 3, 7);
+        bicubic::warp_row3_portable(img, m, cols.data(), cols.size(), want.data());
+        const std::size_t done =
+            bicubic::warp_row3_vector(img, m, cols.data(), cols.size(), got.data());
+        bicubic::warp_row3_portable(img, m, cols.data() + done, cols.size() - done,
+                                    got.data() + 3 * done);
+        CHECK(want == got);
+        // Inside the image the crop is the pixels themselves.
+        bool inside = true;
+        for (int j = 0; j < n; ++j) {
+          const double x = x0 + step[0] * j, y = y0 + step[1] * j;
+          inside = inside && x >= 0 && x < w && y >= 0 && y < h;
+        }
+        if (inside && dx == 0 && dy == 0)
+          for (int j = 0; j < n; ++j) {
+            const std::uint8_t* p = img.row(static_cast<int>(y0) + step[1] * j) +
+                                    (static_cast<int>(x0) + step[0] * j) * 3;
+            CHECK(got[3 * j] == p[0] && got[3 * j + 1] == p[1] && got[3 * j + 2] == p[2]);
+          }
+      }
+}
+
+#if defined(__linux__)
+TEST_CASE("bicubic warp: no path reads past the image's last byte") {
+  // The image ends exactly where an inaccessible page begins, so a read past it faults. (ASan
+  // does not see the vector path's gathers.) Rows end at the last pixel on the pixel grid and
+  // off it, in both directions along x and y.
+  const std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  void* mem = mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  CHECK(mem != MAP_FAILED);
+  if (mem == MAP_FAILED) return;
+  const bool guarded = mprotect(static_cast<char*>(mem) + page, page, PROT_NONE) == 0;
+  CHECK(guarded);
+  const int h = 6, w = 20;
+  const std::size_t bytes = static_cast<std::size_t>(h) * w * 3;
+  auto* px = static_cast<std::uint8_t*>(mem) + page - bytes;
+  for (std::size_t i = 0; i < bytes; ++i) px[i] = static_cast<std::uint8_t>(i * 13 + 1);
+  const ImageView img{px, h, w, 3, static_cast<std::ptrdiff_t>(w) * 3};
+  std::vector<int> cols(16);
+  for (int j = 0; j < 16; ++j) cols[j] = j;
+  std::vector<std::uint8_t> out(cols.size() * 3), want(out.size());
+  for (double frac : {0.0, 0.5}) {
+    const bicubic::RowMap rows[] = {{w - 16.0 + frac, 1, h - 1.0, 0, 1, 0, true},
+                                    {w - 1.0, -1, h - 1.0 - frac, 0, 1, 0, true},
+                                    {w - 1.0 - frac, 0, h - 16.0, 1, 1, 0, true}};
+    for (const auto& m : rows) {
+      bicubic::warp_row(img, m, cols.data(), cols.size(), out.data());
+      bicubic::warp_row3_portable(img, m, cols.data(), cols.size(), want.data());  // byte reads
+      CHECK(out == want);
+    }
+  }
+  // The last pixel itself, on the grid, as the last column of the row.
+  const bicubic::RowMap last{w - 16.0, 1, h - 1.0, 0, 1, 0, true};
+  bicubic::warp_row(img, last, cols.data(), cols.size(), out.data());
+  CHECK(out[45] == px[bytes - 3] && out[46] == px[bytes - 2] && out[47] == px[bytes - 1]);
+  munmap(mem, 2 * page);
+}
+#endif
