@@ -2,11 +2,13 @@
 trt_ocr). Every adapter runs the same PP-OCRv4 mobile det / v2 cls / v4 rec networks with
 RapidOCR 1.4.4's settings (our engine through ``trt_ocr.presets.RAPIDOCR_1_4``), takes a
 decoded BGR uint8 array and returns ``[(box 4x2 list, text, score)]`` plus the stage times the
-engine reports about itself."""
+engine reports about itself. The worker times only ``call``, the engine's own API call; turning
+its result into those lines (``lines``) is the bench's work, not the engine's."""
 
 from __future__ import annotations
 
 from importlib import metadata
+from typing import Any
 
 import numpy as np
 
@@ -26,8 +28,16 @@ class Engine:
     name = "?"
     description = "?"
 
-    def ocr(self, img: np.ndarray) -> tuple[list[Line], dict[str, float]]:
+    def call(self, img: np.ndarray) -> Any:
+        """The engine's own OCR call on one image: its result as it gives it."""
         raise NotImplementedError
+
+    def lines(self, result: Any) -> tuple[list[Line], dict[str, float]]:
+        """A call's result as lines, and the stage times the engine reports."""
+        raise NotImplementedError
+
+    def ocr(self, img: np.ndarray) -> tuple[list[Line], dict[str, float]]:
+        return self.lines(self.call(img))
 
     def recognize(self, img: np.ndarray) -> tuple[str, float]:
         raise NotImplementedError
@@ -73,8 +83,10 @@ class Ours(Engine):
             if sess is not None:
                 nettime.TIMER.stage_of[id(sess)] = stage
 
-    def ocr(self, img):
-        res = self.ocr_(img)
+    def call(self, img):
+        return self.ocr_(img)
+
+    def lines(self, res):
         lines = [
             (np.asarray(ln.box, dtype=np.float64).tolist(), ln.text, float(ln.score))
             for ln in res.lines
@@ -110,8 +122,11 @@ class _RapidBase(Engine):
         for sess, stage in ((det, "det"), (cls, "cls"), (rec, "rec")):
             nettime.TIMER.stage_of[id(sess)] = stage
 
-    def ocr(self, img):
-        result, elapse = self.engine(img)
+    def call(self, img):
+        return self.engine(img)
+
+    def lines(self, res):
+        result, elapse = res
         lines = [
             (np.asarray(b, dtype=np.float64).tolist(), str(t), float(s))
             for b, t, s in (result or [])

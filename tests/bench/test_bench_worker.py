@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from pathlib import Path
 
 import numpy as np
@@ -25,9 +26,12 @@ class FakeEngine(engines.Engine):
     def __init__(self, threads):
         self.threads = threads
 
-    def ocr(self, img):
+    def call(self, img):
         nettime.TIMER.calls.append((_DET, (1, 3, *img.shape[:2]), 0.001, 7200, 600))
-        return [([[0, 0], [4, 0], [4, 4], [0, 4]], "HI", 0.9)], {"det_stage": 0.002}
+        return "HI"
+
+    def lines(self, result):
+        return [([[0, 0], [4, 0], [4, 4], [0, 4]], result, 0.9)], {"det_stage": 0.002}
 
     def recognize(self, img):
         nettime.TIMER.calls.append((_REC, (1, 3, 48, 320), 0.0005, 0, 0))
@@ -72,6 +76,22 @@ def test_worker_protocol(tmp_path, monkeypatch):
     assert "unknown op" in bogus["error"]
     assert stats["peak_rss"] >= stats["rss_after_load"]
     assert bye == {"ok": True}
+
+
+class SlowLines(FakeEngine):
+    def lines(self, result):
+        time.sleep(0.05)  # the bench's conversion of the result: outside the engine's time
+        return super().lines(result)
+
+
+def test_worker_times_only_the_engines_call(tmp_path, monkeypatch):
+    monkeypatch.setitem(engines.ENGINES, "slow-lines", SlowLines)
+    p = str(tmp_path / "a.png")
+    cv2.imwrite(p, np.zeros((20, 30, 3), np.uint8))
+    rc, answers = _serve([{"engine": "slow-lines", "threads": 1}, {"op": "ocr", "image": p}])
+    assert rc == 0
+    assert answers[1]["lines"][0]["text"] == "HI"
+    assert 0 < answers[1]["total"] < 0.05
 
 
 def test_worker_reports_load_errors():
