@@ -279,9 +279,9 @@ def write_json_lines(
     file renamed at the end, so an interrupted run leaves no half-written file. on_error is
     called with each error row. Returns (rows, error rows)."""
     import json
-    import os
     import sys
-    import tempfile
+
+    from trt_ocr.outputs import atomic_file
 
     count = failed = 0
 
@@ -298,16 +298,8 @@ def write_json_lines(
     if target is None:
         write(sys.stdout)
         return count, failed
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        Path(tmp).replace(target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_file(target, "w") as f:
+        write(f)
     return count, failed
 
 
