@@ -70,9 +70,14 @@ def replaying(ocr: OCR, images: list[np.ndarray]) -> Iterator[Callable[[np.ndarr
 
         return record
 
+    def one_by_one(session: Any) -> Callable[[Any], list[dict[str, np.ndarray]]]:
+        # the stages' batched runs, through the (recording or replaying) run
+        return lambda inputs: [session.run({session.input_name: x}) for x in inputs]
+
     try:
         for session in sessions:
             session.run = recorder(session.run)  # type: ignore[method-assign]
+            session.run_each = one_by_one(session)  # type: ignore[method-assign]
         for image in images:
             tapes.append([])
             ocr(image)
@@ -88,7 +93,8 @@ def replaying(ocr: OCR, images: list[np.ndarray]) -> Iterator[Callable[[np.ndarr
         yield call
     finally:
         for session in sessions:
-            vars(session).pop("run", None)  # the class's run again
+            for name in ("run", "run_each"):
+                vars(session).pop(name, None)  # the class's again
 
 
 def main(argv: list[str] | None = None) -> int:

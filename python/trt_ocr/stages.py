@@ -95,12 +95,13 @@ class _Stage:
     ) -> list[_Kept]:
         """The network on batches of crops: shapes[k] = (lines, height, width) of batch k;
         fill(k, out) writes batch k into the buffer out and returns it (the core's crop_batch);
-        keep(outputs) takes what is needed of its outputs (copies: a session may reuse its
-        output buffers). The crops of a group of batches are made back to back before their
-        networks run: right after a network ran, the caches hold its activations instead of the
-        core's code and the image, and each crop call then cost ~100 us more. The buffer is
-        reused from call to call (a fresh multi-MB array per batch costs its page faults every
-        time, about a third of the crop time) and holds up to _GROUP_BYTES of crops."""
+        keep(outputs) takes what is needed of its outputs. Right after a network ran the caches
+        hold its activations instead of the core's code, the image and the interpreter's state,
+        and every step then runs slow (a crop call ~100 us more). So the crops of a group of
+        batches are made back to back, then the group's networks run back to back
+        (`Session.run_each`), then their outputs are kept. The buffer is reused from call to
+        call (a fresh multi-MB array per batch costs its page faults every time, about a third
+        of the crop time) and holds up to _GROUP_BYTES of crops."""
         sizes = [lines * 3 * h * w for lines, h, w in shapes]
         limit = max(1, _GROUP_BYTES // self._batch.itemsize)
         kept: list[_Kept] = []
@@ -117,11 +118,15 @@ class _Stage:
                 batches.append(fill(k, self._batch[offset : offset + sizes[k]]))
                 offset += sizes[k]
             t["pre"] += time.perf_counter() - t0
-            for batch in batches:
-                out = self._infer(batch, t)
-                t0 = time.perf_counter()
-                kept.append(keep(out))
-                t["post"] += time.perf_counter() - t0
+            for observe in self._observers:
+                for batch in batches:
+                    observe(self.role, {self.session.input_name: batch})
+            t0 = time.perf_counter()
+            outs = self.session.run_each(batches)
+            t[self.role] += time.perf_counter() - t0
+            t0 = time.perf_counter()
+            kept.extend(keep(out) for out in outs)
+            t["post"] += time.perf_counter() - t0
             start = stop
         return kept
 
@@ -424,9 +429,8 @@ class TextClassifier(_Stage):
         def keep(out: Mapping[str, np.ndarray]) -> tuple[np.ndarray, ...]:
             """(labels, best) of a best_out network, else (probabilities,)."""
             if self.best_out:
-                labels, best = self._best(out)
-                return labels.copy(), best.copy()
-            return (np.array(out[self.session.output_name], np.float32),)
+                return self._best(out)
+            return (np.asarray(out[self.session.output_name], np.float32),)
 
         shapes = [(sl.stop - sl.start, s.height, s.width) for sl in spans]
         kept = self._run_batches(shapes, fill, keep, t)
@@ -595,7 +599,7 @@ class TextRecognizer(_Stage):
         def keep(out: Mapping[str, np.ndarray]) -> Callable[[], tuple[_Decoded, int]]:
             """Decoding, deferred until every batch has run where the outputs are small."""
             if self.best_out:
-                best, best_prob = (a.copy() for a in self._best(out))
+                best, best_prob = self._best(out)
                 return lambda: (
                     self._decoder.decode_best(best, best_prob, want_steps),
                     best.shape[1],

@@ -42,6 +42,20 @@ def test_run_errors_are_typed(tmp_path: Path) -> None:
         sess.run({"x": np.zeros((1, 4, 2, 2), np.float32)})  # wrong channel count
 
 
+def test_run_each_runs_every_input_and_hands_out_arrays_to_keep(tmp_path: Path) -> None:
+    sess = OnnxRuntimeBackend(threads=1).open(_tiny_model(tmp_path / "m.onnx"), "rec")
+    rng = np.random.default_rng(1)
+    xs = [rng.random(shape, dtype=np.float32) for shape in ((2, 3, 8, 16), (1, 3, 8, 40))]
+    outs = sess.run_each(xs)
+    assert [list(o) for o in outs] == [["y"], ["y"]]
+    for x, o in zip(xs, outs, strict=True):
+        np.testing.assert_array_equal(o["y"], x * 2)
+    assert not np.shares_memory(outs[0]["y"], outs[1]["y"])
+    assert sess.run_each([]) == []
+    with pytest.raises(BackendError, match="ONNX Runtime failed"):
+        sess.run_each([xs[0], np.zeros((1, 4, 2, 2), np.float32)])
+
+
 def test_unloadable_model_is_a_backend_error(tmp_path: Path) -> None:
     bad = tmp_path / "bad.onnx"
     bad.write_bytes(b"not onnx")

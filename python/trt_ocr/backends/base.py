@@ -63,6 +63,13 @@ class Session(ABC):
     def run(self, feeds: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Runs the network; returns every output by name (valid until the next run)."""
 
+    def run_each(self, inputs: Sequence[np.ndarray]) -> list[dict[str, np.ndarray]]:
+        """Runs the network on each array (its one input) in turn, back to back; returns each
+        run's outputs by name as arrays the caller keeps. A session overrides it where it can
+        run them with less of the interpreter between runs (see OrtSession)."""
+        name = self.input_name
+        return [{k: np.array(v) for k, v in self.run({name: x}).items()} for x in inputs]
+
     def close(self) -> None:  # noqa: B027 - optional for backends with nothing to free
         """Frees device memory and other resources held by the session."""
 
