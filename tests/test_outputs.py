@@ -1,10 +1,8 @@
-"""Output paths: names that cannot collide, atomic writes, recognising our own files."""
+"""Output paths: names that cannot collide, recognising our own files."""
 
 from __future__ import annotations
 
 import json
-import os
-import stat
 from pathlib import Path
 
 import numpy as np
@@ -13,8 +11,6 @@ import pytest
 from trt_ocr.errors import OutputPathError
 from trt_ocr.outputs import (
     annotated_names,
-    atomic_file,
-    atomic_write,
     plan_outputs,
     png_bytes,
     written_by_trt_ocr,
@@ -39,44 +35,6 @@ def test_annotated_names_are_unique(tmp_path: Path) -> None:
 def test_single_input_keeps_the_plain_name(tmp_path: Path) -> None:
     names = annotated_names([tmp_path / "samples" / "sample.png"], tmp_path / "out")
     assert list(names.values()) == [tmp_path / "out" / "sample.ocr.png"]
-
-
-def test_atomic_write_leaves_old_content_on_failure(tmp_path: Path) -> None:
-    target = tmp_path / "out.json"
-    atomic_write(target, b"old")
-
-    with pytest.raises(TypeError):
-        atomic_write(target, 42)  # type: ignore[arg-type]
-    assert target.read_bytes() == b"old"
-    assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
-
-
-@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
-def test_written_files_get_the_permissions_open_would_give(tmp_path: Path, umask: int) -> None:
-    # as any file open() creates: 0o666 less the umask (a temporary file's 0o600 would survive
-    # the rename and hide results from the group or from a web server)
-    old = os.umask(umask)
-    try:
-        atomic_write(tmp_path / "a.png", b"x")
-        with atomic_file(tmp_path / "b.jsonl", "w") as f:
-            f.write("{}\n")
-    finally:
-        os.umask(old)
-    for name in ("a.png", "b.jsonl"):
-        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o666 & ~umask
-    assert (tmp_path / "b.jsonl").read_text(encoding="utf-8") == "{}\n"
-
-
-def test_atomic_file_leaves_nothing_when_the_block_fails(tmp_path: Path) -> None:
-    target = tmp_path / "rows.jsonl"
-    target.write_text("old")
-    with pytest.raises(RuntimeError), atomic_file(target, "w") as f:
-        f.write("half")
-        raise RuntimeError("interrupted")
-    assert target.read_text() == "old"
-    assert [p.name for p in tmp_path.iterdir()] == ["rows.jsonl"]
-    with pytest.raises(ValueError, match="mode"), atomic_file(target, "a"):
-        pass
 
 
 def test_own_files_are_recognised(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from trt_ocr.errors import ModelError
+from trt_ocr.files import atomic_write
 from trt_ocr.shapes import ROLES
 
 PRECISIONS = ("fp32", "fp16", "int8")
@@ -74,10 +75,10 @@ def spec_for(model: str) -> Any:
 def write_dictionary(folder: Path, text: str, is_full: bool, use_space_char: bool) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     p = folder / DICT_FILE
-    p.write_text(text, encoding="utf-8")
-    (folder / (DICT_FILE + ".json")).write_text(
+    atomic_write(p, text)
+    atomic_write(
+        folder / (DICT_FILE + ".json"),
         json.dumps({"dictionary_is_full": is_full, "use_space_char": use_space_char}) + "\n",
-        encoding="utf-8",
     )
     return p
 

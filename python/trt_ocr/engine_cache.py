@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import os
-import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from trt_ocr.files import atomic_write
 from trt_ocr.models import sha256_file
 from trt_ocr.shapes import ShapeRange
 
@@ -228,14 +227,6 @@ def load(folder: Path) -> dict[str, Any]:
     return data
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    Path(tmp).replace(path)
-
-
 @contextmanager
 def locked(folder: Path) -> Iterator[dict[str, Any]]:
     """Loads the manifest under a file lock, yields it for editing, saves it on exit."""
@@ -248,7 +239,7 @@ def locked(folder: Path) -> Iterator[dict[str, Any]]:
         data.pop("corrupt", None)
         data["schema"] = SCHEMA
         data["updated"] = now_iso()
-        _write_atomic(folder / MANIFEST, json.dumps(data, indent=1, sort_keys=True) + "\n")
+        atomic_write(folder / MANIFEST, json.dumps(data, indent=1, sort_keys=True) + "\n")
 
 
 def record_engine(

@@ -38,13 +38,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trt_ocr import graph_fusion
 from trt_ocr.errors import ModelError
+from trt_ocr.files import atomic_write
 
 if TYPE_CHECKING:
     from trt_ocr.models import ClsSpec, DetSpec
@@ -310,14 +310,7 @@ def transform_file(src: Path, dst: Path, role: str, io: GraphIO) -> None:
         raise ModelError(f"cannot read {src} as ONNX: {e}") from e
     transform(model, role, io, src)
     dst.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", dir=dst.parent)
-    os.close(fd)
-    try:
-        onnx.save(model, tmp)
-        os.chmod(tmp, 0o644)  # noqa: PTH101 - mkstemp made it 0600
-        Path(tmp).replace(dst)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    atomic_write(dst, model.SerializeToString())
 
 
 # ---- the cache ----------------------------------------------------------------------------
@@ -372,10 +365,7 @@ def _write_stamp(src: Path, dst: Path, tag: str) -> None:
         "source": {"path": str(src), "sha256": _sha256(src), "key": _file_key(src)},
         "output": {"sha256": _sha256(dst), "key": _file_key(dst)},
     }
-    stamp = _stamp_of(dst)
-    tmp = stamp.with_name(f".{stamp.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(rec, indent=1) + "\n", encoding="utf-8")
-    tmp.replace(stamp)
+    atomic_write(_stamp_of(dst), json.dumps(rec, indent=1) + "\n")
 
 
 def cache_path(src: Path, role: str, io: GraphIO) -> Path:

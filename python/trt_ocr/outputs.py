@@ -9,12 +9,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
 
+from trt_ocr import files
 from trt_ocr.errors import OutputPathError
 
 # Written into every PNG trt-ocr saves (tEXt "Software"), so a re-run may replace it.
@@ -28,45 +27,10 @@ VIDEO_JSON_GENERATOR = "trt-ocr video"
 MARK_XATTR = "user.trt-ocr"
 
 
-def _temporary_beside(path: Path) -> tuple[int, Path]:
-    """A new file with a free name next to path, opened for writing: (descriptor, its path).
-    Created with mode 0o666 like any file open() makes, so the user's umask sets its
-    permissions (tempfile's would be 0o600, and a rename keeps them)."""
-    for _ in range(100):
-        tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
-        try:
-            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
-        except FileExistsError:
-            continue
-    raise FileExistsError(f"no free temporary name next to {path}")
-
-
-@contextlib.contextmanager
-def atomic_file(path: Path, mode: str = "wb", *, mark: bool = False) -> Iterator[IO[Any]]:
-    """A file to write path's new content to (mode "wb" or "w", UTF-8): it replaces path by a
-    rename when the block ends, so readers and interrupted runs never see a half-written file;
-    if the block raises, path is untouched and the temporary file is gone. mark: also tag the
-    file as written by trt-ocr in an extended attribute (when the file system keeps them)."""
-    if mode not in ("wb", "w"):
-        raise ValueError(f"mode must be 'wb' or 'w', got {mode!r}")
-    fd, tmp = _temporary_beside(path)
-    try:
-        encoding = "utf-8" if mode == "w" else None
-        with open(fd, mode, encoding=encoding) as f:  # noqa: PTH123 - a descriptor, not a path
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
-        if mark:
-            _set_mark(tmp)
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def atomic_write(path: Path, data: bytes, *, mark: bool = False) -> None:
-    """data as path's new content, written through atomic_file."""
-    with atomic_file(path, mark=mark) as f:
+    """data as path's new content (`trt_ocr.files.atomic_file`); mark: also tag the file as
+    written by trt-ocr in an extended attribute (when the file system keeps them)."""
+    with files.atomic_file(path, before_rename=_set_mark if mark else None) as f:
         f.write(data)
 
 

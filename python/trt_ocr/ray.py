@@ -281,7 +281,7 @@ def write_json_lines(
     import json
     import sys
 
-    from trt_ocr.outputs import atomic_file
+    from trt_ocr.files import atomic_file
 
     count = failed = 0
 

@@ -28,6 +28,7 @@ from typing import Any
 
 from trt_ocr.engine_cache import EngineTarget
 from trt_ocr.errors import BackendError, EngineBuildError
+from trt_ocr.files import atomic_write
 from trt_ocr.shapes import ShapeRange
 
 Log = Callable[[str], None]
@@ -359,9 +360,7 @@ class TimingCacheFile:
                 other_cache = config.create_timing_cache(disk)
                 if not ours.combine(other_cache, False):
                     log("engine: could not combine with the timing cache on disk; keeping ours")
-            tmp = self.path.with_name(self.path.name + ".tmp")
-            tmp.write_bytes(bytes(ours.serialize()))
-            tmp.replace(self.path)
+            atomic_write(self.path, bytes(ours.serialize()))
 
 
 @dataclass(frozen=True)
@@ -534,9 +533,7 @@ class TensorRTLibrary:
         if cache_file is not None:
             cache_file.save(config, log)
         engine_path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = engine_path.with_name(engine_path.name + ".tmp")
-        tmp.write_bytes(bytes(plan))
-        tmp.replace(engine_path)
+        atomic_write(engine_path, bytes(plan))
         del monitor  # kept alive until here: the library holds a raw pointer during the build
         return time.perf_counter() - t0
 
@@ -596,8 +593,6 @@ class TensorRTLibrary:
 
             path.parent.mkdir(parents=True, exist_ok=True)
             with FileLock(str(path) + ".lock", timeout=600):
-                tmp = path.with_name(path.name + ".tmp")
-                tmp.write_bytes(bytes(cache.serialize()))
-                tmp.replace(path)
+                atomic_write(path, bytes(cache.serialize()))
 
         return context, save

@@ -18,6 +18,7 @@ from typing import Any
 from trt_ocr import artifacts, engine_cache, graph_io, models, shapes
 from trt_ocr.engines import PRECISIONS, ROLES, STEPS, manifest
 from trt_ocr.errors import EngineBuildError
+from trt_ocr.files import atomic_write
 from trt_ocr.options import ClsOptions, DetOptions, RecOptions
 from trt_ocr.shapes import ShapePlan, plan_shapes
 
@@ -262,7 +263,7 @@ class Builder:
                 model=self.name,
                 precision="fp32",
             )
-        (dst_dir / "ops_check.json").write_text(json.dumps(ops, indent=1) + "\n")
+        atomic_write(dst_dir / "ops_check.json", json.dumps(ops, indent=1) + "\n")
         self._write_dictionary(dst_dir)
         bad = [r for r, o in ops.items() if not o["ok"]]
         if bad:

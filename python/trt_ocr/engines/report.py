@@ -21,6 +21,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from trt_ocr.files import atomic_write
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -359,6 +361,6 @@ def to_markdown(report: dict[str, Any]) -> str:
 def write(report: dict[str, Any], folder: Path) -> tuple[Path, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     j, md = folder / "report.json", folder / "report.md"
-    j.write_text(json.dumps(report, indent=1, sort_keys=True, default=str) + "\n", encoding="utf-8")
-    md.write_text(to_markdown(report), encoding="utf-8")
+    atomic_write(j, json.dumps(report, indent=1, sort_keys=True, default=str) + "\n")
+    atomic_write(md, to_markdown(report))
     return j, md
