@@ -245,8 +245,9 @@ class OCR:
 
     @contextlib.contextmanager
     def observe_inputs(self, fn: InputObserver) -> Iterator[None]:
-        """While active, fn(role, feeds) is called right before each network runs, with role
-        "det", "cls" or "rec" and the exact feeds (input name -> array) the network gets.
+        """While active, fn(role, feeds) is called once for each network run, before it, with
+        role "det", "cls" or "rec" and the exact feeds (input name -> array) the network gets
+        (the classifier's and recognizer's batches are shown a group at a time, then run).
         The arrays may be buffers reused by the next call: copy what you keep. Used to collect
         INT8 calibration inputs. Observation starts and ends between calls, never inside one."""
         with self._lock:

@@ -22,7 +22,7 @@ from trt_ocr.errors import ModelError
 from trt_ocr.options import MAX_DET_SIDE, ClsOptions, DetOptions, ImageOptions, RecOptions
 from trt_ocr.shapes import ShapeRange
 
-#: Called with (role, feeds) right before a network runs; see OCR.observe_inputs.
+#: Called with (role, feeds) before each network run; see OCR.observe_inputs.
 InputObserver = Callable[[str, Mapping[str, np.ndarray]], None]
 
 #: PP-OCR rotates the crop of a box at least this much taller than wide by 90 degrees.
