@@ -118,9 +118,7 @@ class _Stage:
                 batches.append(fill(k, self._batch[offset : offset + sizes[k]]))
                 offset += sizes[k]
             t["pre"] += time.perf_counter() - t0
-            for observe in self._observers:
-                for batch in batches:
-                    observe(self.role, {self.session.input_name: batch})
+            self._show(batches)
             t0 = time.perf_counter()
             outs = self.session.run_each(batches)
             t[self.role] += time.perf_counter() - t0
@@ -130,12 +128,16 @@ class _Stage:
             start = stop
         return kept
 
-    def _infer(self, batch: np.ndarray, t: Timings) -> dict[str, np.ndarray]:
-        feeds = {self.session.input_name: batch}
+    def _show(self, batches: Sequence[np.ndarray]) -> None:
+        """Each batch's feeds to the observers, before the network runs on it."""
         for observe in self._observers:
-            observe(self.role, feeds)
+            for batch in batches:
+                observe(self.role, {self.session.input_name: batch})
+
+    def _infer(self, batch: np.ndarray, t: Timings) -> dict[str, np.ndarray]:
+        self._show([batch])
         t0 = time.perf_counter()
-        out = self.session.run(feeds)
+        out = self.session.run({self.session.input_name: batch})
         t[self.role] += time.perf_counter() - t0
         return out
 
