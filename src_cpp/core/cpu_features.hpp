@@ -22,6 +22,17 @@ inline bool has_avx2() {
 #endif
 }
 
+// AVX-512 byte permutes across a whole register (VBMI), with the BW/F instructions around them.
+inline bool has_avx512vbmi() {
+#ifdef TRTOCR_X86_DISPATCH
+  static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                          __builtin_cpu_supports("avx512vbmi");
+  return yes;
+#else
+  return false;
+#endif
+}
+
 // F16C binary16 conversions, with the AVX registers they write.
 inline bool has_f16c() {
 #ifdef TRTOCR_X86_DISPATCH

@@ -75,6 +75,18 @@ struct HorizontalPass {
   // gives the same sums), so a gather of 4 bytes at offset and at offset + 2 stays in the row.
   std::vector<std::int32_t> offset;
   std::vector<std::int32_t> weights;
+  // For the AVX-512 VBMI code (built only on CPUs that run it): the first `permuted` columns in
+  // blocks of 32, whose pixel pairs are picked by byte permutes out of 128-byte windows of the
+  // row instead of gathered. A window serves a whole block, or 16 columns when the block spans
+  // more than 128 bytes (`window` then holds two starts per block).
+  int permuted = 0;
+  bool window_per_half = false;
+  std::vector<std::int32_t> window;         // window start bytes, inside the row
+  std::vector<std::uint8_t> pair_bytes;     // per block and channel: 2 x 64 permute indices
+  std::vector<std::int32_t> block_weights;  // per block: the weights in the permutes' order
+
+ private:
+  void build_permutes();
 };
 
 // The horizontal pass of source row s, with the fastest code this CPU runs (all give the same
@@ -87,6 +99,11 @@ void horizontal_row_scalar(const HorizontalPass& pass, const std::uint8_t* s, st
 // The AVX2 pass; false (and nothing written) when the CPU or the compiler has no AVX2, or the
 // row is a single pixel. Exposed for the tests, which compare it with horizontal_row_scalar.
 bool horizontal_row_avx2(const HorizontalPass& pass, const std::uint8_t* s, std::int16_t* dst);
+
+// The AVX-512 VBMI pass (its blocks, then the AVX2 and scalar code for the rest); false (and
+// nothing written) when the CPU or the compiler has no VBMI, or the pass has no permuted block
+// (a row under 128 bytes, or a reduction of more than 2.5x). Exposed for the tests likewise.
+bool horizontal_row_vbmi(const HorizontalPass& pass, const std::uint8_t* s, std::int16_t* dst);
 
 // Vertical pass: high halves of the 16x16-bit products, then (+2) >> 2, as OpenCV rounds.
 inline int vertical(std::int16_t s0, std::int16_t s1, std::int16_t b0, std::int16_t b1) {
@@ -121,10 +138,14 @@ inline void vertical_normalize_row(const std::int16_t* s0, const std::int16_t* s
 }
 
 // One output row of one channel as uint8, saturated as cv2.resize does: dst[x] =
-// clamp(vertical(...), 0, 255). SSE2 when available: the same integer operations, identical.
-inline void vertical_row_u8(const std::int16_t* s0, const std::int16_t* s1, std::int16_t b0,
-                            std::int16_t b1, int n, std::uint8_t* dst) {
-  int x = 0;
+// clamp(vertical(...), 0, 255), with the fastest code this CPU runs (all give the same values).
+void vertical_row_u8(const std::int16_t* s0, const std::int16_t* s1, std::int16_t b0,
+                     std::int16_t b1, int n, std::uint8_t* dst);
+
+// Its columns [x, n) in portable code: SSE2 when available, the same integer operations.
+inline void vertical_row_u8_portable(const std::int16_t* s0, const std::int16_t* s1,
+                                     std::int16_t b0, std::int16_t b1, int n, std::uint8_t* dst,
+                                     int x = 0) {
 #ifdef __SSE2__
   const __m128i w0 = _mm_set1_epi16(b0), w1 = _mm_set1_epi16(b1), two = _mm_set1_epi16(2);
   for (; x + 16 <= n; x += 16) {

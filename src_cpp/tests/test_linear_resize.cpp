@@ -39,6 +39,17 @@ const std::vector<std::pair<int, int>>& width_pairs() {
       for (int ow : {1, 2, 7, 8, 15, 16, 17, 31, 32, 33, 47, 64, 97, 736, 1312})
         p.emplace_back(sw, ow);
     for (int sw : {3000, 4001}) p.emplace_back(sw, 700);  // strong reductions
+    // Around the VBMI code's limits: a 32-column block in one 128-byte window up to ~1.28x
+    // reduction, in a window per 16 columns up to ~2.5x, gathers beyond; rows of 42 / 43 pixels.
+    for (const auto& [sw, ow] : {std::pair{1000, 790},
+                                 {1000, 770},
+                                 {1000, 420},
+                                 {1000, 380},
+                                 {42, 64},
+                                 {43, 64},
+                                 {43, 96},
+                                 {1281, 1313}})
+      p.emplace_back(sw, ow);
     return p;
   }();
   return pairs;
@@ -73,7 +84,7 @@ class GuardedRow {
 
 TEST_CASE("linear horizontal pass: scalar and vector code equal the taps, bit for bit") {
   std::mt19937 rng(12345);
-  bool vector_ran = false;
+  bool vector_ran = false, whole_windows = false, half_windows = false;
   for (const auto& [sw, ow] : width_pairs()) {
     const linear::HorizontalPass pass(sw, ow);
     const std::size_t bytes = 3 * static_cast<std::size_t>(sw);
@@ -84,7 +95,7 @@ TEST_CASE("linear horizontal pass: scalar and vector code equal the taps, bit fo
         s[i] = static_cast<std::uint8_t>(trial == 0 ? rng() : trial == 1 ? 255 : (i & 1) * 255);
       const std::vector<std::int16_t> want = direct_row(s, sw, ow);
       std::vector<std::int16_t> scalar(want.size(), -1), any(want.size(), -1),
-          avx2(want.size(), -1);
+          avx2(want.size(), -1), vbmi(want.size(), -1);
       linear::horizontal_row_scalar(pass, s, scalar.data());
       linear::horizontal_row(pass, s, any.data());
       CHECK(scalar == want);
@@ -93,11 +104,16 @@ TEST_CASE("linear horizontal pass: scalar and vector code equal the taps, bit fo
         vector_ran = true;
         CHECK(avx2 == want);
       }
+      if (linear::horizontal_row_vbmi(pass, s, vbmi.data())) {
+        (pass.window_per_half ? half_windows : whole_windows) = true;
+        CHECK(vbmi == want);
+      }
     }
   }
-  // On an x86-64 CPU with AVX2 the vector pass must have been checked, not skipped.
+  // On an x86-64 CPU with AVX2 (VBMI) the vector passes must have been checked, not skipped.
   if (cpu::has_avx2()) CHECK(vector_ran);
-  (void)vector_ran;
+  if (cpu::has_avx512vbmi()) CHECK(whole_windows && half_windows);
+  (void)vector_ran, (void)whole_windows, (void)half_windows;
 }
 
 TEST_CASE("linear resize_rows: rows of strided and one-row views equal the scalar pass") {
@@ -130,5 +146,29 @@ TEST_CASE("linear resize_rows: rows of strided and one-row views equal the scala
           }
         });
     CHECK(rows == k.oh);
+  }
+}
+
+TEST_CASE("linear vertical pass: dispatched and portable rows equal linear::vertical, saturated") {
+  std::mt19937 rng(4242);
+  const std::vector<linear::Tap> yt = linear::taps(37, 101, false);  // real row weights
+  for (int n : {0, 1, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 1312}) {
+    for (int trial = 0; trial < 4; ++trial) {
+      // Horizontal sums as the pass makes them (0 to 255 * 2048 >> 4), then their extremes.
+      std::vector<std::int16_t> s0(n), s1(n);
+      for (int x = 0; x < n; ++x) {
+        s0[x] = static_cast<std::int16_t>(trial < 2 ? rng() % 32641 : trial == 2 ? 32640 : 0);
+        s1[x] = static_cast<std::int16_t>(trial < 2 ? rng() % 32641 : 32640);
+      }
+      const linear::Tap t = yt[(trial * 29 + n) % yt.size()];
+      std::vector<std::uint8_t> want(n), any(n, 7), portable(n, 7);
+      for (int x = 0; x < n; ++x)
+        want[x] = static_cast<std::uint8_t>(
+            std::clamp(linear::vertical(s0[x], s1[x], t.w0, t.w1), 0, 255));
+      linear::vertical_row_u8(s0.data(), s1.data(), t.w0, t.w1, n, any.data());
+      linear::vertical_row_u8_portable(s0.data(), s1.data(), t.w0, t.w1, n, portable.data());
+      CHECK(any == want);
+      CHECK(portable == want);
+    }
   }
 }
