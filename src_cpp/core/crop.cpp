@@ -354,13 +354,13 @@ CropStore::CropStore(const ImageView& image, const Quad* quads, std::size_t coun
     offsets_[i] = total;
     total += bytes;
   }
-  pixels_.resize(total);
+  pixels_.reset(new std::uint8_t[total]);
   parallel_for(pool, count, 1, [&](std::size_t begin, std::size_t end) {
     for (std::size_t i = begin; i < end; ++i) {
       if (offsets_[i] == kNotKept) continue;
       // The rows crop_batch computes on demand for an unflipped quad, all of them.
       const CropSource src = make_source(image, quads_[i], sizes[i], false);
-      crop_image_rows(src, sizes[i], pixels_.data() + offsets_[i]);
+      crop_image_rows(src, sizes[i], pixels_.get() + offsets_[i]);
     }
   });
 }
@@ -369,7 +369,7 @@ const std::uint8_t* CropStore::find(std::size_t i, const Quad& quad, double tall
   if (i >= quads_.size() || offsets_[i] == kNotKept || tall_ratio != tall_ratio_) return nullptr;
   for (int k = 0; k < 4; ++k)  // bit-for-bit the quad the crop was made from
     if (std::memcmp(&quad[k], &quads_[i][k], sizeof(Point)) != 0) return nullptr;
-  return pixels_.data() + offsets_[i];
+  return pixels_.get() + offsets_[i];
 }
 
 void crop_image(const ImageView& image, const Quad& quad, bool flip180, double tall_ratio,

@@ -4,6 +4,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "trtocr/image.hpp"
@@ -83,7 +84,8 @@ class CropStore {
   static constexpr std::size_t kNotKept = ~std::size_t{0};
   std::vector<Quad> quads_;
   std::vector<std::size_t> offsets_;  // into pixels_, or kNotKept
-  std::vector<std::uint8_t> pixels_;
+  // Every kept crop's pixels, each byte written once by the crop (never zero-filled first).
+  std::unique_ptr<std::uint8_t[]> pixels_;
   double tall_ratio_;
 };
 
