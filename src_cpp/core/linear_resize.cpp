@@ -51,19 +51,25 @@ int window_start(const std::vector<std::int32_t>& offset, int first, int last, i
 void HorizontalPass::build_permutes() {
   const int row_bytes = 3 * src_w, blocks = out_w / kBlock;
   if (row_bytes < kWindow || blocks == 0) return;
-  // Offsets never decrease along the row, so a block's span is its last pair's end minus its first.
-  auto all_fit = [&](int columns) {
-    for (int x = 0; x < blocks * kBlock; x += columns)
-      if (window_start(offset, x, x + columns - 1, row_bytes) < 0) return false;
+  // The windows of every `columns` columns into `window`; false when one does not fit. Offsets
+  // never decrease along the row, so a span is its last pair's end minus its first's start.
+  auto windows_of = [&](int columns) {
+    window.clear();
+    for (int x = 0; x < blocks * kBlock; x += columns) {
+      const int start = window_start(offset, x, x + columns - 1, row_bytes);
+      if (start < 0) return false;
+      window.push_back(start);
+    }
     return true;
   };
-  if (!all_fit(kBlock)) {
-    if (!all_fit(kBlock / 2)) return;  // a reduction of over ~2.5x: the gathers serve it
+  if (!windows_of(kBlock)) {
+    if (!windows_of(kBlock / 2)) {  // a reduction of over ~2.5x: the gathers serve it
+      window.clear();
+      return;
+    }
     window_per_half = true;
   }
   const int columns = window_per_half ? kBlock / 2 : kBlock;
-  for (int x = 0; x < blocks * kBlock; x += columns)
-    window.push_back(window_start(offset, x, x + columns - 1, row_bytes));
   pair_bytes.assign(static_cast<std::size_t>(blocks) * 3 * kWindow, 0);
   block_weights.resize(static_cast<std::size_t>(blocks) * kBlock);
   for (int b = 0; b < blocks; ++b)
