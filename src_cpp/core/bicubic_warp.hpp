@@ -20,8 +20,8 @@ struct RowMap {
 };
 
 // out[C * j + ch] = channel ch of the warped pixel at crop column cols[j], for j < n. The image
-// has C channels (1 to 4). Three-channel rows use AVX2 where the CPU has it: the same float
-// operations in the same order, so the bytes are the same on every path.
+// has C channels (1 to 4). Three-channel rows use AVX-512 VBMI or AVX2 where the CPU has it: the
+// same float operations in the same order, so the bytes are the same on every path.
 void warp_row(const ImageView& img, const RowMap& map, const int* cols, std::size_t n,
               std::uint8_t* out);
 
@@ -32,6 +32,11 @@ void warp_row3_portable(const ImageView& img, const RowMap& map, const int* cols
                         std::uint8_t* out);
 std::size_t warp_row3_vector(const ImageView& img, const RowMap& map, const int* cols,
                              std::size_t n, std::uint8_t* out);
+// The window path alone (AVX-512 VBMI: a chunk of 16 columns reads its taps from one 64-byte
+// window per source row, by byte permutes): the leading columns it wrote, a multiple of 16,
+// stopping at the first chunk whose taps do not fit; 0 without VBMI.
+std::size_t warp_row3_windows(const ImageView& img, const RowMap& map, const int* cols,
+                              std::size_t n, std::uint8_t* out);
 
 }  // namespace bicubic
 }  // namespace trtocr

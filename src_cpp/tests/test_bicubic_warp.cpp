@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -123,6 +124,44 @@ TEST_CASE("bicubic warp: rows of whole pixels, in every direction, agree on both
             CHECK(got[3 * j] == p[0] && got[3 * j + 1] == p[1] && got[3 * j + 2] == p[2]);
           }
       }
+}
+
+TEST_CASE("bicubic warp: text-line rows through the windows write the portable bytes") {
+  // Crop rows of text lines: about one source pixel per column, a slight slope (rows that stay
+  // on one source row and rows that step to the next), slight perspective, whole-pixel rows;
+  // inside the image, near its edges and across them.
+  std::mt19937 rng(2024);
+  const int h = 40, w = 300, pad = 7;
+  const std::ptrdiff_t stride = static_cast<std::ptrdiff_t>(w) * 3 + pad;
+  std::vector<std::uint8_t> px(static_cast<std::size_t>(stride) * (h - 1) + w * 3);
+  for (auto& v : px) v = static_cast<std::uint8_t>(rng());
+  const ImageView img{px.data(), h, w, 3, stride};
+  std::uniform_real_distribution<double> step(0.9, 1.12), slope(-0.06, 0.06), persp(-2e-4, 2e-4);
+  std::uniform_real_distribution<double> x_at(-10.0, 80.0), y_at(-3.0, h + 2.0);
+  std::vector<int> cols(200);
+  for (int j = 0; j < 200; ++j) cols[j] = j;
+  std::size_t by_windows = 0, rows_whole = 0;
+  for (int row = 0; row < 600; ++row) {
+    bicubic::RowMap m{x_at(rng), step(rng), y_at(rng), slope(rng), 1.0, 0.0, true};
+    if (row % 3 == 1) m.ky = 0.0;
+    if (row % 6 == 2) m.kx = 1.0, m.ky = 0.0, m.bx = std::floor(m.bx), m.by = std::floor(m.by);
+    if (row % 4 == 3) {
+      m.affine = false, m.kw = persp(rng), m.bw = 1.0 + persp(rng) * 50;
+      m.bx *= m.bw, m.by *= m.bw, m.kx *= m.bw, m.ky *= m.bw;
+    }
+    const std::size_t n = 16 + rng() % 185;
+    std::vector<std::uint8_t> want(n * 3), got(n * 3, 7), windows(n * 3, 7);
+    bicubic::warp_row3_portable(img, m, cols.data(), n, want.data());
+    bicubic::warp_row(img, m, cols.data(), n, got.data());
+    CHECK(want == got);
+    const std::size_t done = bicubic::warp_row3_windows(img, m, cols.data(), n, windows.data());
+    CHECK(done % 16 == 0 && done <= n);
+    CHECK(std::equal(windows.begin(), windows.begin() + 3 * done, want.begin()));
+    by_windows += done;
+    if (row % 6 == 2 && done > 0) ++rows_whole;
+  }
+  // On a CPU with VBMI most of these columns must have gone through the windows.
+  if (cpu::has_avx512vbmi()) CHECK(by_windows > 600 * 40 && rows_whole > 20);
 }
 
 #if defined(__linux__)
