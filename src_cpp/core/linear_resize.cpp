@@ -264,27 +264,40 @@ bool horizontal_row_vbmi(const HorizontalPass& pass, const std::uint8_t* s, std:
 #ifdef TRTOCR_X86_DISPATCH
 namespace {
 
-// vertical_row_u8's columns in steps of 32; returns the first column left.
+// Columns x .. x + 15 of vertical_row_u8, as int16.
+__attribute__((target("avx2"))) inline __m256i blend16(const std::int16_t* s0,
+                                                       const std::int16_t* s1, __m256i w0,
+                                                       __m256i w1, int x) {
+  const __m256i p0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s0 + x));
+  const __m256i p1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s1 + x));
+  // As the portable code: the blended value stays below 2^11, no int16 overflow.
+  const __m256i v = _mm256_add_epi16(_mm256_mulhi_epi16(p0, w0), _mm256_mulhi_epi16(p1, w1));
+  return _mm256_srai_epi16(_mm256_add_epi16(v, _mm256_set1_epi16(2)), 2);
+}
+
+// vertical_row_u8's columns in steps of 32 (a last step over the final 16 or 32 columns, some
+// again, with the same values); returns the first column left (below 16 columns: 0).
 __attribute__((target("avx2"))) int vertical_u8_avx2(const std::int16_t* s0, const std::int16_t* s1,
                                                      std::int16_t b0, std::int16_t b1, int n,
                                                      std::uint8_t* dst) {
   const __m256i w0 = _mm256_set1_epi16(b0), w1 = _mm256_set1_epi16(b1);
-  const __m256i two = _mm256_set1_epi16(2);
-  int x = 0;
-  for (; x + 32 <= n; x += 32) {
-    __m256i v[2];
-    for (int k = 0; k < 2; ++k) {
-      const __m256i p0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s0 + x + 16 * k));
-      const __m256i p1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s1 + x + 16 * k));
-      // As the portable code: the blended value stays below 2^11, no int16 overflow.
-      v[k] = _mm256_add_epi16(_mm256_mulhi_epi16(p0, w0), _mm256_mulhi_epi16(p1, w1));
-      v[k] = _mm256_srai_epi16(_mm256_add_epi16(v[k], two), 2);
+  if (n < 16) return 0;
+  if (n < 32) {
+    for (int x : {0, n - 16}) {
+      const __m256i v = blend16(s0, s1, w0, w1, x);
+      const __m256i packed = _mm256_permute4x64_epi64(_mm256_packus_epi16(v, v), 0xD8);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + x), _mm256_castsi256_si128(packed));
     }
-    // The pack interleaves the 128-bit halves; the permute puts them back in column order.
-    const __m256i packed = _mm256_permute4x64_epi64(_mm256_packus_epi16(v[0], v[1]), 0xD8);
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + x), packed);
+    return n;
   }
-  return x;
+  for (int x = 0;; x += 32) {
+    if (x + 32 > n) x = n - 32;  // the last step, over columns partly written already
+    // The pack interleaves the 128-bit halves; the permute puts them back in column order.
+    const __m256i packed = _mm256_permute4x64_epi64(
+        _mm256_packus_epi16(blend16(s0, s1, w0, w1, x), blend16(s0, s1, w0, w1, x + 16)), 0xD8);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + x), packed);
+    if (x + 32 == n) return n;
+  }
 }
 
 }  // namespace
