@@ -22,6 +22,16 @@ inline bool has_avx2() {
 #endif
 }
 
+// AVX-512 byte and word operations (BW), with the F instructions around them.
+inline bool has_avx512bw() {
+#ifdef TRTOCR_X86_DISPATCH
+  static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+  return yes;
+#else
+  return false;
+#endif
+}
+
 // AVX-512 byte permutes across a whole register (VBMI), with the BW/F instructions around them.
 inline bool has_avx512vbmi() {
 #ifdef TRTOCR_X86_DISPATCH

@@ -9,6 +9,7 @@
 #include <numeric>
 #include <string>
 
+#include "cpu_features.hpp"
 #include "geometry.hpp"
 #include "trtocr/half_float.hpp"
 
@@ -305,7 +306,28 @@ std::uint32_t threshold_row(const float* row, int w, float thresh, std::int8_t* 
 // The same on binary16 bit patterns, without widening: `above` is the largest pattern whose value
 // is not above the threshold (>= 0). A non-negative value is above it exactly when its pattern is;
 // a negative one (sign bit set) is a negative int16 and never is.
+#ifdef TRTOCR_X86_DISPATCH
+// 32 values a step (the last one masked), with the same integer tests.
+__attribute__((target("avx512f,avx512bw"))) std::uint32_t threshold_half_avx512(
+    const std::uint16_t* row, int w, std::uint16_t above, std::int8_t* t) {
+  const __m512i limit = _mm512_set1_epi16(static_cast<std::int16_t>(above));
+  const __m512i exponent = _mm512_set1_epi16(0x7c00), one = _mm512_set1_epi8(1);
+  __mmask32 nonfinite = 0;
+  for (int x = 0; x < w; x += 32) {
+    const __mmask32 lanes = w - x >= 32 ? ~__mmask32{0} : (__mmask32{1} << (w - x)) - 1;
+    const __m512i v = _mm512_maskz_loadu_epi16(lanes, row + x);
+    nonfinite |= _mm512_cmpeq_epi16_mask(_mm512_and_si512(v, exponent), exponent);
+    const __mmask32 set = _mm512_cmpgt_epi16_mask(v, limit);
+    _mm512_mask_storeu_epi8(t + x, lanes, _mm512_maskz_mov_epi8(set, one));
+  }
+  return nonfinite != 0;
+}
+#endif
+
 std::uint32_t threshold_row(const std::uint16_t* row, int w, std::uint16_t above, std::int8_t* t) {
+#ifdef TRTOCR_X86_DISPATCH
+  if (cpu::has_avx512bw()) return threshold_half_avx512(row, w, above, t);
+#endif
   std::uint32_t nonfinite = 0;
   const auto limit = static_cast<std::int16_t>(above);
   for (int x = 0; x < w; ++x) {
@@ -373,9 +395,10 @@ std::vector<TextRegion> db_from(const MapValue* map, int map_h, int map_w, int s
   std::uint32_t nonfinite = 0;
   const auto thresh = threshold_of(map, params.thresh);
   for (int y = 0; y < h; ++y) {
-    std::int8_t* t = row_now.data() + 1;
-    nonfinite |= threshold_row(map + static_cast<std::size_t>(y) * w, w, thresh, t);
     std::int8_t* lrow = labels.data() + (static_cast<std::size_t>(y) + 1) * stride + 1;
+    // Without dilation the thresholded row is the label row.
+    std::int8_t* t = params.use_dilation ? row_now.data() + 1 : lrow;
+    nonfinite |= threshold_row(map + static_cast<std::size_t>(y) * w, w, thresh, t);
     if (params.use_dilation) {
       // cv2.dilate with the 2x2 kernel (anchor at its centre (1, 1)): a pixel is set when it or
       // its left, upper or upper-left neighbour is.
@@ -383,8 +406,6 @@ std::vector<TextRegion> db_from(const MapValue* map, int map_h, int map_w, int s
       for (int x = 0; x < w; ++x)
         lrow[x] = static_cast<std::int8_t>(t[x] | t[x - 1] | a[x] | a[x - 1]);
       row_now.swap(row_above);
-    } else {
-      std::memcpy(lrow, t, static_cast<std::size_t>(w));
     }
   }
   require(nonfinite == 0, "db_postprocess: the probability map contains NaN or inf");

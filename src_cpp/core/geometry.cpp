@@ -6,6 +6,8 @@
 #include <cstring>
 #include <numeric>
 
+#include "cpu_features.hpp"
+
 namespace trtocr::geom {
 
 namespace {
@@ -175,6 +177,38 @@ void draw_line(std::uint8_t* mask, int mh, int mw, IPoint a, IPoint b) {
 
 }  // namespace
 
+namespace {
+
+#ifdef TRTOCR_X86_DISPATCH
+// The first x from x whose byte differs from run, 64 bytes a step, or the first x whose 64
+// bytes would pass end.
+__attribute__((target("avx512f,avx512bw"))) int skip_run_avx512(const std::int8_t* row, int x,
+                                                                int end, std::int8_t run) {
+  const __m512i value = _mm512_set1_epi8(run);
+  for (; x + 64 <= end; x += 64) {
+    const __mmask64 differ = _mm512_cmpneq_epi8_mask(_mm512_loadu_si512(row + x), value);
+    if (differ != 0) return x + static_cast<int>(__builtin_ctzll(differ));
+  }
+  return x;
+}
+#endif
+
+}  // namespace
+
+int skip_run(const std::int8_t* row, int x, int end, std::int8_t run) {
+#ifdef TRTOCR_X86_DISPATCH
+  if (cpu::has_avx512bw()) x = skip_run_avx512(row, x, end, run);
+#endif
+  const std::uint64_t pattern = 0x0101010101010101ull * static_cast<std::uint8_t>(run);
+  std::uint64_t word;
+  while (x + 8 <= end) {
+    std::memcpy(&word, row + x, 8);
+    if (word != pattern) break;
+    x += 8;
+  }
+  return x;
+}
+
 void find_contours(std::vector<std::int8_t>& labels, int h, int w, ContourSet& out) {
   const std::ptrdiff_t step = static_cast<std::ptrdiff_t>(w) + 2;
   std::ptrdiff_t delta[16];
@@ -187,16 +221,10 @@ void find_contours(std::vector<std::int8_t>& labels, int h, int w, ContourSet& o
     std::int8_t* row = img + y * step;
     int prev = row[0];
     for (int x = 1; x <= w + 1; ++x) {
-      // Skip runs of background / untouched foreground eight pixels at a time (rows are
-      // mostly one or the other); the frame column keeps reads inside the row.
+      // Skip runs of background / untouched foreground a word at a time (rows are mostly one
+      // or the other); the frame column keeps reads inside the row.
       if (prev == 0 || prev == 1) {
-        const std::uint64_t run = prev == 0 ? 0 : 0x0101010101010101ull;
-        std::uint64_t word;
-        while (x + 8 <= w + 2) {
-          std::memcpy(&word, row + x, 8);
-          if (word != run) break;
-          x += 8;
-        }
+        x = skip_run(row, x, w + 2, static_cast<std::int8_t>(prev));
         if (x > w + 1) break;
       }
       int p = row[x];

@@ -42,6 +42,11 @@ struct ContourSet {
 // background 0. It is used as scratch (border pixels get marked). Points are bitmap coordinates.
 void find_contours(std::vector<std::int8_t>& labels, int h, int w, ContourSet& out);
 
+// find_contours' scan over a run of equal bytes: steps x (< end) over bytes equal to run, whole
+// words at a time (64 bytes with AVX-512, then 8); returns where a word holding a different byte
+// starts, or where fewer than 8 bytes are left before end. Reads only row[x, end).
+int skip_run(const std::int8_t* row, int x, int end, std::int8_t run);
+
 // Convex hull (Andrew's monotone chain) without collinear points; hull is overwritten. Used by
 // min_area_rect_exact, where the vertex order does not matter.
 void convex_hull(const IPoint* pts, std::size_t n, std::vector<IPoint>& hull);

@@ -293,3 +293,39 @@ TEST_CASE("db_postprocess: a binary16 map's threshold is its widening's, for eve
     }
   }
 }
+
+TEST_CASE("contours: the scan skips exactly the bytes of a run") {
+  // Rows of runs of every length around the 8- and 64-byte steps; the skip must stop at or before
+  // the first different byte, within a word of it, and never read past end.
+  Lcg next{99};
+  for (int iter = 0; iter < 3000; ++iter) {
+    const int end = 1 + static_cast<int>(next() % 300);
+    const auto run = static_cast<std::int8_t>(iter % 3 == 2 ? 2 : iter % 2);
+    std::vector<std::int8_t> row(static_cast<std::size_t>(end), run);  // exactly end bytes
+    const int from = static_cast<int>(next() % end);
+    int differs = end;
+    if (iter % 5 != 0) {
+      differs = from + static_cast<int>(next() % (end - from));
+      row[differs] = static_cast<std::int8_t>(run == 0 ? 1 : 0);
+      for (int x = differs + 1; x < end; ++x)
+        if (next() % 2) row[x] = static_cast<std::int8_t>(next() % 3);
+    }
+    const int x = geom::skip_run(row.data(), from, end, run);
+    CHECK(x >= from && x <= differs);
+    CHECK(differs == end ? x + 8 > end : (x + 8 > end || x + 8 > differs));
+  }
+}
+
+TEST_CASE("db_postprocess: a binary16 map with one NaN or inf anywhere is refused") {
+  Lcg next{31};
+  for (int iter = 0; iter < 200; ++iter) {
+    const int h = 1 + static_cast<int>(next() % 9), w = 1 + static_cast<int>(next() % 140);
+    std::vector<std::uint16_t> half(static_cast<std::size_t>(h) * w, 0x3400);
+    DBParams p;
+    CHECK(db_postprocess(half.data(), h, w, h, w, p).size() <= 1);
+    const std::uint16_t bad[] = {0x7c00, 0xfc00, 0x7e00, 0x7c01, 0xffff};
+    const std::size_t at = iter % 4 == 0 ? half.size() - 1 : next() % half.size();
+    half[at] = bad[next() % 5];
+    CHECK_THROWS(db_postprocess(half.data(), h, w, h, w, p));
+  }
+}
