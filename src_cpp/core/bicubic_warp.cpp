@@ -249,10 +249,12 @@ __attribute__((target("avx2"))) std::size_t warp_row3_avx2(const ImageView& img,
   return j;
 }
 
-// Up to 16 columns (a text line's crop row steps about one source pixel per column and
-// rarely changes source row) read their 4 x 4 taps from rows of one 64-byte window each, with
-// byte permutes instead of gathers. The float operations per pixel are those of warp_pixel.
+// Up to 16 columns (a text line's crop row steps about one source pixel per column and at most a
+// few source rows) read their 4 x 4 taps from rows of one 64-byte window each, with byte
+// permutes instead of gathers. The float operations per pixel are those of warp_pixel.
 constexpr int kChunk = 16;
+// Up to this many rows between the lanes' first tap rows (a slope of about 15 degrees).
+constexpr int kMaxRowSpread = 4;
 
 // GCC 12's AVX-512 headers give many intrinsics an "undefined" pass-through operand that its
 // own -Wuninitialized then reports; the values are never undefined here.
@@ -331,8 +333,8 @@ __attribute__((target("avx512f,avx512bw,avx512vbmi"))) inline __m512d inverse8(c
 }
 
 // The 16 columns cols[0..15] through windows, or false (nothing written) when their taps do not
-// fit: more than two source rows, more than 64 bytes of a row, or a tap beyond the left or right
-// edge (BORDER_REPLICATE would repeat a pixel).
+// fit: first tap rows more than kMaxRowSpread apart, more than 64 bytes of a row, or a tap beyond
+// the left or right edge (BORDER_REPLICATE would repeat a pixel).
 __attribute__((target("avx512f,avx512bw,avx512vbmi"))) bool warp16_windows(const ImageView& img,
                                                                            const RowMap& m,
                                                                            const int* cols,
@@ -358,13 +360,14 @@ __attribute__((target("avx512f,avx512bw,avx512vbmi"))) bool warp16_windows(const
   const int y_min = _mm512_reduce_min_epi32(iy), y_max = _mm512_reduce_max_epi32(iy);
   const int x_min = _mm512_reduce_min_epi32(ix), x_max = _mm512_reduce_max_epi32(ix);
   // Taps span columns x_min - 1 .. x_max + 2: 3 * (x_max - x_min + 4) <= 64 bytes.
-  if (y_max - y_min > 1 || x_max - x_min > 17 || x_min < 1 || x_max + 2 > img.width - 1)
+  const int spread = y_max - y_min;  // lanes start their taps up to this many rows apart
+  if (spread > kMaxRowSpread || x_max - x_min > 17 || x_min < 1 || x_max + 2 > img.width - 1)
     return false;
   const int x0 = x_min - 1;
   const int bytes = 3 * (x_max - x_min + 4);
   const __mmask64 load = bytes == 64 ? ~0ULL : (1ULL << bytes) - 1;  // never past the last tap
-  const int rows = y_max > y_min ? 5 : 4;
-  __m512i window[5];
+  const int rows = 4 + spread;
+  __m512i window[4 + kMaxRowSpread];
   for (int r = 0; r < rows; ++r) {
     const int y = std::clamp(y_min - 1 + r, 0, img.height - 1);
     window[r] = _mm512_maskz_loadu_epi8(load, img.row(y) + static_cast<std::ptrdiff_t>(x0) * 3);
@@ -376,16 +379,19 @@ __attribute__((target("avx512f,avx512bw,avx512vbmi"))) bool warp16_windows(const
   const __m512 fy = _mm512_sub_ps(sy, _mm512_cvtepi32_ps(iy));
   constexpr __mmask64 kPixels = (1ULL << (3 * kChunk)) - 1;
   const __m512 zero = _mm512_setzero_ps();
-  if (rows == 4 && _mm512_cmp_ps_mask(fx, zero, _CMP_EQ_OQ) == 0xFFFF &&
+  if (spread == 0 && _mm512_cmp_ps_mask(fx, zero, _CMP_EQ_OQ) == 0xFFFF &&
       _mm512_cmp_ps_mask(fy, zero, _CMP_EQ_OQ) == 0xFFFF) {
     // Whole pixels: the weights are exactly (0, 1, 0, 0), the sums the pixels themselves.
     const __m512i at = _mm512_add_epi8(_mm512_permutexvar_epi8(k.spread, first), k.centre_channel);
     _mm512_mask_storeu_epi8(out, kPixels, _mm512_permutexvar_epi8(at, window[1]));
     return true;
   }
-  // Lanes one source row down read each tap row from the next window.
-  const __mmask16 down = _mm512_cmpgt_epi32_mask(iy, _mm512_set1_epi32(y_min));
-  const __mmask64 down_bytes = static_cast<__mmask64>(down) * 0x0001000100010001ULL;
+  // Lanes k source rows down read each tap row from the window k further on.
+  __mmask64 down[kMaxRowSpread + 1];
+  for (int k = 1; k <= spread; ++k) {
+    const __mmask16 lanes = _mm512_cmpeq_epi32_mask(iy, _mm512_set1_epi32(y_min + k));
+    down[k] = static_cast<__mmask64>(lanes) * 0x0001000100010001ULL;  // in all 4 tap blocks
+  }
   __m512 wx[4], wy[4];
   cubic_coeffs16(fx, wx);
   cubic_coeffs16(fy, wy);
@@ -394,7 +400,8 @@ __attribute__((target("avx512f,avx512bw,avx512vbmi"))) bool warp16_windows(const
     const __m512i index = _mm512_add_epi8(first, k.tap_channel[c]);
     for (int r = 0; r < 4; ++r) {
       __m512i taps = _mm512_permutexvar_epi8(index, window[r]);
-      if (rows == 5) taps = _mm512_mask_permutexvar_epi8(taps, down_bytes, index, window[r + 1]);
+      for (int k = 1; k <= spread; ++k)
+        taps = _mm512_mask_permutexvar_epi8(taps, down[k], index, window[r + k]);
       __m512 h = _mm512_mul_ps(
           wx[0], _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm512_castsi512_si128(taps))));
       h = _mm512_add_ps(h, _mm512_mul_ps(wx[1], _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(

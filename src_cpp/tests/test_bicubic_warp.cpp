@@ -137,13 +137,15 @@ TEST_CASE("bicubic warp: text-line rows through the windows write the portable b
   for (auto& v : px) v = static_cast<std::uint8_t>(rng());
   const ImageView img{px.data(), h, w, 3, stride};
   std::uniform_real_distribution<double> step(0.9, 1.12), slope(-0.06, 0.06), persp(-2e-4, 2e-4);
+  std::uniform_real_distribution<double> steep(0.12, 0.4);  // 2 to 6 rows over 16 columns
   std::uniform_real_distribution<double> x_at(-10.0, 80.0), y_at(-3.0, h + 2.0);
   std::vector<int> cols(200);
   for (int j = 0; j < 200; ++j) cols[j] = j;
-  std::size_t by_windows = 0, rows_whole = 0;
+  std::size_t by_windows = 0, rows_whole = 0, rows_steep = 0;
   for (int row = 0; row < 600; ++row) {
     bicubic::RowMap m{x_at(rng), step(rng), y_at(rng), slope(rng), 1.0, 0.0, true};
     if (row % 3 == 1) m.ky = 0.0;
+    if (row % 5 == 4) m.ky = (row % 2 ? -1 : 1) * steep(rng);
     if (row % 6 == 2) m.kx = 1.0, m.ky = 0.0, m.bx = std::floor(m.bx), m.by = std::floor(m.by);
     if (row % 4 == 3) {
       m.affine = false, m.kw = persp(rng), m.bw = 1.0 + persp(rng) * 50;
@@ -159,9 +161,10 @@ TEST_CASE("bicubic warp: text-line rows through the windows write the portable b
     CHECK(std::equal(windows.begin(), windows.begin() + 3 * done, want.begin()));
     by_windows += done;
     if (row % 6 == 2 && done > 0) ++rows_whole;
+    if (std::fabs(m.ky) > 0.15 * std::fabs(m.kx) && done > 0) ++rows_steep;
   }
   // On a CPU with VBMI most of these columns must have gone through the windows.
-  if (cpu::has_avx512vbmi()) CHECK(by_windows > 600 * 40 && rows_whole > 20);
+  if (cpu::has_avx512vbmi()) CHECK(by_windows > 600 * 40 && rows_whole > 20 && rows_steep > 10);
 }
 
 #if defined(__linux__)
