@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "cpu_features.hpp"
+#include "float_rounding.hpp"
 
 namespace trtocr {
 namespace bicubic {
@@ -28,17 +29,6 @@ struct ByteToFloat {
   }
 };
 constexpr ByteToFloat kByteToFloat{};
-
-// 1.5 * 2^23: adding it to |x| < 2^22 leaves no fractional bits, so (x + magic) - magic rounds
-// half to even, like lrint in the default rounding mode but inlined.
-constexpr float kRoundMagic = 12582912.f;
-inline int round_even(float x) { return static_cast<int>((x + kRoundMagic) - kRoundMagic); }
-
-// floor for values well inside the int range, without a libm call.
-inline int floor_int(float x) {
-  const int i = static_cast<int>(x);
-  return i - (x < static_cast<float>(i));
-}
 
 // The pixel sampled at homogeneous source position (x, y, w). OpenCV 4 quantised the position
 // to 1/32 pixel instead; the two differ by a grey level or so on a fraction of pixels.

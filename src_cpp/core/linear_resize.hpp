@@ -13,6 +13,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "float_rounding.hpp"
 #include "trtocr/image.hpp"
 #include "trtocr/thread_pool.hpp"
 
@@ -37,15 +38,15 @@ inline std::vector<Tap> taps(int src, int dst, bool clamp) {
   std::vector<Tap> out(static_cast<std::size_t>(dst));
   for (int d = 0; d < dst; ++d) {
     float f = static_cast<float>((d + 0.5) * scale - 0.5);
-    int s = static_cast<int>(std::floor(f));
+    int s = floor_int(f);
     f -= static_cast<float>(s);
     if (clamp) {
       if (s < 0) f = 0.f, s = 0;
       if (s >= src - 1) f = 0.f, s = src - 1;
     }
     out[d].index = s;
-    out[d].w0 = static_cast<std::int16_t>(std::lrint((1.f - f) * kCoefScale));
-    out[d].w1 = static_cast<std::int16_t>(std::lrint(f * kCoefScale));
+    out[d].w0 = static_cast<std::int16_t>(round_even((1.f - f) * kCoefScale));
+    out[d].w1 = static_cast<std::int16_t>(round_even(f * kCoefScale));
   }
   return out;
 }
