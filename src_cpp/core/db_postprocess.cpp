@@ -303,11 +303,9 @@ std::uint32_t threshold_row(const float* row, int w, float thresh, std::int8_t* 
   return nonfinite;
 }
 
-// The same on binary16 bit patterns, without widening: `above` is the largest pattern whose value
-// is not above the threshold (>= 0). A non-negative value is above it exactly when its pattern is;
-// a negative one (sign bit set) is a negative int16 and never is.
 #ifdef TRTOCR_X86_DISPATCH
-// 32 values a step (the last one masked), with the same integer tests.
+// threshold_row of binary16 patterns, 32 values a step (the last one masked), with the same
+// integer tests.
 __attribute__((target("avx512f,avx512bw"))) std::uint32_t threshold_half_avx512(
     const std::uint16_t* row, int w, std::uint16_t above, std::int8_t* t) {
   const __m512i limit = _mm512_set1_epi16(static_cast<std::int16_t>(above));
@@ -324,6 +322,9 @@ __attribute__((target("avx512f,avx512bw"))) std::uint32_t threshold_half_avx512(
 }
 #endif
 
+// The same on binary16 bit patterns, without widening: `above` is the largest pattern whose value
+// is not above the threshold (>= 0). A non-negative value is above it exactly when its pattern is;
+// a negative one (sign bit set) is a negative int16 and never is.
 std::uint32_t threshold_row(const std::uint16_t* row, int w, std::uint16_t above, std::int8_t* t) {
 #ifdef TRTOCR_X86_DISPATCH
   if (cpu::has_avx512bw()) return threshold_half_avx512(row, w, above, t);

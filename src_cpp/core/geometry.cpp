@@ -175,10 +175,6 @@ void draw_line(std::uint8_t* mask, int mh, int mw, IPoint a, IPoint b) {
   }
 }
 
-}  // namespace
-
-namespace {
-
 #ifdef TRTOCR_X86_DISPATCH
 // The first x from x whose byte differs from run, 64 bytes a step, or the first x whose 64
 // bytes would pass end.
