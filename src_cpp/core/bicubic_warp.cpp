@@ -254,31 +254,38 @@ constexpr int kMaxRowSpread = 4;
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
 
-// Constants of the window path, made once per row.
+// Byte tables of the window path, made at compile time.
+struct WindowTables {
+  std::uint8_t tap_channel[3][64];  // [c] byte 16 * k + i: 3 * k + c (tap k, channel c, lane i)
+  std::uint8_t interleave[64];      // byte 3 * i + c: 16 * c + i (planar bytes -> pixels)
+  std::uint8_t spread[64];          // byte 3 * i + c: i
+  std::uint8_t centre_channel[64];  // byte 3 * i + c: 3 + c (the tap at ix, channel c)
+  constexpr WindowTables() : tap_channel(), interleave(), spread(), centre_channel() {
+    for (int c = 0; c < 3; ++c)
+      for (int i = 0; i < 64; ++i)
+        tap_channel[c][i] = static_cast<std::uint8_t>(3 * (i / kChunk) + c);
+    for (int i = 0; i < kChunk; ++i)
+      for (int c = 0; c < 3; ++c) {
+        interleave[3 * i + c] = static_cast<std::uint8_t>(kChunk * c + i);
+        spread[3 * i + c] = static_cast<std::uint8_t>(i);
+        centre_channel[3 * i + c] = static_cast<std::uint8_t>(3 + c);
+      }
+  }
+};
+constexpr WindowTables kWindowTables{};
+
+// The tables in registers, loaded once per row.
 struct WindowConsts {
-  __m512i tap_channel[3];  // byte 16 * k + i: 3 * k + c (tap k, channel c, lane i)
-  __m512i interleave;      // byte 3 * i + c: 16 * c + i (planar bytes -> pixels)
-  __m512i spread;          // byte 3 * i + c: i
-  __m512i centre_channel;  // byte 3 * i + c: 3 + c (the tap at ix, channel c)
+  __m512i tap_channel[3], interleave, spread, centre_channel;
 };
 
-__attribute__((target("avx512f,avx512bw,avx512vbmi"))) WindowConsts window_consts() {
-  alignas(64) std::uint8_t b[4][64] = {};
-  WindowConsts k;
-  for (int c = 0; c < 3; ++c) {
-    for (int i = 0; i < 64; ++i) b[0][i] = static_cast<std::uint8_t>(3 * (i / kChunk) + c);
-    k.tap_channel[c] = _mm512_load_si512(b[0]);
-  }
-  for (int i = 0; i < kChunk; ++i)
-    for (int c = 0; c < 3; ++c) {
-      b[1][3 * i + c] = static_cast<std::uint8_t>(kChunk * c + i);
-      b[2][3 * i + c] = static_cast<std::uint8_t>(i);
-      b[3][3 * i + c] = static_cast<std::uint8_t>(3 + c);
-    }
-  k.interleave = _mm512_load_si512(b[1]);
-  k.spread = _mm512_load_si512(b[2]);
-  k.centre_channel = _mm512_load_si512(b[3]);
-  return k;
+__attribute__((target("avx512f,avx512bw,avx512vbmi"))) inline WindowConsts window_consts() {
+  const WindowTables& t = kWindowTables;
+  return {{_mm512_loadu_si512(t.tap_channel[0]), _mm512_loadu_si512(t.tap_channel[1]),
+           _mm512_loadu_si512(t.tap_channel[2])},
+          _mm512_loadu_si512(t.interleave),
+          _mm512_loadu_si512(t.spread),
+          _mm512_loadu_si512(t.centre_channel)};
 }
 
 // cubic_coeffs of 16 positions: the same float operations in the same order.
@@ -417,29 +424,21 @@ __attribute__((target("avx512f,avx512bw,avx512vbmi"))) bool warp16_windows(const
   return true;
 }
 
-// Chunks of 16 columns through windows while they fit; columns written (a multiple of 16).
-__attribute__((target("avx512f,avx512bw,avx512vbmi"))) std::size_t windows_while_fit(
-    const ImageView& img, const RowMap& m, const int* cols, std::size_t n, std::uint8_t* out) {
-  const WindowConsts k = window_consts();
-  std::size_t j = 0;
-  for (; j + kChunk <= n; j += kChunk)
-    if (!warp16_windows(img, m, cols + j, k, out + 3 * j)) break;
-  return j;
-}
-
-// The row through windows where they fit, the AVX2 gathers elsewhere (a CPU with VBMI has AVX2);
-// columns written.
+// The row through windows where they fit; elsewhere the AVX2 gathers (a CPU with VBMI has AVX2),
+// or with windows_only the row stops at the first chunk that does not fit. Columns written.
 __attribute__((target("avx512f,avx512bw,avx512vbmi"))) std::size_t warp_row3_avx512(
-    const ImageView& img, const RowMap& m, const int* cols, std::size_t n, std::uint8_t* out) {
+    const ImageView& img, const RowMap& m, const int* cols, std::size_t n, std::uint8_t* out,
+    bool windows_only) {
   const WindowConsts k = window_consts();
   std::size_t j = 0;
   for (; j + kChunk <= n; j += kChunk) {
     if (warp16_windows(img, m, cols + j, k, out + 3 * j)) continue;
+    if (windows_only) return j;
     const std::size_t done = warp_row3_avx2(img, m, cols + j, kChunk, out + 3 * j);
     if (done < kChunk)
       warp_row_portable<3>(img, m, cols + j + done, kChunk - done, out + 3 * (j + done));
   }
-  return j + warp_row3_avx2(img, m, cols + j, n - j, out + 3 * j);
+  return windows_only ? j : j + warp_row3_avx2(img, m, cols + j, n - j, out + 3 * j);
 }
 
 #if defined(__GNUC__) && !defined(__clang__)
@@ -458,7 +457,7 @@ void warp_row3_portable(const ImageView& img, const RowMap& map, const int* cols
 std::size_t warp_row3_vector(const ImageView& img, const RowMap& map, const int* cols,
                              std::size_t n, std::uint8_t* out) {
 #ifdef TRTOCR_X86_DISPATCH
-  if (cpu::has_avx512vbmi()) return warp_row3_avx512(img, map, cols, n, out);
+  if (cpu::has_avx512vbmi()) return warp_row3_avx512(img, map, cols, n, out, false);
   if (cpu::has_avx2()) return warp_row3_avx2(img, map, cols, n, out);
 #endif
   (void)img, (void)map, (void)cols, (void)n, (void)out;
@@ -468,7 +467,7 @@ std::size_t warp_row3_vector(const ImageView& img, const RowMap& map, const int*
 std::size_t warp_row3_windows(const ImageView& img, const RowMap& map, const int* cols,
                               std::size_t n, std::uint8_t* out) {
 #ifdef TRTOCR_X86_DISPATCH
-  if (cpu::has_avx512vbmi()) return windows_while_fit(img, map, cols, n, out);
+  if (cpu::has_avx512vbmi()) return warp_row3_avx512(img, map, cols, n, out, true);
 #endif
   (void)img, (void)map, (void)cols, (void)n, (void)out;
   return 0;

@@ -35,8 +35,7 @@ inline bool has_avx512bw() {
 // AVX-512 byte permutes across a whole register (VBMI), with the BW/F instructions around them.
 inline bool has_avx512vbmi() {
 #ifdef TRTOCR_X86_DISPATCH
-  static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                          __builtin_cpu_supports("avx512vbmi");
+  static const bool yes = has_avx512bw() && __builtin_cpu_supports("avx512vbmi");
   return yes;
 #else
   return false;
