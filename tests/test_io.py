@@ -232,3 +232,17 @@ def test_reduced_decode_follows_the_exif_orientation() -> None:
     assert size == (4400, 1200)
     assert img.shape == (1100, 300, 3)
     assert load_image(data).shape == (4400, 1200, 3)
+
+
+def test_a_bgr_array_is_taken_as_is_and_still_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    arr = np.zeros((40, 60, 3), np.uint8)
+    img, size = load_image_for(arr, None)
+    assert img is arr and size == (40, 60)  # nothing copied
+    view = np.zeros((40, 120, 3), np.uint8)[:, ::2]  # not contiguous: a contiguous copy
+    img, _ = load_image_for(view, None)
+    assert img.flags.c_contiguous and img.shape == (40, 60, 3) and img is not view
+    monkeypatch.setenv("TRT_OCR_MAX_PIXELS", "2000")
+    with pytest.raises(ImageLoadError, match=r"array of shape \(40, 60, 3\).*2,400 pixels"):
+        load_image_for(arr, None)
+    with pytest.raises(ImageLoadError, match="no pixels"):
+        load_image_for(np.zeros((0, 60, 3), np.uint8), None)
