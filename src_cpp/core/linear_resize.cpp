@@ -11,6 +11,68 @@
 namespace trtocr {
 namespace linear {
 
+namespace {
+
+#ifdef TRTOCR_X86_DISPATCH
+// (float)((d + 0.5) * scale - 0.5) of 4 positions d, in double as tap_at computes it.
+__attribute__((target("avx2"))) inline __m128 tap_position4(__m128i d, double scale) {
+  const __m256d half = _mm256_set1_pd(0.5);
+  const __m256d v = _mm256_sub_pd(
+      _mm256_mul_pd(_mm256_add_pd(_mm256_cvtepi32_pd(d), half), _mm256_set1_pd(scale)), half);
+  return _mm256_cvtpd_ps(v);
+}
+
+// round_even of 8 values.
+__attribute__((target("avx2"))) inline __m256i round_even8(__m256 x) {
+  const __m256 magic = _mm256_set1_ps(kRoundMagic);
+  return _mm256_cvttps_epi32(_mm256_sub_ps(_mm256_add_ps(x, magic), magic));
+}
+
+// Taps d0 .. d0 + 7 with the float operations of tap_at.
+__attribute__((target("avx2"))) void taps8_avx2(int d0, double scale, int src, bool clamp,
+                                                Tap* out) {
+  const __m128i d_lo = _mm_add_epi32(_mm_set1_epi32(d0), _mm_setr_epi32(0, 1, 2, 3));
+  const __m128i d_hi = _mm_add_epi32(d_lo, _mm_set1_epi32(4));
+  __m256 f = _mm256_set_m128(tap_position4(d_hi, scale), tap_position4(d_lo, scale));
+  __m256i s = _mm256_cvttps_epi32(f);  // floor, as floor_int: one less where truncation rose
+  s = _mm256_add_epi32(s, _mm256_castps_si256(_mm256_cmp_ps(f, _mm256_cvtepi32_ps(s), _CMP_LT_OQ)));
+  f = _mm256_sub_ps(f, _mm256_cvtepi32_ps(s));
+  if (clamp) {  // in tap_at's order: below 0 first, then at or past the last sample
+    const __m256i below = _mm256_cmpgt_epi32(_mm256_setzero_si256(), s);
+    s = _mm256_andnot_si256(below, s);
+    f = _mm256_andnot_ps(_mm256_castsi256_ps(below), f);
+    const __m256i last = _mm256_set1_epi32(src - 1);
+    const __m256i beyond = _mm256_cmpgt_epi32(s, _mm256_sub_epi32(last, _mm256_set1_epi32(1)));
+    s = _mm256_blendv_epi8(s, last, beyond);
+    f = _mm256_andnot_ps(_mm256_castsi256_ps(beyond), f);
+  }
+  const __m256 coef = _mm256_set1_ps(kCoefScale);
+  const __m256i w0 = round_even8(_mm256_mul_ps(_mm256_sub_ps(_mm256_set1_ps(1.f), f), coef));
+  const __m256i w1 = round_even8(_mm256_mul_ps(f, coef));
+  // Tap = {index, w0 | w1 << 16}: interleave the two, then put the 128-bit lanes in order.
+  const __m256i weights =
+      _mm256_or_si256(_mm256_and_si256(w0, _mm256_set1_epi32(0xFFFF)), _mm256_slli_epi32(w1, 16));
+  const __m256i lo = _mm256_unpacklo_epi32(s, weights), hi = _mm256_unpackhi_epi32(s, weights);
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm256_permute2x128_si256(lo, hi, 0x20));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 4), _mm256_permute2x128_si256(lo, hi, 0x31));
+}
+#endif
+
+}  // namespace
+
+std::vector<Tap> taps(int src, int dst, bool clamp) {
+  static_assert(sizeof(Tap) == 8, "a Tap is stored as (int32 index, int16 w0, int16 w1)");
+  const double scale = tap_scale(src, dst);
+  std::vector<Tap> out(static_cast<std::size_t>(dst));
+  int d = 0;
+#ifdef TRTOCR_X86_DISPATCH
+  if (cpu::has_avx2())
+    for (; d + 8 <= dst; d += 8) taps8_avx2(d, scale, src, clamp, out.data() + d);
+#endif
+  for (; d < dst; ++d) out[d] = tap_at(d, scale, src, clamp);
+  return out;
+}
+
 HorizontalPass::HorizontalPass(int width, int out_width)
     : HorizontalPass(width, linear::taps(width, out_width, true)) {}
 

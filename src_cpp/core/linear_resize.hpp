@@ -29,27 +29,28 @@ struct Tap {
   std::int16_t w1;
 };
 
-// The taps of resizing src samples to dst along one axis, as cv2.resize computes them: half-pixel
-// centres, the position cast to float before splitting, weights rounded to nearest. Columns
-// (clamp true) clamp both the index and the weight at the edges; rows keep the weight and read
-// a clamped row twice, as OpenCV does (the results agree except for rounding).
-inline std::vector<Tap> taps(int src, int dst, bool clamp) {
-  const double scale = 1.0 / (static_cast<double>(dst) / src);  // OpenCV's 1 / inv_scale
-  std::vector<Tap> out(static_cast<std::size_t>(dst));
-  for (int d = 0; d < dst; ++d) {
-    float f = static_cast<float>((d + 0.5) * scale - 0.5);
-    int s = floor_int(f);
-    f -= static_cast<float>(s);
-    if (clamp) {
-      if (s < 0) f = 0.f, s = 0;
-      if (s >= src - 1) f = 0.f, s = src - 1;
-    }
-    out[d].index = s;
-    out[d].w0 = static_cast<std::int16_t>(round_even((1.f - f) * kCoefScale));
-    out[d].w1 = static_cast<std::int16_t>(round_even(f * kCoefScale));
+// Tap d of resizing src samples to dst along one axis (scale: tap_scale), as cv2.resize computes
+// them: half-pixel centres, the position cast to float before splitting, weights rounded to
+// nearest. Columns (clamp true) clamp both the index and the weight at the edges; rows keep the
+// weight and read a clamped row twice, as OpenCV does (the results agree except for rounding).
+inline Tap tap_at(int d, double scale, int src, bool clamp) {
+  float f = static_cast<float>((d + 0.5) * scale - 0.5);
+  int s = floor_int(f);
+  f -= static_cast<float>(s);
+  if (clamp) {
+    if (s < 0) f = 0.f, s = 0;
+    if (s >= src - 1) f = 0.f, s = src - 1;
   }
-  return out;
+  return {s, static_cast<std::int16_t>(round_even((1.f - f) * kCoefScale)),
+          static_cast<std::int16_t>(round_even(f * kCoefScale))};
 }
+
+// OpenCV's 1 / inv_scale.
+inline double tap_scale(int src, int dst) { return 1.0 / (static_cast<double>(dst) / src); }
+
+// All dst taps: tap_at of each, 8 at a time with AVX2 where the CPU has it (the same float
+// operations, so the same taps; a crop's resize needs one per output column).
+std::vector<Tap> taps(int src, int dst, bool clamp);
 
 // Horizontal pass of one value: OpenCV keeps p0*w0 + p1*w1 as int and uses only sum >> 4 later,
 // which fits int16.

@@ -82,6 +82,27 @@ class GuardedRow {
 
 }  // namespace
 
+TEST_CASE("linear taps: the vector code gives tap_at's taps, clamped or not") {
+  std::mt19937 rng(777);
+  std::vector<std::pair<int, int>> sizes = {{1, 1},      {1, 40},     {2, 9},     {3, 17},
+                                            {30, 576},   {35, 48},    {720, 736}, {1280, 1312},
+                                            {4000, 960}, {999, 1000}, {48, 23},   {117, 8}};
+  for (int k = 0; k < 300; ++k)
+    sizes.emplace_back(1 + static_cast<int>(rng() % 3000), 1 + static_cast<int>(rng() % 3000));
+  for (const auto& [src, dst] : sizes)
+    for (bool clamp : {true, false}) {
+      const std::vector<linear::Tap> got = linear::taps(src, dst, clamp);
+      CHECK(got.size() == static_cast<std::size_t>(dst));
+      const double scale = linear::tap_scale(src, dst);
+      for (int d = 0; d < dst; ++d) {
+        const linear::Tap want = linear::tap_at(d, scale, src, clamp);
+        CHECK(got[d].index == want.index);
+        CHECK(got[d].w0 == want.w0);
+        CHECK(got[d].w1 == want.w1);
+      }
+    }
+}
+
 TEST_CASE("linear horizontal pass: scalar and vector code equal the taps, bit for bit") {
   std::mt19937 rng(12345);
   bool vector_ran = false, whole_windows = false, half_windows = false;

@@ -322,3 +322,24 @@ def test_a_crop_store_is_read_for_the_quads_it_holds() -> None:
     np.testing.assert_array_equal(got[0], from_first[0])
     np.testing.assert_array_equal(got[1:], from_second[1:])
     assert not np.array_equal(from_first[0], from_second[0])
+
+
+@pytest.mark.parametrize("uint8", [True, False])
+def test_every_padding_length_is_written_over_whatever_the_buffer_held(uint8: bool) -> None:
+    """Rows are padded right after their pixels: each length from 0 to 40 (the short fills are
+    written out, the long ones in 16-byte steps), over a buffer of garbage."""
+    rng = np.random.default_rng(3)
+    image = rng.integers(0, 256, (60, 80, 3), np.uint8)
+    quad = np.array([[[5, 4], [65, 4], [65, 52], [5, 52]]], np.float32)  # 60 x 48: 60 wide at 48
+    for pad in range(41):
+        width = 60 + pad
+        out = np.full(3 * 48 * width, 0xAB if uint8 else np.nan, np.uint8 if uint8 else np.float32)
+        batch, widths = _core.crop_batch(image, quad, 48, width, uint8=uint8, out=out)
+        assert widths[0] == 60
+        want = _core.crop_batch(image, quad, 48, 60, uint8=uint8)[0]
+        np.testing.assert_array_equal(batch[..., :60], want)
+        tail = batch[..., 60:]
+        if uint8:  # (x / 255 - 0.5) / 0.5 is 0 at 127.5: one of the nearest pixels, everywhere
+            assert np.isin(tail, (127, 128)).all() and (tail == tail.max(initial=0)).all()
+        else:
+            assert (tail == 0).all()
