@@ -57,6 +57,10 @@ class MapRows {
   MapRows(const std::uint16_t* map, int w)
       : half_map_(map), w_(w), widened_(static_cast<std::size_t>(w)) {}
 
+  // Whether every value is a multiple of 2^-24 (a binary16 map): then sums of doubles are exact
+  // in any order while they stay below 2^28 in magnitude.
+  bool binary16() const { return half_map_ != nullptr; }
+
   // The n values of row y from column x0 (valid until the next call).
   const float* span(int y, int x0, int n) {
     const std::size_t at = static_cast<std::size_t>(y) * w_ + x0;
@@ -71,6 +75,46 @@ class MapRows {
   std::size_t w_;
   std::vector<float> widened_;
 };
+
+#ifdef TRTOCR_X86_DISPATCH
+// GCC 12's AVX-512 headers give many intrinsics an "undefined" pass-through operand that its
+// own -Wuninitialized then reports; the values are never undefined here.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+// sum += the masked values of v[0 .. n), count += how many, max_abs = max(max_abs, their |v|);
+// 16 at a time into two double accumulators (the order of the additions is not kept).
+__attribute__((target("avx512f,avx512bw"))) void masked_sum_avx512(const float* v,
+                                                                   const std::uint8_t* mask, int n,
+                                                                   double& sum, std::size_t& count,
+                                                                   float& max_abs) {
+  __m512d acc0 = _mm512_setzero_pd(), acc1 = _mm512_setzero_pd();
+  __m512 top = _mm512_setzero_ps();
+  std::size_t kept = 0;
+  for (int x = 0; x < n; x += 16) {
+    const __mmask16 in = n - x >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << (n - x)) - 1);
+    const __m512i m = _mm512_maskz_loadu_epi8(in, mask + x);  // 512-bit: no VL needed
+    const auto k = static_cast<__mmask16>(_mm512_test_epi8_mask(m, m));
+    if (k == 0) continue;
+    const __m512 f = _mm512_maskz_loadu_ps(k, v + x);
+    acc0 = _mm512_mask_add_pd(acc0, static_cast<__mmask8>(k), acc0,
+                              _mm512_cvtps_pd(_mm512_castps512_ps256(f)));
+    acc1 = _mm512_mask_add_pd(
+        acc1, static_cast<__mmask8>(k >> 8), acc1,
+        _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(f), 1))));
+    top = _mm512_max_ps(top, _mm512_abs_ps(f));
+    kept += static_cast<std::size_t>(__builtin_popcount(k));
+  }
+  sum += _mm512_reduce_add_pd(_mm512_add_pd(acc0, acc1));
+  count += kept;
+  max_abs = std::max(max_abs, _mm512_reduce_max_ps(top));
+}
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+#endif
 
 // cv2.mean(prob[rect], mask) where mask = fillPoly of the points on their clipped bounding
 // rect (box_score_fast / box_score_slow): only the rect is touched.
@@ -99,6 +143,20 @@ double polygon_mean(MapRows& prob, int h, int w, const DPoint* pts, std::size_t 
   geom::fill_poly(s.mask.data(), mh, mw, s.ipts.data(), n);
   double sum = 0.0;
   std::size_t count = 0;
+#ifdef TRTOCR_X86_DISPATCH
+  if (prob.binary16() && cpu::has_avx512bw()) {
+    float max_abs = 0.f;
+    for (int y = 0; y < mh; ++y)
+      masked_sum_avx512(prob.span(ymin + y, xmin, mw),
+                        s.mask.data() + static_cast<std::size_t>(y) * mw, mw, sum, count, max_abs);
+    // Every partial sum, in any order, is a multiple of 2^-24 below 2^28: exact, so the same as
+    // the sequential sum below. Beyond that (no sigmoid map comes near) the sequential sum.
+    if (static_cast<double>(count) * max_abs < 268435456.0)
+      return count ? sum / static_cast<double>(count) : 0.0;
+    sum = 0.0;
+    count = 0;
+  }
+#endif
   for (int y = 0; y < mh; ++y) {
     const float* prow = prob.span(ymin + y, xmin, mw);
     const std::uint8_t* mrow = s.mask.data() + static_cast<std::size_t>(y) * mw;
