@@ -149,11 +149,12 @@ std::vector<DecodedText> CTCDecoder::decode_best(const std::int32_t* best, const
                                                  std::size_t n, std::size_t t,
                                                  bool with_steps) const {
   const std::size_t classes = num_classes();
+  // The message only for a bad index: built for every step, it took most of the decoding time.
   for (std::size_t k = 0; k < n * t; ++k)
-    require(best[k] >= 0 && static_cast<std::size_t>(best[k]) < classes,
-            "CTCDecoder: class index " + std::to_string(best[k]) +
-                " is outside the character list's " + std::to_string(classes) +
-                " classes (blank + characters)");
+    if (best[k] < 0 || static_cast<std::size_t>(best[k]) >= classes)
+      require(false, "CTCDecoder: class index " + std::to_string(best[k]) +
+                         " is outside the character list's " + std::to_string(classes) +
+                         " classes (blank + characters)");
   return greedy_decode(characters_, n, t, with_steps, settle_o_zero_,
                        [&](std::size_t i, std::size_t step, float& p) {
                          p = best_prob[i * t + step];
@@ -195,9 +196,9 @@ std::vector<OrientationDecision> decide_orientation_best(const std::int32_t* lab
   check_orientation_labels(num_labels, label_180);
   std::vector<OrientationDecision> out(n);
   for (std::size_t i = 0; i < n; ++i) {
-    require(labels[i] >= 0 && static_cast<std::size_t>(labels[i]) < num_labels,
-            "decide_orientation: label " + std::to_string(labels[i]) + " is outside the " +
-                std::to_string(num_labels) + " labels");
+    if (labels[i] < 0 || static_cast<std::size_t>(labels[i]) >= num_labels)
+      require(false, "decide_orientation: label " + std::to_string(labels[i]) + " is outside the " +
+                         std::to_string(num_labels) + " labels");
     out[i].label = labels[i];
     out[i].score = scores[i];
     out[i].flip = labels[i] == label_180 && scores[i] > thresh;

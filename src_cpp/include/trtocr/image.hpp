@@ -42,5 +42,9 @@ struct Normalization {
 inline void require(bool cond, const std::string& message) {
   if (!cond) throw std::invalid_argument(message);
 }
+// The same for a fixed message, made into a string only when it is thrown (checks run per box).
+inline void require(bool cond, const char* message) {
+  if (!cond) throw std::invalid_argument(message);
+}
 
 }  // namespace trtocr
