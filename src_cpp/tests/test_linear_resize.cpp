@@ -173,7 +173,7 @@ TEST_CASE("linear resize_rows: rows of strided and one-row views equal the scala
 TEST_CASE("linear vertical pass: dispatched and portable rows equal linear::vertical, saturated") {
   std::mt19937 rng(4242);
   const std::vector<linear::Tap> yt = linear::taps(37, 101, false);  // real row weights
-  for (int n : {0, 1, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 1312}) {
+  for (int n : {0, 1, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 127, 128, 129, 200, 1312}) {
     for (int trial = 0; trial < 4; ++trial) {
       // Horizontal sums as the pass makes them (0 to 255 * 2048 >> 4), then their extremes.
       std::vector<std::int16_t> s0(n), s1(n);
