@@ -84,14 +84,20 @@ class SlowLines(FakeEngine):
         return super().lines(result)
 
 
-def test_worker_times_only_the_engines_call(tmp_path, monkeypatch):
-    monkeypatch.setitem(engines.ENGINES, "slow-lines", SlowLines)
+def _ocr_once(engine, tmp_path, monkeypatch) -> dict:
+    """The worker's answer to one ocr request, served by the engine class given."""
+    monkeypatch.setitem(engines.ENGINES, engine.__name__, engine)
     p = str(tmp_path / "a.png")
     cv2.imwrite(p, np.zeros((20, 30, 3), np.uint8))
-    rc, answers = _serve([{"engine": "slow-lines", "threads": 1}, {"op": "ocr", "image": p}])
+    rc, answers = _serve([{"engine": engine.__name__, "threads": 1}, {"op": "ocr", "image": p}])
     assert rc == 0
-    assert answers[1]["lines"][0]["text"] == "HI"
-    assert 0 < answers[1]["total"] < 0.05
+    return answers[1]
+
+
+def test_worker_times_only_the_engines_call(tmp_path, monkeypatch):
+    answer = _ocr_once(SlowLines, tmp_path, monkeypatch)
+    assert answer["lines"][0]["text"] == "HI"
+    assert 0 < answer["total"] < 0.05
 
 
 class TimerWork(FakeEngine):
@@ -103,13 +109,8 @@ class TimerWork(FakeEngine):
 
 
 def test_worker_leaves_the_network_timers_own_time_out(tmp_path, monkeypatch):
-    monkeypatch.setitem(engines.ENGINES, "timer-work", TimerWork)
-    p = str(tmp_path / "a.png")
-    cv2.imwrite(p, np.zeros((20, 30, 3), np.uint8))
-    rc, answers = _serve([{"engine": "timer-work", "threads": 1}, {"op": "ocr", "image": p}])
-    assert rc == 0
     # charged to the engine, the 25 ms would put the total above the 30 ms it slept
-    assert 0.005 <= answers[1]["total"] < 0.03
+    assert 0.005 <= _ocr_once(TimerWork, tmp_path, monkeypatch)["total"] < 0.03
 
 
 def test_worker_reports_load_errors():
