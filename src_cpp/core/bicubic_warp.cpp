@@ -246,13 +246,7 @@ constexpr int kChunk = 16;
 // Up to this many rows between the lanes' first tap rows (a slope of about 15 degrees).
 constexpr int kMaxRowSpread = 4;
 
-// GCC 12's AVX-512 headers give many intrinsics an "undefined" pass-through operand that its
-// own -Wuninitialized then reports; the values are never undefined here.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
+TRTOCR_AVX512_WARNINGS_OFF
 
 // Byte tables of the window path, made at compile time.
 struct WindowTables {
@@ -446,9 +440,7 @@ __attribute__((target("avx512f,avx512bw,avx512vbmi"))) std::size_t warp_row3_avx
   return j + warp_row3_avx2(img, m, cols + j, n - j, out + 3 * j);
 }
 
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
+TRTOCR_AVX512_WARNINGS_ON
 
 #endif  // TRTOCR_X86_DISPATCH
 

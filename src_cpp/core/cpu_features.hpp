@@ -9,6 +9,18 @@
 #define TRTOCR_X86_DISPATCH 1
 #endif
 
+// Around AVX-512 code: GCC 12's AVX-512 headers give many intrinsics an "undefined" pass-through
+// operand that its own -Wuninitialized then reports; the values are never undefined.
+#if defined(__GNUC__) && !defined(__clang__)
+#define TRTOCR_AVX512_WARNINGS_OFF                                                     \
+  _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wuninitialized\"") \
+      _Pragma("GCC diagnostic ignored \"-Wmaybe-uninitialized\"")
+#define TRTOCR_AVX512_WARNINGS_ON _Pragma("GCC diagnostic pop")
+#else
+#define TRTOCR_AVX512_WARNINGS_OFF
+#define TRTOCR_AVX512_WARNINGS_ON
+#endif
+
 namespace trtocr {
 namespace cpu {
 

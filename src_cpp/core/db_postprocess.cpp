@@ -77,13 +77,7 @@ class MapRows {
 };
 
 #ifdef TRTOCR_X86_DISPATCH
-// GCC 12's AVX-512 headers give many intrinsics an "undefined" pass-through operand that its
-// own -Wuninitialized then reports; the values are never undefined here.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
+TRTOCR_AVX512_WARNINGS_OFF
 // sum += the masked values of v[0 .. n), count += how many, max_abs = max(max_abs, their |v|);
 // 16 at a time into two double accumulators (the order of the additions is not kept).
 __attribute__((target("avx512f,avx512bw"))) void masked_sum_avx512(const float* v,
@@ -111,9 +105,7 @@ __attribute__((target("avx512f,avx512bw"))) void masked_sum_avx512(const float* 
   count += kept;
   max_abs = std::max(max_abs, _mm512_reduce_max_ps(top));
 }
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
+TRTOCR_AVX512_WARNINGS_ON
 #endif
 
 // cv2.mean(prob[rect], mask) where mask = fillPoly of the points on their clipped bounding

@@ -362,13 +362,7 @@ __attribute__((target("avx2"))) int vertical_u8_avx2(const std::int16_t* s0, con
   }
 }
 
-// GCC 12's AVX-512 headers give some intrinsics an "undefined" pass-through operand that its
-// own -Wuninitialized then reports; the values are never undefined here.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
+TRTOCR_AVX512_WARNINGS_OFF
 
 // Columns x .. x + 31 of vertical_row_u8, as int16 (blend16 at twice the width).
 __attribute__((target("avx512f,avx512bw"))) inline __m512i blend32(const std::int16_t* s0,
@@ -398,9 +392,7 @@ __attribute__((target("avx512f,avx512bw"))) int vertical_u8_avx512(const std::in
   }
 }
 
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
+TRTOCR_AVX512_WARNINGS_ON
 
 }  // namespace
 #endif
