@@ -141,9 +141,31 @@ def test_document_lines_are_read_whole() -> None:
         long_lines.plan_windows(line, np.array([[1700, 48]]), np.array([False]), 48, 1280) is None
     )
     wide = 1280 * long_lines.WHOLE_UP_TO
+    line = box(0, 0, wide, 48)[None]
+    assert (
+        long_lines.plan_windows(line, np.array([[wide, 48]]), np.array([False]), 48, 1280) is None
+    )
     line = box(0, 0, wide + 1, 48)[None]
     sizes = np.array([[wide + 1, 48]])
     assert long_lines.plan_windows(line, sizes, np.array([False]), 48, 1280) is not None
+
+
+def test_only_lines_far_wider_than_the_classifier_input_are_classified_in_pieces() -> None:
+    aspect = 192 / 48
+    limit = int(long_lines.PIECE_FACTOR * aspect * 10)  # a line 10 px high
+    quads = np.stack([box(0, 0, limit, 10), box(0, 20, limit + 1, 30)]).astype(np.float32)
+    sizes = np.array([[limit, 10], [limit + 1, 10]], np.int32)
+    rotated = np.zeros(2, np.bool_)
+    whole, owner = long_lines.plan_pieces(quads[:1], sizes[:1], rotated[:1], aspect)
+    assert whole.dtype == np.float32 and np.array_equal(whole, quads[:1])
+    assert owner.tolist() == [0]
+    pieces, owner = long_lines.plan_pieces(quads, sizes, rotated, aspect)
+    assert owner.tolist() == [0] + [1] * long_lines.PIECES
+    np.testing.assert_array_equal(pieces[0], quads[0])
+    # the pieces span the line, each of the classifier's aspect
+    xs = pieces[1:, :, 0]
+    assert xs.min() == 0 and xs.max() == pytest.approx(limit + 1)
+    np.testing.assert_allclose(xs.max(axis=1) - xs.min(axis=1), 10 * aspect, rtol=1e-5)
 
 
 def read(text: str, positions: list[float], start: float, step_px: float = 8.0):

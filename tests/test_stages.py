@@ -79,6 +79,35 @@ def test_classifier_and_recognizer_read_the_detections(parts):
         stage.close()
 
 
+def test_recognizer_batches_lines_of_similar_width(parts):
+    """Lines are batched in order of width / height (less padding), each batch as wide as its
+    widest line at height 48 (never below the base width), and every line is read once."""
+    m, spec, backend, ranges = parts
+    seen: list[tuple[int, int]] = []
+
+    def record(role: str, feeds: Mapping[str, np.ndarray]) -> None:
+        seen.extend(a.shape[::3] for a in feeds.values())  # (lines, width)
+
+    rec = TextRecognizer(
+        backend, m.rec, RecOptions(batch_size=3), spec.rec, m.characters, ranges, [record]
+    )
+    widths = [864, 432, 672, 432, 576, 960, 480, 432, 96]  # at height 48
+    quads = np.array(
+        [
+            [[0, 50 * i], [w, 50 * i], [w, 50 * i + 48], [0, 50 * i + 48]]
+            for i, w in enumerate(widths)
+        ],
+        np.float32,
+    )
+    image = np.zeros((50 * len(widths), 1000, 3), np.uint8)
+    found = Detections(image, quads, quads, np.ones(len(widths), np.float32))
+    reads = rec(found, np.zeros(len(widths), np.bool_), timings())
+    assert len(reads) == len(widths)
+    # sorted: 96 432 432 | 432 480 576 | 672 864 960; the base width is 320
+    assert seen == [(3, 432), (3, 576), (3, 960)]
+    rec.close()
+
+
 def test_classifier_without_a_180_label_is_a_model_error(parts):
     m, _spec, backend, ranges = parts
     bad = models.ClsSpec((), labels=("0", "90"))

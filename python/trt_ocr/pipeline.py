@@ -227,14 +227,20 @@ class OCR:
                 self.recognizer, found, flips, recognized, self.cls_options.retry_below, t
             )
         drop = self.rec_options.drop_score if det and rec else -1.0
+        # Python values of the per-line arrays, each converted once (tolist: the same values).
+        turned, angle_list, det_scores = (
+            flips.tolist(),
+            angle_scores.tolist(),
+            found.scores.tolist(),
+        )
         lines = [
             TextLine(
                 found.boxes[i],
                 text,
                 float(score),
-                180 if flips[i] else 0,
-                float(angle_scores[i]),
-                float(found.scores[i]),
+                180 if turned[i] else 0,
+                angle_list[i],
+                det_scores[i],
                 steps,
             )
             for i, (text, score, steps) in enumerate(recognized)
