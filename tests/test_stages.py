@@ -108,6 +108,30 @@ def test_recognizer_batches_lines_of_similar_width(parts):
     rec.close()
 
 
+def test_crop_sizes_are_computed_once_for_both_stages(parts, monkeypatch):
+    m, spec, backend, ranges = parts
+    detector = TextDetector(backend, m.det, DetOptions(), ImageOptions(), spec.det, ranges)
+    classifier = TextClassifier(backend, m.cls, ClsOptions(), spec.cls, ranges)
+    recognizer = TextRecognizer(backend, m.rec, RecOptions(), spec.rec, m.characters, ranges)
+    t = timings()
+    found = detector(render_lines(LINES), t)
+    calls: list[int] = []
+    real = _core.crop_sizes
+
+    def counted(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(_core, "crop_sizes", counted)
+    flips, _ = classifier(found, t)
+    texts = recognizer(found, flips, t)
+    assert len(calls) == 1 and len(texts) == len(LINES)
+    sizes, rotated = found.crop_sizes()
+    assert sizes.shape == (len(LINES), 2) and not rotated.any()
+    for stage in (detector, classifier, recognizer):
+        stage.close()
+
+
 def test_classifier_without_a_180_label_is_a_model_error(parts):
     m, _spec, backend, ranges = parts
     bad = models.ClsSpec((), labels=("0", "90"))

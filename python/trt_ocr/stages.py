@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, TypeVar
 
@@ -48,9 +48,17 @@ class Detections:
     tall_ratio: float = TALL_RATIO  # crops this much taller than wide are turned upright
     # The lines' crops, made by the first stage that reads them all for the next to reuse.
     crops: _core.CropStore | None = None
+    _sizes: tuple[np.ndarray, np.ndarray] | None = field(default=None, init=False, repr=False)
 
     def __len__(self) -> int:
         return len(self.quads)
+
+    def crop_sizes(self) -> tuple[np.ndarray, np.ndarray]:
+        """(int32 [N, 2] crop (width, height) after rotation, bool [N] rotated) of the
+        lines: _core.crop_sizes of quads at tall_ratio, computed once for every stage."""
+        if self._sizes is None:
+            self._sizes = _core.crop_sizes(self.quads, self.tall_ratio)
+        return self._sizes
 
 
 class _Stage:
@@ -270,7 +278,7 @@ class TextDetector(_Stage):
         found, scale = self._detect(self._prepare, image, t, source_size)
         if self.options.small_text_px > 0 and self.options.limit_type == "max":
             t0 = time.perf_counter()
-            heights = _core.crop_sizes(found.quads)[0][:, 1] if len(found) else np.zeros(0)
+            heights = found.crop_sizes()[0][:, 1] if len(found) else np.zeros(0)
             factor = small_text.zoom(heights, scale, self.options.small_text_px)
             t["post"] += time.perf_counter() - t0
             if factor > 1.0:
@@ -398,7 +406,7 @@ class TextClassifier(_Stage):
             return np.zeros(0, np.bool_), np.zeros(0, np.float32)
         s, size = self.spec, self.options.batch_size
         t0 = time.perf_counter()
-        sizes, rotated = _core.crop_sizes(found.quads, found.tall_ratio)
+        sizes, rotated = found.crop_sizes()
         quads, owner = long_lines.plan_pieces(found.quads, sizes, rotated, s.width / s.height)
         # Every line is cropped here and again by the recognizer: warped once, read twice (a
         # piece of a long line is not a stored crop and is computed).
@@ -524,7 +532,7 @@ class TextRecognizer(_Stage):
         if n == 0:
             return []
         t0 = time.perf_counter()
-        sizes, rotated = _core.crop_sizes(found.quads, found.tall_ratio)
+        sizes, rotated = found.crop_sizes()
         window = self.options.window_width
         if window and self._max_width is not None:
             window = min(window, self._max_width)
