@@ -355,28 +355,13 @@ std::uint32_t threshold_row(const float* row, int w, float thresh, std::int8_t* 
 
 #ifdef TRTOCR_X86_DISPATCH
 // threshold_row of binary16 patterns, 32 values a step (the last one masked), with the same
-// integer tests.
+// integer tests. With Dilate, the 2x2 dilation of db_from too, in the same pass: the thresholded
+// rows are kept as bit masks (bit i of word k: column 32k + i), this row's and the one above's in
+// bits_above, so the dilation is a few mask operations per 32 values instead of a pass over bytes.
+template <bool Dilate>
 __attribute__((target("avx512f,avx512bw"))) std::uint32_t threshold_half_avx512(
-    const std::uint16_t* row, int w, std::uint16_t above, std::int8_t* t) {
-  const __m512i limit = _mm512_set1_epi16(static_cast<std::int16_t>(above));
-  const __m512i exponent = _mm512_set1_epi16(0x7c00), one = _mm512_set1_epi8(1);
-  __mmask32 nonfinite = 0;
-  for (int x = 0; x < w; x += 32) {
-    const __mmask32 lanes = w - x >= 32 ? ~__mmask32{0} : (__mmask32{1} << (w - x)) - 1;
-    const __m512i v = _mm512_maskz_loadu_epi16(lanes, row + x);
-    nonfinite |= _mm512_cmpeq_epi16_mask(_mm512_and_si512(v, exponent), exponent);
-    const __mmask32 set = _mm512_cmpgt_epi16_mask(v, limit);
-    _mm512_mask_storeu_epi8(t + x, lanes, _mm512_maskz_mov_epi8(set, one));
-  }
-  return nonfinite != 0;
-}
-
-// threshold_half_avx512 and the 2x2 dilation of db_from in one pass. The thresholded rows are
-// kept as bit masks (bit i of word k: column 32k + i), this row's and the one above's, so the
-// dilation is a few mask operations per 32 values instead of a pass over the bytes.
-__attribute__((target("avx512f,avx512bw"))) std::uint32_t threshold_dilate_half_avx512(
-    const std::uint16_t* row, int w, std::uint16_t above, std::uint32_t* bits_above,
-    std::int8_t* out) {
+    const std::uint16_t* row, int w, std::uint16_t above, std::int8_t* out,
+    std::uint32_t* bits_above = nullptr) {
   const __m512i limit = _mm512_set1_epi16(static_cast<std::int16_t>(above));
   const __m512i exponent = _mm512_set1_epi16(0x7c00), one = _mm512_set1_epi8(1);
   __mmask32 nonfinite = 0;
@@ -385,13 +370,16 @@ __attribute__((target("avx512f,avx512bw"))) std::uint32_t threshold_dilate_half_
     const __mmask32 lanes = w - x >= 32 ? ~__mmask32{0} : (__mmask32{1} << (w - x)) - 1;
     const __m512i v = _mm512_maskz_loadu_epi16(lanes, row + x);
     nonfinite |= _mm512_cmpeq_epi16_mask(_mm512_and_si512(v, exponent), exponent);
-    const std::uint32_t set = _mm512_cmpgt_epi16_mask(v, limit) & lanes;
-    const std::uint32_t up = bits_above[k];
-    const std::uint32_t dilated = set | (set << 1) | carry | up | (up << 1) | carry_above;
-    carry = set >> 31;
-    carry_above = up >> 31;
-    bits_above[k] = set;
-    _mm512_mask_storeu_epi8(out + x, lanes, _mm512_maskz_mov_epi8(dilated, one));
+    std::uint32_t set = _mm512_cmpgt_epi16_mask(v, limit) & lanes;
+    if constexpr (Dilate) {
+      const std::uint32_t up = bits_above[k];
+      bits_above[k] = set;
+      const std::uint32_t left = (set << 1) | carry, up_left = (up << 1) | carry_above;
+      carry = set >> 31;
+      carry_above = up >> 31;
+      set |= left | up | up_left;
+    }
+    _mm512_mask_storeu_epi8(out + x, lanes, _mm512_maskz_mov_epi8(set, one));
   }
   return nonfinite != 0;
 }
@@ -407,7 +395,7 @@ bool threshold_dilate_row(const std::uint16_t* row, int w, std::uint16_t above,
                           std::uint32_t* bits_above, std::int8_t* out, std::uint32_t& nonfinite) {
 #ifdef TRTOCR_X86_DISPATCH
   if (cpu::has_avx512bw()) {
-    nonfinite |= threshold_dilate_half_avx512(row, w, above, bits_above, out);
+    nonfinite |= threshold_half_avx512<true>(row, w, above, out, bits_above);
     return true;
   }
 #endif
@@ -420,7 +408,7 @@ bool threshold_dilate_row(const std::uint16_t* row, int w, std::uint16_t above,
 // a negative one (sign bit set) is a negative int16 and never is.
 std::uint32_t threshold_row(const std::uint16_t* row, int w, std::uint16_t above, std::int8_t* t) {
 #ifdef TRTOCR_X86_DISPATCH
-  if (cpu::has_avx512bw()) return threshold_half_avx512(row, w, above, t);
+  if (cpu::has_avx512bw()) return threshold_half_avx512<false>(row, w, above, t);
 #endif
   std::uint32_t nonfinite = 0;
   const auto limit = static_cast<std::int16_t>(above);
