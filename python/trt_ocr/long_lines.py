@@ -74,6 +74,13 @@ class WindowPlan:
         return out
 
 
+def crop_aspects(sizes: np.ndarray) -> list[float]:
+    """Width / height of each crop (sizes [N, 2] of (width, height); a height below 1 counts as
+    1) as Python floats: the few per-line numbers are read right after a network, when numpy's
+    arithmetic is cold in the caches and its first call alone costs ~0.1 ms (measured)."""
+    return [w / max(h, 1) for w, h in sizes.tolist()]
+
+
 def sub_quad(quad: np.ndarray, a: float, b: float, rotated: bool) -> np.ndarray:
     """The part of a line's quad (clockwise from top-left) from fraction a to b of its reading
     direction: left to right, or top to bottom for a crop turned 90 degrees (a tall crop is
@@ -95,10 +102,8 @@ def plan_pieces(
     than PIECE_FACTOR times wider than the classifier's input aspect (which would squeeze it
     into illegibility) PIECES pieces of that aspect spread over it. Returns (quads [M, 4, 2],
     owner [M])."""
-    # Plain Python on the few sizes: this runs right after the detector, when numpy's
-    # arithmetic is cold in the caches and its first call alone costs ~0.1 ms (measured).
     limit = PIECE_FACTOR * aspect
-    ratios = [w / max(h, 1) for w, h in sizes.tolist()]
+    ratios = crop_aspects(sizes)
     if all(r <= limit for r in ratios):  # the common case: every line read whole
         return np.ascontiguousarray(quads, np.float32).reshape(-1, 4, 2), np.arange(
             len(quads), dtype=np.int64
@@ -134,7 +139,7 @@ def plan_windows(
     bounded to its profiles runs). None when no line does (window <= 0: never)."""
     if window <= 0 or len(quads) == 0:
         return None
-    # Plain Python, as in plan_pieces (the same float64 quotients).
+    # Plain Python, as crop_aspects; w * height first, the order the numpy form computed.
     widths = [w * height / max(h, 1) for w, h in sizes.tolist()]
     whole = WHOLE_UP_TO * window if max_whole is None else min(WHOLE_UP_TO * window, max_whole)
     if all(w <= whole for w in widths):

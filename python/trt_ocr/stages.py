@@ -576,9 +576,7 @@ class TextRecognizer(_Stage):
         n = len(quads)
         s, size = self.spec, self.options.batch_size
         want_steps = steps or self.options.return_steps
-        # Plain Python on the few sizes (right after the classifier the caches hold its
-        # activations, and numpy's first arithmetic call alone costs ~0.1 ms, measured).
-        ratios = [w / max(h, 1) for w, h in sizes.tolist()]
+        ratios = long_lines.crop_aspects(sizes)
         # Similar widths share a batch: less padding (sorted is stable: ties keep line order).
         order = sorted(range(n), key=ratios.__getitem__)
         empty = np.zeros(0, np.int32)
