@@ -61,6 +61,11 @@ class MapRows {
   // in any order while they stay below 2^28 in magnitude.
   bool binary16() const { return half_map_ != nullptr; }
 
+  // The binary16 values of row y from column x0, as stored (binary16() maps only).
+  const std::uint16_t* half_span(int y, int x0) const {
+    return half_map_ + static_cast<std::size_t>(y) * w_ + x0;
+  }
+
   // The n values of row y from column x0 (valid until the next call).
   const float* span(int y, int x0, int n) {
     const std::size_t at = static_cast<std::size_t>(y) * w_ + x0;
@@ -78,9 +83,10 @@ class MapRows {
 
 #ifdef TRTOCR_X86_DISPATCH
 TRTOCR_AVX512_WARNINGS_OFF
-// sum += the masked values of v[0 .. n), count += how many, max_abs = max(max_abs, their |v|);
-// 16 at a time into two double accumulators (the order of the additions is not kept).
-__attribute__((target("avx512f,avx512bw"))) void masked_sum_avx512(const float* v,
+// sum += the masked values of the binary16 v[0 .. n), count += how many, max_abs = max(max_abs,
+// their |v|); 16 at a time, widened in registers (exactly), into two double accumulators (the
+// order of the additions is not kept).
+__attribute__((target("avx512f,avx512bw"))) void masked_sum_avx512(const std::uint16_t* v,
                                                                    const std::uint8_t* mask, int n,
                                                                    double& sum, std::size_t& count,
                                                                    float& max_abs) {
@@ -92,7 +98,8 @@ __attribute__((target("avx512f,avx512bw"))) void masked_sum_avx512(const float* 
     const __m512i m = _mm512_maskz_loadu_epi8(in, mask + x);  // 512-bit: no VL needed
     const auto k = static_cast<__mmask16>(_mm512_test_epi8_mask(m, m));
     if (k == 0) continue;
-    const __m512 f = _mm512_maskz_loadu_ps(k, v + x);
+    const __m512i halves = _mm512_maskz_loadu_epi16(k, v + x);  // unmasked lanes read as +0
+    const __m512 f = _mm512_cvtph_ps(_mm512_castsi512_si256(halves));
     acc0 = _mm512_mask_add_pd(acc0, static_cast<__mmask8>(k), acc0,
                               _mm512_cvtps_pd(_mm512_castps512_ps256(f)));
     acc1 = _mm512_mask_add_pd(
@@ -139,7 +146,7 @@ double polygon_mean(MapRows& prob, int h, int w, const DPoint* pts, std::size_t 
   if (prob.binary16() && cpu::has_avx512bw()) {
     float max_abs = 0.f;
     for (int y = 0; y < mh; ++y)
-      masked_sum_avx512(prob.span(ymin + y, xmin, mw),
+      masked_sum_avx512(prob.half_span(ymin + y, xmin),
                         s.mask.data() + static_cast<std::size_t>(y) * mw, mw, sum, count, max_abs);
     // Every partial sum, in any order, is a multiple of 2^-24 below 2^28: exact, so the same as
     // the sequential sum below. Beyond that (no sigmoid map comes near) the sequential sum.
