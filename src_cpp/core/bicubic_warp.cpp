@@ -363,6 +363,14 @@ __attribute__((target("avx512f,avx512bw,avx512vbmi"))) bool warp16_windows(const
     const int y = std::clamp(y_min - 1 + r, 0, img.height - 1);
     window[r] = _mm512_maskz_loadu_epi8(load, img.row(y) + static_cast<std::ptrdiff_t>(x0) * 3);
   }
+  // The next crop row reads the source row below these: by then the detector has run and the
+  // image has left the caches, and the hardware prefetcher does not follow a walk down short
+  // row spans (SROIE's crop store, in the pipeline: 1.71 -> 1.33 ms per receipt).
+  // The next row is enough (2 or 4 rows: slower, measured).
+  const std::uint8_t* below =
+      img.row(std::min(y_min - 1 + rows, img.height - 1)) + static_cast<std::ptrdiff_t>(x0) * 3;
+  _mm_prefetch(reinterpret_cast<const char*>(below), _MM_HINT_T0);
+  _mm_prefetch(reinterpret_cast<const char*>(below + bytes - 1), _MM_HINT_T0);
   // Byte offset of each lane's first tap in the windows, in all four 16-byte blocks.
   const __m512i first = _mm512_broadcast_i32x4(_mm512_cvtepi32_epi8(
       _mm512_mullo_epi32(_mm512_sub_epi32(ix, _mm512_set1_epi32(x_min)), _mm512_set1_epi32(3))));
