@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cmath>
 #include <cstring>
 
 #include "cpu_features.hpp"
@@ -478,8 +479,51 @@ std::size_t warp_row3_windows(const ImageView& img, const RowMap& map, const int
   return 0;
 }
 
+namespace {
+
+// warp_row where every position is a whole pixel of the image, (x, y) = (bx + c, by) with
+// integer bx and by; false (nothing written) elsewhere.
+bool copy_row(const ImageView& img, const RowMap& map, const int* cols, std::size_t n,
+              std::uint8_t* out) {
+  if (n == 0 || !map.affine || map.kx != 1.0 || map.ky != 0.0) return false;
+  if (!(map.by >= 0.0 && map.by <= img.height - 1.0 && map.by == std::floor(map.by))) return false;
+  if (!(std::fabs(map.bx) <= img.width && map.bx == std::floor(map.bx))) return false;
+  const int bx = static_cast<int>(map.bx);
+  bool contiguous = true;
+  for (std::size_t j = 0; j < n; ++j) {
+    const long long x = static_cast<long long>(bx) + cols[j];
+    if (x < 0 || x >= img.width) return false;
+    contiguous = contiguous && cols[j] == cols[0] + static_cast<long long>(j);
+  }
+  const std::size_t pixel = static_cast<std::size_t>(img.channels);
+  const int y = static_cast<int>(map.by);
+  const std::uint8_t* row = img.row(y);
+  if (y + 1 < img.height) {
+    // The next crop row's source row, read ahead as warp16_windows does (the image is out of
+    // the caches by the time the crops are made).
+    const std::uint8_t* below = img.row(y + 1);
+    const std::size_t first = (bx + cols[0]) * pixel, last = (bx + cols[n - 1]) * pixel;
+    for (std::size_t b = std::min(first, last); b <= std::max(first, last); b += 64)
+      __builtin_prefetch(below + b);
+    __builtin_prefetch(below + std::max(first, last) + pixel - 1);
+  }
+  if (contiguous) {
+    std::memcpy(out, row + (bx + cols[0]) * pixel, n * pixel);
+    return true;
+  }
+  for (std::size_t j = 0; j < n; ++j)
+    std::memcpy(out + j * pixel, row + (bx + cols[j]) * pixel, pixel);
+  return true;
+}
+
+}  // namespace
+
 void warp_row(const ImageView& img, const RowMap& map, const int* cols, std::size_t n,
               std::uint8_t* out) {
+  // An axis-aligned integer box whose crop is its own size (half the lines of a scanned page,
+  // a quarter of their area) samples whole pixels, where the cubic weights are exactly
+  // (0, 1, 0, 0): a copy, not 16 taps (SROIE's crop store in the pipeline: 1.35 -> 1.30 ms).
+  if (copy_row(img, map, cols, n, out)) return;
   switch (img.channels) {
     case 1:
       return warp_row_portable<1>(img, map, cols, n, out);

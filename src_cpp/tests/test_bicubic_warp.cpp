@@ -126,6 +126,46 @@ TEST_CASE("bicubic warp: rows of whole pixels, in every direction, agree on both
       }
 }
 
+TEST_CASE("bicubic warp: a row of whole pixels is copied with the portable path's bytes") {
+  // warp_row copies a row at integer positions one column apart (an upright axis-aligned box);
+  // rows that leave the image or are off the grid by any amount take the warp.
+  std::mt19937 rng(7);
+  const int h = 19, w = 53, pad = 5;
+  const std::ptrdiff_t stride = static_cast<std::ptrdiff_t>(w) * 3 + pad;
+  std::vector<std::uint8_t> px(static_cast<std::size_t>(stride) * (h - 1) + w * 3);
+  for (auto& v : px) v = static_cast<std::uint8_t>(rng());
+  const ImageView img{px.data(), h, w, 3, stride};
+  for (int k = 0; k < 400; ++k) {
+    const int n = 1 + static_cast<int>(rng() % 40);
+    std::vector<int> cols(static_cast<std::size_t>(n));
+    const int first = static_cast<int>(rng() % 6);
+    for (int j = 0; j < n; ++j)  // contiguous, or gapped as a resize reads them
+      cols[j] = k % 2 ? first + j : first + 2 * j + static_cast<int>(rng() % 2);
+    bicubic::RowMap m{static_cast<double>(static_cast<int>(rng() % (w + 8)) - 4 - first),
+                      1.0,
+                      static_cast<double>(static_cast<int>(rng() % (h + 4)) - 2),
+                      0.0,
+                      1.0,
+                      0.0,
+                      true};
+    if (k % 7 == 3) m.by += 1e-9;
+    if (k % 7 == 5) m.bx -= 0.5;
+    std::vector<std::uint8_t> want(cols.size() * 3), got(cols.size() * 3, 7);
+    bicubic::warp_row3_portable(img, m, cols.data(), cols.size(), want.data());
+    bicubic::warp_row(img, m, cols.data(), cols.size(), got.data());
+    CHECK(want == got);
+  }
+  // One channel: the pixels themselves.
+  std::vector<std::uint8_t> grey(static_cast<std::size_t>(h) * w);
+  for (auto& v : grey) v = static_cast<std::uint8_t>(rng());
+  const ImageView one{grey.data(), h, w, 1, w};
+  const std::vector<int> cols{0, 1, 2, 4, 7};
+  const bicubic::RowMap m{3.0, 1.0, 11.0, 0.0, 1.0, 0.0, true};
+  std::vector<std::uint8_t> out(cols.size());
+  bicubic::warp_row(one, m, cols.data(), cols.size(), out.data());
+  for (std::size_t j = 0; j < cols.size(); ++j) CHECK(out[j] == grey[11 * w + 3 + cols[j]]);
+}
+
 TEST_CASE("bicubic warp: text-line rows through the windows write the portable bytes") {
   // Crop rows of text lines: about one source pixel per column, a slight slope (rows that stay
   // on one source row and rows that step to the next), slight perspective, whole-pixel rows;
