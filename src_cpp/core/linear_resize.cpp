@@ -204,6 +204,22 @@ __attribute__((target("avx2"))) inline void columns8_avx2(const std::uint8_t* s,
   out[2] = _mm256_srai_epi32(_mm256_madd_epi16(c2, w), 4);
 }
 
+// Columns [x, x + 16).
+__attribute__((target("avx2"))) inline void columns16_avx2(const HorizontalPass& pass,
+                                                           const std::uint8_t* s, int x,
+                                                           std::int16_t* dst) {
+  const std::size_t n = static_cast<std::size_t>(pass.out_w);
+  __m256i lo[3], hi[3];
+  columns8_avx2(s, pass.offset.data() + x, pass.weights.data() + x, lo);
+  columns8_avx2(s, pass.offset.data() + x + 8, pass.weights.data() + x + 8, hi);
+  for (int c = 0; c < 3; ++c) {
+    // The sums are below 2^15, so the saturating pack is exact; it interleaves the 128-bit
+    // halves, which the permute puts back in column order.
+    const __m256i v = _mm256_permute4x64_epi64(_mm256_packs_epi32(lo[c], hi[c]), 0xD8);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + c * n + x), v);
+  }
+}
+
 // Columns [x, out_w).
 __attribute__((target("avx2"))) void horizontal_avx2(const HorizontalPass& pass,
                                                      const std::uint8_t* s, int x,
@@ -219,17 +235,14 @@ __attribute__((target("avx2"))) void horizontal_avx2(const HorizontalPass& pass,
         reinterpret_cast<std::uintptr_t>(s) + pass.offset[x + 15] + kPrefetchAhead;
     for (; prefetched <= ahead; prefetched += 64)
       _mm_prefetch(reinterpret_cast<const char*>(prefetched), _MM_HINT_T0);
-    __m256i lo[3], hi[3];
-    columns8_avx2(s, pass.offset.data() + x, pass.weights.data() + x, lo);
-    columns8_avx2(s, pass.offset.data() + x + 8, pass.weights.data() + x + 8, hi);
-    for (int c = 0; c < 3; ++c) {
-      // The sums are below 2^15, so the saturating pack is exact; it interleaves the 128-bit
-      // halves, which the permute puts back in column order.
-      const __m256i v = _mm256_permute4x64_epi64(_mm256_packs_epi32(lo[c], hi[c]), 0xD8);
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + static_cast<std::size_t>(c) * n + x), v);
-    }
+    columns16_avx2(pass, s, x, dst);
   }
-  columns_scalar(pass, s, x, n, dst);
+  // The last columns as one more step ending at the row's end, some columns again (the same
+  // values): the scalar tail took as long as the vector columns in the crops' resizes.
+  if (x < n && n >= 16)
+    columns16_avx2(pass, s, n - 16, dst);
+  else
+    columns_scalar(pass, s, x, n, dst);
 }
 
 // One channel's pixel pairs of a block: each column's (a_c, b_c) in the int16 halves of its
