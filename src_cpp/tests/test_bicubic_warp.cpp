@@ -18,15 +18,21 @@ using namespace trtocr;
 
 namespace {
 
+// The bytes of a random h x w three-channel image with rows pad bytes apart, exactly the image's
+// bytes (its last pixel at the buffer's end: a read past it is a heap overflow under ASan).
+std::vector<std::uint8_t> random_pixels(std::mt19937& rng, int h, int w, int pad) {
+  const std::size_t stride = static_cast<std::size_t>(w) * 3 + pad;
+  std::vector<std::uint8_t> px(stride * (h - 1) + static_cast<std::size_t>(w) * 3);
+  for (auto& v : px) v = static_cast<std::uint8_t>(rng());
+  return px;
+}
+
 // Rows of random maps over a random image (strided, with its last pixel at the buffer's end),
 // through both paths of the three-channel warp; true when every byte agrees. Returns false too
 // when the vector path wrote nothing on a CPU that has it.
 bool paths_agree(std::mt19937& rng, int h, int w, int pad, bool affine, bool wild) {
-  const std::ptrdiff_t stride = static_cast<std::ptrdiff_t>(w) * 3 + pad;
-  // Exactly the image's bytes: a read past its last pixel is a heap overflow under ASan.
-  std::vector<std::uint8_t> px(static_cast<std::size_t>(stride) * (h - 1) + w * 3);
-  for (auto& v : px) v = static_cast<std::uint8_t>(rng());
-  const ImageView img{px.data(), h, w, 3, stride};
+  const std::vector<std::uint8_t> px = random_pixels(rng, h, w, pad);
+  const ImageView img{px.data(), h, w, 3, static_cast<std::ptrdiff_t>(w) * 3 + pad};
   std::uniform_real_distribution<double> pos(-0.3 * w - 4, 1.3 * w + 4), slope(-1.5, 1.5);
   std::uniform_real_distribution<double> persp(-0.01, 0.01);
   std::vector<int> cols(61);
@@ -82,10 +88,8 @@ TEST_CASE("bicubic warp: rows of whole pixels, in every direction, agree on both
   // x or y; rows run inside the image, into its last pixel, and across its borders.
   std::mt19937 rng(99);
   const int h = 23, w = 41, pad = 3;
-  const std::ptrdiff_t stride = static_cast<std::ptrdiff_t>(w) * 3 + pad;
-  std::vector<std::uint8_t> px(static_cast<std::size_t>(stride) * (h - 1) + w * 3);
-  for (auto& v : px) v = static_cast<std::uint8_t>(rng());
-  const ImageView img{px.data(), h, w, 3, stride};
+  const std::vector<std::uint8_t> px = random_pixels(rng, h, w, pad);
+  const ImageView img{px.data(), h, w, 3, static_cast<std::ptrdiff_t>(w) * 3 + pad};
   const int steps[4][2] = {{1, 0}, {-1, 0}, {0, 1}, {0, -1}};
   for (const auto& step : steps)
     for (int n : {8, 16, 37})
@@ -131,10 +135,8 @@ TEST_CASE("bicubic warp: a row of whole pixels is copied with the portable path'
   // rows that leave the image or are off the grid by any amount take the warp.
   std::mt19937 rng(7);
   const int h = 19, w = 53, pad = 5;
-  const std::ptrdiff_t stride = static_cast<std::ptrdiff_t>(w) * 3 + pad;
-  std::vector<std::uint8_t> px(static_cast<std::size_t>(stride) * (h - 1) + w * 3);
-  for (auto& v : px) v = static_cast<std::uint8_t>(rng());
-  const ImageView img{px.data(), h, w, 3, stride};
+  const std::vector<std::uint8_t> px = random_pixels(rng, h, w, pad);
+  const ImageView img{px.data(), h, w, 3, static_cast<std::ptrdiff_t>(w) * 3 + pad};
   for (int k = 0; k < 400; ++k) {
     const int n = 1 + static_cast<int>(rng() % 40);
     std::vector<int> cols(static_cast<std::size_t>(n));
@@ -172,10 +174,8 @@ TEST_CASE("bicubic warp: text-line rows through the windows write the portable b
   // inside the image, near its edges and across them.
   std::mt19937 rng(2024);
   const int h = 40, w = 300, pad = 7;
-  const std::ptrdiff_t stride = static_cast<std::ptrdiff_t>(w) * 3 + pad;
-  std::vector<std::uint8_t> px(static_cast<std::size_t>(stride) * (h - 1) + w * 3);
-  for (auto& v : px) v = static_cast<std::uint8_t>(rng());
-  const ImageView img{px.data(), h, w, 3, stride};
+  const std::vector<std::uint8_t> px = random_pixels(rng, h, w, pad);
+  const ImageView img{px.data(), h, w, 3, static_cast<std::ptrdiff_t>(w) * 3 + pad};
   std::uniform_real_distribution<double> step(0.9, 1.12), slope(-0.06, 0.06), persp(-2e-4, 2e-4);
   std::uniform_real_distribution<double> steep(0.12, 0.4);  // 2 to 6 rows over 16 columns
   std::uniform_real_distribution<double> x_at(-10.0, 80.0), y_at(-3.0, h + 2.0);
