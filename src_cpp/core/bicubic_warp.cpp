@@ -31,6 +31,14 @@ struct ByteToFloat {
 };
 constexpr ByteToFloat kByteToFloat{};
 
+// Reads bytes [p, p + n) ahead (n > 0), a cache line at a time: the next crop row's source row.
+// By the time the crops are made the detector has run and the image has left the caches, and
+// the hardware prefetcher does not follow a walk down short row spans. A hint: it never faults.
+inline void read_ahead(const std::uint8_t* p, std::size_t n) {
+  for (std::size_t b = 0; b < n; b += 64) __builtin_prefetch(p + b);
+  __builtin_prefetch(p + n - 1);
+}
+
 // The pixel sampled at homogeneous source position (x, y, w). OpenCV 4 quantised the position
 // to 1/32 pixel instead; the two differ by a grey level or so on a fraction of pixels.
 template <int C, bool kAffine>
@@ -364,14 +372,11 @@ __attribute__((target("avx512f,avx512bw,avx512vbmi"))) bool warp16_windows(const
     const int y = std::clamp(y_min - 1 + r, 0, img.height - 1);
     window[r] = _mm512_maskz_loadu_epi8(load, img.row(y) + static_cast<std::ptrdiff_t>(x0) * 3);
   }
-  // The next crop row reads the source row below these: by then the detector has run and the
-  // image has left the caches, and the hardware prefetcher does not follow a walk down short
-  // row spans (SROIE's crop store, in the pipeline: 1.71 -> 1.33 ms per receipt).
-  // The next row is enough (2 or 4 rows: slower, measured).
-  const std::uint8_t* below =
-      img.row(std::min(y_min - 1 + rows, img.height - 1)) + static_cast<std::ptrdiff_t>(x0) * 3;
-  _mm_prefetch(reinterpret_cast<const char*>(below), _MM_HINT_T0);
-  _mm_prefetch(reinterpret_cast<const char*>(below + bytes - 1), _MM_HINT_T0);
+  // The next crop row reads the source row below these (SROIE's crop store, in the pipeline:
+  // 1.71 -> 1.33 ms per receipt). The next row is enough (2 or 4 rows: slower, measured).
+  read_ahead(
+      img.row(std::min(y_min - 1 + rows, img.height - 1)) + static_cast<std::ptrdiff_t>(x0) * 3,
+      static_cast<std::size_t>(bytes));
   // Byte offset of each lane's first tap in the windows, in all four 16-byte blocks.
   const __m512i first = _mm512_broadcast_i32x4(_mm512_cvtepi32_epi8(
       _mm512_mullo_epi32(_mm512_sub_epi32(ix, _mm512_set1_epi32(x_min)), _mm512_set1_epi32(3))));
@@ -499,13 +504,9 @@ bool copy_row(const ImageView& img, const RowMap& map, const int* cols, std::siz
   const int y = static_cast<int>(map.by);
   const std::uint8_t* row = img.row(y);
   if (y + 1 < img.height) {
-    // The next crop row's source row, read ahead as warp16_windows does (the image is out of
-    // the caches by the time the crops are made).
-    const std::uint8_t* below = img.row(y + 1);
     const std::size_t first = (bx + cols[0]) * pixel, last = (bx + cols[n - 1]) * pixel;
-    for (std::size_t b = std::min(first, last); b <= std::max(first, last); b += 64)
-      __builtin_prefetch(below + b);
-    __builtin_prefetch(below + std::max(first, last) + pixel - 1);
+    read_ahead(img.row(y + 1) + std::min(first, last),
+               std::max(first, last) - std::min(first, last) + pixel);
   }
   if (contiguous) {
     std::memcpy(out, row + (bx + cols[0]) * pixel, n * pixel);
