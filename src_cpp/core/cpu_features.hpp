@@ -24,6 +24,16 @@
 namespace trtocr {
 namespace cpu {
 
+// SSSE3: byte shuffles within 128 bits (pshufb).
+inline bool has_ssse3() {
+#ifdef TRTOCR_X86_DISPATCH
+  static const bool yes = __builtin_cpu_supports("ssse3");
+  return yes;
+#else
+  return false;
+#endif
+}
+
 // AVX2: 256-bit integer operations and gathers.
 inline bool has_avx2() {
 #ifdef TRTOCR_X86_DISPATCH

@@ -8,6 +8,7 @@
 
 #include "image_checks.hpp"
 #include "linear_resize.hpp"
+#include "pixel_planes.hpp"
 #include "round32.hpp"
 
 namespace trtocr {
@@ -85,6 +86,19 @@ void resize_chw(const ImageView& src, int out_h, int out_w, std::uint8_t* out, T
   check_resize(src, out_h, out_w, out, "resize_chw");
   const std::size_t plane = static_cast<std::size_t>(out_w);
   const std::size_t out_plane = static_cast<std::size_t>(out_h) * out_w;
+  if (src.height == out_h && src.width == out_w) {
+    // cv2.resize to the same size is a copy (the passes' weights 1 and 0 give it too): the
+    // channels only go to their planes.
+    parallel_for(pool, static_cast<std::size_t>(out_h), linear::kRowsPerTask,
+                 [&](std::size_t begin, std::size_t end) {
+                   for (std::size_t y = begin; y < end; ++y) {
+                     std::uint8_t* p = out + y * plane;
+                     planes::split3(src.row(static_cast<int>(y)), out_w, p, p + out_plane,
+                                    p + 2 * out_plane);
+                   }
+                 });
+    return;
+  }
   linear::resize_rows(
       src, out_h, out_w, pool,
       [&](int y, const std::int16_t* r0, const std::int16_t* r1, std::int16_t b0, std::int16_t b1) {

@@ -152,6 +152,36 @@ TEST_CASE("prepare_detection: letterbox pads thin images with black rows, rescal
   CHECK_THROWS(prepare_detection(view(px, h, w), params, m, got.data(), nullptr));
 }
 
+TEST_CASE("prepare_detection: a work image the detector reads at its own size, as planes") {
+  // 300 x 500 over a 256-pixel side limit: a 160 x 256 work image (multiples of 32), which the
+  // detector's limit (max 960) keeps as it is. Its uint8 input is then the work image's pixels.
+  const int h = 300, w = 500;
+  const auto px = random_image(h, w, 6);
+  DetInputParams params = plain_params();
+  params.rescale = {256, 0};
+  const DetMapping m = plan_detection(h, w, params);
+  CHECK(m.scale.rescaled && m.pad == 0 && m.input_h == m.scale.work_h &&
+        m.input_w == m.scale.work_w && m.input_w == 256);
+  const std::size_t work_bytes = static_cast<std::size_t>(m.scale.work_h) * m.scale.work_w * 3;
+  std::vector<std::uint8_t> work(work_bytes), tensor(work_bytes), expect_work(work_bytes),
+      expect_tensor(work_bytes);
+  prepare_detection(view(px, h, w), params, m, tensor.data(), work.data());
+  rescale_image(view(px, h, w), m.scale, expect_work.data());
+  CHECK(work == expect_work);
+  // What the resize passes make of the work image at its own size.
+  Normalization raw;
+  raw.mean = {0, 0, 0};
+  raw.std = {1, 1, 1};
+  raw.scale = 1.f;
+  std::vector<float> passes(work_bytes);
+  resize_normalize_chw(view(expect_work, m.scale.work_h, m.scale.work_w), m.input_h, m.input_w, raw,
+                       passes.data());
+  bool same = true;
+  for (std::size_t i = 0; i < work_bytes; ++i)
+    same = same && static_cast<float>(tensor[i]) == passes[i];
+  CHECK(same);
+}
+
 TEST_CASE("finish_detection: db boxes in reading order, letterbox removed, mapped to source") {
   // Map = detector image (no resize): two lines, the right one slightly higher.
   const int mh = 96, mw = 160;
