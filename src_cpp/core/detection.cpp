@@ -142,8 +142,10 @@ void rescale_image(const ImageView& src, const ImageScale& scale, std::uint8_t* 
         // The vertical pass per channel (vectorised, saturated as cv2.resize does) into planar
         // bytes, then interleaved: cheaper than the pass one interleaved value at a time.
         thread_local std::vector<std::uint8_t> planar;
-        std::uint8_t* p = planes + static_cast<std::size_t>(y) * row;
-        if (planes == nullptr) {
+        std::uint8_t* p = nullptr;
+        if (planes != nullptr) {
+          p = planes + static_cast<std::size_t>(y) * row;
+        } else {
           planar.resize(3 * row);
           p = planar.data();
         }
