@@ -11,6 +11,9 @@ namespace {
 ImageView view(const std::vector<std::uint8_t>& px, int h, int w) {
   return ImageView{px.data(), h, w, 3, static_cast<std::ptrdiff_t>(w) * 3};
 }
+
+// The pixels as they are: no mean, unit std, no scaling.
+Normalization raw_pixels() { return {{0.f, 0.f, 0.f}, {1.f, 1.f, 1.f}, 1.f}; }
 }  // namespace
 
 TEST_CASE("det shape: max limit scales the long side, rounds to 32 half-to-even") {
@@ -96,10 +99,7 @@ TEST_CASE("resize at the same size is an exact copy; 2x downscale averages 2x2 b
   const int h = 6, w = 8;
   std::vector<std::uint8_t> px(static_cast<std::size_t>(h) * w * 3);
   for (std::size_t i = 0; i < px.size(); ++i) px[i] = static_cast<std::uint8_t>((i * 37) % 256);
-  Normalization raw;
-  raw.mean = {0, 0, 0};
-  raw.std = {1, 1, 1};
-  raw.scale = 1.f;
+  const Normalization raw = raw_pixels();
   std::vector<float> out(3 * h * w);
   resize_normalize_chw(view(px, h, w), h, w, raw, out.data());
   for (int y = 0; y < h; ++y)
@@ -133,10 +133,7 @@ TEST_CASE("resize_chw at the same size copies the pixels into planes, row stride
                              px[static_cast<std::size_t>(y) * stride + 3 * x + c];
     CHECK(same);
     // The resize passes give the same values at this size (weights 1 and 0).
-    Normalization raw;
-    raw.mean = {0, 0, 0};
-    raw.std = {1, 1, 1};
-    raw.scale = 1.f;
+    const Normalization raw = raw_pixels();
     std::vector<float> through_passes(out.size());
     resize_normalize_chw(v, h, w, raw, through_passes.data());
     for (std::size_t i = 0; i < out.size(); ++i)
@@ -148,10 +145,7 @@ TEST_CASE("resize_chw at the same size copies the pixels into planes, row stride
 TEST_CASE("resize handles a 1x1 source, row strides, and rejects bad input") {
   std::vector<std::uint8_t> px = {7, 8, 9, 0, 0, 0};  // one pixel + row padding
   ImageView v{px.data(), 1, 1, 3, 6};
-  Normalization raw;
-  raw.mean = {0, 0, 0};
-  raw.std = {1, 1, 1};
-  raw.scale = 1.f;
+  Normalization raw = raw_pixels();
   std::vector<float> out(3 * 32 * 32);
   resize_normalize_chw(v, 32, 32, raw, out.data());
   CHECK(out[0] == 7.f && out[32 * 32] == 8.f && out[3 * 32 * 32 - 1] == 9.f);

@@ -169,10 +169,7 @@ TEST_CASE("prepare_detection: a work image the detector reads at its own size, a
   rescale_image(view(px, h, w), m.scale, expect_work.data());
   CHECK(work == expect_work);
   // What the resize passes make of the work image at its own size.
-  Normalization raw;
-  raw.mean = {0, 0, 0};
-  raw.std = {1, 1, 1};
-  raw.scale = 1.f;
+  const Normalization raw{{0.f, 0.f, 0.f}, {1.f, 1.f, 1.f}, 1.f};
   std::vector<float> passes(work_bytes);
   resize_normalize_chw(view(expect_work, m.scale.work_h, m.scale.work_w), m.input_h, m.input_w, raw,
                        passes.data());
