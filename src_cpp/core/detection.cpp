@@ -4,7 +4,6 @@
 #include <cmath>
 #include <cstring>
 #include <string>
-#include <type_traits>
 #include <vector>
 
 #include "geometry.hpp"
@@ -115,7 +114,7 @@ DetMapping plan_detection(int src_h, int src_w, const DetInputParams& params) {
 }
 
 void rescale_image(const ImageView& src, const ImageScale& scale, std::uint8_t* work,
-                   ThreadPool* pool, std::uint8_t* planes) {
+                   ThreadPool* pool) {
   require_image(src, "rescale_image");
   require(src.channels == 3,
           "rescale_image: image must have 3 channels, got " + std::to_string(src.channels));
@@ -134,24 +133,17 @@ void rescale_image(const ImageView& src, const ImageScale& scale, std::uint8_t* 
   require(work != nullptr, "rescale_image: no output buffer");
   const int out_w = scale.work_w;
   const std::size_t row = static_cast<std::size_t>(out_w);
-  // Channel c of row y: at planes + c * plane_size + y * out_w, or in a row buffer.
-  const std::size_t plane_size = planes ? row * static_cast<std::size_t>(scale.work_h) : row;
   linear::resize_rows(
       src, scale.work_h, out_w, pool,
       [&](int y, const std::int16_t* r0, const std::int16_t* r1, std::int16_t b0, std::int16_t b1) {
         // The vertical pass per channel (vectorised, saturated as cv2.resize does) into planar
         // bytes, then interleaved: cheaper than the pass one interleaved value at a time.
         thread_local std::vector<std::uint8_t> planar;
-        std::uint8_t* p = nullptr;
-        if (planes != nullptr) {
-          p = planes + static_cast<std::size_t>(y) * row;
-        } else {
-          planar.resize(3 * row);
-          p = planar.data();
-        }
+        planar.resize(3 * row);
+        std::uint8_t* p = planar.data();
         for (int c = 0; c < 3; ++c)
-          linear::vertical_row_u8(r0 + c * row, r1 + c * row, b0, b1, out_w, p + c * plane_size);
-        planes::interleave3(p, p + plane_size, p + 2 * plane_size, out_w,
+          linear::vertical_row_u8(r0 + c * row, r1 + c * row, b0, b1, out_w, p + c * row);
+        planes::interleave3(p, p + row, p + 2 * row, out_w,
                             work + static_cast<std::size_t>(y) * row * 3);
       });
 }
@@ -188,15 +180,6 @@ void prepare_into(const ImageView& src, const DetInputParams& params, const DetM
   ImageView work_view = src;
   if (mapping.scale.rescaled) {
     require(work != nullptr, "prepare_detection: the image is rescaled but no work buffer given");
-    if constexpr (std::is_same_v<T, std::uint8_t>) {
-      // The detector reads the work image at its own size: its input is the work image's
-      // pixels as planes, written as they are computed instead of resized again.
-      if (mapping.pad == 0 && mapping.input_h == mapping.scale.work_h &&
-          mapping.input_w == mapping.scale.work_w) {
-        rescale_image(src, mapping.scale, work, pool, tensor);
-        return;
-      }
-    }
     rescale_image(src, mapping.scale, work, pool);
     work_view = ImageView{work, mapping.scale.work_h, mapping.scale.work_w, 3,
                           static_cast<std::ptrdiff_t>(mapping.scale.work_w) * 3};

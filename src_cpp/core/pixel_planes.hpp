@@ -1,5 +1,5 @@
-// Packed 3-channel pixels to and from three planes (internal to the core): the detector's CHW
-// input and the work image hold the same pixels when the detector's resize is the identity.
+// Packed 3-channel pixels to and from three planes (internal to the core): the rescale packs its
+// planar rows, and a detector input at its image's own size is that image split into planes.
 #pragma once
 
 #include <cstdint>

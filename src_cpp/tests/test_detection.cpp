@@ -163,8 +163,7 @@ TEST_CASE("prepare_detection: a work image the detector reads at its own size, a
   CHECK(m.scale.rescaled && m.pad == 0 && m.input_h == m.scale.work_h &&
         m.input_w == m.scale.work_w && m.input_w == 256);
   const std::size_t work_bytes = static_cast<std::size_t>(m.scale.work_h) * m.scale.work_w * 3;
-  std::vector<std::uint8_t> work(work_bytes), tensor(work_bytes), expect_work(work_bytes),
-      expect_tensor(work_bytes);
+  std::vector<std::uint8_t> work(work_bytes), tensor(work_bytes), expect_work(work_bytes);
   prepare_detection(view(px, h, w), params, m, tensor.data(), work.data());
   rescale_image(view(px, h, w), m.scale, expect_work.data());
   CHECK(work == expect_work);

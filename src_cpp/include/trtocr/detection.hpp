@@ -76,10 +76,9 @@ DetMapping plan_detection(int src_h, int src_w, const DetInputParams& params);
 // scaling): any size from the work size up to the source's; boxes still map to the source.
 // Throws std::invalid_argument for a work size plan_rescale would not give (empty or beyond
 // kMaxDetSide / kMaxDetPixels).
-// pool (nullable) splits the rows across its threads here and in prepare_detection. planes
-// (nullable) also receives the work image as CHW planes (3 * work_h * work_w bytes).
+// pool (nullable) splits the rows across its threads here and in prepare_detection.
 void rescale_image(const ImageView& src, const ImageScale& scale, std::uint8_t* work,
-                   ThreadPool* pool = nullptr, std::uint8_t* planes = nullptr);
+                   ThreadPool* pool = nullptr);
 
 // Rescale (into work, when mapping.scale.rescaled; work may be null otherwise), letterbox,
 // DetResizeForTest and normalisation of a 3-channel source image, writing the network input
