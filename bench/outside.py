@@ -9,6 +9,11 @@ Python around the calls and the session wrappers). Network time is timed as the 
 (``bench.nettime``); the math libraries' thread variables are the bench's. To compare two trees
 on the same machine state, run it once per tree: ``PYTHONPATH=<tree>/python:. python -m
 bench.outside``.
+
+``--replay N`` adds each engine with its networks replayed (recorded outputs handed back, see
+`replaying`): the same work outside the networks, but with caches no network has emptied, as
+closer to a GPU, whose networks keep their activations in device memory. ``--peer`` adds RapidOCR
+1.4.4 to both (its outside time in all; it has no stage timers).
 """
 
 from __future__ import annotations
@@ -20,22 +25,20 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from bench import nettime
 from bench.cli import THREAD_VARS, select_data
 
-if TYPE_CHECKING:
-    from trt_ocr import OCR
-
 TIMED_PARTS = ("pre", "post", "load")  # the stages' own timers
 PARTS = (*TIMED_PARTS, "glue")
 
 
 def outside_by_part(ocr: Callable[[np.ndarray], Any], images: list[np.ndarray]) -> dict[str, float]:
-    """Mean ms per image: outside the networks in all, and by part."""
+    """Mean ms per image: outside the networks in all, and by part (NaN for an engine whose
+    results carry no stage timers: a peer)."""
     sums = dict.fromkeys(("outside", *PARTS), 0.0)
     for image in images:
         nettime.TIMER.take()
@@ -45,58 +48,62 @@ def outside_by_part(ocr: Callable[[np.ndarray], Any], images: list[np.ndarray]) 
         events, timer_seconds = nettime.TIMER.take()
         total = elapsed - timer_seconds  # the network timer's own work is the bench's
         network = sum(event[2] for event in events)
-        t = result.timings
+        t = getattr(result, "timings", None)
+        t = {} if t is None else t
         sums["outside"] += total - network
         for part in TIMED_PARTS:
             sums[part] += t.get(part, 0.0)
         sums["glue"] += total - network - sum(t.get(p, 0.0) for p in TIMED_PARTS)
+        if not t:
+            sums.update(dict.fromkeys(PARTS, float("nan")))
     return {k: v * 1e3 / max(1, len(images)) for k, v in sums.items()}
 
 
 @contextlib.contextmanager
-def replaying(ocr: OCR, images: list[np.ndarray]) -> Iterator[Callable[[np.ndarray], Any]]:
-    """ocr with its networks replayed: each session's outputs for each image are recorded in
-    one real pass, then handed back in order instead of running the network. Calls of the
-    yielded function must come in the images' order, round after round; all their time is
-    outside the networks, with warm caches (nothing else runs between the steps). The
-    sessions run their networks again after the block."""
-    sessions = [s.session for s in (ocr.detector, ocr.classifier, ocr.recognizer) if s is not None]
-    tapes: list[list[dict[str, np.ndarray]]] = []
-    playing: list[Iterator[dict[str, np.ndarray]]] = [iter(())]
+def replaying(
+    call: Callable[[np.ndarray], Any], images: list[np.ndarray]
+) -> Iterator[Callable[[np.ndarray], Any]]:
+    """call (any engine running its networks with ONNX Runtime, ours or a peer) with its
+    networks replayed: every `InferenceSession.run` of one real pass over the images is
+    recorded, then handed back in order instead of running the network. Calls of the yielded
+    function must come in the images' order, round after round; all their time is outside the
+    networks, with warm caches (no network evicts them). The recorded arrays are read-only (an
+    engine writing into a network's output would change the next round). Sessions run their
+    networks again after the block."""
+    import onnxruntime as ort
 
-    def recorder(real: Callable[[Any], dict[str, np.ndarray]]) -> Callable[[Any], Any]:
-        def record(feeds: Any) -> dict[str, np.ndarray]:
-            out = real(feeds)
-            tapes[-1].append({k: np.array(v) for k, v in out.items()})
-            return out
+    cls = ort.InferenceSession
+    real = cls.run  # the bench's timed run where it is patched
+    tapes: list[list[Any]] = []
+    playing: list[Iterator[Any]] = [iter(())]
 
-        return record
+    def record(self: Any, output_names: Any, input_feed: Any, run_options: Any = None) -> Any:
+        out = real(self, output_names, input_feed, run_options)
+        kept = [np.array(v) for v in out]
+        for v in kept:
+            v.flags.writeable = False
+        tapes[-1].append(kept)
+        return out
 
-    def one_by_one(session: Any) -> Callable[[Any], list[dict[str, np.ndarray]]]:
-        # the stages' batched runs, through the (recording or replaying) run
-        return lambda inputs: [session.run({session.input_name: x}) for x in inputs]
+    def play(self: Any, output_names: Any, input_feed: Any, run_options: Any = None) -> Any:
+        return list(next(playing[0]))
 
     try:
-        for session in sessions:
-            session.run = recorder(session.run)  # type: ignore[method-assign]
-            session.run_each = one_by_one(session)  # type: ignore[method-assign]
+        cls.run = record
         for image in images:
             tapes.append([])
-            ocr(image)
-        for session in sessions:
-            session.run = lambda feeds: next(playing[0])  # type: ignore[method-assign]
+            call(image)
+        cls.run = play
         turn = [0]
 
-        def call(image: np.ndarray) -> Any:
+        def replayed(image: np.ndarray) -> Any:
             playing[0] = iter(tapes[turn[0] % len(tapes)])
             turn[0] += 1
-            return ocr(image)
+            return call(image)
 
-        yield call
+        yield replayed
     finally:
-        for session in sessions:
-            for name in ("run", "run_each"):
-                vars(session).pop(name, None)  # the class's again
+        cls.run = real
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -113,6 +120,11 @@ def main(argv: list[str] | None = None) -> int:
         default=0,
         metavar="ROUNDS",
         help="also the networks replayed (see replaying), mean of this many rounds",
+    )
+    ap.add_argument(
+        "--peer",
+        action="store_true",
+        help="also rapidocr_onnxruntime 1.4.4 (the side-by-side bench's peer), same images",
     )
     args = ap.parse_args(argv)
     want = str(args.threads)
@@ -138,22 +150,32 @@ def main(argv: list[str] | None = None) -> int:
     ocr = trt_ocr.OCR(model="ppocr-v4-mobile", backend="onnxruntime", threads=args.threads, **kw)
     where = Path(trt_ocr.__file__).parent
     print(f"trt_ocr from {where}, preset {args.preset}, {args.threads} thread(s)")
-    for path in sel["warmup_images"]:
-        ocr(cv2.imread(path))
-    print(f"| set | images | outside ms | {' | '.join(PARTS)} |")
-    print("|---|---|---|" + "---|" * len(PARTS))
+    engines: dict[str, Callable[[np.ndarray], Any]] = {"ours": ocr}
+    if args.peer:
+        from bench.engines import RapidOcrOnnx
+
+        engines["rapidocr"] = RapidOcrOnnx(args.threads).call
+    for call in engines.values():
+        for path in sel["warmup_images"]:
+            call(cv2.imread(path))
+    print(f"| set | engine | images | outside ms | {' | '.join(PARTS)} |")
+    print("|---|---|---|---|" + "---|" * len(PARTS))
     for name, paths in sets.items():
         images = [cv2.imread(p) for p in paths]
-        m = outside_by_part(ocr, images)
-        parts = " | ".join(f"{m[p]:.2f}" for p in PARTS)
-        print(f"| {name} | {len(images)} | {m['outside']:.2f} | {parts} |")
-        if args.replay:
-            with replaying(ocr, images) as play:
-                outside_by_part(play, images)  # a warm-up round
-                rounds = [outside_by_part(play, images) for _ in range(args.replay)]
-            m = {k: sum(r[k] for r in rounds) / len(rounds) for k in rounds[0]}
+        for engine, call in engines.items():
+            m = outside_by_part(call, images)
             parts = " | ".join(f"{m[p]:.2f}" for p in PARTS)
-            print(f"| {name}, networks replayed | {len(images)} | {m['outside']:.2f} | {parts} |")
+            print(f"| {name} | {engine} | {len(images)} | {m['outside']:.2f} | {parts} |")
+            if args.replay:
+                with replaying(call, images) as play:
+                    outside_by_part(play, images)  # a warm-up round
+                    rounds = [outside_by_part(play, images) for _ in range(args.replay)]
+                m = {k: sum(r[k] for r in rounds) / len(rounds) for k in rounds[0]}
+                parts = " | ".join(f"{m[p]:.2f}" for p in PARTS)
+                print(
+                    f"| {name}, networks replayed | {engine} | {len(images)} | "
+                    f"{m['outside']:.2f} | {parts} |"
+                )
     return 0
 
 

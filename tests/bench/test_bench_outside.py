@@ -33,57 +33,52 @@ def test_parts_come_from_the_timers_and_glue_is_the_rest() -> None:
     assert m["outside"] >= 2.0 - 20.0  # at least the 2 ms sleep, minus the 20 ms "network"
 
 
-class _Session:
-    input_name = "x"
+def _doubling_session():
+    """An ONNX Runtime session of y = 2 x (float32, any shape)."""
+    import onnxruntime as ort
+    from onnx import TensorProto, helper
+
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, None)
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, None)
+    two = helper.make_tensor("two", TensorProto.FLOAT, [], [2.0])
+    graph = helper.make_graph([helper.make_node("Mul", ["x", "two"], ["y"])], "g", [x], [y], [two])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    return ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+
+
+class _OrtEngine:
+    """Any engine on ONNX Runtime: three runs an image (as a detector, then two batches)."""
 
     def __init__(self) -> None:
-        self.calls = 0
+        self.session = _doubling_session()
 
-    def run(self, feeds: dict) -> dict:
-        self.calls += 1
-        return {"out": feeds["x"] * 2}
-
-    def run_each(self, inputs: list) -> list[dict]:
-        # as OrtSession's: the network directly, not through run
-        self.calls += len(inputs)
-        return [{"out": x * 2} for x in inputs]
-
-
-class _NetOCR:
-    """One 'network' per stage, the classifier and recognizer on two batches each (as the
-    stages run them); the result holds what each returned."""
-
-    def __init__(self) -> None:
-        self.detector, self.classifier, self.recognizer = (
-            SimpleNamespace(session=_Session()) for _ in range(3)
-        )
-
-    def __call__(self, image: np.ndarray) -> SimpleNamespace:
-        seen = [self.detector.session.run({"x": image})["out"]]
-        for k, stage in enumerate((self.classifier, self.recognizer), start=1):
-            outs = stage.session.run_each([image + k, image + 10 * k])
-            seen += [o["out"] for o in outs]
-        return SimpleNamespace(timings={}, seen=seen)
+    def __call__(self, image: np.ndarray) -> list[np.ndarray]:
+        run = self.session.run
+        return [run(None, {"x": image + k})[0] for k in (0.0, 1.0, 10.0)]
 
 
 def test_replayed_networks_give_back_their_recorded_outputs_without_running() -> None:
     from bench.outside import replaying
 
-    ocr = _NetOCR()
-    images = [np.full((2, 2), v) for v in (1, 5)]
-    want = [ocr(im).seen for im in images]
-    sessions = [ocr.detector.session, ocr.classifier.session, ocr.recognizer.session]
-    with replaying(ocr, images) as play:
-        calls = [s.calls for s in sessions]
+    nettime.patch_onnxruntime()
+    engine = _OrtEngine()
+    images = [np.full((2, 2), v, np.float32) for v in (1, 5)]
+    want = [engine(im) for im in images]
+    nettime.TIMER.take()
+    with replaying(engine, images) as play:
+        assert len(nettime.TIMER.take()[0]) == 3 * len(images)  # the one real pass, timed
         for _ in range(2):  # rounds: the images' outputs in order, every round
             for image, seen in zip(images, want, strict=True):
-                got = play(image).seen
+                got = play(image)
                 assert all(np.array_equal(g, w) for g, w in zip(got, seen, strict=True))
-        assert [s.calls for s in sessions] == calls  # nothing ran
+                assert not got[0].flags.writeable  # an engine cannot change the next round's
+        assert nettime.TIMER.take()[0] == []  # nothing ran
         m = outside_by_part(play, images)
-        assert m["outside"] >= 0.0 and m["glue"] == m["outside"]  # no timings: all of it glue
-    ocr(images[0])  # after the block the networks run again
-    assert [s.calls for s in sessions] == [c + n for c, n in zip(calls, (1, 2, 2), strict=True)]
+        assert m["outside"] >= 0.0
+        assert np.isnan(m["glue"])  # results without stage timers: a peer's, no parts
+    assert np.array_equal(engine(images[0] + 1)[0], 2 * (images[0] + 1))  # the network again
+    assert len(nettime.TIMER.take()[0]) == 3
 
 
 class _ClockedOCR:
