@@ -11,9 +11,9 @@ on the same machine state, run it once per tree: ``PYTHONPATH=<tree>/python:. py
 bench.outside``.
 
 ``--replay N`` adds each engine with its networks replayed (recorded outputs handed back, see
-`replaying`): the same work outside the networks, but with caches no network has emptied, as
-closer to a GPU, whose networks keep their activations in device memory. ``--peer`` adds RapidOCR
-1.4.4 to both (its outside time in all; it has no stage timers).
+`replaying`): the same work outside the networks, but with caches no network has emptied (closer
+to a GPU, whose networks keep their activations in device memory). ``--peer`` adds RapidOCR 1.4.4
+to both (its outside time in all; it has no stage timers).
 """
 
 from __future__ import annotations
