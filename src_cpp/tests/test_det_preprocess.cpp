@@ -3,18 +3,12 @@
 #include <vector>
 
 #include "test_framework.hpp"
+#include "test_images.hpp"
 #include "trtocr/det_preprocess.hpp"
 
 using namespace trtocr;
 
-namespace {
-ImageView view(const std::vector<std::uint8_t>& px, int h, int w) {
-  return ImageView{px.data(), h, w, 3, static_cast<std::ptrdiff_t>(w) * 3};
-}
-
-// The pixels as they are: no mean, unit std, no scaling.
-Normalization raw_pixels() { return {{0.f, 0.f, 0.f}, {1.f, 1.f, 1.f}, 1.f}; }
-}  // namespace
+using trtocr_test::raw_pixels, trtocr_test::view;
 
 TEST_CASE("det shape: max limit scales the long side, rounds to 32 half-to-even") {
   auto s = det_input_shape(720, 1280, {960, LimitType::Max});

@@ -2,27 +2,17 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
-#include <random>
 #include <vector>
 
 #include "../core/geometry.hpp"
 #include "test_framework.hpp"
+#include "test_images.hpp"
 #include "trtocr/detection.hpp"
 
 using namespace trtocr;
+using trtocr_test::random_image, trtocr_test::raw_pixels, trtocr_test::view;
 
 namespace {
-
-std::vector<std::uint8_t> random_image(int h, int w, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::vector<std::uint8_t> px(static_cast<std::size_t>(h) * w * 3);
-  for (auto& v : px) v = static_cast<std::uint8_t>(rng() & 255);
-  return px;
-}
-
-ImageView view(const std::vector<std::uint8_t>& px, int h, int w) {
-  return ImageView{px.data(), h, w, 3, static_cast<std::ptrdiff_t>(w) * 3};
-}
 
 // A probability map with 0.9 inside the given axis-aligned boxes (x0, y0, x1, y1 inclusive).
 std::vector<float> prob_map(int h, int w, const std::vector<std::array<int, 4>>& boxes) {
@@ -90,7 +80,7 @@ TEST_CASE("rescale_image: the uint8 values of the float resize, rounded (cv2.res
     s.src_h = h, s.src_w = w, s.work_h = oh, s.work_w = ow, s.rescaled = true;
     std::vector<std::uint8_t> work(static_cast<std::size_t>(oh) * ow * 3);
     rescale_image(view(px, h, w), s, work.data());
-    Normalization identity{{0.f, 0.f, 0.f}, {1.f, 1.f, 1.f}, 1.f};
+    const Normalization identity = raw_pixels();
     std::vector<float> chw(static_cast<std::size_t>(3) * oh * ow);
     resize_normalize_chw(view(px, h, w), oh, ow, identity, chw.data());
     bool same = true;
@@ -168,7 +158,7 @@ TEST_CASE("prepare_detection: a work image the detector reads at its own size, a
   rescale_image(view(px, h, w), m.scale, expect_work.data());
   CHECK(work == expect_work);
   // What the resize passes make of the work image at its own size.
-  const Normalization raw{{0.f, 0.f, 0.f}, {1.f, 1.f, 1.f}, 1.f};
+  const Normalization raw = raw_pixels();
   std::vector<float> passes(work_bytes);
   resize_normalize_chw(view(expect_work, m.scale.work_h, m.scale.work_w), m.input_h, m.input_w, raw,
                        passes.data());
