@@ -48,14 +48,11 @@ def outside_by_part(ocr: Callable[[np.ndarray], Any], images: list[np.ndarray]) 
         events, timer_seconds = nettime.TIMER.take()
         total = elapsed - timer_seconds  # the network timer's own work is the bench's
         network = sum(event[2] for event in events)
-        t = getattr(result, "timings", None)
-        t = {} if t is None else t
+        t = getattr(result, "timings", None) or dict.fromkeys(TIMED_PARTS, float("nan"))
         sums["outside"] += total - network
         for part in TIMED_PARTS:
             sums[part] += t.get(part, 0.0)
         sums["glue"] += total - network - sum(t.get(p, 0.0) for p in TIMED_PARTS)
-        if not t:
-            sums.update(dict.fromkeys(PARTS, float("nan")))
     return {k: v * 1e3 / max(1, len(images)) for k, v in sums.items()}
 
 
