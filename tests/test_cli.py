@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
 from tests.helpers import render_lines
@@ -184,3 +185,52 @@ def test_failed_inputs_are_in_the_json_and_the_rest_is_kept(
     assert records[1]["source"] == str(empty) and "empty file" in records[1]["error"]
     assert not list(tmp_path.glob(".*.tmp"))  # no temporary file left behind
     capsys.readouterr()
+
+
+def test_folders_are_walked_through_links_without_own_output(tmp_path: Path, capsys) -> None:
+    from trt_ocr.outputs import atomic_write, png_bytes
+
+    pixels = np.zeros((8, 8, 3), np.uint8)
+    real = tmp_path / "real"
+    (real / "sub").mkdir(parents=True)
+    Image.fromarray(pixels).save(real / "sub" / "a.png")
+    top = tmp_path / "top"
+    top.mkdir()
+    Image.fromarray(pixels).save(top / "b.png")
+    (top / "linked").symlink_to(real, target_is_directory=True)
+    (real / "sub" / "loop").symlink_to(top, target_is_directory=True)  # back up: no cycle
+    (top / "gone.png").symlink_to(tmp_path / "missing.png")  # reported when read
+    (top / "drawn").mkdir()
+    atomic_write(top / "drawn" / "b.ocr.png", png_bytes(pixels))  # an earlier run's --draw
+    inputs, skipped = cli._expand_inputs([str(top)])
+    assert sorted(p.resolve() for p in inputs if p.exists()) == [
+        (real / "sub" / "a.png").resolve(),
+        (top / "b.png").resolve(),
+    ]
+    assert top / "gone.png" in inputs
+    assert skipped == [top / "drawn" / "b.ocr.png"]
+    # Named, an annotated image is an input like any other.
+    named = top / "drawn" / "b.ocr.png"
+    assert cli._expand_inputs([str(named)]) == ([named], [])
+
+
+def test_results_survive_a_json_file_that_cannot_be_written(
+    v4_models, tmp_path: Path, capsys, monkeypatch
+) -> None:
+    from trt_ocr import outputs
+
+    img = _write(tmp_path, "page.png", ["HELLO WORLD"])
+    calls: list[Path] = []
+
+    def disk_full(path: Path, data: bytes, **kw: object) -> None:
+        calls.append(path)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(outputs, "atomic_write", disk_full)
+    rc = cli.main(["ocr", str(img), "--json", str(tmp_path / "r.json")])
+    out, err = capsys.readouterr()
+    assert rc == cli.EXIT_ERROR and calls == [tmp_path / "r.json"]
+    assert "No space left" in err and "stdout" in err
+    document = out[out.index("\n{") + 1 :]  # after the lines printed as they came
+    assert json.loads(document)["lines"][0]["text"].replace(" ", "") == "HELLOWORLD"
+    assert not (tmp_path / "r.json").exists()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from trt_ocr import engine_cache, graph_io, models
+from trt_ocr import engine_cache, files, graph_io, models
 from trt_ocr.files import atomic_file, atomic_write
 
 
@@ -84,3 +84,18 @@ def test_model_store_files_follow_the_umask(v4_models, tmp_path: Path) -> None:
     assert len(written) >= 3  # the graph, its stamp, the characters
     for path in written:
         assert stat.S_IMODE(path.stat().st_mode) == 0o640, path
+
+
+def test_longest_names_get_a_temporary_file_too(tmp_path: Path) -> None:
+    for name in ("a" * files.NAME_MAX, "é" * (files.NAME_MAX // 2)):
+        target = tmp_path / name
+        files.atomic_write(target, b"x")
+        assert target.read_bytes() == b"x"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["a" * files.NAME_MAX, "é" * (files.NAME_MAX // 2)]
+    )
+
+
+def test_can_create_in_tries_for_real(tmp_path: Path) -> None:
+    assert files.can_create_in(tmp_path) is None and list(tmp_path.iterdir()) == []
+    assert isinstance(files.can_create_in(tmp_path / "missing"), OSError)

@@ -77,3 +77,38 @@ def test_json_lines_rows_are_recognised(tmp_path: Path) -> None:
     empty = tmp_path / "empty.jsonl"
     empty.write_text("")
     assert not written_by_trt_ocr(empty)
+
+
+def test_names_a_file_system_refuses_are_refused_up_front(tmp_path: Path) -> None:
+    long_input = tmp_path / ("b" * 250 + ".png")  # its annotated name is over 255 bytes
+    with pytest.raises(OutputPathError, match="--draw .*more than the 255"):
+        plan_outputs([long_input], None, str(tmp_path / "drawn"))
+    with pytest.raises(OutputPathError, match="--json .*more than the 255"):
+        plan_outputs([tmp_path / "x.png"], str(tmp_path / ("j" * 300 + ".json")), None)
+    # The longest name a file system takes is fine, temporary file included.
+    longest = tmp_path / ("j" * 250 + ".json")
+    assert plan_outputs([tmp_path / "x.png"], str(longest), None).json_file == longest
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc")
+def test_a_folder_that_takes_no_new_files_is_refused_up_front(tmp_path: Path) -> None:
+    # /proc passes a permission check for root, yet no file can be created there.
+    with pytest.raises(OutputPathError, match="--json /proc/x.json: cannot create files"):
+        plan_outputs([tmp_path / "x.png"], "/proc/x.json", None)
+
+
+def test_annotated_images_are_known_by_name_and_mark(tmp_path: Path) -> None:
+    from trt_ocr.outputs import atomic_write, is_annotated_image
+
+    pixels = np.zeros((4, 4, 3), np.uint8)
+    ours = [tmp_path / "a.ocr.png", tmp_path / "a.ocr-2.png"]
+    for p in ours:
+        atomic_write(p, png_bytes(pixels))
+    unmarked = tmp_path / "b.ocr.png"  # the user's own file of that name
+    from PIL import Image
+
+    Image.fromarray(pixels).save(unmarked)
+    other_name = tmp_path / "c.png"
+    atomic_write(other_name, png_bytes(pixels))
+    assert [is_annotated_image(p) for p in ours] == [True, True]
+    assert not is_annotated_image(unmarked) and not is_annotated_image(other_name)

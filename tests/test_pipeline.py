@@ -318,3 +318,43 @@ def test_odd_and_broken_inputs_end_to_end(ocr: OCR, tmp_path: Path) -> None:
             result = ocr(path)
             assert result.image_size[0] > 0, name
             ocr.recognize(path)  # a whole image as one line: a result, not a crash
+
+
+def test_batch_refuses_a_single_image(ocr: OCR, tmp_path: Path) -> None:
+    from PIL import Image
+
+    from trt_ocr.errors import InputError
+
+    img = render_lines(LINES)
+    path = tmp_path / "page.png"
+    Image.fromarray(img[..., ::-1]).save(path)
+    # Each is one image: iterated, it would be read a character, a byte or a row at a time.
+    with Image.open(path) as pil:
+        for single in (str(path), path, path.read_bytes(), img, pil):
+            with pytest.raises(InputError, match="one image"):
+                ocr.batch(single)  # type: ignore[arg-type]
+    assert squash(ocr.batch([str(path)])[0].texts) == squash(LINES)
+
+
+def test_draw_refuses_a_picture_of_another_size(ocr: OCR) -> None:
+    from trt_ocr.errors import InputError
+
+    img = render_lines(LINES)
+    res = ocr(img)
+    with pytest.raises(InputError, match=r"10x10 pixels.*{}x{}".format(*img.shape[1::-1])):
+        res.draw(np.zeros((10, 10, 3), np.uint8))
+    assert res.draw(img).shape[:2] == (img.shape[0], 2 * img.shape[1])  # side by side
+
+
+def test_setting_errors_are_typed_value_errors(v4_models) -> None:
+    from trt_ocr import models
+    from trt_ocr.errors import ConfigError, ModelError, UnknownModelError
+
+    with pytest.raises(ConfigError, match="backend must be one of"):
+        OCR(v4_models, backend="cuda")
+    with pytest.raises(UnknownModelError, match="nope") as caught:
+        models.get("nope")
+    assert isinstance(caught.value, ModelError) and isinstance(caught.value, ValueError)
+    no_cls = OCR(v4_models, backend="onnxruntime", cls=False)
+    with pytest.raises(ConfigError, match="classifier off"):
+        no_cls(render_lines(LINES), cls=True)

@@ -11,10 +11,12 @@ from trt_ocr.errors import (
     ConfigError,
     EngineBuildError,
     ImageLoadError,
+    InputError,
     ModelDownloadError,
     ModelError,
     OutputPathError,
     TrtOcrError,
+    UnknownModelError,
 )
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (it costs ~10 ms)
@@ -52,6 +54,7 @@ __all__ = [
     "EngineBuildError",
     "ImageLoadError",
     "ImageOptions",
+    "InputError",
     "ModelDownloadError",
     "ModelError",
     "OCRResult",
@@ -59,5 +62,6 @@ __all__ = [
     "RecOptions",
     "TextLine",
     "TrtOcrError",
+    "UnknownModelError",
     "__version__",
 ]

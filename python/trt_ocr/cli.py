@@ -26,14 +26,38 @@ if TYPE_CHECKING:
     from typing import Any
 
 
-def _expand_inputs(items: Sequence[str], skip_under: Path | None = None) -> list[Path]:
-    """Files named, and the images inside folders named, each once. Images under skip_under
-    (the --draw folder: our own output) are not inputs."""
+def _files_under(folder: Path) -> list[Path]:
+    """Every file under folder, sorted, through symlinked folders too (each real folder once,
+    so a link back up cannot loop); a dangling link is listed: reading it reports it."""
+    import os
+    from pathlib import Path
+
+    found: list[Path] = []
+    visited: set[str] = set()
+    for root, dirs, names in os.walk(folder, followlinks=True):
+        real = os.path.realpath(root)
+        if real in visited:
+            dirs.clear()
+            continue
+        visited.add(real)
+        found.extend(Path(root, name) for name in names)
+    return sorted(found)
+
+
+def _expand_inputs(
+    items: Sequence[str], skip_under: Path | None = None
+) -> tuple[list[Path], list[Path]]:
+    """(inputs, skipped): files named, and the images inside folders named, each once. Inside
+    folders our own output is not an input: images under skip_under (this run's --draw
+    folder), and annotated images trt-ocr wrote elsewhere (NAME.ocr.png carrying its mark,
+    e.g. an earlier run's --draw folder), which are returned as skipped."""
     from pathlib import Path
 
     from trt_ocr.io import IMAGE_SUFFIXES
+    from trt_ocr.outputs import is_annotated_image
 
     out: list[Path] = []
+    skipped: list[Path] = []
     seen: set[Path] = set()
     skip = skip_under.resolve() if skip_under is not None else None
 
@@ -46,15 +70,27 @@ def _expand_inputs(items: Sequence[str], skip_under: Path | None = None) -> list
     for item in items:
         p = Path(item)
         if p.is_dir():
-            for q in sorted(p.rglob("*")):
-                if not q.is_file() or q.suffix.lower() not in IMAGE_SUFFIXES:
+            for q in _files_under(p):
+                if q.suffix.lower() not in IMAGE_SUFFIXES:
                     continue
                 if skip is not None and q.resolve().is_relative_to(skip):
+                    continue
+                if is_annotated_image(q):
+                    skipped.append(q)
                     continue
                 add(q)
         else:
             add(p)  # missing files are reported when read, with the others going on
-    return out
+    return out, skipped
+
+
+def _say_skipped(skipped: Sequence[Path], quiet: bool) -> None:
+    if skipped and not quiet:
+        print(
+            f"trt-ocr: skipped {len(skipped)} annotated image(s) trt-ocr wrote, e.g. "
+            f"{skipped[0]} (name such a file to OCR it)",
+            file=sys.stderr,
+        )
 
 
 def cmd_ocr(args: argparse.Namespace) -> int:
@@ -68,10 +104,11 @@ def cmd_ocr(args: argparse.Namespace) -> int:
     if args.ray is not None:
         return cmd_ocr_ray(args)
     draw_dir = Path(args.draw) if args.draw is not None else None
-    inputs = _expand_inputs(args.inputs, skip_under=draw_dir)
+    inputs, skipped = _expand_inputs(args.inputs, skip_under=draw_dir)
     if not inputs:
         print("trt-ocr: no input images", file=sys.stderr)
         return EXIT_USAGE
+    _say_skipped(skipped, args.quiet)
     # Every output path is checked before any model loads: a bad one costs nothing.
     try:
         plan = plan_outputs(inputs, args.json, args.draw, force=args.force)
@@ -135,7 +172,16 @@ def cmd_ocr(args: argparse.Namespace) -> int:
         if plan.json_file is None:
             print(text)
         else:
-            atomic_write(plan.json_file, (text + "\n").encode("utf-8"))
+            try:
+                atomic_write(plan.json_file, (text + "\n").encode("utf-8"))
+            except OSError as e:  # checked before the run, but the disk may fill up since
+                print(text)  # the results are not lost: they go to stdout instead
+                print(
+                    f"trt-ocr: --json {args.json}: cannot write it ({e}); the results "
+                    "went to stdout",
+                    file=sys.stderr,
+                )
+                return EXIT_ERROR
     return EXIT_SOME_INPUTS_FAILED if failures else EXIT_OK
 
 
@@ -160,7 +206,8 @@ def cmd_ocr_ray(args: argparse.Namespace) -> int:
     # Bucket and other URIs go to Ray as they are; local files and folders are expanded as
     # without --ray (so the output checks see every input).
     uris = [item for item in args.inputs if "://" in item]
-    local = _expand_inputs([item for item in args.inputs if "://" not in item])
+    local, skipped = _expand_inputs([item for item in args.inputs if "://" not in item])
+    _say_skipped(skipped, args.quiet)
     if not uris and not local:
         print("trt-ocr: no input images", file=sys.stderr)
         return EXIT_USAGE

@@ -11,6 +11,10 @@ class ModelError(TrtOcrError):
     """A model set is unknown, missing, corrupt or inconsistent."""
 
 
+class UnknownModelError(ModelError, ValueError):
+    """A model set name that the store does not know."""
+
+
 class ModelDownloadError(ModelError):
     """Fetching a model package failed (network, hash mismatch, disk)."""
 
@@ -30,6 +34,11 @@ class EngineBuildError(TrtOcrError):
 class OutputPathError(TrtOcrError, ValueError):
     """An output path would overwrite an input or a file trt-ocr did not write, or cannot be
     written."""
+
+
+class InputError(TrtOcrError, ValueError):
+    """An argument is the wrong kind or does not fit the call (e.g. a single image where a
+    sequence of images is expected, or a picture of another size than the result's)."""
 
 
 class ConfigError(TrtOcrError, ValueError):

@@ -14,13 +14,19 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
+#: The longest file name, in bytes, that common file systems (ext4, XFS, APFS, NTFS) take.
+NAME_MAX = 255
+_TMP_EXTRA = len(".") + 2 * 4 + len("..tmp")  # what a temporary name adds to the target's
+
 
 def _temporary_beside(path: Path) -> tuple[int, Path]:
     """A new file with a free name next to path, opened for writing: (descriptor, its path).
     Created with mode 0o666 like any file open() makes, so the user's umask sets its
-    permissions (tempfile's would be 0o600, and a rename keeps them)."""
+    permissions (tempfile's would be 0o600, and a rename keeps them). The name is path's,
+    cut short where needed so that a target of up to NAME_MAX bytes has a temporary too."""
+    stem = path.name.encode()[: NAME_MAX - _TMP_EXTRA].decode(errors="ignore")
     for _ in range(100):
-        tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
+        tmp = path.parent / f".{stem}.{secrets.token_hex(4)}.tmp"
         try:
             return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
         except FileExistsError:
@@ -51,6 +57,18 @@ def atomic_file(
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def can_create_in(folder: Path) -> OSError | None:
+    """None when a file can be created in folder (one is made and removed again), else why
+    not: permission bits alone do not tell (read-only mounts, /proc, quotas)."""
+    try:
+        fd, tmp = _temporary_beside(folder / "probe")
+    except OSError as e:
+        return e
+    os.close(fd)
+    tmp.unlink(missing_ok=True)
+    return None
 
 
 def atomic_write(path: Path, data: bytes | str) -> None:

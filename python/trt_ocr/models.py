@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from trt_ocr.errors import ModelDownloadError, ModelError
+from trt_ocr.errors import ModelDownloadError, ModelError, UnknownModelError
 from trt_ocr.files import atomic_file, atomic_write
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -305,7 +305,7 @@ def get(name: str) -> ModelSet:
         return REGISTRY[name]
     except KeyError:
         known = ", ".join(sorted(REGISTRY))
-        raise ModelError(f"unknown model set {name!r}; known: {known}") from None
+        raise UnknownModelError(f"unknown model set {name!r}; known: {known}") from None
 
 
 def set_dir(name: str) -> Path:

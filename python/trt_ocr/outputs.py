@@ -66,6 +66,14 @@ def _has_mark(path: Path) -> bool:
         return False
 
 
+def is_annotated_image(path: Path) -> bool:
+    """An annotated image trt-ocr wrote (NAME.ocr.png or NAME.ocr-K.png, carrying its mark)."""
+    name = path.name.lower()
+    if not (name.endswith(ANNOTATED_SUFFIX) or (".ocr-" in name and name.endswith(".png"))):
+        return False
+    return written_by_trt_ocr(path)
+
+
 def _is_result_dict(d: object) -> bool:
     return isinstance(d, dict) and (
         ("lines" in d and "image_size" in d)
@@ -124,32 +132,46 @@ class OutputPlan:
 
 
 def _ensure_folder(folder: Path, option: str, shown: str) -> None:
-    if folder.exists() and not folder.is_dir():
-        raise OutputPathError(f"{option} {shown}: {folder} exists and is not a folder")
     try:
+        if folder.exists() and not folder.is_dir():
+            raise OutputPathError(f"{option} {shown}: {folder} exists and is not a folder")
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise OutputPathError(f"{option} {shown}: cannot create {folder} ({e.strerror})") from e
     if not os.access(folder, os.W_OK | os.X_OK):
         raise OutputPathError(f"{option} {shown}: folder {folder} is not writable")
+    problem = files.can_create_in(folder)
+    if problem is not None:
+        raise OutputPathError(
+            f"{option} {shown}: cannot create files in {folder} ({problem.strerror or problem})"
+        )
 
 
 def _check_target(
     target: Path, inputs: set[Path], force: bool, option: str, shown: str | None = None
 ) -> None:
     shown = shown if shown is not None else str(target)
-    resolved = target.resolve()
-    if resolved in inputs:
+    name_bytes = len(os.fsencode(target.name))
+    if name_bytes > files.NAME_MAX:
         raise OutputPathError(
-            f"{option} {shown}: {target} is one of the inputs; refusing to overwrite it"
+            f"{option} {shown}: the file name {target.name[:40]}... is {name_bytes} bytes, "
+            f"more than the {files.NAME_MAX} a file system takes"
         )
-    if resolved.is_dir():
-        raise OutputPathError(f"{option} {shown}: {target} is a folder, not a file")
-    if resolved.exists() and not force and not written_by_trt_ocr(resolved):
-        raise OutputPathError(
-            f"{option} {shown}: {target} already exists and was not written by trt-ocr "
-            "(use --force to replace it)"
-        )
+    try:
+        resolved = target.resolve()
+        if resolved in inputs:
+            raise OutputPathError(
+                f"{option} {shown}: {target} is one of the inputs; refusing to overwrite it"
+            )
+        if resolved.is_dir():
+            raise OutputPathError(f"{option} {shown}: {target} is a folder, not a file")
+        if resolved.exists() and not force and not written_by_trt_ocr(resolved):
+            raise OutputPathError(
+                f"{option} {shown}: {target} already exists and was not written by trt-ocr "
+                "(use --force to replace it)"
+            )
+    except OSError as e:  # e.g. a folder in the path is too long or cannot be searched
+        raise OutputPathError(f"{option} {shown}: cannot use {target} ({e.strerror})") from e
 
 
 def annotated_names(inputs: Sequence[Path], folder: Path) -> dict[Path, Path]:

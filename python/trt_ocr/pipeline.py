@@ -17,7 +17,7 @@ import numpy as np
 
 from trt_ocr import _core, backends, models, orientation
 from trt_ocr.backends.base import physical_cores
-from trt_ocr.errors import ConfigError, ImageLoadError, ModelError
+from trt_ocr.errors import ConfigError, ImageLoadError, InputError, ModelError
 from trt_ocr.io import ImageInput, describe_input, load_image_for
 from trt_ocr.options import (
     ClsOptions,
@@ -205,7 +205,7 @@ class OCR:
         t["load"] = time.perf_counter() - t_start
         source = str(image) if isinstance(image, (str, Path)) else None
         if cls and self.classifier is None:
-            raise ValueError("cls=True but this OCR was built with the classifier off")
+            raise ConfigError("cls=True but this OCR was built with the classifier off")
         classifier = self.classifier if cls is None or cls else None
 
         found = (
@@ -277,7 +277,16 @@ class OCR:
         bad file never costs the others' results; errors="raise": the first such error
         propagates."""
         if errors not in ("collect", "raise"):
-            raise ValueError(f"errors must be 'collect' or 'raise', got {errors!r}")
+            raise ConfigError(f"errors must be 'collect' or 'raise', got {errors!r}")
+        # Each of these is one image (a str or bytes would otherwise be read a character or a
+        # byte at a time, an array a row at a time).
+        if isinstance(images, (str, bytes, bytearray, memoryview, Path, np.ndarray)) or hasattr(
+            images, "getpixel"
+        ):
+            raise InputError(
+                f"batch takes a sequence of images; {describe_input(images)} is one image: "
+                "pass [image], or call the OCR on it"
+            )
         out: list[OCRResult] = []
         for image in images:
             try:

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from trt_ocr.errors import TrtOcrError
+from trt_ocr.errors import InputError, TrtOcrError
 
 
 @dataclass
@@ -89,10 +89,19 @@ class OCRResult:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
 
     def draw(self, image: Any, font_path: str | Path | None = None) -> np.ndarray:
-        """Annotated copy of the image (BGR uint8): boxes on the left, text on the right."""
+        """Annotated copy of the image (BGR uint8): boxes on the left, text on the right.
+        image: the one this result was made from (the same size: the boxes are its pixels)."""
         from trt_ocr.draw import draw_result
+        from trt_ocr.io import describe_input, load_image
 
-        return draw_result(image, self.lines, font_path=font_path)
+        pixels = load_image(image)
+        if pixels.shape[:2] != tuple(self.image_size):
+            h, w = self.image_size
+            raise InputError(
+                f"draw: {describe_input(image)} is {pixels.shape[1]}x{pixels.shape[0]} pixels, "
+                f"this result's image is {w}x{h}: draw the image the result was made from"
+            )
+        return draw_result(pixels, self.lines, font_path=font_path)
 
     def __repr__(self) -> str:
         preview = ", ".join(repr(t) for t in self.texts[:3])

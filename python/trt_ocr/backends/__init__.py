@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from trt_ocr.backends.base import Backend, Session, TensorSpec
 from trt_ocr.backends.tensorrt_library import available as tensorrt_available
-from trt_ocr.errors import BackendError
+from trt_ocr.errors import BackendError, ConfigError
 
 BACKENDS = ("auto", "onnxruntime", "tensorrt")
 
 
 def create(name: str = "auto", threads: int | None = None) -> Backend:
     if name not in BACKENDS:
-        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}; got {name!r}")
+        raise ConfigError(f"backend must be one of {', '.join(BACKENDS)}; got {name!r}")
     if name == "auto":
         ok, _ = tensorrt_available()
         name = "tensorrt" if ok else "onnxruntime"
