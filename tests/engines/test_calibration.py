@@ -138,3 +138,16 @@ def test_feeds_from_the_real_pipeline(v4_models) -> None:
     feeds = calibration.collect_feeds(v4_models, [REPO / "samples" / "sample.png"])
     assert len(feeds.det) == 1 and feeds.det[0]["x"].shape[:2] == (1, 3)
     assert feeds.rec and all(f["x"].shape[2] == 48 for f in feeds.rec)
+
+
+def test_a_folder_is_a_set_and_a_missing_set_says_what_to_pass(tmp_path: Path) -> None:
+    from PIL import Image
+
+    (tmp_path / "mine" / "deeper").mkdir(parents=True)
+    for name in ("a.png", "deeper/b.jpg"):
+        Image.new("RGB", (8, 8)).save(tmp_path / "mine" / name)
+    (tmp_path / "mine" / "notes.txt").write_text("not an image")
+    images = CalibrationSet.load(tmp_path / "mine").images()
+    assert [p.name for p in images] == ["a.png", "b.jpg"]
+    with pytest.raises(EngineBuildError, match="--calib .*missing.json: no such calibration set"):
+        CalibrationSet.load(tmp_path / "missing.json")

@@ -156,6 +156,26 @@ def test_a_missing_optional_package_names_the_extra(
         raise ModuleNotFoundError("No module named 'onnxconverter_common'", name="x_y")
 
     monkeypatch.setattr(pipeline.Builder, "run", run)
-    assert cli.run(_parse(["ppocr-v4-mobile", "--steps", "precision"])) == 1
+    assert cli.run(_parse(["ppocr-v4-mobile", "--precision", "fp16", "--steps", "precision"])) == 1
     err = capsys.readouterr().err
     assert "needs the x_y package" in err and "trt-ocr[quantize]" in err
+
+
+def test_int8_without_calibration_images_fails_before_any_work(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    from trt_ocr.cli_common import EXIT_USAGE
+    from trt_ocr.engines import pipeline
+
+    ran: list[str] = []
+    monkeypatch.setattr(pipeline.Builder, "step_convert", lambda self: ran.append("convert"))
+    monkeypatch.chdir(tmp_path)  # the default set, calib/default.json, is not here
+    args = _parse(["ppocr-v4-mobile", "--precision", "fp16", "int8", "--out", str(tmp_path)])
+    assert cli.run(args) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "no such calibration set" in err and "nothing was built" in err
+    assert ran == [] and list(tmp_path.iterdir()) == []
+    # Without int8 no calibration set is needed.
+    args = _parse(["ppocr-v4-mobile", "--precision", "fp16", "--steps", "convert"])
+    args.out = tmp_path / "out"
+    assert cli.run(args) == 0 and ran == ["convert"]

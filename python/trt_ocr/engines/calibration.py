@@ -48,6 +48,14 @@ class CalibrationSet:
 
     @classmethod
     def load(cls, path: Path) -> CalibrationSet:
+        """A set file (JSON/YAML), or a folder: every image under it (count 32, seed 0)."""
+        if path.is_dir():
+            return cls(name=path.name or str(path), patterns=["**/*"], base=path.resolve())
+        if not path.is_file():
+            raise EngineBuildError(
+                f"--calib {path}: no such calibration set; int8 is calibrated on 20-50 of your "
+                "own images: pass --calib FOLDER (or a set file, see calib/README.md)"
+            )
         text = path.read_text(encoding="utf-8")
         if path.suffix in (".yaml", ".yml"):
             try:

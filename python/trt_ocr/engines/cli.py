@@ -99,7 +99,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--calib",
         type=Path,
         default=_default("calib"),
-        help="calibration-set file (JSON/YAML: images globs, count, seed)",
+        help="int8 calibration images: a folder of 20-50 of your images, or a set file "
+        "(JSON/YAML: images globs, count, seed; see calib/README.md)",
     )
     g.add_argument(
         "--calib-method",
@@ -193,6 +194,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import os
 
+    from trt_ocr.cli_common import EXIT_USAGE
     from trt_ocr.engines.pipeline import EXIT_FAILED, Builder, BuildRequest
     from trt_ocr.errors import TrtOcrError
     from trt_ocr.options import build_options
@@ -240,7 +242,17 @@ def run(args: argparse.Namespace) -> int:
             compute_capabilities=args.compute_capability,
             force=args.force,
         )
-        outcome = Builder(req, log).run()
+        builder = Builder(req, log)
+    except (TrtOcrError, ValueError, OSError) as e:
+        print(f"build-engines: error: {e}", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        builder.check_calibration()
+    except (TrtOcrError, ValueError, OSError) as e:  # before any work: a usage error
+        print(f"build-engines: error: {e}; nothing was built", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        outcome = builder.run()
     except (TrtOcrError, ValueError, OSError) as e:
         print(f"build-engines: error: {e}", file=sys.stderr)
         return EXIT_FAILED

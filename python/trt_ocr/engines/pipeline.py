@@ -276,9 +276,7 @@ class Builder:
         if self._feeds is None:
             from trt_ocr.engines import calibration
 
-            cs = calibration.CalibrationSet.load(self.req.calib)
-            if self.req.calib_count:
-                cs.count = self.req.calib_count
+            cs = self._calibration_set()
             if max_images:  # enough for a sensitivity pass when the step runs alone
                 cs.count = min(cs.count, max_images)
             self._calib_images = cs.images()
@@ -330,7 +328,7 @@ class Builder:
                     exclude = list(dict.fromkeys(first + self.req.int8_exclude.get(role, [])))
                     opts = precision.Int8Options(method=self.req.calib_method, exclude=exclude)
                     details[role] = precision.to_int8(fp32[role], dst, feeds, opts, role, self.log)
-                    details[role]["calibration_images"] = [p.name for p in self._calib_images]
+                    details[role]["calibration_images"] = [str(p) for p in self._calib_images]
                 rep = graph.check_ops(dst)
                 if not rep.ok:
                     self.log(f"precision: {prec} {role}: " + rep.text())
@@ -342,6 +340,33 @@ class Builder:
             meta = self.pdir("fp32") / (artifacts.DICT_FILE + ".json")
             if meta.is_file():
                 shutil.copyfile(meta, out / meta.name)
+
+    def _recorded_calibration_images(self) -> list[Path]:
+        """The images the int8 models on disk were calibrated on, from their manifest (an
+        earlier run's, maybe with another --calib): none of them may be evaluated on."""
+        from trt_ocr import engine_cache
+
+        steps = engine_cache.load(self.pdir("int8")).get("steps", {})
+        recorded = {
+            path
+            for line in steps.values()
+            for path in line.get("details", {}).get("calibration_images", [])
+        }
+        return sorted(Path(p) for p in recorded if Path(p).is_file())
+
+    def check_calibration(self) -> None:
+        """Raises before any step runs when int8 is asked for and its calibration set has no
+        images: the other precisions are not built only to fail at the int8 one."""
+        if "int8" in self.req.precisions and "precision" in self.req.steps:
+            self._calibration_set().images()
+
+    def _calibration_set(self) -> Any:
+        from trt_ocr.engines import calibration
+
+        cs = calibration.CalibrationSet.load(self.req.calib)
+        if self.req.calib_count:
+            cs.count = self.req.calib_count
+        return cs
 
     def step_report(self) -> None:
         from trt_ocr.engines import calibration, report
@@ -363,9 +388,7 @@ class Builder:
         for p in precs:
             self._need(self.pdir(p), f"report ({p})")
             resolved[p] = artifacts.resolve_folder(self.pdir(p), self.name)
-        calib_imgs = self._calib_images
-        if not calib_imgs and self.req.calib.is_file():
-            calib_imgs = calibration.CalibrationSet.load(self.req.calib).images()
+        calib_imgs = self._calib_images or self._recorded_calibration_images()
         images, dropped = calibration.without(report.ic15_images(det_root), calib_imgs)
         images = images[: self.req.eval_images]
         words = report.read_words(words_root)[: self.req.eval_words]
@@ -534,6 +557,7 @@ class Builder:
     # -- all --------------------------------------------------------------------------------
 
     def run(self) -> BuildOutcome:
+        self.check_calibration()
         done: list[str] = []
         skipped: dict[str, str] = {}
         steps = [s for s in STEPS if s in self.req.steps]
