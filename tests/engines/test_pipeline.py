@@ -203,3 +203,18 @@ def test_tampered_engine_is_rebuilt_not_loaded(
     _ocr(folder, runtime, monkeypatch).close()
     assert runtime.chosen["rec"][0].parent != folder
     assert any("rec.engine does not match its recorded sha256" in m for m in runtime.logs)
+
+
+def test_report_excludes_the_images_the_int8_models_were_calibrated_on(tmp_path: Path) -> None:
+    from trt_ocr.engines import manifest
+    from trt_ocr.engines.pipeline import Builder, BuildRequest
+
+    builder = Builder(BuildRequest("ppocr-v4-mobile", out=tmp_path, calib=tmp_path / "other"))
+    used = [tmp_path / "img_108.jpg", tmp_path / "img_120.jpg"]
+    for p in used:
+        p.write_bytes(p.name.encode())
+    # An earlier run calibrated on these; today's --calib names another set.
+    for role, images in (("det", used), ("rec", used[:1])):
+        details = {"calibration_images": [str(p) for p in images]}
+        manifest.record_step(builder.pdir("int8"), "precision", role, None, details)
+    assert builder._recorded_calibration_images() == used
