@@ -171,3 +171,43 @@ def test_engine_outputs_equal_onnx_runtime_on_a_gpu(v4_models, tmp_path: Path) -
     want = ref.run(None, {ref.get_inputs()[0].name: x})[0]
     np.testing.assert_allclose(got, want, atol=2e-3)
     assert (tmp_path / "runtime.cache").is_file()
+
+
+INTERRUPT_SCRIPT = """
+import os, signal, sys
+from pathlib import Path
+from trt_ocr import models
+from trt_ocr.backends import tensorrt_library as layer
+from trt_ocr.shapes import plan_shapes
+
+rtx = layer.select("tensorrt-rtx", build_only=True)
+ranges = plan_shapes(spec=models.get("ppocr-v4-mobile")).det
+sent = []
+
+def log(message):
+    if "steps)" in message and not sent:  # the first phase: the build is under way
+        sent.append(message)
+        os.kill(os.getpid(), signal.SIGINT)
+
+try:
+    rtx.build(Path(sys.argv[1]), Path(sys.argv[2]), ranges, layer.BuildSettings(), log)
+    print("finished", bool(sent))
+except KeyboardInterrupt:
+    print("interrupted", bool(sent))
+"""
+
+
+def test_ctrl_c_cancels_a_build_and_leaves_no_engine(v4_models, tmp_path: Path) -> None:
+    """The library swallows exceptions raised in our callbacks; Ctrl-C must still stop it."""
+    import subprocess
+    import sys
+
+    engine = tmp_path / "det.engine"
+    out = subprocess.run(
+        [sys.executable, "-c", INTERRUPT_SCRIPT, str(v4_models.det), str(engine)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert out.stdout.split() == ["interrupted", "True"], out.stdout + out.stderr[-2000:]
+    assert not engine.exists() and list(tmp_path.iterdir()) == []

@@ -240,7 +240,40 @@ class _Messages:
         return "\n  ".join(self.errors) or "no message from the library"
 
 
-def _progress_monitor(trt: ModuleType, log: Log, label: str, every_s: float = 5.0) -> Any:
+class _Interrupt:
+    """Ctrl-C during a build. The library calls our logger and progress monitor from inside
+    the build, and a KeyboardInterrupt raised there is caught and logged by the bindings, so
+    the build would go on. While active (main thread only), SIGINT just sets `seen`; the
+    progress monitor then cancels the build, and the builder raises KeyboardInterrupt after."""
+
+    def __init__(self) -> None:
+        self.seen = False
+        self._previous: Any = None
+
+    def __enter__(self) -> _Interrupt:
+        import signal
+
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._note)
+        return self
+
+    def _note(self, signum: int, frame: Any) -> None:
+        self.seen = True
+
+    def __exit__(self, *exc: object) -> None:
+        import signal
+
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+
+def _progress_monitor(
+    trt: ModuleType,
+    log: Log,
+    label: str,
+    every_s: float = 5.0,
+    cancelled: Callable[[], bool] = lambda: False,
+) -> Any:
     class _Progress(trt.IProgressMonitor):  # type: ignore[name-defined,misc]
         """Prints the top phase starts and at most one step line every few seconds."""
 
@@ -263,7 +296,7 @@ def _progress_monitor(trt: ModuleType, log: Log, label: str, every_s: float = 5.
                     self._last = now
                     total = self._steps.get(phase_name, "?")
                     log(f"engine: {label}:   {phase_name}: {step + 1}/{total}")
-            return True  # False would cancel the build
+            return not cancelled()  # False cancels the build
 
         def phase_finish(self, phase_name: str) -> None:
             with self._lock:
@@ -512,7 +545,8 @@ class TensorRTLibrary:
         config.set_memory_pool_limit(trt.MemoryPoolType.WORKSPACE, settings.workspace_mb << 20)
         config.builder_optimization_level = settings.optimization_level
         self._set_targets(config)
-        monitor = _progress_monitor(trt, log, label)
+        interrupt = _Interrupt()
+        monitor = _progress_monitor(trt, log, label, cancelled=lambda: interrupt.seen)
         config.progress_monitor = monitor
         name = network.get_input(0).name
         for i, r in enumerate(ranges):
@@ -524,7 +558,10 @@ class TensorRTLibrary:
         cache_file = TimingCacheFile(settings.timing_cache) if use_timing_cache else None  # type: ignore[arg-type]
         if cache_file is not None:
             cache_file.attach(config, log)
-        plan = builder.build_serialized_network(network, config)
+        with interrupt:
+            plan = builder.build_serialized_network(network, config)
+        if interrupt.seen:
+            raise KeyboardInterrupt(f"building {engine_path} was interrupted")
         if plan is None:
             raise EngineBuildError(
                 f"{self.flavor.title} {self.version} failed to build {onnx_path} "
