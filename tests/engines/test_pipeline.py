@@ -218,3 +218,13 @@ def test_report_excludes_the_images_the_int8_models_were_calibrated_on(tmp_path:
         details = {"calibration_images": [str(p) for p in images]}
         manifest.record_step(builder.pdir("int8"), "precision", role, None, details)
     assert builder._recorded_calibration_images() == used
+
+
+def test_a_cache_hit_says_which_builder_settings_it_was_built_with() -> None:
+    from trt_ocr.engines.pipeline import settings_note
+
+    built = {"workspace_mb": 2048, "optimization_level": 3, "strongly_typed": True}
+    assert settings_note(built, dict(built)) == ""
+    note = settings_note(built, {**built, "optimization_level": 5})
+    assert note.startswith("built with --opt-level 3 (asked: 5)") and "--force" in note
+    assert settings_note({}, built) == ""  # an older manifest without them: nothing to say

@@ -126,6 +126,21 @@ class BuildOutcome:
     model_dir: Path
 
 
+def settings_note(built: dict[str, Any], asked: dict[str, Any]) -> str:
+    """What a cached engine was built with that differs from what is asked for now: builder
+    settings change its speed, not whether it runs, so they do not make it a miss (see
+    engine_cache.EngineKey); empty when nothing differs."""
+    names = {"optimization_level": "--opt-level", "workspace_mb": "--workspace-mb"}
+    diffs = [
+        f"{flag} {built[key]} (asked: {asked[key]})"
+        for key, flag in names.items()
+        if key in built and built[key] != asked.get(key)
+    ]
+    if not diffs:
+        return ""
+    return f"built with {', '.join(diffs)}; --force rebuilds it with the new settings"
+
+
 class Builder:
     def __init__(self, req: BuildRequest, log: Log = print, library: Any = None) -> None:
         """library: the TensorRT layer for the engine step (default: the one
@@ -537,6 +552,9 @@ class Builder:
             if d.usable:
                 rec = engine_cache.load(folder)["engines"][role]
                 self.log(f"engine: {label}: cache hit ({d.reason})")
+                note = settings_note(rec.get("builder", {}), settings.to_dict())
+                if note:
+                    self.log(f"engine: {label}:   {note}")
                 rows.append(EngineRow(eng, lib.name, key, float(rec["build_seconds"]), "hit"))
                 continue
             self.log(f"engine: {label}: building ({d.reason})")
