@@ -228,3 +228,58 @@ def test_a_cache_hit_says_which_builder_settings_it_was_built_with() -> None:
     note = settings_note(built, {**built, "optimization_level": 5})
     assert note.startswith("built with --opt-level 3 (asked: 5)") and "--force" in note
     assert settings_note({}, built) == ""  # an older manifest without them: nothing to say
+
+
+def test_precision_graphs_are_made_again_only_when_their_inputs_change(
+    v4_models, tmp_path: Path
+) -> None:
+    folder = artifacts.precision_dir(tmp_path / "engines", MODEL, "fp32")
+    folder.mkdir(parents=True)
+    logs: list[str] = []
+
+    def precision_step(**kw: object) -> Builder:
+        req = BuildRequest(
+            MODEL, precisions=["fp16"], steps=["precision"], out=tmp_path / "engines", **kw
+        )  # type: ignore[arg-type]
+        builder = Builder(req, log=logs.append)
+        builder.run()
+        return builder
+
+    builder = Builder(BuildRequest(MODEL, out=tmp_path / "engines"))
+    for role in ("det", "cls", "rec"):
+        dst = folder / f"{role}.onnx"
+        graph_io.transform_file(getattr(v4_models, role), dst, role, builder.io_for(role))
+        manifest.record_step(folder, "cleanup", role, dst, model=MODEL, precision="fp32")
+    builder._write_dictionary(folder)  # as the cleanup step does
+    made = builder.pdir("fp16") / "cls.onnx"
+    precision_step()
+    first = made.stat().st_mtime_ns
+    assert not any("up to date" in m for m in logs)
+    logs.clear()
+    precision_step()  # the same inputs: nothing made again
+    assert made.stat().st_mtime_ns == first
+    assert sum("up to date" in m for m in logs) == 3
+    logs.clear()
+    made.write_bytes(made.read_bytes() + b"\0")  # not what the manifest recorded: made again
+    precision_step()
+    assert [m for m in logs if "up to date" in m and " cls:" in m] == []
+    assert made.stat().st_mtime_ns != first
+    logs.clear()
+    precision_step(force=True)
+    assert not any("up to date" in m for m in logs)
+
+
+def test_int8_inputs_include_the_calibration_images_content(tmp_path: Path) -> None:
+    from PIL import Image
+
+    calib = tmp_path / "calib"
+    calib.mkdir()
+    Image.new("RGB", (8, 8)).save(calib / "a.png")
+    fp32 = tmp_path / "det.onnx"
+    fp32.write_bytes(b"graph")
+    builder = Builder(BuildRequest(MODEL, out=tmp_path, calib=calib))
+    before = builder._precision_inputs("int8", "det", fp32)
+    assert before["calibration"][0][0] == str((calib / "a.png").resolve())
+    Image.new("RGB", (8, 8), (9, 9, 9)).save(calib / "a.png")  # same name, new content
+    assert builder._precision_inputs("int8", "det", fp32) != before
+    assert "calibration" not in builder._precision_inputs("int8", "rec", fp32)  # fp16 there

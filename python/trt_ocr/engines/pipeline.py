@@ -7,6 +7,7 @@ folder's manifest.json.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import time
@@ -322,8 +323,17 @@ class Builder:
             out = self.pdir(prec)
             self.log(f"== step 3/5 precision {prec} -> {out}")
             details: dict[str, Any] = {}
+            recorded = engine_cache.load(out).get("steps", {})
             for role in ROLES:
                 dst = out / f"{role}.onnx"
+                inputs = self._precision_inputs(prec, role, fp32[role])
+                if self._up_to_date(recorded.get(f"precision/{role}"), dst, inputs):
+                    self.log(
+                        f"precision: {prec} {role}: up to date (the same fp32 graph, options"
+                        f"{' and calibration images' if 'calibration' in inputs else ''}); "
+                        "--force makes it again"
+                    )
+                    continue
                 if prec == "fp16":
                     details[role] = precision.to_fp16(fp32[role], dst, role, self.log)
                 elif role not in self.req.int8_roles:
@@ -348,6 +358,7 @@ class Builder:
                 if not rep.ok:
                     self.log(f"precision: {prec} {role}: " + rep.text())
                 details[role]["tensorrt_ops_ok"] = rep.ok
+                details[role]["inputs"] = inputs
                 manifest.record_step(
                     out, "precision", role, dst, details[role], model=self.name, precision=prec
                 )
@@ -368,6 +379,44 @@ class Builder:
             for path in line.get("details", {}).get("calibration_images", [])
         }
         return sorted(Path(p) for p in recorded if Path(p).is_file())
+
+    def _precision_inputs(self, prec: str, role: str, fp32: Path) -> dict[str, Any]:
+        """Everything role's prec graph is made from: the same inputs make the same graph
+        (quantization is deterministic: seeded draws, fixed feeds), so it is not made again."""
+        from importlib import metadata
+
+        def version(dist: str) -> str | None:
+            try:
+                return metadata.version(dist)
+            except metadata.PackageNotFoundError:
+                return None
+
+        inputs: dict[str, Any] = {
+            "fp32_sha256": models.sha256_file(fp32),
+            "libraries": {d: version(d) for d in ("onnx", "onnxruntime", "onnxconverter-common")},
+        }
+        if prec == "int8" and role not in self.req.int8_roles:
+            inputs["kept"] = self.req.int8_fallback
+        elif prec == "int8":
+            cs = self._calibration_set()
+            inputs["calibration"] = [[str(p), models.sha256_file(p)] for p in cs.images()]
+            inputs["int8"] = {
+                "method": self.req.calib_method,
+                "batches": self.req.calib_batches,
+                "seed": cs.seed,
+                "exclude": self.req.int8_exclude.get(role, []),
+                "float_first": self.req.int8_float_first,
+                "det": json.loads(json.dumps(dataclasses.asdict(self.req.det))),
+            }
+        return inputs
+
+    def _up_to_date(self, line: dict[str, Any] | None, dst: Path, inputs: dict[str, Any]) -> bool:
+        """The graph at dst is the one the manifest's line records, made from these inputs."""
+        if self.req.force or line is None or not dst.is_file():
+            return False
+        if line.get("details", {}).get("inputs") != inputs:
+            return False
+        return bool(line.get("sha256") == models.sha256_file(dst))
 
     def check_calibration(self) -> None:
         """Raises before any step runs when int8 is asked for and its calibration set has no
