@@ -179,3 +179,26 @@ def test_int8_without_calibration_images_fails_before_any_work(
     args = _parse(["ppocr-v4-mobile", "--precision", "fp16", "--steps", "convert"])
     args.out = tmp_path / "out"
     assert cli.run(args) == 0 and ran == ["convert"]
+
+
+def test_bad_sources_and_outputs_are_usage_errors_before_any_work(tmp_path: Path, capsys) -> None:
+    from trt_ocr.cli_common import EXIT_USAGE
+
+    broken = tmp_path / "rec.onnx"
+    broken.write_bytes(b"\x08\x07 not a protobuf \xff\xff")
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    cases = {
+        "neither a model-store name": [str(tmp_path / "missing")],
+        "--rec": ["ppocr-v4-mobile", "--rec", str(broken)],
+        "--out": ["ppocr-v4-mobile", "--out", str(a_file)],
+    }
+    for message, argv in cases.items():
+        out = tmp_path / "out"
+        args = _parse([*argv, "--precision", "fp16"])
+        if "--out" not in argv:
+            args.out = out
+        assert cli.run(args) == EXIT_USAGE, argv
+        err = capsys.readouterr().err
+        assert message in err and "nothing was built" in err, err
+        assert not out.exists()

@@ -196,7 +196,7 @@ def run(args: argparse.Namespace) -> int:
 
     from trt_ocr.cli_common import EXIT_USAGE
     from trt_ocr.engines.pipeline import EXIT_FAILED, Builder, BuildRequest
-    from trt_ocr.errors import TrtOcrError
+    from trt_ocr.errors import EngineBuildError, ModelDownloadError, TrtOcrError
     from trt_ocr.options import build_options
 
     def log(msg: str) -> None:
@@ -247,7 +247,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"build-engines: error: {e}", file=sys.stderr)
         return EXIT_FAILED
     try:
+        if req.out.exists() and not req.out.is_dir():
+            raise EngineBuildError(f"--out {req.out}: exists and is not a folder")
+        if "convert" in req.steps:  # the later steps read the output folder, not SOURCE
+            builder.source  # noqa: B018 - resolving it checks SOURCE and --det/--cls/--rec
         builder.check_calibration()
+    except ModelDownloadError as e:  # the network or the disk, not the command line
+        print(f"build-engines: error: {e}", file=sys.stderr)
+        return EXIT_FAILED
     except (TrtOcrError, ValueError, OSError) as e:  # before any work: a usage error
         print(f"build-engines: error: {e}; nothing was built", file=sys.stderr)
         return EXIT_USAGE

@@ -108,6 +108,21 @@ def _find_role_file(folder: Path, role: str) -> Path | None:
     return hits[0] if len(hits) == 1 else None
 
 
+def _check_model_file(role: str, path: Path) -> None:
+    """An ONNX file given for role parses as one: refused before any step copies or cleans
+    the others, not halfway through the run."""
+    if not path.exists():
+        raise EngineBuildError(f"--{role} {path}: no such file or folder")
+    if path.is_dir() or path.suffix.lower() != ".onnx":
+        return  # a Paddle inference folder / file: the converter reports its problems
+    import onnx
+
+    try:
+        onnx.load(str(path), load_external_data=False)
+    except Exception as e:  # protobuf's DecodeError and friends share no useful base
+        raise EngineBuildError(f"--{role} {path}: not a readable ONNX model ({e})") from e
+
+
 def resolve_source(
     source: str,
     overrides: dict[str, Path] | None = None,
@@ -123,6 +138,8 @@ def resolve_source(
         ms = models.get(source)
         rm = models.resolve(source)
         store_files = {"det": rm.det, "cls": rm.cls, "rec": rm.rec, **overrides}
+        for role, path in overrides.items():
+            _check_model_file(role, path)
         d = models.set_dir(source)
         dict_path = None if ms.rec.dictionary.startswith("onnx:") else d / ms.rec.dictionary
         return ModelSource(
@@ -152,6 +169,8 @@ def resolve_source(
                 f"or {role}/inference.pdmodel); pass --{role}"
             )
         files[role] = found
+    for role, path in files.items():
+        _check_model_file(role, path)
     if dictionary is None and folder.is_dir():
         txts = sorted(folder.glob("*.txt")) + sorted(folder.glob("*/*.txt"))
         keys = [t for t in txts if "key" in t.name or "dict" in t.name]
