@@ -120,3 +120,35 @@ def test_sample_frames_spread_over_the_video(clip_file) -> None:
     assert all(s.shape == (clips.HEIGHT, clips.WIDTH, 3) for s in samples)
     # Spread: not all the same frame (the background moves).
     assert len({s.tobytes() for s in samples}) > 1
+
+
+@pytest.mark.parametrize("suffix", [".mkv", ".webm"])
+def test_audio_outlasting_the_video_is_complete(tmp_path, suffix: str) -> None:
+    # 2 s of video, 3.5 s of audio: the container's duration is the audio's, and the file is
+    # whole (Matroska gives the video stream no duration of its own).
+    images = [np.full((48, 64, 3), i * 4, np.uint8) for i in range(50)]
+    path = clips.encode_with_audio(tmp_path / f"long_audio{suffix}", images, 3.5)
+    assert float(av.open(str(path)).duration) / 1e6 > 3.0
+    frames = list(file_frames(path))
+    assert len(frames) == 50
+
+
+def test_cut_file_with_its_index_up_front_is_truncated(tmp_path) -> None:
+    # A faststart MP4 cut in half still opens (its index declares the whole length), and the
+    # demuxer stops at the cut without an error: the frames come, then the truncation.
+    rng = np.random.default_rng(3)
+    images = [rng.integers(0, 256, (48, 64, 3), np.uint8) for _ in range(100)]
+    full = clips.encode_with_audio(
+        tmp_path / "full.mp4", images, 4.0, options={"movflags": "faststart"}
+    )
+    data = full.read_bytes()
+    media = data.index(b"mdat")
+    assert data.index(b"moov") < media
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(data[: media + (len(data) - media) // 2])
+    got = []
+    with pytest.raises(VideoDecodeError, match="truncated") as info:
+        for frame in file_frames(cut):
+            got.append(frame.index)
+    assert 10 < len(got) < 100
+    assert info.value.frames_read == len(got)

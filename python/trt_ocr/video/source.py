@@ -220,34 +220,58 @@ def file_frames(path: str | Path) -> Iterator[Frame]:
         step = 1.0 / float(rate) if rate else 1.0 / DEFAULT_FPS
         start = float(stream.start_time * base) if stream.start_time is not None and base else 0.0
         last = -np.inf
+        # Where the demuxer got to in any stream (seconds): every stream's packets are read
+        # (only video is decoded) because a complete file's audio may outlast its video.
+        reached = -np.inf
         try:
-            for frame in container.decode(stream):
-                if frame.pts is not None and base is not None:
-                    t = float(frame.pts * base) - start
-                else:
-                    t = index * step
-                if t <= last:  # a broken timestamp: keep time moving forward
-                    t = last + step
-                last = t
-                yield Frame(index, t, _video=frame)
-                index += 1
+            for packet in container.demux():
+                reached = max(reached, _packet_end(packet))
+                if packet.stream.index != stream.index:
+                    continue
+                for frame in stream.decode(packet):
+                    if frame.pts is not None and base is not None:
+                        t = float(frame.pts * base) - start
+                    else:
+                        t = index * step
+                    if t <= last:  # a broken timestamp: keep time moving forward
+                        t = last + step
+                    last = t
+                    yield Frame(index, t, _video=frame)
+                    index += 1
         except av.error.FFmpegError as e:
             raise VideoDecodeError(
                 f"{name}: decoding failed after {index} frames ({e})", index
             ) from e
         if index == 0:
             raise VideoDecodeError(f"{name}: no frame could be decoded (corrupt video?)", 0)
-        declared = float(stream.duration * base) if stream.duration and base else None
-        if declared is None and container.duration:
-            declared = container.duration / 1_000_000
-        if declared is not None and declared - (last + step) > max(_TRUNCATION_SLACK_S, 2 * step):
+        # Truncation: the data stops well before the container's declared duration (which
+        # covers all streams, so the test is made on all streams' data, not the video's). A
+        # cut file whose index survived (faststart MP4, Matroska with its duration up front)
+        # ends without a demuxer error: this is how it shows.
+        origin = container.start_time / 1_000_000 if container.start_time is not None else 0.0
+        if container.duration:
+            declared, got = container.duration / 1_000_000, reached - origin
+        elif stream.duration and base:
+            declared, got = float(stream.duration * base), last + step
+        else:
+            declared = got = 0.0
+        if declared - got > max(_TRUNCATION_SLACK_S, 2 * step):
             raise VideoDecodeError(
-                f"{name}: ended at {last + step:.2f} s of its {declared:.2f} s "
+                f"{name}: ended at {got:.2f} s of its {declared:.2f} s "
                 f"(truncated or corrupt) after {index} frames",
                 index,
             )
     finally:
         container.close()
+
+
+def _packet_end(packet: Any) -> float:
+    """The time (seconds, the stream's clock) at which a demuxed packet's data ends; -inf for
+    the flushing packets the demuxer adds at the end."""
+    ts = packet.pts if packet.pts is not None else packet.dts
+    if ts is None or packet.time_base is None:
+        return -np.inf
+    return float((ts + max(packet.duration or 0, 0)) * packet.time_base)
 
 
 def frames_of(source: Any, fps: float | None = None) -> Iterator[Frame]:
