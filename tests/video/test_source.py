@@ -152,3 +152,11 @@ def test_cut_file_with_its_index_up_front_is_truncated(tmp_path) -> None:
             got.append(frame.index)
     assert 10 < len(got) < 100
     assert info.value.frames_read == len(got)
+
+
+def test_times_are_on_the_players_clock_when_the_video_starts_late(tmp_path) -> None:
+    # Audio from 0 s, the video's first frame at 1.2 s: a player shows frame i at 1.2 + i/25.
+    images = [np.full((48, 64, 3), i * 8, np.uint8) for i in range(25)]
+    path = clips.encode_with_audio(tmp_path / "late.mkv", images, 2.5, video_start_ms=1200)
+    times = [f.time for f in file_frames(path)]
+    assert times == pytest.approx([1.2 + i / clips.FPS for i in range(25)], abs=1e-3)

@@ -218,7 +218,12 @@ def file_frames(path: str | Path) -> Iterator[Frame]:
         base = stream.time_base
         rate = stream.average_rate or stream.guessed_rate
         step = 1.0 / float(rate) if rate else 1.0 / DEFAULT_FPS
-        start = float(stream.start_time * base) if stream.start_time is not None and base else 0.0
+        # Times on the player's clock: from the container's start, not the video stream's (a
+        # video track may begin after the audio).
+        video_start = float(stream.start_time * base) if stream.start_time and base else 0.0
+        origin = (
+            container.start_time / 1_000_000 if container.start_time is not None else video_start
+        )
         last = -np.inf
         # Where the demuxer got to in any stream (seconds): every stream's packets are read
         # (only video is decoded) because a complete file's audio may outlast its video.
@@ -230,7 +235,7 @@ def file_frames(path: str | Path) -> Iterator[Frame]:
                     continue
                 for frame in stream.decode(packet):
                     if frame.pts is not None and base is not None:
-                        t = float(frame.pts * base) - start
+                        t = float(frame.pts * base) - origin
                     else:
                         t = index * step
                     if t <= last:  # a broken timestamp: keep time moving forward
@@ -248,11 +253,10 @@ def file_frames(path: str | Path) -> Iterator[Frame]:
         # covers all streams, so the test is made on all streams' data, not the video's). A
         # cut file whose index survived (faststart MP4, Matroska with its duration up front)
         # ends without a demuxer error: this is how it shows.
-        origin = container.start_time / 1_000_000 if container.start_time is not None else 0.0
         if container.duration:
             declared, got = container.duration / 1_000_000, reached - origin
         elif stream.duration and base:
-            declared, got = float(stream.duration * base), last + step
+            declared, got = video_start - origin + float(stream.duration * base), last + step
         else:
             declared = got = 0.0
         if declared - got > max(_TRUNCATION_SLACK_S, 2 * step):
