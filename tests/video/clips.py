@@ -80,18 +80,29 @@ def truth(timeline: Sequence[Sub] = TIMELINE, fps: float = FPS) -> list[tuple[fl
 
 
 def encode(
-    path: Path, images: Iterator[np.ndarray], fps: int = FPS, codec: str = "libx264"
+    path: Path,
+    images: Iterator[np.ndarray],
+    fps: int = FPS,
+    codec: str = "libx264",
+    rotate: int = 0,
 ) -> Path:
-    """Writes frames as a video file (PyAV)."""
+    """Writes frames as a video file (PyAV). rotate (MP4: a multiple of 90): the images are the
+    pictures as displayed, stored turned and tagged to be shown turned clockwise by rotate
+    degrees, as phones record."""
     import av
 
+    turns = rotate // 90
     with av.open(str(path), "w") as out:
         stream = out.add_stream(codec, rate=fps)
-        stream.width, stream.height, stream.pix_fmt = WIDTH, HEIGHT, "yuv420p"
+        stream.width, stream.height = (HEIGHT, WIDTH) if turns % 2 else (WIDTH, HEIGHT)
+        stream.pix_fmt = "yuv420p"
+        if rotate:
+            stream.set_display_rotation(-rotate)  # counterclockwise degrees
         if codec == "libx264":
             stream.options = {"crf": "18", "preset": "ultrafast"}
         for img in images:
-            frame = av.VideoFrame.from_ndarray(img, format="bgr24")
+            stored = np.ascontiguousarray(np.rot90(img, turns))
+            frame = av.VideoFrame.from_ndarray(stored, format="bgr24")
             out.mux(stream.encode(frame))
         out.mux(stream.encode())
     return path

@@ -191,3 +191,12 @@ def test_a_still_picture_is_not_detected_again_but_faint_text_on_it_is_found(vid
     events = list(slow.events(frames, fps=clips.FPS))
     assert [e.text.replace(" ", "") for e in events] == ["Quietwords"]
     assert 20 / clips.FPS <= events[0].start <= 20 / clips.FPS + max_skip + 1 / clips.FPS
+
+
+def test_rotated_video_is_read_as_displayed(video, tmp_path) -> None:
+    # Sideways in the file, upright on screen: the bottom band and the text are the displayed
+    # picture's.
+    path = clips.encode(tmp_path / "turned.mp4", clips.frames(), rotate=90)
+    events = list(video.events(str(path)))
+    scores = evaluate_events(_truth(), events)
+    assert scores.f1 == 1.0, [(e.start, e.end, e.text) for e in events]

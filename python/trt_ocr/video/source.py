@@ -46,24 +46,49 @@ DEFAULT_FPS = 25.0
 @dataclass
 class Frame:
     """One decoded frame: its position, its time in seconds, and its pixels (converted on
-    demand)."""
+    demand). A decoded frame is seen as displayed: its pixels, size and regions are those of
+    the picture turned upright (_turn)."""
 
     index: int
     time: float
     _video: Any = None  # av.VideoFrame
     _array: np.ndarray | None = None  # BGR (or grey) uint8 HxW[x3]
+    _turn: int = 0  # quarter turns counterclockwise from the decoded to the displayed picture
 
     @property
     def size(self) -> tuple[int, int]:
-        """(height, width)"""
+        """(height, width) as displayed"""
         if self._video is not None:
-            return int(self._video.height), int(self._video.width)
+            h, w = int(self._video.height), int(self._video.width)
+            return (w, h) if self._turn % 2 else (h, w)
         assert self._array is not None
         return self._array.shape[0], self._array.shape[1]
 
     def luma(self, roi: Roi | None = None) -> np.ndarray:
         """uint8 grey image of the frame or of its region roi (a view of the decoder's luma
-        plane when it has one; a BGR array is converted in the region only)."""
+        plane when it has one and is upright; a BGR array is converted in the region only)."""
+        if self._turn:
+            grey = np.rot90(self._decoded_luma(), self._turn)
+            return np.ascontiguousarray(grey if roi is None else roi.slice(grey))
+        return self._decoded_luma(roi)
+
+    def bgr(self, roi: Roi | None = None) -> np.ndarray:
+        """uint8 HxWx3 BGR image of the frame or of its region roi (a decoded frame converts
+        only the region's rows: a subtitle band costs a third of a 1920x800 frame)."""
+        if not self._turn:
+            return self._decoded_bgr(roi)
+        if roi is not None:  # the same pixels of the decoded picture
+            h, w = int(self._video.height), int(self._video.width)
+            k = self._turn
+            if k == 1:
+                roi = Roi(w - roi.y - roi.h, roi.x, roi.h, roi.w)
+            elif k == 2:
+                roi = Roi(w - roi.x - roi.w, h - roi.y - roi.h, roi.w, roi.h)
+            else:
+                roi = Roi(roi.y, h - roi.x - roi.w, roi.h, roi.w)
+        return np.ascontiguousarray(np.rot90(self._decoded_bgr(roi), self._turn))
+
+    def _decoded_luma(self, roi: Roi | None = None) -> np.ndarray:
         if self._array is not None:
             a = self._array if roi is None else roi.slice(self._array)
             if a.ndim == 2:
@@ -85,9 +110,7 @@ class Frame:
             grey = v.to_ndarray(format="gray")
         return grey if roi is None else roi.slice(grey)
 
-    def bgr(self, roi: Roi | None = None) -> np.ndarray:
-        """uint8 HxWx3 BGR image of the frame or of its region roi (a decoded frame converts
-        only the region's rows: a subtitle band costs a third of a 1920x800 frame)."""
+    def _decoded_bgr(self, roi: Roi | None = None) -> np.ndarray:
         if self._array is not None:
             a = self._array if roi is None else roi.slice(self._array)
             return np.repeat(a[..., None], 3, axis=2) if a.ndim == 2 else a
@@ -241,7 +264,7 @@ def file_frames(path: str | Path) -> Iterator[Frame]:
                     if t <= last:  # a broken timestamp: keep time moving forward
                         t = last + step
                     last = t
-                    yield Frame(index, t, _video=frame)
+                    yield Frame(index, t, _video=frame, _turn=_quarter_turns(frame))
                     index += 1
         except av.error.FFmpegError as e:
             raise VideoDecodeError(
@@ -267,6 +290,14 @@ def file_frames(path: str | Path) -> Iterator[Frame]:
             )
     finally:
         container.close()
+
+
+def _quarter_turns(frame: Any) -> int:
+    """The quarter turns counterclockwise (np.rot90's k) that show a decoded frame upright:
+    its display matrix (phone footage) rotates it by frame.rotation degrees counterclockwise,
+    rounded to a quarter turn; mirroring is ignored."""
+    turns: int = round(getattr(frame, "rotation", 0) / 90)
+    return turns % 4
 
 
 def _packet_end(packet: Any) -> float:
@@ -319,7 +350,8 @@ def sample_frames(path: str | Path, count: int, every: float = 2.0) -> list[np.n
                 for n, frame in enumerate(container.decode(stream)):
                     t = float(frame.pts * base) if frame.pts is not None else target
                     if t >= target - 1e-3 or n >= _SAMPLE_DECODE:
-                        out.append(frame.to_ndarray(format="bgr24"))
+                        image = frame.to_ndarray(format="bgr24")
+                        out.append(np.ascontiguousarray(np.rot90(image, _quarter_turns(frame))))
                         break
             except av.error.FFmpegError:
                 break
