@@ -111,3 +111,20 @@ def _repeated() -> tuple[clips.Sub, ...]:
         for k in range(4)
         for s in clips.TIMELINE
     )
+
+
+def test_a_run_failing_before_its_first_frame_writes_nothing(clip_file, tmp_path, v4_models):
+    out = {k: tmp_path / f"none.{k}" for k in ("srt", "json")}
+    outputs = [f"--{k}={p}" for k, p in out.items()]
+    outside = ["video", str(clip_file), "--roi", "5000,5000,100,100", "-q", *outputs]
+    assert cli.main(outside) == cli.EXIT_USAGE
+    assert not any(p.exists() for p in out.values())
+    # A file whose index survived but whose media data is gone: no frame decodes.
+    full = clips.encode_with_audio(
+        tmp_path / "full.mp4", list(clips.frames(10)), 0.5, options={"movflags": "faststart"}
+    )
+    data = full.read_bytes()
+    empty = tmp_path / "empty.mp4"
+    empty.write_bytes(data[: data.index(b"mdat") + 64])
+    assert cli.main(["video", str(empty), "-q", *outputs]) == cli.EXIT_ERROR
+    assert not any(p.exists() for p in out.values())

@@ -159,11 +159,16 @@ def run_command(args: argparse.Namespace) -> int:
             seconds=round(run.stats.elapsed, 3),
             frames_per_second=round(run.stats.fps, 2),
         )
-        files.close(complete=error is None, error=error)
+        # A run that failed before its first frame (unreadable video, a region outside the
+        # frame) has no result: nothing is written. One that broke off later keeps its events.
+        written = error is None or run.stats.frames > 0
+        if written:
+            files.close(complete=error is None, error=error)
     if error is not None and status != 130:
         print(f"trt-ocr: {error}", file=sys.stderr)
     elif status == 130:
-        print("trt-ocr: interrupted; the events so far are written", file=sys.stderr)
+        said = "nothing written" if paths and not written else "the events so far are written"
+        print(f"trt-ocr: interrupted; {said}", file=sys.stderr)
     if not args.quiet and status == EXIT_OK:
         s = run.stats
         print(
