@@ -200,3 +200,47 @@ def test_rotated_video_is_read_as_displayed(video, tmp_path) -> None:
     events = list(video.events(str(path)))
     scores = evaluate_events(_truth(), events)
     assert scores.f1 == 1.0, [(e.start, e.end, e.text) for e in events]
+
+
+def test_a_run_left_with_break_stops_its_threads(video, clip) -> None:
+    before = threading.active_count()
+    for frame in video.frames(iter(clip)):
+        if frame.index == 3:
+            break
+    # The loop dropped the run: its threads are stopped then, not left running.
+    assert threading.active_count() <= before
+
+
+_LEFT_OPEN = """
+import sys
+from trt_ocr.video import VideoOCR
+
+video = VideoOCR(threads=1)
+kept = []
+for every in (False, True, True):
+    video.every_frame = every
+    for frame in video.frames(sys.argv[1]):
+        if frame.index == 5:
+            break
+    run = video.frames(sys.argv[1])
+    next(run)
+    kept.append(run)  # still open at exit
+"""
+
+
+def test_runs_left_open_do_not_abort_the_interpreter_at_exit(tmp_path, v4_models) -> None:
+    import os
+    import subprocess
+    import sys
+
+    path = clips.encode(tmp_path / "clip.mp4", clips.frames(60))
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    for _ in range(3):
+        proc = subprocess.run(
+            [sys.executable, "-c", _LEFT_OPEN, str(path)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+        assert proc.returncode == 0 and "terminate" not in proc.stderr, proc.stderr
