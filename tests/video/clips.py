@@ -80,18 +80,68 @@ def truth(timeline: Sequence[Sub] = TIMELINE, fps: float = FPS) -> list[tuple[fl
 
 
 def encode(
-    path: Path, images: Iterator[np.ndarray], fps: int = FPS, codec: str = "libx264"
+    path: Path,
+    images: Iterator[np.ndarray],
+    fps: int = FPS,
+    codec: str = "libx264",
+    rotate: int = 0,
 ) -> Path:
-    """Writes frames as a video file (PyAV)."""
+    """Writes frames as a video file (PyAV). rotate (MP4: a multiple of 90): the images are the
+    pictures as displayed, stored turned and tagged to be shown turned clockwise by rotate
+    degrees, as phones record."""
     import av
 
+    turns = rotate // 90
     with av.open(str(path), "w") as out:
         stream = out.add_stream(codec, rate=fps)
-        stream.width, stream.height, stream.pix_fmt = WIDTH, HEIGHT, "yuv420p"
+        stream.width, stream.height = (HEIGHT, WIDTH) if turns % 2 else (WIDTH, HEIGHT)
+        stream.pix_fmt = "yuv420p"
+        if rotate:
+            stream.set_display_rotation(-rotate)  # counterclockwise degrees
         if codec == "libx264":
             stream.options = {"crf": "18", "preset": "ultrafast"}
         for img in images:
-            frame = av.VideoFrame.from_ndarray(img, format="bgr24")
+            stored = np.ascontiguousarray(np.rot90(img, turns))
+            frame = av.VideoFrame.from_ndarray(stored, format="bgr24")
             out.mux(stream.encode(frame))
         out.mux(stream.encode())
+    return path
+
+
+def encode_with_audio(
+    path: Path,
+    images: Sequence[np.ndarray],
+    audio_seconds: float,
+    *,
+    fps: int = FPS,
+    video_start_ms: int = 0,
+    options: dict[str, str] | None = None,
+) -> Path:
+    """Writes frames (all the same size) plus a silent mono audio track of audio_seconds from
+    time 0; the video's first frame at video_start_ms. The codecs follow the container (VP9 and
+    Opus for .webm, H.264 and AAC otherwise); options go to the muxer."""
+    from fractions import Fraction
+
+    import av
+
+    webm = path.suffix == ".webm"
+    height, width = images[0].shape[:2]
+    with av.open(str(path), "w", options=options or {}) as out:
+        video = out.add_stream("libvpx-vp9" if webm else "libx264", rate=fps)
+        video.width, video.height, video.pix_fmt = width, height, "yuv420p"
+        audio = out.add_stream("libopus" if webm else "aac", rate=48000)
+        rate, size = 48000, audio.codec_context.frame_size or 960
+        step = 1000 // fps
+        for i, img in enumerate(images):
+            frame = av.VideoFrame.from_ndarray(img, format="bgr24")
+            frame.pts, frame.time_base = video_start_ms + i * step, Fraction(1, 1000)
+            out.mux(video.encode(frame))
+        out.mux(video.encode())
+        for k in range(int(audio_seconds * rate) // size):
+            samples = av.AudioFrame.from_ndarray(
+                np.zeros((1, size), np.float32), format="flt" if webm else "fltp", layout="mono"
+            )
+            samples.sample_rate, samples.pts = rate, k * size
+            out.mux(audio.encode(samples))
+        out.mux(audio.encode())
     return path

@@ -111,3 +111,33 @@ def _repeated() -> tuple[clips.Sub, ...]:
         for k in range(4)
         for s in clips.TIMELINE
     )
+
+
+def test_a_run_failing_before_its_first_frame_writes_nothing(clip_file, tmp_path, v4_models):
+    out = {k: tmp_path / f"none.{k}" for k in ("srt", "json")}
+    outputs = [f"--{k}={p}" for k, p in out.items()]
+    outside = ["video", str(clip_file), "--roi", "5000,5000,100,100", "-q", *outputs]
+    assert cli.main(outside) == cli.EXIT_USAGE
+    assert not any(p.exists() for p in out.values())
+    # A file whose index survived but whose media data is gone: no frame decodes.
+    full = clips.encode_with_audio(
+        tmp_path / "full.mp4", list(clips.frames(10)), 0.5, options={"movflags": "faststart"}
+    )
+    data = full.read_bytes()
+    empty = tmp_path / "empty.mp4"
+    empty.write_bytes(data[: data.index(b"mdat") + 64])
+    assert cli.main(["video", str(empty), "-q", *outputs]) == cli.EXIT_ERROR
+    assert not any(p.exists() for p in out.values())
+
+
+@pytest.mark.parametrize(
+    "option, value",
+    [("--max-skip", "0"), ("--max-skip", "-1"), ("--min-duration", "-1"), ("--roi", "-5,0,9,9")],
+)
+def test_bad_values_are_one_line_usage_errors_naming_the_option(
+    clip_file, capsys, v4_models, option: str, value: str
+) -> None:
+    assert cli.main(["video", str(clip_file), "-q", option, value]) == cli.EXIT_USAGE
+    err = capsys.readouterr().err
+    assert err.startswith(f"trt-ocr: {option} ") and err.count("\n") == 1, err
+    assert "Options(" not in err and "usage:" not in err

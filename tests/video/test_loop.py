@@ -191,3 +191,56 @@ def test_a_still_picture_is_not_detected_again_but_faint_text_on_it_is_found(vid
     events = list(slow.events(frames, fps=clips.FPS))
     assert [e.text.replace(" ", "") for e in events] == ["Quietwords"]
     assert 20 / clips.FPS <= events[0].start <= 20 / clips.FPS + max_skip + 1 / clips.FPS
+
+
+def test_rotated_video_is_read_as_displayed(video, tmp_path) -> None:
+    # Sideways in the file, upright on screen: the bottom band and the text are the displayed
+    # picture's.
+    path = clips.encode(tmp_path / "turned.mp4", clips.frames(), rotate=90)
+    events = list(video.events(str(path)))
+    scores = evaluate_events(_truth(), events)
+    assert scores.f1 == 1.0, [(e.start, e.end, e.text) for e in events]
+
+
+def test_a_run_left_with_break_stops_its_threads(video, clip) -> None:
+    before = threading.active_count()
+    for frame in video.frames(iter(clip)):
+        if frame.index == 3:
+            break
+    # The loop dropped the run: its threads are stopped then, not left running.
+    assert threading.active_count() <= before
+
+
+_LEFT_OPEN = """
+import sys
+from trt_ocr.video import VideoOCR
+
+video = VideoOCR(threads=1)
+kept = []
+for every in (False, True, True):
+    video.every_frame = every
+    for frame in video.frames(sys.argv[1]):
+        if frame.index == 5:
+            break
+    run = video.frames(sys.argv[1])
+    next(run)
+    kept.append(run)  # still open at exit
+"""
+
+
+def test_runs_left_open_do_not_abort_the_interpreter_at_exit(tmp_path, v4_models) -> None:
+    import os
+    import subprocess
+    import sys
+
+    path = clips.encode(tmp_path / "clip.mp4", clips.frames(60))
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    for _ in range(3):
+        proc = subprocess.run(
+            [sys.executable, "-c", _LEFT_OPEN, str(path)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+        assert proc.returncode == 0 and "terminate" not in proc.stderr, proc.stderr

@@ -35,3 +35,14 @@ def test_recurring_band_prefers_changing_text_over_a_static_logo() -> None:
     roi = recurring_band(samples, 360, 640)
     assert roi.y <= 300 and roi.y + roi.h >= 330 and roi.y > 50
     assert recurring_band([[]] * 5, 360, 640) == band("bottom", 360, 640)
+
+
+def test_clip_says_what_is_wrong() -> None:
+    with pytest.raises(ConfigError, match="outside the 640x360 frame"):
+        Roi(5000, 5000, 100, 100).clip(360, 640)
+    # Inside the frame but too thin: not "outside".
+    with pytest.raises(ConfigError, match="640x5 pixels is too small") as info:
+        Roi(0, 0, 640, 5).clip(360, 640)
+    assert "outside" not in str(info.value)
+    with pytest.raises(ConfigError, match="only 4x100 pixels of it lie inside"):
+        Roi(636, 0, 100, 100).clip(360, 640)

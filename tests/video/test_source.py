@@ -120,3 +120,78 @@ def test_sample_frames_spread_over_the_video(clip_file) -> None:
     assert all(s.shape == (clips.HEIGHT, clips.WIDTH, 3) for s in samples)
     # Spread: not all the same frame (the background moves).
     assert len({s.tobytes() for s in samples}) > 1
+
+
+@pytest.mark.parametrize("suffix", [".mkv", ".webm"])
+def test_audio_outlasting_the_video_is_complete(tmp_path, suffix: str) -> None:
+    # 2 s of video, 3.5 s of audio: the container's duration is the audio's, and the file is
+    # whole (Matroska gives the video stream no duration of its own).
+    images = [np.full((48, 64, 3), i * 4, np.uint8) for i in range(50)]
+    path = clips.encode_with_audio(tmp_path / f"long_audio{suffix}", images, 3.5)
+    assert float(av.open(str(path)).duration) / 1e6 > 3.0
+    frames = list(file_frames(path))
+    assert len(frames) == 50
+
+
+def test_cut_file_with_its_index_up_front_is_truncated(tmp_path) -> None:
+    # A faststart MP4 cut in half still opens (its index declares the whole length), and the
+    # demuxer stops at the cut without an error: the frames come, then the truncation.
+    rng = np.random.default_rng(3)
+    images = [rng.integers(0, 256, (48, 64, 3), np.uint8) for _ in range(100)]
+    full = clips.encode_with_audio(
+        tmp_path / "full.mp4", images, 4.0, options={"movflags": "faststart"}
+    )
+    data = full.read_bytes()
+    media = data.index(b"mdat")
+    assert data.index(b"moov") < media
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(data[: media + (len(data) - media) // 2])
+    got = []
+    with pytest.raises(VideoDecodeError, match="truncated") as info:
+        for frame in file_frames(cut):
+            got.append(frame.index)
+    assert 10 < len(got) < 100
+    assert info.value.frames_read == len(got)
+
+
+def test_times_are_on_the_players_clock_when_the_video_starts_late(tmp_path) -> None:
+    # Audio from 0 s, the video's first frame at 1.2 s: a player shows frame i at 1.2 + i/25.
+    images = [np.full((48, 64, 3), i * 8, np.uint8) for i in range(25)]
+    path = clips.encode_with_audio(tmp_path / "late.mkv", images, 2.5, video_start_ms=1200)
+    times = [f.time for f in file_frames(path)]
+    assert times == pytest.approx([1.2 + i / clips.FPS for i in range(25)], abs=1e-3)
+
+
+@pytest.mark.parametrize("turn", [1, 2, 3])
+@pytest.mark.parametrize("fmt", ["yuv420p", "nv12"])
+def test_a_turned_frame_is_seen_upright(turn: int, fmt: str) -> None:
+    # The decoded picture turned by np.rot90 (independent of the region mapping): the frame's
+    # size, grey image and regions are those of the turned picture.
+    rng = np.random.default_rng(turn)
+    video = av.VideoFrame(66, 100, fmt)
+    for plane in video.planes:
+        pixels = np.frombuffer(plane, np.uint8)
+        pixels[:] = rng.integers(0, 256, pixels.size)
+    upright = np.rot90(Frame(0, 0.0, _video=video).bgr(), turn)
+    grey = np.rot90(Frame(0, 0.0, _video=video).luma(), turn)
+    frame = Frame(0, 0.0, _video=video, _turn=turn)
+    assert frame.size == upright.shape[:2]
+    np.testing.assert_array_equal(frame.bgr(), upright)
+    np.testing.assert_array_equal(frame.luma(), grey)
+    h, w = upright.shape[:2]
+    for roi in [Roi(0, 0, w, h), Roi(3, 7, 40, 33), Roi(0, h - 30, w, 30), Roi(w - 9, 2, 9, 5)]:
+        np.testing.assert_array_equal(frame.bgr(roi), roi.slice(upright), err_msg=f"{roi}")
+        np.testing.assert_array_equal(frame.luma(roi), roi.slice(grey), err_msg=f"{roi}")
+
+
+def test_rotation_metadata_turns_the_frames_upright(tmp_path) -> None:
+    # Stored as a phone records portrait video: turned, with a display matrix to turn it back.
+    images = list(clips.frames(30))
+    path = clips.encode(tmp_path / "turned.mp4", iter(images), rotate=90)
+    stored = next(av.open(str(path)).decode(video=0))
+    assert (stored.height, stored.width) == (clips.WIDTH, clips.HEIGHT)
+    frames = list(file_frames(path))
+    assert frames[0].size == (clips.HEIGHT, clips.WIDTH)
+    for i in (0, 29):
+        error = np.abs(frames[i].bgr().astype(np.int16) - images[i]).mean()
+        assert error < 6, (i, error)  # the codec's loss; a turned picture is ~40 off

@@ -4,6 +4,7 @@ the command runs."""
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 
 TYPE_CHECKING = False
@@ -61,6 +62,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     add_model_args(p)
     add_pipeline_group(p)
+    # argparse takes "--roi -5,0,100,100" for an option followed by an unknown one: let such
+    # values through (as it does negative numbers) so that the region check names --roi.
+    p._negative_number_matcher = re.compile(rf"{p._negative_number_matcher.pattern}|^-\d+(,|$)")
     p.set_defaults(func=run_command)
 
 
@@ -99,8 +103,13 @@ def run_command(args: argparse.Namespace) -> int:
     from trt_ocr.video.subtitles import SubtitleFiles
 
     try:
+        # Checked here so the message names the option (not the whole options object).
+        if args.max_skip is not None and not args.max_skip > 0:
+            raise ConfigError(f"--max-skip {args.max_skip:g}: must be more than 0 seconds")
+        if args.min_duration is not None and not args.min_duration >= 0:
+            raise ConfigError(f"--min-duration {args.min_duration:g}: must be 0 seconds or more")
         info = probe(args.video) if "://" not in args.video else {}
-        change = ChangeOptions(**({"max_skip": args.max_skip} if args.max_skip else {}))
+        change = ChangeOptions(**({"max_skip": args.max_skip} if args.max_skip is not None else {}))
         events_opts = EventOptions(
             **({"min_duration": args.min_duration} if args.min_duration is not None else {})
         )
@@ -159,11 +168,16 @@ def run_command(args: argparse.Namespace) -> int:
             seconds=round(run.stats.elapsed, 3),
             frames_per_second=round(run.stats.fps, 2),
         )
-        files.close(complete=error is None, error=error)
+        # A run that failed before its first frame (unreadable video, a region outside the
+        # frame) has no result: nothing is written. One that broke off later keeps its events.
+        written = error is None or run.stats.frames > 0
+        if written:
+            files.close(complete=error is None, error=error)
     if error is not None and status != 130:
         print(f"trt-ocr: {error}", file=sys.stderr)
     elif status == 130:
-        print("trt-ocr: interrupted; the events so far are written", file=sys.stderr)
+        said = "nothing written" if paths and not written else "the events so far are written"
+        print(f"trt-ocr: interrupted; {said}", file=sys.stderr)
     if not args.quiet and status == EXIT_OK:
         s = run.stats
         print(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -230,7 +231,52 @@ class VideoOCR:
 
 class VideoRun:
     """One pass over a source (see VideoOCR.frames). roi is known once the first frame is
-    decoded; end_time (when the last frame stops showing) once the frames are exhausted."""
+    decoded; end_time (when the last frame stops showing) once the frames are exhausted.
+
+    The worker threads hold the stages, not this handle, so a run left unclosed (a loop left
+    with break) stops them when it is garbage-collected, or at the latest at interpreter exit
+    (weakref.finalize runs then): the daemon threads are never inside the C++ core or ONNX
+    Runtime while the process tears down, which aborts it."""
+
+    def __init__(self, video: VideoOCR, source: Any, fps: float | None) -> None:
+        self._stages = _Stages(video, source, fps)
+        self._finalizer = weakref.finalize(self, self._stages.close)
+
+    @property
+    def video(self) -> VideoOCR:
+        return self._stages.video
+
+    @property
+    def stats(self) -> VideoStats:
+        return self._stages.stats
+
+    @property
+    def roi(self) -> Roi | None:
+        return self._stages.roi
+
+    @property
+    def end_time(self) -> float | None:
+        return self._stages.end_time
+
+    def __iter__(self) -> VideoRun:
+        return self
+
+    def __next__(self) -> FrameResult:
+        return self._stages.next()
+
+    def close(self) -> None:
+        """Stops the threads and drops what they hold."""
+        self._finalizer()
+
+    def __enter__(self) -> VideoRun:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class _Stages:
+    """The three stages of a run and their threads (see VideoRun)."""
 
     def __init__(self, video: VideoOCR, source: Any, fps: float | None) -> None:
         self.video = video
@@ -262,10 +308,7 @@ class VideoRun:
 
     # ---- iteration ------------------------------------------------------------------------
 
-    def __iter__(self) -> VideoRun:
-        return self
-
-    def __next__(self) -> FrameResult:
+    def next(self) -> FrameResult:
         if self._finished:
             raise StopIteration
         item = self._get(self._done)
@@ -296,17 +339,6 @@ class VideoRun:
         close = getattr(self._frames, "close", None)
         if close is not None and not any(t.is_alive() for t in self._threads[:1]):
             close()
-
-    def __enter__(self) -> VideoRun:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        stop = getattr(self, "_stop", None)  # absent when the constructor failed
-        if stop is not None:
-            stop.set()
 
     # ---- plumbing -------------------------------------------------------------------------
 

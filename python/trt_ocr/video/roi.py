@@ -13,6 +13,8 @@ from trt_ocr.errors import ConfigError
 #: The bottom band is this fraction of the frame's height (subtitles, two-line bilingual too).
 BOTTOM_BAND = 0.32
 BANDS = ("bottom", "auto", "full")
+#: A region of interest must be at least this many pixels wide and high in the frame.
+MIN_SIDE = 8
 # auto: text must be found in at least this fraction of the sampled frames (and in 2) to count
 # as recurring; the band gets this margin (a fraction of the found band's height) around it.
 _AUTO_MIN_SHARE = 0.15
@@ -41,13 +43,19 @@ class Roi:
         return cls(x, y, w, h)
 
     def clip(self, height: int, width: int) -> Roi:
-        """This box inside a height x width frame; ConfigError when it lies outside."""
+        """This box inside a height x width frame; ConfigError when it lies outside or what
+        lies inside is under MIN_SIDE pixels wide or high."""
         x0, y0 = min(self.x, width), min(self.y, height)
         x1, y1 = min(self.x + self.w, width), min(self.y + self.h, height)
-        if x1 - x0 < 8 or y1 - y0 < 8:
+        if x1 <= x0 or y1 <= y0:
+            raise ConfigError(f"--roi {self}: lies outside the {width}x{height} frame")
+        if x1 - x0 < MIN_SIDE or y1 - y0 < MIN_SIDE:
+            least = f"at least {MIN_SIDE}x{MIN_SIDE} needed"
+            if (x1 - x0, y1 - y0) == (self.w, self.h):
+                raise ConfigError(f"--roi {self}: {self.w}x{self.h} pixels is too small ({least})")
             raise ConfigError(
-                f"region of interest {self.x},{self.y},{self.w},{self.h} lies (almost) outside "
-                f"the {width}x{height} frame"
+                f"--roi {self}: only {x1 - x0}x{y1 - y0} pixels of it lie inside the "
+                f"{width}x{height} frame ({least})"
             )
         return Roi(x0, y0, x1 - x0, y1 - y0)
 

@@ -46,24 +46,49 @@ DEFAULT_FPS = 25.0
 @dataclass
 class Frame:
     """One decoded frame: its position, its time in seconds, and its pixels (converted on
-    demand)."""
+    demand). A decoded frame is seen as displayed: its pixels, size and regions are those of
+    the picture turned upright (_turn)."""
 
     index: int
     time: float
     _video: Any = None  # av.VideoFrame
     _array: np.ndarray | None = None  # BGR (or grey) uint8 HxW[x3]
+    _turn: int = 0  # quarter turns counterclockwise from the decoded to the displayed picture
 
     @property
     def size(self) -> tuple[int, int]:
-        """(height, width)"""
+        """(height, width) as displayed"""
         if self._video is not None:
-            return int(self._video.height), int(self._video.width)
+            h, w = int(self._video.height), int(self._video.width)
+            return (w, h) if self._turn % 2 else (h, w)
         assert self._array is not None
         return self._array.shape[0], self._array.shape[1]
 
     def luma(self, roi: Roi | None = None) -> np.ndarray:
         """uint8 grey image of the frame or of its region roi (a view of the decoder's luma
-        plane when it has one; a BGR array is converted in the region only)."""
+        plane when it has one and is upright; a BGR array is converted in the region only)."""
+        if self._turn:
+            grey = np.rot90(self._decoded_luma(), self._turn)
+            return np.ascontiguousarray(grey if roi is None else roi.slice(grey))
+        return self._decoded_luma(roi)
+
+    def bgr(self, roi: Roi | None = None) -> np.ndarray:
+        """uint8 HxWx3 BGR image of the frame or of its region roi (a decoded frame converts
+        only the region's rows: a subtitle band costs a third of a 1920x800 frame)."""
+        if not self._turn:
+            return self._decoded_bgr(roi)
+        if roi is not None:  # the same pixels of the decoded picture
+            h, w = int(self._video.height), int(self._video.width)
+            k = self._turn
+            if k == 1:
+                roi = Roi(w - roi.y - roi.h, roi.x, roi.h, roi.w)
+            elif k == 2:
+                roi = Roi(w - roi.x - roi.w, h - roi.y - roi.h, roi.w, roi.h)
+            else:
+                roi = Roi(roi.y, h - roi.x - roi.w, roi.h, roi.w)
+        return np.ascontiguousarray(np.rot90(self._decoded_bgr(roi), self._turn))
+
+    def _decoded_luma(self, roi: Roi | None = None) -> np.ndarray:
         if self._array is not None:
             a = self._array if roi is None else roi.slice(self._array)
             if a.ndim == 2:
@@ -85,9 +110,7 @@ class Frame:
             grey = v.to_ndarray(format="gray")
         return grey if roi is None else roi.slice(grey)
 
-    def bgr(self, roi: Roi | None = None) -> np.ndarray:
-        """uint8 HxWx3 BGR image of the frame or of its region roi (a decoded frame converts
-        only the region's rows: a subtitle band costs a third of a 1920x800 frame)."""
+    def _decoded_bgr(self, roi: Roi | None = None) -> np.ndarray:
         if self._array is not None:
             a = self._array if roi is None else roi.slice(self._array)
             return np.repeat(a[..., None], 3, axis=2) if a.ndim == 2 else a
@@ -218,36 +241,72 @@ def file_frames(path: str | Path) -> Iterator[Frame]:
         base = stream.time_base
         rate = stream.average_rate or stream.guessed_rate
         step = 1.0 / float(rate) if rate else 1.0 / DEFAULT_FPS
-        start = float(stream.start_time * base) if stream.start_time is not None and base else 0.0
+        # Times on the player's clock: from the container's start, not the video stream's (a
+        # video track may begin after the audio).
+        video_start = float(stream.start_time * base) if stream.start_time and base else 0.0
+        origin = (
+            container.start_time / 1_000_000 if container.start_time is not None else video_start
+        )
         last = -np.inf
+        # Where the demuxer got to in any stream (seconds): every stream's packets are read
+        # (only video is decoded) because a complete file's audio may outlast its video.
+        reached = -np.inf
         try:
-            for frame in container.decode(stream):
-                if frame.pts is not None and base is not None:
-                    t = float(frame.pts * base) - start
-                else:
-                    t = index * step
-                if t <= last:  # a broken timestamp: keep time moving forward
-                    t = last + step
-                last = t
-                yield Frame(index, t, _video=frame)
-                index += 1
+            for packet in container.demux():
+                reached = max(reached, _packet_end(packet))
+                if packet.stream.index != stream.index:
+                    continue
+                for frame in stream.decode(packet):
+                    if frame.pts is not None and base is not None:
+                        t = float(frame.pts * base) - origin
+                    else:
+                        t = index * step
+                    if t <= last:  # a broken timestamp: keep time moving forward
+                        t = last + step
+                    last = t
+                    yield Frame(index, t, _video=frame, _turn=_quarter_turns(frame))
+                    index += 1
         except av.error.FFmpegError as e:
             raise VideoDecodeError(
                 f"{name}: decoding failed after {index} frames ({e})", index
             ) from e
         if index == 0:
             raise VideoDecodeError(f"{name}: no frame could be decoded (corrupt video?)", 0)
-        declared = float(stream.duration * base) if stream.duration and base else None
-        if declared is None and container.duration:
-            declared = container.duration / 1_000_000
-        if declared is not None and declared - (last + step) > max(_TRUNCATION_SLACK_S, 2 * step):
+        # Truncation: the data stops well before the container's declared duration (which
+        # covers all streams, so the test is made on all streams' data, not the video's). A
+        # cut file whose index survived (faststart MP4, Matroska with its duration up front)
+        # ends without a demuxer error: this is how it shows.
+        if container.duration:
+            declared, got = container.duration / 1_000_000, reached - origin
+        elif stream.duration and base:
+            declared, got = video_start - origin + float(stream.duration * base), last + step
+        else:
+            declared = got = 0.0
+        if declared - got > max(_TRUNCATION_SLACK_S, 2 * step):
             raise VideoDecodeError(
-                f"{name}: ended at {last + step:.2f} s of its {declared:.2f} s "
+                f"{name}: ended at {got:.2f} s of its {declared:.2f} s "
                 f"(truncated or corrupt) after {index} frames",
                 index,
             )
     finally:
         container.close()
+
+
+def _quarter_turns(frame: Any) -> int:
+    """The quarter turns counterclockwise (np.rot90's k) that show a decoded frame upright:
+    its display matrix (phone footage) rotates it by frame.rotation degrees counterclockwise,
+    rounded to a quarter turn; mirroring is ignored."""
+    turns: int = round(getattr(frame, "rotation", 0) / 90)
+    return turns % 4
+
+
+def _packet_end(packet: Any) -> float:
+    """The time (seconds, the stream's clock) at which a demuxed packet's data ends; -inf for
+    the flushing packets the demuxer adds at the end."""
+    ts = packet.pts if packet.pts is not None else packet.dts
+    if ts is None or packet.time_base is None:
+        return -np.inf
+    return float((ts + max(packet.duration or 0, 0)) * packet.time_base)
 
 
 def frames_of(source: Any, fps: float | None = None) -> Iterator[Frame]:
@@ -291,7 +350,8 @@ def sample_frames(path: str | Path, count: int, every: float = 2.0) -> list[np.n
                 for n, frame in enumerate(container.decode(stream)):
                     t = float(frame.pts * base) if frame.pts is not None else target
                     if t >= target - 1e-3 or n >= _SAMPLE_DECODE:
-                        out.append(frame.to_ndarray(format="bgr24"))
+                        image = frame.to_ndarray(format="bgr24")
+                        out.append(np.ascontiguousarray(np.rot90(image, _quarter_turns(frame))))
                         break
             except av.error.FFmpegError:
                 break
