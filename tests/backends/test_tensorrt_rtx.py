@@ -170,7 +170,7 @@ def test_engine_outputs_equal_onnx_runtime_on_a_gpu(v4_models, tmp_path: Path) -
     ref = ort.InferenceSession(str(v4_models.rec), providers=["CPUExecutionProvider"])
     want = ref.run(None, {ref.get_inputs()[0].name: x})[0]
     np.testing.assert_allclose(got, want, atol=2e-3)
-    assert (tmp_path / "runtime.cache").is_file()
+    assert len(list(tmp_path.glob("runtime-*.cache"))) == 1  # the rec engine's own
 
 
 INTERRUPT_SCRIPT = """
@@ -211,3 +211,12 @@ def test_ctrl_c_cancels_a_build_and_leaves_no_engine(v4_models, tmp_path: Path) 
     )
     assert out.stdout.split() == ["interrupted", "True"], out.stdout + out.stderr[-2000:]
     assert not engine.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_each_engine_has_its_own_runtime_cache_file(tmp_path: Path) -> None:
+    """A context's runtime cache holds its own engine's kernels and a save replaces the file:
+    det, cls and rec sharing one file kept only the last closed engine's."""
+    lib = layer.select("tensorrt-rtx", build_only=True, runtime_cache=tmp_path / "runtime.cache")
+    files = {lib.runtime_cache_file(tmp_path / f"{role}.engine") for role in ("det", "cls", "rec")}
+    assert len(files) == 3 and all(f.parent == tmp_path for f in files)
+    assert lib.runtime_cache_file(tmp_path / "x" / ".." / "det.engine") in files  # stable

@@ -202,7 +202,13 @@ class TensorRTSession(Session):
             raise BackendError(f"expected one input {self.input_name!r}, got {sorted(shapes)}")
         profile = self.profile_for(shapes[self.input_name])
         if profile != self._profile:
-            if not ctx.set_optimization_profile_async(profile, self._stream):
+            try:  # the bindings raise on failure (a False return is kept for older ones)
+                switched = ctx.set_optimization_profile_async(profile, self._stream)
+            except RuntimeError as e:
+                raise BackendError(
+                    f"could not switch to optimization profile {profile}: {e}"
+                ) from e
+            if not switched:
                 raise BackendError(f"could not switch to optimization profile {profile}")
             self._profile = profile
             self._shapes = {}
@@ -259,20 +265,29 @@ class TensorRTSession(Session):
         return {t.name: t.host.view(t.shape, t.dtype) for t in outs}
 
     def close(self) -> None:
+        """Saves the runtime cache and frees the buffers, the stream and the context; each
+        step runs even when one before it failed (the first failure is raised after)."""
         from cuda.bindings import runtime as cudart
 
-        if self._save_cache is not None:
-            save, self._save_cache = self._save_cache, None
-            save()
-        for t in self._tensors.values():
-            t.close()
-        self._tensors = {}
-        if self._stream is not None:
-            stream, self._stream = self._stream, None
-            check(cudart.cudaStreamDestroy(stream))
-        self._context = None  # the context before the engine, the engine before its runtime
-        self._engine = None
-        self._loaded = None
+        save, self._save_cache = self._save_cache, None
+        try:
+            if save is not None:
+                save()
+        finally:
+            try:
+                tensors, self._tensors = list(self._tensors.values()), {}
+                for t in tensors:
+                    t.close()
+            finally:
+                if self._stream is not None:
+                    stream, self._stream = self._stream, None
+                    check(cudart.cudaStreamDestroy(stream))
+                # The context before the engine, the engine before its runtime; the saver
+                # (holding the context's runtime config) after the context.
+                self._context = None
+                del save
+                self._engine = None
+                self._loaded = None
 
 
 def _stderr(msg: str) -> None:

@@ -193,7 +193,7 @@ def select(
             targets = f.default_targets  # portable plans, also when a GPU is here
         if gpu is None:
             if build_only and f.builds_without_gpu:
-                return TensorRTLibrary(f, module, None, no_gpu, targets)
+                return TensorRTLibrary(f, module, None, no_gpu, targets, runtime_cache)
             problems.append(
                 f"{f.title} {module.__version__} is installed but {no_gpu}"
                 + ("" if f.builds_without_gpu else f" ({f.title} builds engines on a GPU)")
@@ -421,6 +421,24 @@ class LoadedEngine:
     module: Any = None  # the library's Python module (tensorrt or tensorrt_rtx)
 
 
+@dataclass
+class _RuntimeCacheSaver:
+    """Saves a context's runtime cache to its file. It holds the runtime config and the cache
+    the context was made with (the context may point at them): a session keeps it until after
+    its context is gone."""
+
+    config: Any
+    cache: Any
+    path: Path
+
+    def __call__(self) -> None:
+        from filelock import FileLock
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(self.path) + ".lock", timeout=600):
+            atomic_write(self.path, bytes(self.cache.serialize()))
+
+
 class TensorRTLibrary:
     """One installed library (a Flavor) on this machine's first GPU, or build-only (gpu None)."""
 
@@ -619,17 +637,20 @@ class TensorRTLibrary:
             return engine.create_execution_context(), lambda: None
         config = engine.create_runtime_config()
         cache = config.create_runtime_cache()
-        path = self.runtime_cache
+        path = self.runtime_cache_file(loaded.path)
         if path.is_file() and not cache.deserialize(path.read_bytes()):
             cache.reset()  # from another library version or GPU: start empty
         config.set_runtime_cache(cache)
         context = engine.create_execution_context(config)
+        return context, _RuntimeCacheSaver(config, cache, path)
 
-        def save() -> None:
-            from filelock import FileLock
+    def runtime_cache_file(self, engine_path: Path) -> Path:
+        """The runtime cache file of one engine. A context's cache holds only its own engine's
+        kernels and a save replaces the whole file, so engines sharing one file would keep
+        only the last closed one's (every other engine compiled again on each start)."""
+        import hashlib
 
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with FileLock(str(path) + ".lock", timeout=600):
-                atomic_write(path, bytes(cache.serialize()))
-
-        return context, save
+        assert self.runtime_cache is not None
+        tag = hashlib.sha256(str(Path(engine_path).resolve()).encode()).hexdigest()[:16]
+        base = self.runtime_cache
+        return base.with_name(f"{base.stem}-{tag}{base.suffix}")
