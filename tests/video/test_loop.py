@@ -149,6 +149,23 @@ def test_a_line_elsewhere_is_kept_while_text_changes_over_a_moving_background(vi
     assert len(label) == len(results) and sum(not line.reused for line in label) == 1
 
 
+def test_without_windows_a_change_detects_the_whole_region(video) -> None:
+    subs = (clips.Sub(10, 30, "Hello there"), clips.Sub(30, 50, "General news"))
+    frames = []
+    for i in range(60):
+        shown = clips.text_at(i, subs)
+        texts = [(20, 300, "LIVE")] + ([(330, 300, shown)] if shown else [])
+        frames.append(_draw(clips.background(i), texts))
+    whole = VideoOCR(video.ocr, windows=False)
+    with whole.frames(frames, fps=clips.FPS) as run:
+        list(run)
+    assert run.stats.partial == 0 and run.stats.detected > 0
+    truth = [Cue(0, 10 / clips.FPS, "LIVE")]
+    truth += [Cue(s.start / clips.FPS, s.end / clips.FPS, f"LIVE {s.text}") for s in subs]
+    truth.append(Cue(50 / clips.FPS, 60 / clips.FPS, "LIVE"))
+    assert evaluate_events(truth, list(whole.events(frames, fps=clips.FPS))).f1 == 1.0
+
+
 def test_faint_text_the_change_test_misses_is_found_within_max_skip(video) -> None:
     # Grey text too faint for the change test appears on the right while moving stripes
     # keep changing the left of the band (detected there, no text): the right is still

@@ -46,6 +46,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="detect and recognize every frame (no change test: the slow reference)",
     )
     run.add_argument(
+        "--no-windows",
+        dest="windows",
+        action="store_false",
+        help="detect the whole region when part of it changed, not windows around the change "
+        "(slower; a window's boxes can be a few pixels off the whole region's)",
+    )
+    run.add_argument(
         "--max-skip",
         type=float,
         default=None,
@@ -117,6 +124,7 @@ def run_command(args: argparse.Namespace) -> int:
             roi=args.roi,
             band=args.band,
             every_frame=args.every_frame,
+            windows=args.windows,
             change=change,
             events=events_opts,
             **ocr_kwargs(args),

@@ -164,8 +164,12 @@ class VideoOCR:
     iterable of BGR uint8 arrays or of (time_seconds, array) pairs (fps times bare arrays).
     Region of interest: roi (a Roi or "X,Y,W,H") or band ("bottom", "full", or "auto": the
     band where text recurs, found by sampling the video file). every_frame=True detects and
-    recognizes every frame (the reference the change test is measured against). Without an
-    ocr, one is built from trt_ocr.presets.VIDEO under ocr_kwargs.
+    recognizes every frame (the reference the change test is measured against). windows=False
+    detects the whole region whenever part of it changed, instead of windows around the
+    change: a window holds the same input pixels but not the surroundings the network sees
+    around them, so a line's box can come out a few pixels off the whole region's and its text
+    can differ (see trt_ocr.video.window). Without an ocr, one is built from
+    trt_ocr.presets.VIDEO under ocr_kwargs.
     """
 
     def __init__(
@@ -175,6 +179,7 @@ class VideoOCR:
         roi: Roi | str | None = None,
         band: str = "bottom",
         every_frame: bool = False,
+        windows: bool = True,
         change: ChangeOptions | None = None,
         events: EventOptions | None = None,
         queue_size: int = 4,
@@ -195,6 +200,7 @@ class VideoOCR:
         self.roi = Roi.parse(roi) if isinstance(roi, str) else roi
         self.band = band
         self.every_frame = every_frame
+        self.windows = windows
         self.change = change or ChangeOptions()
         self.event_options = events or EventOptions()
         self.queue_size = queue_size
@@ -392,6 +398,7 @@ class _Stages:
                 self.roi = self.video.find_roi(self._source, *size)
                 self._test = ChangeTest(self.roi.h, self.roi.w, self.video.change)
                 self._windows = WindowDetector(self.video.ocr.detector, self.roi.h, self.roi.w)
+                self._windows.enabled &= self.video.windows
             elif frame.size != size:
                 raise ConfigError(
                     f"frame {frame.index}: size {frame.size} differs from the first frame's"
