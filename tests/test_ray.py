@@ -211,3 +211,50 @@ def test_cli_ray_checks_outputs_before_starting(images, tmp_path, capsys) -> Non
     assert main(["ocr", str(files[0]), "--ray", str(files[1]), "--json", json_out]) == 2
     assert "not a cluster address" in capsys.readouterr().err
     assert not (tmp_path / "d").exists() and not Path(json_out).exists()
+
+
+def test_folders_are_read_whole_hidden_and_underscored_names_too(local_ray, tmp_path) -> None:
+    """Ray's own folder listing skips names starting with "_" or "."; a serial run reads them."""
+    png = _png(render_lines(["word"], size=28, width=200))
+    (tmp_path / "real").mkdir()
+    for name in ("_scan.png", ".hidden.png", "plain.png", "real/deeper.png", "notes.txt"):
+        (tmp_path / name).write_bytes(png if name.endswith(".png") else b"text")
+    (tmp_path / "linked").symlink_to(tmp_path / "real", target_is_directory=True)
+    rows = trt_ray.read_image_files(str(tmp_path)).select_columns(["path"]).take_all()
+    assert sorted(Path(r["path"]).relative_to(tmp_path).as_posix() for r in rows) == [
+        ".hidden.png",
+        "_scan.png",
+        "plain.png",
+        "real/deeper.png",  # once: linked/ is the same folder
+    ]
+
+
+def test_cli_ray_refuses_bad_settings_before_starting_ray(images, tmp_path, monkeypatch, capsys):
+    _, files, _ = images
+
+    def no_ray(*args: object, **kwargs: object) -> None:
+        raise AssertionError("Ray was started")
+
+    monkeypatch.setattr(ray, "init", no_ray)
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)
+    out = str(tmp_path / "out.jsonl")
+    assert main(["ocr", str(files[0]), "--ray", "--json", out, "--model", "bogus"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "unknown model set 'bogus'" in err[0]
+    assert main(["ocr", str(files[0]), "--ray", "--json", out, "--box-thresh", "7"]) == 2
+    assert "box_thresh" in capsys.readouterr().err
+    assert not Path(out).exists()
+
+
+def test_an_actors_trt_ocr_error_is_said_in_one_line() -> None:
+    from trt_ocr.cli import _ray_cause
+
+    wrapped = (
+        "The actor died because of an error raised in its creation task\n"
+        "Traceback (most recent call last):\n  File ...\n"
+        "trt_ocr.errors.ModelDownloadError: model set 'x' is not cached here\n(more)"
+    )
+    assert (
+        _ray_cause(RuntimeError(wrapped)) == "ModelDownloadError: model set 'x' is not cached here"
+    )
+    assert _ray_cause(RuntimeError("first line\nsecond")) == "first line"

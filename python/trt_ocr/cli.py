@@ -26,24 +26,6 @@ if TYPE_CHECKING:
     from typing import Any
 
 
-def _files_under(folder: Path) -> list[Path]:
-    """Every file under folder, sorted, through symlinked folders too (each real folder once,
-    so a link back up cannot loop); a dangling link is listed: reading it reports it."""
-    import os
-    from pathlib import Path
-
-    found: list[Path] = []
-    visited: set[str] = set()
-    for root, dirs, names in os.walk(folder, followlinks=True):
-        real = os.path.realpath(root)
-        if real in visited:
-            dirs.clear()
-            continue
-        visited.add(real)
-        found.extend(Path(root, name) for name in names)
-    return sorted(found)
-
-
 def _expand_inputs(
     items: Sequence[str], skip_under: Path | None = None
 ) -> tuple[list[Path], list[Path]]:
@@ -53,7 +35,7 @@ def _expand_inputs(
     e.g. an earlier run's --draw folder), which are returned as skipped."""
     from pathlib import Path
 
-    from trt_ocr.io import IMAGE_SUFFIXES
+    from trt_ocr.io import IMAGE_SUFFIXES, files_under
     from trt_ocr.outputs import is_annotated_image
 
     out: list[Path] = []
@@ -70,7 +52,7 @@ def _expand_inputs(
     for item in items:
         p = Path(item)
         if p.is_dir():
-            for q in _files_under(p):
+            for q in files_under(p):
                 if q.suffix.lower() not in IMAGE_SUFFIXES:
                     continue
                 if skip is not None and q.resolve().is_relative_to(skip):
@@ -224,17 +206,24 @@ def cmd_ocr_ray(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     from trt_ocr import ray as trt_ray
 
+    kwargs = ocr_kwargs(args)
+    try:  # what each actor would refuse, refused once here, before Ray starts
+        _check_ocr_settings(kwargs)
+    except (TrtOcrError, ValueError) as e:
+        return setup_failed(e)
     if not ray.is_initialized():
         ray.init(address=args.ray or None, log_to_driver=False)
     parts = []
     if local:
         parts.append(trt_ray.path_dataset([str(p) for p in local]))
     if uris:
-        parts.append(trt_ray.read_image_files(uris))
+        try:
+            parts.append(trt_ray.read_image_files(uris))
+        except Exception as e:  # pyarrow's file systems: no credentials, no network, no bucket
+            print(f"trt-ocr: cannot list {', '.join(uris)}: {_first_line(e)}", file=sys.stderr)
+            return EXIT_ERROR
     ds = parts[0] if len(parts) == 1 else parts[0].union(*parts[1:])
-    ds = trt_ray.map_ocr(
-        ds, concurrency=args.ray_actors, num_gpus=args.ray_gpus, **ocr_kwargs(args)
-    )
+    ds = trt_ray.map_ocr(ds, concurrency=args.ray_actors, num_gpus=args.ray_gpus, **kwargs)
     try:
         images, failed = trt_ray.write_json_lines(
             trt_ray.iter_rows(ds),
@@ -244,9 +233,40 @@ def cmd_ocr_ray(args: argparse.Namespace) -> int:
     except (TrtOcrError, ValueError) as e:
         print(f"trt-ocr: {e}", file=sys.stderr)
         return EXIT_ERROR
+    except ray.exceptions.RayError as e:  # an actor died: its cause, not Ray's traceback
+        print(f"trt-ocr: --ray: {_ray_cause(e)}", file=sys.stderr)
+        return EXIT_ERROR
     if not args.quiet and plan.json_file is not None:
         print(f"{images} images, {failed} unreadable: {plan.json_file}", file=sys.stderr)
     return EXIT_SOME_INPUTS_FAILED if failed else EXIT_OK
+
+
+def _check_ocr_settings(kwargs: dict[str, Any]) -> None:
+    """Raises what OCR(**kwargs) would raise for its options, backend and model-set name,
+    without loading anything."""
+    from trt_ocr import backends, models
+    from trt_ocr.errors import ConfigError
+    from trt_ocr.options import ClsOptions, DetOptions, RecOptions, build_options
+
+    for cls, key in ((DetOptions, "det"), (ClsOptions, "cls"), (RecOptions, "rec")):
+        build_options(cls, kwargs.get(key), key)
+    if kwargs.get("backend", "auto") not in backends.BACKENDS:
+        raise ConfigError(f"backend must be one of {', '.join(backends.BACKENDS)}")
+    if isinstance(kwargs.get("model"), str):
+        models.get(kwargs["model"])
+
+
+def _first_line(e: BaseException) -> str:
+    return (str(e).strip().splitlines() or [type(e).__name__])[0]
+
+
+def _ray_cause(e: BaseException) -> str:
+    """The error that ended a Ray job, as one line: a trt-ocr error raised in an actor when
+    there is one (Ray wraps it in its own), else the first line of Ray's message."""
+    import re
+
+    found = re.search(r"trt_ocr\.errors\.(\w+): (.+)", str(e))
+    return f"{found.group(1)}: {found.group(2)}" if found else _first_line(e)
 
 
 def cmd_models(args: argparse.Namespace) -> int:
@@ -269,12 +289,19 @@ def cmd_models(args: argparse.Namespace) -> int:
             for name in args.names or [models.DEFAULT_MODEL]:
                 print(models.set_dir(name))
         elif args.action == "verify":
-            bad = 0
+            unfit: list[str] = []
             for name in args.names or list(models.REGISTRY):
                 for fname, st in models.status(name).items():
                     print(f"{name}\t{fname}\t{st}")
-                    bad += st != "ok"
-            return EXIT_ERROR if bad else EXIT_OK
+                    if st != "ok" and name not in unfit:
+                        unfit.append(name)
+            if unfit:
+                print(
+                    f"trt-ocr: 'trt-ocr models pull {' '.join(unfit)}' fetches what is missing "
+                    "or corrupt again",
+                    file=sys.stderr,
+                )
+            return EXIT_ERROR if unfit else EXIT_OK
     except TrtOcrError as e:
         print(f"trt-ocr: {e}", file=sys.stderr)
         return EXIT_ERROR

