@@ -12,14 +12,15 @@ from trt_ocr.errors import TrtOcrError
 from trt_ocr.result import OCRResult, TextLine
 
 
-def _result(text: str, box_scale: float = 1.0) -> OCRResult:
+def _result(text: str, box_scale: float = 1.0, size: tuple[int, int] = (0, 0)) -> OCRResult:
+    """A result of one line on an image of size (height, width)."""
     box = np.array([[10, 10], [200, 10], [200, 60], [10, 60]], np.float32) * box_scale
-    return OCRResult([TextLine(box, text, 0.9)], (0, 0))
+    return OCRResult([TextLine(box, text, 0.9)], size)
 
 
 def test_huge_images_are_drawn_at_a_bounded_size() -> None:
     img = np.full((5000, 9000, 3), 255, np.uint8)
-    out = _result("Hello", box_scale=20).draw(img)
+    out = _result("Hello", box_scale=20, size=img.shape[:2]).draw(img)
     assert max(out.shape[:2]) <= 2 * draw.MAX_DRAW_SIDE
     assert out.shape[1] == 2 * draw.MAX_DRAW_SIDE
     assert (out[:, : out.shape[1] // 2] != 255).any()  # the scaled box is still drawn
@@ -27,7 +28,7 @@ def test_huge_images_are_drawn_at_a_bounded_size() -> None:
 
 def test_small_images_keep_their_size() -> None:
     img = np.full((100, 300, 3), 255, np.uint8)
-    assert _result("Hello").draw(img).shape == (100, 600, 3)
+    assert _result("Hello", size=img.shape[:2]).draw(img).shape == (100, 600, 3)
 
 
 def test_missing_glyphs_are_detected() -> None:
@@ -41,10 +42,10 @@ def test_uncovered_text_warns_once(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(draw, "_warned_uncovered", False)
     img = np.full((100, 300, 3), 255, np.uint8)
     with pytest.warns(draw.FontWarning, match="TRT_OCR_FONT"):
-        _result("\U0010fffd").draw(img)
+        _result("\U0010fffd", size=img.shape[:2]).draw(img)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        _result("\U0010fffd").draw(img)  # once per process
+        _result("\U0010fffd", size=img.shape[:2]).draw(img)  # once per process
 
 
 def test_font_from_environment_and_argument(
