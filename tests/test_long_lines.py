@@ -220,6 +220,14 @@ def test_longest_accepted_strip_comes_back_whole(ocr) -> None:
     assert_all_words(text, " ".join(line.text for line in result))
 
 
+def test_a_thin_line_a_few_thousand_pixels_long_is_read(ocr) -> None:
+    """Too short to tile, yet the 2000 px cap and the 32 px rounding would bring it to the
+    detector 32 px high (it lost 90% of its words): it is letterboxed, as RapidOCR does."""
+    text, img = render_strip(20, 60)
+    assert img.shape[1] > 3000 and not ocr.detector.tiles(*img.shape[:2])
+    assert_all_words(text, " ".join(line.text for line in ocr(img)))
+
+
 def test_strip_beyond_the_side_limit_is_a_typed_error(ocr) -> None:
     with pytest.raises(ImageLoadError, match="100000x60"):
         ocr(np.full((60, 100000, 3), 255, np.uint8))

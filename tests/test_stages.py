@@ -250,7 +250,14 @@ def test_bounded_backends_get_detector_inputs_inside_the_plan(v4_models):
         bounded_shapes = True
 
     spec = v4_models.spec
-    det = DetOptions(limit_side_len=736, limit_type="min", max_side_limit=0, max_upscale=0)
+    det = DetOptions(
+        limit_side_len=736,
+        limit_type="min",
+        max_side_limit=0,
+        max_upscale=0,
+        min_height=0,  # not letterboxed: the strip stays 1:12
+        max_aspect=-1.0,
+    )
     ranges = plan_shapes(det, ClsOptions(), RecOptions(), spec).by_role()
     longest = max(ranges["det"][0].max[2:])
     strip = np.full((60, 720, 3), 255, np.uint8)

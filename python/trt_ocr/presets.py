@@ -16,6 +16,8 @@ PPOCR: Settings = {
         "box_thresh": 0.6,
         "unclip_ratio": 1.5,
         "use_dilation": False,
+        "min_height": 0,  # PP-OCR does not letterbox
+        "max_aspect": -1.0,
     },
     "cls": {"retry_below": 0.0},
     "rec": {"settle_o_zero": False},

@@ -319,8 +319,14 @@ class TextDetector(_Stage):
         return found, mapping.input_w / max(1, mapping.scale.work_w)
 
     def _scale(self, height: int, width: int) -> float:
-        """The factor the detector's resize reads a height x width image at."""
-        return self.plan(height, width).input_w / width
+        """The factor the detector's resize reads a height x width image at; 0 when it cannot
+        read it whole (e.g. a 60 x 65536 strip's letterbox would exceed the detector's limits):
+        then tiles are the way."""
+        try:
+            plan = self.plan(height, width)
+        except ValueError:
+            return 0.0
+        return plan.input_w / width
 
     def _tile_scale(self, height: int, width: int) -> float:
         """The factor the detector's resize reads a height x width tile at."""
