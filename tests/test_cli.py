@@ -212,6 +212,19 @@ def test_folders_are_walked_through_links_without_own_output(tmp_path: Path, cap
     # Named, an annotated image is an input like any other.
     named = top / "drawn" / "b.ocr.png"
     assert cli._expand_inputs([str(named)]) == ([named], [])
+    # A folder of only our own output: said why there is nothing to read.
+    assert cli.main(["ocr", str(top / "drawn")]) == cli.EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "skipped 1 annotated image" in err and "no input images" in err
+
+
+def test_a_folder_reached_through_a_link_too_is_listed_under_its_own_path(tmp_path: Path) -> None:
+    from trt_ocr.io import files_under
+
+    (tmp_path / "z_real").mkdir()
+    (tmp_path / "z_real" / "a.png").write_bytes(b"")
+    (tmp_path / "a_link").symlink_to(tmp_path / "z_real", target_is_directory=True)
+    assert files_under(tmp_path) == [tmp_path / "z_real" / "a.png"]
 
 
 def test_results_survive_a_json_file_that_cannot_be_written(

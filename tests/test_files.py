@@ -96,6 +96,16 @@ def test_longest_names_get_a_temporary_file_too(tmp_path: Path) -> None:
     )
 
 
+def test_names_that_are_not_utf8_get_a_temporary_file_too(tmp_path: Path) -> None:
+    # Latin-1 names, as an old file system or archive may hold: not UTF-8.
+    files.atomic_write(tmp_path / os.fsdecode(b"r\xe9.json"), b"x")
+    files.atomic_write(tmp_path / os.fsdecode(b"\xe9" * files.NAME_MAX), b"y")
+    assert sorted(os.fsencode(p.name) for p in tmp_path.iterdir()) == [
+        b"r\xe9.json",
+        b"\xe9" * files.NAME_MAX,
+    ]
+
+
 def test_can_create_in_tries_for_real(tmp_path: Path) -> None:
     assert files.can_create_in(tmp_path) is None and list(tmp_path.iterdir()) == []
     assert isinstance(files.can_create_in(tmp_path / "missing"), OSError)

@@ -147,5 +147,5 @@ def test_a_failed_fetch_names_the_model_set_and_what_to_do(tmp_path, monkeypatch
     with pytest.raises(ModelDownloadError) as caught:
         models.pull("ppocr-v5-mobile")
     message = str(caught.value)
-    assert "model set 'ppocr-v5-mobile' is not cached" in message
+    assert "model set 'ppocr-v5-mobile': its files could not be fetched" in message
     assert "trt-ocr models pull ppocr-v5-mobile" in message and "Connection refused" in message

@@ -334,6 +334,8 @@ def test_batch_refuses_a_single_image(ocr: OCR, tmp_path: Path) -> None:
             with pytest.raises(InputError, match="one image"):
                 ocr.batch(single)  # type: ignore[arg-type]
     assert squash(ocr.batch([str(path)])[0].texts) == squash(LINES)
+    stacked = ocr.batch(np.stack([img, img]))  # a 4-D array is a stack of images
+    assert [squash(r.texts) for r in stacked] == [squash(LINES)] * 2
 
 
 def test_draw_refuses_a_picture_of_another_size(ocr: OCR) -> None:

@@ -87,10 +87,10 @@ def cmd_ocr(args: argparse.Namespace) -> int:
         return cmd_ocr_ray(args)
     draw_dir = Path(args.draw) if args.draw is not None else None
     inputs, skipped = _expand_inputs(args.inputs, skip_under=draw_dir)
+    _say_skipped(skipped, args.quiet)
     if not inputs:
         print("trt-ocr: no input images", file=sys.stderr)
         return EXIT_USAGE
-    _say_skipped(skipped, args.quiet)
     # Every output path is checked before any model loads: a bad one costs nothing.
     try:
         plan = plan_outputs(inputs, args.json, args.draw, force=args.force)

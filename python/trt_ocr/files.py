@@ -24,7 +24,9 @@ def _temporary_beside(path: Path) -> tuple[int, Path]:
     Created with mode 0o666 like any file open() makes, so the user's umask sets its
     permissions (tempfile's would be 0o600, and a rename keeps them). The name is path's,
     cut short where needed so that a target of up to NAME_MAX bytes has a temporary too."""
-    stem = path.name.encode()[: NAME_MAX - _TMP_EXTRA].decode(errors="ignore")
+    # In the file system's bytes (a name may not be UTF-8), cut whole: a cut byte sequence of
+    # a UTF-8 character decodes to the surrogates that stand for its bytes, and encodes back.
+    stem = os.fsdecode(os.fsencode(path.name)[: NAME_MAX - _TMP_EXTRA])
     for _ in range(100):
         tmp = path.parent / f".{stem}.{secrets.token_hex(4)}.tmp"
         try:

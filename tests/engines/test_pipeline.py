@@ -269,17 +269,25 @@ def test_precision_graphs_are_made_again_only_when_their_inputs_change(
     assert not any("up to date" in m for m in logs)
 
 
-def test_int8_inputs_include_the_calibration_images_content(tmp_path: Path) -> None:
+def test_int8_inputs_include_the_calibration_images_and_the_whole_fp32_pipeline(
+    tmp_path: Path,
+) -> None:
     from PIL import Image
 
     calib = tmp_path / "calib"
     calib.mkdir()
     Image.new("RGB", (8, 8)).save(calib / "a.png")
-    fp32 = tmp_path / "det.onnx"
-    fp32.write_bytes(b"graph")
+    fp32 = {role: tmp_path / f"{role}.onnx" for role in ("det", "cls", "rec")}
+    for path in fp32.values():
+        path.write_bytes(path.name.encode())
     builder = Builder(BuildRequest(MODEL, out=tmp_path, calib=calib))
     before = builder._precision_inputs("int8", "det", fp32)
     assert before["calibration"][0][0] == str((calib / "a.png").resolve())
     Image.new("RGB", (8, 8), (9, 9, 9)).save(calib / "a.png")  # same name, new content
-    assert builder._precision_inputs("int8", "det", fp32) != before
+    after = builder._precision_inputs("int8", "det", fp32)
+    assert after != before
+    # The det graph's calibration feeds come through the fp32 pipeline: another fp32 rec
+    # graph (which the det graph's own sha256 does not see) is another input.
+    fp32["rec"].write_bytes(b"another rec")
+    assert builder._precision_inputs("int8", "det", fp32) != after
     assert "calibration" not in builder._precision_inputs("int8", "rec", fp32)  # fp16 there

@@ -265,29 +265,35 @@ class TensorRTSession(Session):
         return {t.name: t.host.view(t.shape, t.dtype) for t in outs}
 
     def close(self) -> None:
-        """Saves the runtime cache and frees the buffers, the stream and the context; each
-        step runs even when one before it failed (the first failure is raised after)."""
+        """Saves the runtime cache and frees the buffers, the stream and the context: every
+        step runs even when one before it failed, and the first failure is raised at the end."""
         from cuda.bindings import runtime as cudart
 
-        save, self._save_cache = self._save_cache, None
-        try:
-            if save is not None:
-                save()
-        finally:
+        failures: list[Exception] = []
+
+        def attempt(step: Callable[[], object]) -> None:
             try:
-                tensors, self._tensors = list(self._tensors.values()), {}
-                for t in tensors:
-                    t.close()
-            finally:
-                if self._stream is not None:
-                    stream, self._stream = self._stream, None
-                    check(cudart.cudaStreamDestroy(stream))
-                # The context before the engine, the engine before its runtime; the saver
-                # (holding the context's runtime config) after the context.
-                self._context = None
-                del save
-                self._engine = None
-                self._loaded = None
+                step()
+            except Exception as e:  # each resource is freed whatever happened to the others
+                failures.append(e)
+
+        save, self._save_cache = self._save_cache, None
+        if save is not None:
+            attempt(save)
+        tensors, self._tensors = list(self._tensors.values()), {}
+        for t in tensors:
+            attempt(t.close)
+        if self._stream is not None:
+            stream, self._stream = self._stream, None
+            attempt(lambda: check(cudart.cudaStreamDestroy(stream)))
+        # The context before the engine, the engine before its runtime; the saver (holding
+        # the context's runtime config) after the context.
+        self._context = None
+        del save
+        self._engine = None
+        self._loaded = None
+        if failures:
+            raise failures[0]
 
 
 def _stderr(msg: str) -> None:

@@ -326,7 +326,7 @@ class Builder:
             recorded = engine_cache.load(out).get("steps", {})
             for role in ROLES:
                 dst = out / f"{role}.onnx"
-                inputs = self._precision_inputs(prec, role, fp32[role])
+                inputs = self._precision_inputs(prec, role, fp32)
                 if self._up_to_date(recorded.get(f"precision/{role}"), dst, inputs):
                     self.log(
                         f"precision: {prec} {role}: up to date (the same fp32 graph, options"
@@ -378,12 +378,21 @@ class Builder:
             for line in steps.values()
             for path in line.get("details", {}).get("calibration_images", [])
         }
+        unknown = sorted(p for p in recorded if not Path(p).is_file())
+        if unknown:  # an older manifest kept names only, or the images moved
+            self.log(
+                f"report: WARNING: {len(unknown)} recorded calibration image(s) not found "
+                f"(e.g. {unknown[0]}), so not excluded; --steps precision --force records them"
+            )
         return sorted(Path(p) for p in recorded if Path(p).is_file())
 
-    def _precision_inputs(self, prec: str, role: str, fp32: Path) -> dict[str, Any]:
-        """Everything role's prec graph is made from: the same inputs make the same graph
-        (quantization is deterministic: seeded draws, fixed feeds), so it is not made again."""
+    def _precision_inputs(self, prec: str, role: str, fp32: dict[str, Path]) -> dict[str, Any]:
+        """Everything role's prec graph is made from (fp32: every role's fp32 graph): the same
+        inputs make the same graph (quantization is deterministic: seeded draws, fixed feeds),
+        so it is not made again."""
         from importlib import metadata
+
+        from trt_ocr import __version__
 
         def version(dist: str) -> str | None:
             try:
@@ -392,7 +401,7 @@ class Builder:
                 return None
 
         inputs: dict[str, Any] = {
-            "fp32_sha256": models.sha256_file(fp32),
+            "fp32_sha256": models.sha256_file(fp32[role]),
             "libraries": {d: version(d) for d in ("onnx", "onnxruntime", "onnxconverter-common")},
         }
         if prec == "int8" and role not in self.req.int8_roles:
@@ -400,6 +409,15 @@ class Builder:
         elif prec == "int8":
             cs = self._calibration_set()
             inputs["calibration"] = [[str(p), models.sha256_file(p)] for p in cs.images()]
+            # The feeds are this role's inputs in the fp32 pipeline: they depend on the other
+            # roles' graphs, every stage's options and trt-ocr's own pixel code too.
+            inputs["pipeline"] = {
+                "fp32_sha256": {r: models.sha256_file(p) for r, p in sorted(fp32.items())},
+                "trt_ocr": __version__,
+                "options": json.loads(
+                    json.dumps([dataclasses.asdict(o) for o in (self.req.cls, self.req.rec)])
+                ),
+            }
             inputs["int8"] = {
                 "method": self.req.calib_method,
                 "batches": self.req.calib_batches,
