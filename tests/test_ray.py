@@ -220,13 +220,14 @@ def test_folders_are_read_whole_hidden_and_underscored_names_too(local_ray, tmp_
     for name in ("_scan.png", ".hidden.png", "plain.png", "real/deeper.png", "notes.txt"):
         (tmp_path / name).write_bytes(png if name.endswith(".png") else b"text")
     (tmp_path / "linked").symlink_to(tmp_path / "real", target_is_directory=True)
-    rows = trt_ray.read_image_files(str(tmp_path)).select_columns(["path"]).take_all()
-    assert sorted(Path(r["path"]).relative_to(tmp_path).as_posix() for r in rows) == [
-        ".hidden.png",
-        "_scan.png",
-        "plain.png",
-        "real/deeper.png",  # once: linked/ is the same folder
-    ]
+    for source in (str(tmp_path), f"file://{tmp_path}"):
+        rows = trt_ray.read_image_files(source).select_columns(["path"]).take_all()
+        assert sorted(Path(r["path"]).relative_to(tmp_path).as_posix() for r in rows) == [
+            ".hidden.png",
+            "_scan.png",
+            "plain.png",
+            "real/deeper.png",  # once: linked/ is the same folder
+        ]
 
 
 def test_cli_ray_refuses_bad_settings_before_starting_ray(images, tmp_path, monkeypatch, capsys):

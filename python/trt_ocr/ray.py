@@ -174,9 +174,10 @@ def read_image_files(
     # files a serial run over the folder would read (files named explicitly are kept).
     listed: list[str] = []
     for item in sources:
-        if "://" not in item and Path(item).is_dir():
+        local = item.removeprefix("file://")
+        if "://" not in local and Path(local).is_dir():
             listed += [
-                str(p) for p in files_under(item) if p.suffix.lower() in suffixes and p.is_file()
+                str(p) for p in files_under(local) if p.suffix.lower() in suffixes and p.is_file()
             ]
         else:
             listed.append(item)
