@@ -317,6 +317,7 @@ class Builder:
         from trt_ocr.engines import graph, precision
 
         fp32 = self._need(self.pdir("fp32"), "precision")
+        fp32_sha256 = {role: models.sha256_file(path) for role, path in sorted(fp32.items())}
         for prec in self.req.precisions:
             if prec == "fp32":
                 continue
@@ -326,7 +327,7 @@ class Builder:
             recorded = engine_cache.load(out).get("steps", {})
             for role in ROLES:
                 dst = out / f"{role}.onnx"
-                inputs = self._precision_inputs(prec, role, fp32)
+                inputs = self._precision_inputs(prec, role, fp32_sha256)
                 if self._up_to_date(recorded.get(f"precision/{role}"), dst, inputs):
                     self.log(
                         f"precision: {prec} {role}: up to date (the same fp32 graph, options"
@@ -370,26 +371,27 @@ class Builder:
     def _recorded_calibration_images(self) -> list[Path]:
         """The images the int8 models on disk were calibrated on, from their manifest (an
         earlier run's, maybe with another --calib): none of them may be evaluated on."""
-        from trt_ocr import engine_cache
-
         steps = engine_cache.load(self.pdir("int8")).get("steps", {})
         recorded = {
-            path
+            Path(path)
             for line in steps.values()
             for path in line.get("details", {}).get("calibration_images", [])
         }
-        unknown = sorted(p for p in recorded if not Path(p).is_file())
+        found = sorted(p for p in recorded if p.is_file())
+        unknown = sorted(recorded - set(found))
         if unknown:  # an older manifest kept names only, or the images moved
             self.log(
                 f"report: WARNING: {len(unknown)} recorded calibration image(s) not found "
                 f"(e.g. {unknown[0]}), so not excluded; --steps precision --force records them"
             )
-        return sorted(Path(p) for p in recorded if Path(p).is_file())
+        return found
 
-    def _precision_inputs(self, prec: str, role: str, fp32: dict[str, Path]) -> dict[str, Any]:
-        """Everything role's prec graph is made from (fp32: every role's fp32 graph): the same
-        inputs make the same graph (quantization is deterministic: seeded draws, fixed feeds),
-        so it is not made again."""
+    def _precision_inputs(
+        self, prec: str, role: str, fp32_sha256: dict[str, str]
+    ) -> dict[str, Any]:
+        """Everything role's prec graph is made from (fp32_sha256: every role's fp32 graph's):
+        the same inputs make the same graph (quantization is deterministic: seeded draws, fixed
+        feeds), so it is not made again."""
         from importlib import metadata
 
         from trt_ocr import __version__
@@ -401,7 +403,7 @@ class Builder:
                 return None
 
         inputs: dict[str, Any] = {
-            "fp32_sha256": models.sha256_file(fp32[role]),
+            "fp32_sha256": fp32_sha256[role],
             "libraries": {d: version(d) for d in ("onnx", "onnxruntime", "onnxconverter-common")},
         }
         if prec == "int8" and role not in self.req.int8_roles:
@@ -412,7 +414,7 @@ class Builder:
             # The feeds are this role's inputs in the fp32 pipeline: they depend on the other
             # roles' graphs, every stage's options and trt-ocr's own pixel code too.
             inputs["pipeline"] = {
-                "fp32_sha256": {r: models.sha256_file(p) for r, p in sorted(fp32.items())},
+                "fp32_sha256": dict(fp32_sha256),
                 "trt_ocr": __version__,
                 "options": json.loads(
                     json.dumps([dataclasses.asdict(o) for o in (self.req.cls, self.req.rec)])
