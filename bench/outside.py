@@ -10,10 +10,12 @@ Python around the calls and the session wrappers). Network time is timed as the 
 on the same machine state, run it once per tree: ``PYTHONPATH=<tree>/python:. python -m
 bench.outside``.
 
-``--replay N`` adds each engine with its networks replayed (recorded outputs handed back, see
-`replaying`): the same work outside the networks, but with caches no network has emptied (closer
-to a GPU, whose networks keep their activations in device memory). ``--peer`` adds RapidOCR 1.4.4
-to both (its outside time in all; it has no stage timers).
+``--backend tensorrt`` runs our networks on the GPU (fp32 engines): the premise of the outside
+target, networks that leave the CPU's caches alone. ``--replay N`` adds each engine with its
+networks replayed (recorded outputs handed back, see `replaying`): the same work outside the
+networks, but with caches no network has emptied (closer to a GPU, whose networks keep their
+activations in device memory). ``--peer`` adds RapidOCR 1.4.4 to both (its outside time in all;
+it has no stage timers).
 """
 
 from __future__ import annotations
@@ -112,6 +114,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--preset", choices=("rapidocr", "default"), default="rapidocr")
     ap.add_argument(
+        "--backend",
+        choices=("onnxruntime", "tensorrt"),
+        default="onnxruntime",
+        help="where our networks run (tensorrt: fp32 engines on the GPU, built on first use)",
+    )
+    ap.add_argument(
         "--replay",
         type=int,
         default=0,
@@ -124,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
         help="also rapidocr_onnxruntime 1.4.4 (the side-by-side bench's peer), same images",
     )
     args = ap.parse_args(argv)
+    if args.replay and args.backend != "onnxruntime":
+        ap.error("--replay replays ONNX Runtime's run calls: use it with --backend onnxruntime")
     want = str(args.threads)
     if any(os.environ.get(var) != want for var in THREAD_VARS):
         # as the side-by-side bench runs its workers; read when numpy loads, so start anew
@@ -134,6 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     import cv2
 
     nettime.patch_onnxruntime()
+    if args.backend == "tensorrt":
+        nettime.patch_trt_ocr_tensorrt()
     import trt_ocr
     from trt_ocr.presets import RAPIDOCR_1_4
 
@@ -144,9 +156,12 @@ def main(argv: list[str] | None = None) -> int:
     if "photos" in sets:
         sets["photos"] = sets["photos"][: args.photos]
     kw = RAPIDOCR_1_4 if args.preset == "rapidocr" else {}
-    ocr = trt_ocr.OCR(model="ppocr-v4-mobile", backend="onnxruntime", threads=args.threads, **kw)
+    ocr = trt_ocr.OCR(model="ppocr-v4-mobile", backend=args.backend, threads=args.threads, **kw)
     where = Path(trt_ocr.__file__).parent
-    print(f"trt_ocr from {where}, preset {args.preset}, {args.threads} thread(s)")
+    print(
+        f"trt_ocr from {where}, preset {args.preset}, {args.threads} thread(s), "
+        f"networks on {ocr.backend.describe()}"
+    )
     engines: dict[str, Callable[[np.ndarray], Any]] = {"ours": ocr}
     if args.peer:
         from bench.engines import RapidOcrOnnx

@@ -321,7 +321,8 @@ def markdown(rep: dict, chart: str | None) -> str:
         "input shape each engine actually ran in the timed e2e passes; FLOPs = 2 x MACs. "
         "Paddle runs the same networks in Paddle format (same FLOPs). Share of peak = "
         "achieved GFLOP/s / measured matmul peak (the best of the measurements before and "
-        "after the engines).",
+        "after the engines); the peak is the CPU's, so engines whose networks run on a GPU "
+        "have none.",
         "",
     ]
     rows = []

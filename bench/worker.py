@@ -63,6 +63,7 @@ class Worker:
         self.info["rss_after_load"] = _rss_now()
         self.info["versions"] = self.engine.versions()
         self.info["description"] = self.engine.description
+        self.info["device"] = self.engine.device
 
     def read(self, p: str):
         img = self.cv2.imread(p, self.cv2.IMREAD_COLOR)

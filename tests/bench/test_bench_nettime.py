@@ -58,3 +58,27 @@ def test_call_facts_for_each_runtime_form():
     nested = [[np.zeros(4, np.float32)], {"a": np.zeros(2, np.int64)}]
     assert nettime._facts(feeds, nested) == ((2, 3, 4), 101, 16 + 16)
     assert nettime._facts({}, []) == ((), 0, 0)
+
+
+def test_trt_ocr_tensorrt_sessions_are_timed(monkeypatch):
+    """Our TensorRT session's run call (copies and sync included) is timed like ONNX Runtime's:
+    stage by session, first input's shape, bytes in and out. The engine is a stand-in: the
+    wrapper is what is tested, the real call needs a GPU."""
+    from trt_ocr.backends.tensorrt import TensorRTSession
+
+    def engine(self, feeds):
+        (x,) = feeds.values()
+        return {"probabilities": np.zeros((x.shape[0], 1, *x.shape[2:]), np.float16)}
+
+    monkeypatch.setattr(TensorRTSession, "run", engine)  # restored after the test
+    nettime.patch_trt_ocr_tensorrt()
+    nettime.patch_trt_ocr_tensorrt()  # idempotent: not wrapped twice
+    session = object.__new__(TensorRTSession)
+    nettime.TIMER.stage_of[id(session)] = "det"
+    nettime.TIMER.take()
+    out = session.run({"x": np.zeros((1, 3, 64, 96), np.uint8)})
+    assert out["probabilities"].shape == (1, 1, 64, 96)
+    (event,), timer_seconds = nettime.TIMER.take()
+    stage, shape, seconds, b_in, b_out = event
+    assert (stage, shape, b_in, b_out) == ("det", (1, 3, 64, 96), 3 * 64 * 96, 64 * 96 * 2)
+    assert seconds > 0 and timer_seconds >= 0

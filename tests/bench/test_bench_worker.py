@@ -65,6 +65,7 @@ def test_worker_protocol(tmp_path, monkeypatch):
     assert rc == 0
     load, warm, ocr, rec, tp, missing, bogus, stats, bye = answers
     assert load["ok"] and load["description"] == "stand-in" and load["rss_after_load"] > 0
+    assert load["device"] == "cpu"  
     assert warm == {"ok": True}
     # warm-up events not included; bytes in and out after the seconds
     assert ocr["net"] == [["det", [1, 3, 20, 30], 0.001, 7200, 600]]
@@ -196,3 +197,45 @@ def test_wait_idle_waits_out_a_spinning_process():
     finally:
         proc.kill()
         proc.wait()
+
+
+def _gpu_why_not() -> str | None:
+    """None where trt-ocr's TensorRT backend can run engines, else why not."""
+    try:
+        from trt_ocr.backends import tensorrt_library
+    except ImportError as e:
+        return str(e)
+    ok, why = tensorrt_library.available()
+    return None if ok else why
+
+
+_NO_GPU = _gpu_why_not()
+
+
+@pytest.mark.skipif(_NO_GPU is None, reason="a GPU is usable here")
+def test_the_gpu_engine_without_a_gpu_is_a_load_error_the_bench_reports():
+    """Without a usable GPU, ours-tensorrt fails at load with the backend's reason; the
+    orchestrator reports it and keeps the other engines (see the test above)."""
+    rc, answers = _serve([{"engine": "ours-tensorrt", "threads": 1}])
+    assert rc == 1
+    assert answers[0]["error"].startswith("BackendError: backend 'tensorrt' is unavailable")
+
+
+@pytest.mark.skipif(_NO_GPU is not None, reason=f"needs a GPU TensorRT can use: {_NO_GPU}")
+def test_the_gpu_engine_times_all_three_networks_and_reads_as_ours(tmp_path):
+    """On a GPU: ours-tensorrt answers with the device, times det, cls and rec on the GPU, and
+    reads the sample image as ours on ONNX Runtime does (fp32 engines: same text)."""
+    sample = Path(__file__).resolve().parents[2] / "samples" / "sample.png"
+    rc, answers = _serve(
+        [
+            {"engine": "ours-tensorrt", "threads": 1},
+            {"op": "ocr", "image": str(sample)},
+            {"op": "quit"},
+        ]
+    )
+    assert answers[0]["device"] == "gpu"
+    gpu = answers[1]
+    assert {stage for stage, *_ in gpu["net"]} == {"det", "cls", "rec"}
+    assert all(seconds > 0 for _, _, seconds, _, _ in gpu["net"])
+    rc, answers = _serve([{"engine": "ours", "threads": 1}, {"op": "ocr", "image": str(sample)}])
+    assert [ln["text"] for ln in gpu["lines"]] == [ln["text"] for ln in answers[1]["lines"]]
