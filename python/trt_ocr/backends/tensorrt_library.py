@@ -27,7 +27,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from trt_ocr.engine_cache import FP32_MATH, EngineTarget
+from trt_ocr.engine_cache import EngineTarget
 from trt_ocr.errors import BackendError, EngineBuildError
 from trt_ocr.files import atomic_write
 from trt_ocr.shapes import ShapeRange
@@ -409,7 +409,6 @@ class BuildSettings:
             "workspace_mb": self.workspace_mb,
             "optimization_level": self.optimization_level,
             "strongly_typed": True,
-            "fp32_math": FP32_MATH,
         }
 
 
