@@ -107,6 +107,16 @@ def test_missing_tampered_or_undeserializable_engine_rebuilds(onnx: Path) -> Non
     assert not decide(m, "rec", eng, key, force=True).usable
 
 
+def test_an_engine_recorded_before_fp32_math_was_keyed_computed_in_tf32(onnx: Path) -> None:
+    key = engine_key(onnx, plan_shapes().rec, TARGET)
+    m, eng = _built(onnx, key)
+    assert m["engines"]["rec"]["key"]["fp32_math"] == "fp32"
+    assert decide(m, "rec", eng, key).usable
+    del m["engines"]["rec"]["key"]["fp32_math"]  # built with the builder's default, TF32 on
+    d = decide(m, "rec", eng, key)
+    assert not d.usable and d.reason == "fp32 math: tf32 -> fp32"
+
+
 def test_corrupt_or_old_manifest_is_a_miss(onnx: Path) -> None:
     key = engine_key(onnx, plan_shapes().rec, TARGET)
     _, eng = _built(onnx, key)

@@ -26,8 +26,14 @@ from trt_ocr.shapes import ShapeRange
 MANIFEST = "manifest.json"
 # 2: key = library + version + compute capability (no GPU name, no builder flags)
 # 3: compute capability -> the plan's compute-capability targets (TensorRT-RTX plans run on several)
-SCHEMA = 3
+# 4: + fp32_math (TF32 turned off)
+SCHEMA = 4
 UNKNOWN_PRECISION = "as-onnx"  # an ONNX that build-engines did not write
+# How an engine computes its fp32 convolutions and matrix multiplies: in fp32, as the ONNX says
+# (TensorRTLibrary.build clears the builder's TF32 flag). Engines built before that have no
+# fp32_math in their key: the builder's default then, TF32 (inputs rounded to 10-bit mantissas).
+FP32_MATH = "fp32"
+_FP32_MATH_BEFORE_KEYED = "tf32"
 
 
 def now_iso() -> str:
@@ -70,7 +76,8 @@ def covers(targets: Sequence[str], wanted: Sequence[str]) -> bool:
 class EngineKey:
     """Everything that makes an engine usable for a request; a different value means a
     different engine. (Builder settings such as the workspace size change how fast an engine
-    runs, not whether it runs: they are recorded beside the key, not in it.)"""
+    runs, not whether it runs or what it computes: they are recorded beside the key, not in it.
+    TF32 changes the results: fp32_math is in the key.)"""
 
     onnx_sha256: str
     library: str
@@ -78,6 +85,7 @@ class EngineKey:
     compute_capabilities: tuple[str, ...]
     precision: str
     profiles: tuple[tuple[tuple[int, ...], ...], ...]  # ShapeRange (min, opt, max) each
+    fp32_math: str  # FP32_MATH for engines built now
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -94,6 +102,7 @@ class EngineKey:
             tuple(str(c) for c in d["compute_capabilities"]),
             str(d["precision"]),
             tuple(tuple(tuple(int(v) for v in s) for s in p) for p in d["profiles"]),
+            str(d.get("fp32_math", _FP32_MATH_BEFORE_KEYED)),
         )
 
 
@@ -107,6 +116,7 @@ def engine_key(onnx_path: Path, ranges: Sequence[ShapeRange], target: EngineTarg
         tuple(target.compute_capabilities),
         precision_of(onnx_path),
         tuple((r.min, r.opt, r.max) for r in ranges),
+        FP32_MATH,
     )
 
 
@@ -127,6 +137,7 @@ _KEY_WORDS = {
     "compute_capabilities": "compute capability",
     "precision": "precision",
     "profiles": "optimization profiles",
+    "fp32_math": "fp32 math",
 }
 
 
@@ -198,10 +209,10 @@ def decide(
     if deserializes is None:
         return Decision(
             True,
-            "manifest matches (ONNX, library, compute capability, precision, profiles) and the "
-            "plan's sha256 is verified; not deserialized (no usable GPU here)",
+            "manifest matches (ONNX, library, compute capability, precision, profiles, fp32 "
+            "math) and the plan's sha256 is verified; not deserialized (no usable GPU here)",
         )
-    return Decision(True, "manifest matches (ONNX, library, GPU, precision, profiles)")
+    return Decision(True, "manifest matches (ONNX, library, GPU, precision, profiles, fp32 math)")
 
 
 # --- reading and writing -------------------------------------------------------------------

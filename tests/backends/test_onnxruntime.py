@@ -63,6 +63,18 @@ def test_unloadable_model_is_a_backend_error(tmp_path: Path) -> None:
         OnnxRuntimeBackend().open(bad, "rec")
 
 
+def test_the_cuda_provider_computes_fp32_without_tf32(monkeypatch: pytest.MonkeyPatch) -> None:
+    import onnxruntime as ort
+
+    monkeypatch.setattr(
+        ort, "get_available_providers", lambda: ["CUDAExecutionProvider", "CPUExecutionProvider"]
+    )
+    gpu = OnnxRuntimeBackend(threads=1)
+    assert gpu.use_gpu and "(CUDAExecutionProvider, 1 threads)" in gpu.describe()
+    assert gpu.providers == [("CUDAExecutionProvider", {"use_tf32": "0"}), "CPUExecutionProvider"]
+    assert OnnxRuntimeBackend(threads=1, use_gpu=False).providers == ["CPUExecutionProvider"]
+
+
 def test_backend_selection() -> None:
     with pytest.raises(ValueError, match="backend must be one of"):
         backends.create("bogus")

@@ -5,6 +5,7 @@ says why. Skipped when `tensorrt_rtx` is not installed (pip install "trt-ocr[ten
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -57,6 +58,23 @@ def test_builds_ahead_of_time_for_the_default_targets(rtx, tmp_path: Path) -> No
     secs = rtx.build(_onnx(tmp_path / "m.onnx"), tmp_path / "m.engine", RANGES, settings, print)
     assert secs > 0 and (tmp_path / "m.engine").stat().st_size > 10_000
     assert not (tmp_path / "timing.cache").exists()
+
+
+def test_fp32_tensors_are_built_without_tf32(
+    rtx, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """TF32 is on in a new builder config; the config a plan is built with has it off."""
+    assert trt.Builder(trt.Logger()).create_builder_config().get_flag(trt.BuilderFlag.TF32)
+    tf32: list[bool] = []
+    build = trt.Builder.build_serialized_network
+
+    def recording_build(builder: Any, network: Any, config: Any) -> Any:
+        tf32.append(config.get_flag(trt.BuilderFlag.TF32))
+        return build(builder, network, config)
+
+    monkeypatch.setattr(trt.Builder, "build_serialized_network", recording_build)
+    rtx.build(_onnx(tmp_path / "m.onnx"), tmp_path / "m.engine", RANGES, layer.BuildSettings(256))
+    assert tf32 == [False] and (tmp_path / "m.engine").stat().st_size > 10_000
 
 
 def test_named_targets_are_built_and_unknown_ones_refused(tmp_path: Path) -> None:

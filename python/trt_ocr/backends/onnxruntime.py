@@ -21,6 +21,17 @@ _ORT_TYPES: dict[str, np.dtype[Any]] = {
 }
 
 
+Provider = str | tuple[str, dict[str, str]]  # a name, or a name and its options
+
+
+def providers(use_gpu: bool) -> list[Provider]:
+    """The execution providers of a session. ONNX Runtime is the reference the engines match:
+    its CUDA provider computes fp32 convolutions and matmuls in fp32, not in TF32 (its default)."""
+    if not use_gpu:
+        return ["CPUExecutionProvider"]
+    return [("CUDAExecutionProvider", {"use_tf32": "0"}), "CPUExecutionProvider"]
+
+
 class OrtSession(Session):
     def __init__(self, session: Any, use_gpu: bool) -> None:  # an ort.InferenceSession
         self._session = session
@@ -74,11 +85,7 @@ class OnnxRuntimeBackend(Backend):
                 "(install onnxruntime-gpu on a machine with an NVIDIA GPU)"
             )
         self.use_gpu = has_cuda if use_gpu is None else use_gpu
-        self.providers = (
-            ["CUDAExecutionProvider", "CPUExecutionProvider"]
-            if self.use_gpu
-            else ["CPUExecutionProvider"]
-        )
+        self.providers = providers(self.use_gpu)
 
     def open(self, model: Path, role: str, profiles: Sequence[ShapeRange] | None = None) -> Session:
         ort = self._ort
@@ -102,4 +109,6 @@ class OnnxRuntimeBackend(Backend):
         return OrtSession(sess, self.use_gpu)
 
     def describe(self) -> str:
-        return f"onnxruntime {self._ort.__version__} ({self.providers[0]}, {self.threads} threads)"
+        first = self.providers[0]
+        name = first if isinstance(first, str) else first[0]
+        return f"onnxruntime {self._ort.__version__} ({name}, {self.threads} threads)"

@@ -8,7 +8,8 @@ building a strongly typed plan from an ONNX file and the shape plan's ranges, an
 deserializing a plan.
 
 Precision comes from the ONNX itself (fp16 tensors, Q/DQ nodes): networks are created
-STRONGLY_TYPED, the only mode TensorRT 11 and TensorRT-RTX have (no FP16/INT8 builder flags).
+STRONGLY_TYPED, the only mode TensorRT 11 and TensorRT-RTX have (no FP16/INT8 builder flags),
+and built with TF32 off, so fp32 tensors are computed in fp32.
 
 A runtime module: the TensorRT backend builds engines into its cache with it, and
 `trt-ocr build-engines` uses it for its engine step. Whether to build is decided elsewhere
@@ -562,6 +563,8 @@ class TensorRTLibrary:
         config = builder.create_builder_config()
         config.set_memory_pool_limit(trt.MemoryPoolType.WORKSPACE, settings.workspace_mb << 20)
         config.builder_optimization_level = settings.optimization_level
+        # Strongly typed: the ONNX decides precision; TF32 would silently lower fp32 tensors.
+        config.clear_flag(trt.BuilderFlag.TF32)
         self._set_targets(config)
         interrupt = _Interrupt()
         monitor = _progress_monitor(trt, log, label, cancelled=lambda: interrupt.seen)
