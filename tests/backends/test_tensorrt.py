@@ -32,3 +32,11 @@ def test_pinned_buffers_are_freed_explicitly() -> None:
     with trt_backend.DeviceBuffer() as d:
         assert d.reserve(1024) and not d.reserve(512)
     assert d.ptr == 0
+
+
+def test_a_stream_reaches_tensorrt_as_its_address() -> None:
+    """TensorRT's calls take the stream's address; it is read without int(stream), which
+    cuda-bindings deprecated. A stream handle can be made without a GPU."""
+    runtime = pytest.importorskip("cuda.bindings.runtime")
+    handle = trt_backend.native_handle(runtime.cudaStream_t(0x7F00_1234))
+    assert handle == 0x7F00_1234 and type(handle) is int

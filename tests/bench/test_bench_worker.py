@@ -65,7 +65,7 @@ def test_worker_protocol(tmp_path, monkeypatch):
     assert rc == 0
     load, warm, ocr, rec, tp, missing, bogus, stats, bye = answers
     assert load["ok"] and load["description"] == "stand-in" and load["rss_after_load"] > 0
-    assert load["device"] == "cpu"  
+    assert load["device"] == "cpu"  # where its networks run: the report's CPU peak is for these
     assert warm == {"ok": True}
     # warm-up events not included; bytes in and out after the seconds
     assert ocr["net"] == [["det", [1, 3, 20, 30], 0.001, 7200, 600]]
@@ -233,9 +233,10 @@ def test_the_gpu_engine_times_all_three_networks_and_reads_as_ours(tmp_path):
             {"op": "quit"},
         ]
     )
-    assert answers[0]["device"] == "gpu"
+    assert rc == 0 and answers[0]["device"] == "gpu"
     gpu = answers[1]
     assert {stage for stage, *_ in gpu["net"]} == {"det", "cls", "rec"}
     assert all(seconds > 0 for _, _, seconds, _, _ in gpu["net"])
     rc, answers = _serve([{"engine": "ours", "threads": 1}, {"op": "ocr", "image": str(sample)}])
+    assert rc == 0
     assert [ln["text"] for ln in gpu["lines"]] == [ln["text"] for ln in answers[1]["lines"]]

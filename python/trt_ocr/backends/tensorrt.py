@@ -62,6 +62,16 @@ def check(result: Any) -> Any:
     return values[0] if len(values) == 1 else tuple(values)
 
 
+def native_handle(obj: Any) -> int:
+    """The address behind a cuda-python object (a stream), as TensorRT's calls take it:
+    cuda-bindings 12.9.1 deprecated int(obj), the conversion passing the object would make."""
+    try:
+        from cuda.bindings.utils import get_cuda_native_handle
+    except ImportError:  # cuda-bindings before 12.9.1
+        return int(obj)
+    return int(get_cuda_native_handle(obj))
+
+
 class _Buffer:
     """A CUDA allocation that grows on demand; freed by close()."""
 
@@ -183,6 +193,7 @@ class TensorRTSession(Session):
             for p in range(self._engine.num_optimization_profiles)
         ]
         self._stream = check(cudart.cudaStreamCreate())
+        self._stream_handle = native_handle(self._stream)
         self._profile = -1
         self._shapes: dict[str, tuple[int, ...]] = {}
 
@@ -203,7 +214,7 @@ class TensorRTSession(Session):
         profile = self.profile_for(shapes[self.input_name])
         if profile != self._profile:
             try:  # the bindings raise on failure (a False return is kept for older ones)
-                switched = ctx.set_optimization_profile_async(profile, self._stream)
+                switched = ctx.set_optimization_profile_async(profile, self._stream_handle)
             except RuntimeError as e:
                 raise BackendError(
                     f"could not switch to optimization profile {profile}: {e}"
@@ -248,7 +259,7 @@ class TensorRTSession(Session):
                 moved or ctx.get_tensor_address(t.name) != t.device.ptr
             ) and not ctx.set_tensor_address(t.name, t.device.ptr):
                 raise BackendError(f"set_tensor_address failed for {t.name}")
-        if not ctx.execute_async_v3(self._stream):
+        if not ctx.execute_async_v3(self._stream_handle):
             raise BackendError("execute_async_v3 failed")
         for t in outs:
             nbytes = int(np.prod(t.shape)) * t.dtype.itemsize
