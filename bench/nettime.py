@@ -90,25 +90,34 @@ def _facts(feeds: Any, out: Any) -> tuple[tuple[int, ...], int, int]:
         return _first_shape(feeds), nbytes(feeds), nbytes(out)
 
 
-def patch_onnxruntime() -> None:
-    import onnxruntime as ort
-
-    cls = ort.InferenceSession
-    if getattr(cls.run, "_bench_timed", False):
+def _time_calls(
+    cls: type, name: str, feeds: tuple[int, str], outputs: Any = lambda out: out
+) -> None:
+    """Wraps the run call cls.name (once) to record each call in TIMER: feeds is the position
+    (after self) and the name of its feeds argument, outputs(result) its output arrays."""
+    feeds_at, feeds_name = feeds
+    method = getattr(cls, name)
+    if getattr(method, "_bench_timed", False):
         return
-    orig = cls.run
     clock, record = time.perf_counter, TIMER.calls.append
 
-    def run(self, output_names, input_feed, run_options=None):
+    def timed(self, *args, **kwargs):
         t0 = clock()
-        out = orig(self, output_names, input_feed, run_options)
+        out = method(self, *args, **kwargs)
         t1 = clock()
-        shape, b_in, b_out = _facts(input_feed, out)
+        fed = args[feeds_at] if len(args) > feeds_at else kwargs.get(feeds_name)
+        shape, b_in, b_out = _facts(fed, outputs(out))
         record((self, shape, t1 - t0, b_in, b_out, clock() - t1))
         return out
 
-    run._bench_timed = True
-    cls.run = run
+    timed._bench_timed = True  # type: ignore[attr-defined]
+    setattr(cls, name, timed)
+
+
+def patch_onnxruntime() -> None:
+    import onnxruntime as ort
+
+    _time_calls(ort.InferenceSession, "run", (1, "input_feed"))
 
 
 def patch_trt_ocr_tensorrt() -> None:
@@ -117,40 +126,10 @@ def patch_trt_ocr_tensorrt() -> None:
     same boundary as ONNX Runtime's run call (copies in and out included)."""
     from trt_ocr.backends.tensorrt import TensorRTSession
 
-    cls = TensorRTSession
-    if getattr(cls.run, "_bench_timed", False):
-        return
-    orig = cls.run
-    clock, record = time.perf_counter, TIMER.calls.append
-
-    def run(self, feeds):
-        t0 = clock()
-        out = orig(self, feeds)
-        t1 = clock()
-        shape, b_in, b_out = _facts(feeds, list(out.values()))
-        record((self, shape, t1 - t0, b_in, b_out, clock() - t1))
-        return out
-
-    run._bench_timed = True
-    cls.run = run
+    _time_calls(TensorRTSession, "run", (0, "feeds"), lambda out: list(out.values()))
 
 
 def patch_paddle() -> None:
     from rapidocr_paddle.utils import infer_engine
 
-    cls = infer_engine.PaddleInferSession
-    if getattr(cls.__call__, "_bench_timed", False):
-        return
-    orig = cls.__call__
-    clock, record = time.perf_counter, TIMER.calls.append
-
-    def call(self, img):
-        t0 = clock()
-        out = orig(self, img)
-        t1 = clock()
-        shape, b_in, b_out = _facts(img, out)
-        record((self, shape, t1 - t0, b_in, b_out, clock() - t1))
-        return out
-
-    call._bench_timed = True
-    cls.__call__ = call
+    _time_calls(infer_engine.PaddleInferSession, "__call__", (0, "img"))

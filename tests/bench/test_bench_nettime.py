@@ -82,3 +82,12 @@ def test_trt_ocr_tensorrt_sessions_are_timed(monkeypatch):
     stage, shape, seconds, b_in, b_out = event
     assert (stage, shape, b_in, b_out) == ("det", (1, 3, 64, 96), 3 * 64 * 96, 64 * 96 * 2)
     assert seconds > 0 and timer_seconds >= 0
+
+
+def test_feeds_passed_by_name_are_counted_too(tmp_path):
+    nettime.patch_onnxruntime()
+    sess = ort.InferenceSession(_identity(tmp_path / "k.onnx"), providers=["CPUExecutionProvider"])
+    nettime.TIMER.take()
+    sess.run(output_names=None, input_feed={"x": np.zeros((1, 3, 8, 8), np.float32)})
+    (event,), _ = nettime.TIMER.take()
+    assert event[1] == (1, 3, 8, 8) and event[3:] == (768, 768)
