@@ -505,10 +505,10 @@ def same_network_inputs(raw: dict, base: str = "rapidocr") -> dict:
     network-time ratio then compares runtimes/session settings only."""
     out: dict = {}
     b = raw.get(base, {})
-    if "sets" not in b:
+    if "sets" not in b or "error" in b:
         return out
     for name, res in raw.items():
-        if name == base or "sets" not in res:
+        if name == base or "sets" not in res or "error" in res:  # failed: no figures
             continue
         same = total = 0
         for set_name, recs in res["sets"].items():
@@ -528,11 +528,11 @@ def same_text(raw: dict, base: str = "rapidocr") -> dict:
     list of line texts (in the engine's order) equals the base engine's."""
     out: dict = {}
     b = raw.get(base, {})
-    if "sets" not in b:
+    if "sets" not in b or "error" in b:
         return out
     bwords = {w["image"]: w["text"] for w in b.get("words", [])}
     for name, res in raw.items():
-        if name == base or "sets" not in res:
+        if name == base or "sets" not in res or "error" in res:  # failed: no figures
             continue
         words = [w for w in res.get("words", []) if w["image"] in bwords]
         r = {

@@ -22,7 +22,8 @@ def test_write_report(tmp_path):
     raw = {
         "ours": {"sets": {"ic15": [_rec("a.jpg", 0.5, 0.3)]}},
         "rapidocr": {"sets": {"ic15": [_rec("a.jpg", 1.0, 0.6)]}},
-        "paddle": {"error": "ImportError: no paddle"},
+        # as run_engines leaves an engine that failed to load
+        "paddle": {"sets": {}, "words": [], "error": "ImportError: no paddle"},
     }
     flops = {
         s: {
@@ -82,6 +83,7 @@ def test_write_report(tmp_path):
     assert "| ours | ic15 | 0.500 | 0.500 |" in md  # e2e ratio vs RapidOCR
     assert "ours on 1/1 images" in md
     assert "ours: 0/0 word crops, all line texts equal on 1/1 images" in md
+    assert "paddle on" not in md and "paddle:" not in md  # a failed engine has no figures
     data = json.loads((tmp_path / "m-2026-01-01-quick.json").read_text())
     assert data["ratios_vs_rapidocr"]["ours"]["ic15"]["e2e_median"] == 0.5
     assert (tmp_path / "tmp" / "m-2026-01-01-quick-records.json").is_file()
