@@ -57,6 +57,7 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "norm0.5": {"det": {"mean": (0.5, 0.5, 0.5), "std": (0.5, 0.5, 0.5)}},
     "letterbox": {"det": {"min_height": 30, "max_aspect": 8.0}},
     "no-letterbox": {"det": {"min_height": 0, "max_aspect": -1.0}},
+    "no-turn": {"det": {"turn_vertical": False}},
     "min64": {"det": {"limit_side_len": 64, "limit_type": "min"}},
     "cap4000": {"det": {"max_side_limit": 4000}},
     # RapidOCR 1.4.4's box settings without its detector normalisation.

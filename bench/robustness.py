@@ -4,8 +4,10 @@
 
 Kinds (each --per-kind images): clean, rotation (whole page turned -25..25 degrees), perspective,
 blur, jpeg (quality 12-30), vertical (lines turned 90 degrees either way), long (single lines
-of 80-200 words, 2000-40000 px), small (text 9-13 px high), dense (many small lines).
-In every kind, 15% of the lines are upside down. Written to a cache directory (default
+of 80-200 words, 2000-40000 px), small (text 9-13 px high), dense (many small lines), strips
+(one line of 1-40 words turned 90 degrees either way, alone on a narrow image: a label or a
+book's spine cut out), sideways (a clean page turned 90 degrees either way).
+In every page kind, 15% of the lines are upside down. Written to a cache directory (default
 ~/.cache/trt-ocr/robustness-<seed>-<per-kind>), never to the repository: images/<id>.png and
 gts/gt_<id>.txt in the ICDAR 2015 format (x1,y1,...,x4,y4,text; one line of text per box), so
 trt_ocr.eval's end-to-end protocol scores it (bench.accuracy compares texts with whitespace
@@ -22,7 +24,19 @@ from pathlib import Path
 
 import numpy as np
 
-KINDS = ("clean", "rotation", "perspective", "blur", "jpeg", "vertical", "long", "small", "dense")
+KINDS = (
+    "clean",
+    "rotation",
+    "perspective",
+    "blur",
+    "jpeg",
+    "vertical",
+    "long",
+    "small",
+    "dense",
+    "strips",
+    "sideways",
+)
 UPSIDE_DOWN = 0.15
 FONTS = (
     "DejaVuSans.ttf",
@@ -214,6 +228,37 @@ def _reading_quad(quad: np.ndarray) -> np.ndarray:
     return np.roll(quad, -i, axis=0)
 
 
+def _strip(rng: np.random.Generator):
+    """One line turned 90 degrees (reading down or up) on an image a margin wider than it."""
+    from PIL import Image
+
+    text = _phrase(rng, int(rng.integers(1, 41)))
+    size = int(rng.integers(18, 45))
+    layer = _render_line(text, size, FONTS[int(rng.integers(len(FONTS)))], (20, 20, 20), rng)
+    down = bool(rng.random() < 0.5)
+    layer = layer.rotate(-90 if down else 90, expand=True)
+    lw, lh = layer.size
+    mx, my = int(rng.integers(4, 30)), int(rng.integers(4, 30))
+    page, _ = _background(rng, lh + 2 * my, lw + 2 * mx)
+    page[...] = np.maximum(page, 150)
+    pil = Image.fromarray(page)
+    pil.paste(layer, (mx, my), layer)
+    quad = np.array([[mx, my], [mx + lw, my], [mx + lw, my + lh], [mx, my + lh]], np.float64)
+    return np.ascontiguousarray(np.asarray(pil)[..., ::-1]), [(quad, text)]
+
+
+def _sideways(img: np.ndarray, gt: list, counter_clockwise: bool):
+    """The page and its quads turned 90 degrees."""
+    h, w = img.shape[:2]
+    turned = np.ascontiguousarray(np.rot90(img, 1 if counter_clockwise else -1))
+
+    def turn(q: np.ndarray) -> np.ndarray:
+        x, y = q[:, 0], q[:, 1]
+        return np.stack([y, w - x] if counter_clockwise else [h - y, x], axis=1)
+
+    return turned, [(_reading_quad(turn(np.asarray(q, np.float64))), t) for q, t in gt]
+
+
 def make_image(kind: str, rng: np.random.Generator):
     """(BGR uint8 image, [(quad 4x2, text)])."""
     import cv2
@@ -236,6 +281,11 @@ def make_image(kind: str, rng: np.random.Generator):
         lw, lh = layer.size
         quad = np.array([[20, y], [20 + lw, y], [20 + lw, y + lh], [20, y + lh]], np.float64)
         return np.ascontiguousarray(np.asarray(pil)[..., ::-1]), [(quad, text)]
+
+    if kind == "strips":
+        return _strip(rng)
+    if kind == "sideways":
+        return _sideways(*make_image("clean", rng), counter_clockwise=bool(rng.random() < 0.5))
 
     H, W = (int(rng.integers(600, 900)), int(rng.integers(800, 1300)))
     page, dark = _background(rng, H, W)
@@ -296,15 +346,17 @@ def generate(out: Path, per_kind: int, seed: int) -> Path:
     import cv2
 
     done = out / "COMPLETE"
-    if done.is_file():
-        return out
+    if done.is_file() and all((out / "images" / f"{k}_000.png").is_file() for k in KINDS):
+        return out  # (a set made before a kind was added gets that kind's images)
     (out / "images").mkdir(parents=True, exist_ok=True)
     (out / "gts").mkdir(parents=True, exist_ok=True)
     for k, kind in enumerate(KINDS):
         for i in range(per_kind):
+            name = f"{kind}_{i:03d}"
+            if done.is_file() and (out / "gts" / f"gt_{name}.txt").is_file():
+                continue  # made before, the same from its seed
             rng = np.random.default_rng([seed, k, i])
             img, gt = make_image(kind, rng)
-            name = f"{kind}_{i:03d}"
             cv2.imwrite(str(out / "images" / f"{name}.png"), img)
             rows = [",".join(str(round(float(v))) for v in q.reshape(-1)) + "," + t for q, t in gt]
             (out / "gts" / f"gt_{name}.txt").write_text("\n".join(rows) + "\n", encoding="utf-8")

@@ -185,6 +185,17 @@ class DetOptions:
         lo=0,
     )
 
+    # Text that runs vertically (a line turned 90 degrees cut out on its own, a page photographed
+    # sideways): where the boxes found are not wider than tall, area for area, the image is
+    # detected again turned 90 degrees and read in that frame if its boxes run across
+    # (trt_ocr.vertical_text). The detector splits a turned line on a narrow strip into pieces of
+    # a letter or two (a 631 x 40 strip read 0 of 8 words); turned, it is an ordinary line.
+    turn_vertical: bool = _option(
+        True,
+        "detect again turned 90 degrees when the boxes found do not run across",
+        flag="--no-turn-vertical",
+    )
+
     # Small print at the detector's scale is detected again larger (trt_ocr.small_text).
     small_text_px: float = _option(
         0.0,

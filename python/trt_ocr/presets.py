@@ -18,6 +18,7 @@ PPOCR: Settings = {
         "use_dilation": False,
         "min_height": 0,  # PP-OCR does not letterbox
         "max_aspect": -1.0,
+        "turn_vertical": False,  # nor turn images
     },
     "cls": {"retry_below": 0.0},
     "rec": {"settle_o_zero": False},
@@ -46,6 +47,7 @@ RAPIDOCR_1_4: Settings = {
         "tile_gain": 0.0,
         "max_side_limit": 0,
         "max_upscale": 0.0,
+        "turn_vertical": False,
     },
     "cls": {"retry_below": 0.0},
     "rec": {"window_width": 0, "settle_o_zero": False},

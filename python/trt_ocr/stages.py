@@ -16,7 +16,7 @@ from typing import Literal, TypeVar
 
 import numpy as np
 
-from trt_ocr import _core, graph_io, long_lines, models, small_text, tiling
+from trt_ocr import _core, graph_io, long_lines, models, small_text, tiling, vertical_text
 from trt_ocr.backends.base import Backend, Session
 from trt_ocr.errors import ModelError
 from trt_ocr.options import MAX_DET_SIDE, ClsOptions, DetOptions, ImageOptions, RecOptions
@@ -273,6 +273,44 @@ class TextDetector(_Stage):
     ) -> Detections:
         """source_size: the (height, width) of the source when image is a reduced decode of it
         (see smallest_source); boxes are in the source's pixels."""
+        found = self._found(image, t, source_size)
+        if self.options.turn_vertical:
+            found = self._maybe_turned(found, image, t, source_size)
+        return found
+
+    def _maybe_turned(
+        self,
+        found: Detections,
+        image: np.ndarray,
+        t: Timings,
+        source_size: tuple[int, int] | None,
+    ) -> Detections:
+        """found, or the lines of the image detected turned 90 degrees where their boxes run
+        across and found's do not (see trt_ocr.vertical_text): read in that frame, boxes in
+        the source's pixels."""
+        t0 = time.perf_counter()
+        across = vertical_text.across(*found.crop_sizes())
+        height, width = source_size or image.shape[:2]
+        worth = vertical_text.worth_turning(len(found), across[0], height, width)
+        if worth:
+            image_turned = vertical_text.turned(image)
+        t["post"] += time.perf_counter() - t0
+        if not worth:
+            return found
+        size_turned = None if source_size is None else (source_size[1], source_size[0])
+        other = self._found(image_turned, t, size_turned)
+        t0 = time.perf_counter()
+        better = vertical_text.turned_is_better(across, vertical_text.across(*other.crop_sizes()))
+        if better:
+            boxes = vertical_text.boxes_back(other.boxes, width)
+            found = Detections(other.work_image, other.quads, boxes, other.scores)
+        t["post"] += time.perf_counter() - t0
+        return found
+
+    def _found(
+        self, image: np.ndarray, t: Timings, source_size: tuple[int, int] | None
+    ) -> Detections:
+        """The lines of the image as it is."""
         if self.tiles(*(source_size or image.shape[:2])):
             return self._tiled(image, t, source_size)
         found, scale = self._detect(self._prepare, image, t, source_size)
