@@ -292,11 +292,12 @@ class TextDetector(_Stage):
         across = vertical_text.across(*found.crop_sizes())
         height, width = source_size or image.shape[:2]
         worth = vertical_text.worth_turning(len(found), across[0], height, width)
-        if worth:
-            image_turned = vertical_text.turned(image)
         t["post"] += time.perf_counter() - t0
         if not worth:
             return found
+        t0 = time.perf_counter()
+        image_turned = vertical_text.turned(image)
+        t["pre"] += time.perf_counter() - t0
         size_turned = None if source_size is None else (source_size[1], source_size[0])
         other = self._found(image_turned, t, size_turned)
         t0 = time.perf_counter()
