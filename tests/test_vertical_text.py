@@ -21,16 +21,23 @@ def test_points_come_back_where_the_turned_pixels_came_from() -> None:
     assert turned.shape == (w, h, 3) and turned.flags.c_contiguous
     (row, col), *_ = np.argwhere(turned[..., 0])
     centre = np.array([col + 0.5, row + 0.5], np.float32)
-    np.testing.assert_allclose(vertical_text.points_back(centre, w), [6.5, 1.5])
+    np.testing.assert_allclose(vertical_text.points_back(centre, h, w), [6.5, 1.5])
+    clockwise = vertical_text.turned(image, -1)
+    (row, col), *_ = np.argwhere(clockwise[..., 0])
+    centre = np.array([col + 0.5, row + 0.5], np.float32)
+    np.testing.assert_allclose(vertical_text.points_back(centre, h, w, -1), [6.5, 1.5])
 
 
 def test_a_box_turned_back_starts_at_its_top_left_and_stays_clockwise() -> None:
     # A line across the turned frame (clockwise from its top-left) is a tall box in the image.
     box = np.array([[[2, 3], [12, 3], [12, 5], [2, 5]]], np.float32)
-    back = vertical_text.boxes_back(box, 20.0)
+    back = vertical_text.boxes_back(box, 30.0, 20.0)
     np.testing.assert_allclose(back[0], [[15, 2], [17, 2], [17, 12], [15, 12]])
-    polygon = vertical_text.boxes_back([box[0, :3]], 20.0)
+    polygon = vertical_text.boxes_back([box[0, :3]], 30.0, 20.0)
     np.testing.assert_allclose(polygon[0], [[17, 2], [17, 12], [15, 12]])  # order kept
+    # turned clockwise: x = y', y = height - x'
+    back = vertical_text.boxes_back(box, 30.0, 20.0, -1)
+    np.testing.assert_allclose(back[0], [[3, 18], [5, 18], [5, 28], [3, 28]])
 
 
 def test_boxes_that_do_not_run_across_are_worth_a_turned_look() -> None:
@@ -113,3 +120,19 @@ def test_a_page_photographed_sideways_is_read_upright(ocrs) -> None:
     sideways = np.ascontiguousarray(np.rot90(page, -1))  # turned clockwise: read turned back
     assert turning(sideways).texts == upright
     assert as_is(sideways).texts != upright  # its standing lines in another order
+
+
+def test_a_page_turned_the_other_way_is_read_upright_too(ocrs) -> None:
+    """Turned counter-clockwise, the page is upside down in the frame the turn gives; the
+    classifier finds most lines upside down, and the page is detected turned the other way."""
+    turning, _ = ocrs
+    page = render_lines([f"Line {k}: {w}" for k, w in enumerate(WORDS.split(), 1)])
+    sideways = np.ascontiguousarray(np.rot90(page, 1))
+    roles: list[str] = []
+    with turning.observe_inputs(lambda role, _: roles.append(role)):
+        res = turning(sideways)
+    assert res.texts == turning(page).texts
+    # as is, turned, and turned over after the classifier's first pass
+    assert roles[:2] == ["det", "det"] and roles.count("det") == 3
+    assert "det" in roles[roles.index("cls") :]
+    assert all(line.angle == 0 for line in res.lines)

@@ -32,6 +32,7 @@ def retry_turned(
         found.quads[low],
         found.scores[low],
         found.tall_ratio,
+        found.turned,
     )
     again = recognizer(subset, ~flips[low], t)
     out, turned = list(recognized), flips.copy()

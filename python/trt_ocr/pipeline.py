@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from trt_ocr import _core, backends, models, orientation
+from trt_ocr import _core, backends, models, orientation, vertical_text
 from trt_ocr.backends.base import physical_cores
 from trt_ocr.errors import ConfigError, ImageLoadError, InputError, ModelError
 from trt_ocr.io import ImageInput, describe_input, load_image_for
@@ -215,6 +215,10 @@ class OCR:
         )
         if classifier is not None:
             flips, angle_scores = classifier(found, t)
+            if found.turned and vertical_text.upside_down(found.crop_sizes()[0], flips):
+                # read turned, the page is upside down: turn it the other way instead
+                found = self.detector.turned_over(found, source_image, t, source_size)
+                flips, angle_scores = classifier(found, t)
         else:
             flips = np.zeros(len(found), np.bool_)
             angle_scores = np.zeros(len(found), np.float32)

@@ -46,6 +46,9 @@ class Detections:
     boxes: np.ndarray | list[np.ndarray]  # in source pixels: [N, 4, 2], or polygons [K, 2]
     scores: np.ndarray  # float32 [N] detector scores
     tall_ratio: float = TALL_RATIO  # crops this much taller than wide are turned upright
+    # The frame the lines are read in: quarter turns counter-clockwise (-1: clockwise) from the
+    # image as passed (work_image and quads are in it; see trt_ocr.vertical_text).
+    turned: int = 0
     # The lines' crops, made by the first stage that reads them all for the next to reuse.
     crops: _core.CropStore | None = None
     _sizes: tuple[np.ndarray, np.ndarray] | None = field(default=None, init=False, repr=False)
@@ -295,18 +298,41 @@ class TextDetector(_Stage):
         t["post"] += time.perf_counter() - t0
         if not worth:
             return found
+        other = self._in_turned_frame(image, t, source_size, 1)
         t0 = time.perf_counter()
-        image_turned = vertical_text.turned(image)
+        if vertical_text.turned_is_better(across, vertical_text.across(*other.crop_sizes())):
+            found = other
+        t["post"] += time.perf_counter() - t0
+        return found
+
+    def turned_over(
+        self,
+        found: Detections,
+        image: np.ndarray,
+        t: Timings,
+        source_size: tuple[int, int] | None = None,
+    ) -> Detections:
+        """The lines of the image detected in the frame turned the other way from found's
+        (found read upside down in a turned frame: see trt_ocr.vertical_text)."""
+        return self._in_turned_frame(image, t, source_size, -found.turned)
+
+    def _in_turned_frame(
+        self,
+        image: np.ndarray,
+        t: Timings,
+        source_size: tuple[int, int] | None,
+        quarter: int,
+    ) -> Detections:
+        """The lines of the image turned a quarter counter-clockwise (-1: clockwise), read in
+        that frame, their boxes in the source's pixels."""
+        t0 = time.perf_counter()
+        image_turned = vertical_text.turned(image, quarter)
         t["pre"] += time.perf_counter() - t0
         size_turned = None if source_size is None else (source_size[1], source_size[0])
         other = self._found(image_turned, t, size_turned)
-        t0 = time.perf_counter()
-        better = vertical_text.turned_is_better(across, vertical_text.across(*other.crop_sizes()))
-        if better:
-            boxes = vertical_text.boxes_back(other.boxes, width)
-            found = Detections(other.work_image, other.quads, boxes, other.scores)
-        t["post"] += time.perf_counter() - t0
-        return found
+        height, width = source_size or image.shape[:2]
+        boxes = vertical_text.boxes_back(other.boxes, height, width, quarter)
+        return Detections(other.work_image, other.quads, boxes, other.scores, turned=quarter)
 
     def _found(
         self, image: np.ndarray, t: Timings, source_size: tuple[int, int] | None

@@ -18,7 +18,8 @@ more and cover at least MIN_COVER of the area the first boxes covered: the strip
 line, the sideways page an upright one. Scenes with a few vertical words stay as they are
 (measured on IC15: with looser rules 10 of 500 images were turned, and lost words). The boxes
 are turned back into the image as passed. Lines that read bottom to top come out upside down in
-that frame; the 0/180 classifier turns them, as it turns such crops.
+that frame; where the classifier finds most of the line area upside down there, the image is
+detected once more turned the other way (clockwise) and read upright (`upside_down`).
 """
 
 from __future__ import annotations
@@ -68,24 +69,37 @@ def turned_is_better(found: tuple[float, float], turned: tuple[float, float]) ->
     return turned[0] >= GAIN * found[0] and turned[1] >= MIN_COVER * found[1]
 
 
-def turned(image: np.ndarray) -> np.ndarray:
-    """The image turned 90 degrees counter-clockwise (as the crops of tall boxes are), packed."""
-    return np.ascontiguousarray(np.rot90(image))
+def upside_down(sizes: np.ndarray, flips: np.ndarray) -> bool:
+    """Whether the classifier found most of the line area upside down. sizes: int [N, 2] crop
+    (width, height); flips: bool [N], the line is turned 180 degrees to be read."""
+    area = sizes[:, 0].astype(np.float64) * sizes[:, 1]
+    return bool(area[flips].sum() > 0.5 * area.sum())
 
 
-def points_back(points: np.ndarray, width: float) -> np.ndarray:
-    """Points (x, y) of the turned frame in the image before turning, width wide: turning
-    counter-clockwise took (x, y) to (y, width - x)."""
+def turned(image: np.ndarray, quarter: int = 1) -> np.ndarray:
+    """The image turned 90 degrees counter-clockwise (quarter 1, as the crops of tall boxes
+    are) or clockwise (-1), packed."""
+    return np.ascontiguousarray(np.rot90(image, quarter))
+
+
+def points_back(points: np.ndarray, height: float, width: float, quarter: int = 1) -> np.ndarray:
+    """Points (x, y) of the turned frame in the height x width image before turning: turning
+    counter-clockwise took (x, y) to (y, width - x), clockwise to (height - y, x)."""
     back = np.empty_like(points)
-    back[..., 0] = width - points[..., 1]
-    back[..., 1] = points[..., 0]
+    if quarter == 1:
+        back[..., 0] = width - points[..., 1]
+        back[..., 1] = points[..., 0]
+    else:
+        back[..., 0] = points[..., 1]
+        back[..., 1] = height - points[..., 0]
     return back
 
 
-def boxes_back(boxes: Boxes, width: float) -> Boxes:
+def boxes_back(boxes: Boxes, height: float, width: float, quarter: int = 1) -> Boxes:
     """Boxes of the turned frame in the image before turning. A 4-point box starts at its
-    top-left corner again (the turned frame's top-left corner is the image's top-right);
-    polygons keep their order (turning keeps it clockwise)."""
+    top-left corner again (the turned frame's top-left corner is the image's top-right,
+    turned counter-clockwise, or its bottom-left); polygons keep their order (turning keeps
+    it clockwise)."""
     if isinstance(boxes, np.ndarray):
-        return np.roll(points_back(boxes, width), 1, axis=-2)
-    return [points_back(b, width) for b in boxes]
+        return np.roll(points_back(boxes, height, width, quarter), quarter, axis=-2)
+    return [points_back(b, height, width, quarter) for b in boxes]
