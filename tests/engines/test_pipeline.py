@@ -285,13 +285,34 @@ def test_int8_inputs_include_the_calibration_images_and_the_whole_fp32_pipeline(
     Image.new("RGB", (8, 8)).save(calib / "a.png")
     fp32 = {role: f"sha256 of the fp32 {role} graph" for role in ("det", "cls", "rec")}
     builder = Builder(BuildRequest(MODEL, out=tmp_path, calib=calib))
-    before = builder._precision_inputs("int8", "det", fp32)
+    before = builder._precision_inputs("int8", fp32)["det"]
     assert before["calibration"][0][0] == str((calib / "a.png").resolve())
     Image.new("RGB", (8, 8), (9, 9, 9)).save(calib / "a.png")  # same name, new content
-    after = builder._precision_inputs("int8", "det", fp32)
+    after = builder._precision_inputs("int8", fp32)["det"]
     assert after != before
     # The det graph's calibration feeds come through the fp32 pipeline: another fp32 rec
     # graph (which the det graph's own sha256 does not see) is another input.
     fp32["rec"] = "sha256 of another fp32 rec graph"
-    assert builder._precision_inputs("int8", "det", fp32) != after
-    assert "calibration" not in builder._precision_inputs("int8", "rec", fp32)  # fp16 there
+    assert builder._precision_inputs("int8", fp32)["det"] != after
+    assert "calibration" not in builder._precision_inputs("int8", fp32)["rec"]  # fp16 there
+
+
+def test_the_calibration_images_are_hashed_once_for_every_role(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PIL import Image
+
+    from trt_ocr import models
+
+    calib = tmp_path / "calib"
+    calib.mkdir()
+    for name in ("a.png", "b.png"):
+        Image.new("RGB", (8, 8)).save(calib / name)
+    hashed: list[Path] = []
+    real = models.sha256_file
+    monkeypatch.setattr(models, "sha256_file", lambda p: hashed.append(p) or real(p))
+    fp32 = {role: f"sha256 of the fp32 {role} graph" for role in ("det", "cls", "rec")}
+    request = BuildRequest(MODEL, out=tmp_path, calib=calib, int8_roles=["det", "cls", "rec"])
+    inputs = Builder(request)._precision_inputs("int8", fp32)
+    assert all("calibration" in inputs[role] for role in ("det", "cls", "rec"))
+    assert len(hashed) == 2  # two images, three roles

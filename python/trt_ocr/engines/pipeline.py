@@ -325,9 +325,10 @@ class Builder:
             self.log(f"== step 3/5 precision {prec} -> {out}")
             details: dict[str, Any] = {}
             recorded = engine_cache.load(out).get("steps", {})
+            inputs_by_role = self._precision_inputs(prec, fp32_sha256)
             for role in ROLES:
                 dst = out / f"{role}.onnx"
-                inputs = self._precision_inputs(prec, role, fp32_sha256)
+                inputs = inputs_by_role[role]
                 if self._up_to_date(recorded.get(f"precision/{role}"), dst, inputs):
                     self.log(
                         f"precision: {prec} {role}: up to date (the same fp32 graph, options"
@@ -387,11 +388,12 @@ class Builder:
         return found
 
     def _precision_inputs(
-        self, prec: str, role: str, fp32_sha256: dict[str, str]
-    ) -> dict[str, Any]:
-        """Everything role's prec graph is made from (fp32_sha256: every role's fp32 graph's):
-        the same inputs make the same graph (quantization is deterministic: seeded draws, fixed
-        feeds), so it is not made again."""
+        self, prec: str, fp32_sha256: dict[str, str]
+    ) -> dict[str, dict[str, Any]]:
+        """Everything each role's prec graph is made from, by role (fp32_sha256: every role's
+        fp32 graph's): the same inputs make the same graph (quantization is deterministic:
+        seeded draws, fixed feeds), so it is not made again. What the roles share (library
+        versions, the calibration images' hashes) is read once."""
         from importlib import metadata
 
         from trt_ocr import __version__
@@ -402,33 +404,39 @@ class Builder:
             except metadata.PackageNotFoundError:
                 return None
 
-        inputs: dict[str, Any] = {
-            "fp32_sha256": fp32_sha256[role],
-            "libraries": {d: version(d) for d in ("onnx", "onnxruntime", "onnxconverter-common")},
-        }
-        if prec == "int8" and role not in self.req.int8_roles:
-            inputs["kept"] = self.req.int8_fallback
-        elif prec == "int8":
+        libraries = {d: version(d) for d in ("onnx", "onnxruntime", "onnxconverter-common")}
+        quantized = [r for r in ROLES if r in self.req.int8_roles] if prec == "int8" else []
+        if quantized:
             cs = self._calibration_set()
-            inputs["calibration"] = [[str(p), models.sha256_file(p)] for p in cs.images()]
-            # The feeds are this role's inputs in the fp32 pipeline: they depend on the other
+            calibration = [[str(p), models.sha256_file(p)] for p in cs.images()]
+            # The feeds are a role's inputs in the fp32 pipeline: they depend on the other
             # roles' graphs, every stage's options and trt-ocr's own pixel code too.
-            inputs["pipeline"] = {
+            pipeline = {
                 "fp32_sha256": dict(fp32_sha256),
                 "trt_ocr": __version__,
                 "options": json.loads(
                     json.dumps([dataclasses.asdict(o) for o in (self.req.cls, self.req.rec)])
                 ),
             }
-            inputs["int8"] = {
-                "method": self.req.calib_method,
-                "batches": self.req.calib_batches,
-                "seed": cs.seed,
-                "exclude": self.req.int8_exclude.get(role, []),
-                "float_first": self.req.int8_float_first,
-                "det": json.loads(json.dumps(dataclasses.asdict(self.req.det))),
-            }
-        return inputs
+            det = json.loads(json.dumps(dataclasses.asdict(self.req.det)))
+        by_role: dict[str, dict[str, Any]] = {}
+        for role in ROLES:
+            inputs: dict[str, Any] = {"fp32_sha256": fp32_sha256[role], "libraries": libraries}
+            if role in quantized:
+                inputs["calibration"] = calibration
+                inputs["pipeline"] = pipeline
+                inputs["int8"] = {
+                    "method": self.req.calib_method,
+                    "batches": self.req.calib_batches,
+                    "seed": cs.seed,
+                    "exclude": self.req.int8_exclude.get(role, []),
+                    "float_first": self.req.int8_float_first,
+                    "det": det,
+                }
+            elif prec == "int8":
+                inputs["kept"] = self.req.int8_fallback
+            by_role[role] = inputs
+        return by_role
 
     def _up_to_date(self, line: dict[str, Any] | None, dst: Path, inputs: dict[str, Any]) -> bool:
         """The graph at dst is the one the manifest's line records, made from these inputs."""
