@@ -499,57 +499,61 @@ def ratios(analysis: dict, base: str = "rapidocr") -> dict:
     return out
 
 
+def _compared(raw: dict, base: str) -> tuple[dict, dict]:
+    """(the base engine's results, the other engines' results by name), engines without
+    figures (one that failed) left out; no others when the base has none."""
+
+    def has_figures(res: dict) -> bool:
+        return "sets" in res and "error" not in res
+
+    b = raw.get(base, {})
+    if not has_figures(b):
+        return b, {}
+    return b, {name: res for name, res in raw.items() if name != base and has_figures(res)}
+
+
+def _same_images(res: dict, b: dict) -> list[tuple[dict, dict]]:
+    """(record, the base engine's record) of every image both engines ran."""
+    pairs = []
+    for set_name, recs in res["sets"].items():
+        brecs = {r["image"]: r for r in b["sets"].get(set_name, [])}
+        pairs += [(r, brecs[r["image"]]) for r in recs if r["image"] in brecs]
+    return pairs
+
+
 def same_network_inputs(raw: dict, base: str = "rapidocr") -> dict:
     """Per engine: on how many images its sequence of network calls (stage, input shape) is
     the same as the base engine's. Equal sequences mean equal work for the networks, so the
     network-time ratio then compares runtimes/session settings only."""
+    b, others = _compared(raw, base)
     out: dict = {}
-    b = raw.get(base, {})
-    if "sets" not in b or "error" in b:
-        return out
-    for name, res in raw.items():
-        if name == base or "sets" not in res or "error" in res:  # failed: no figures
-            continue
-        same = total = 0
-        for set_name, recs in res["sets"].items():
-            brecs = {r["image"]: r for r in b["sets"].get(set_name, [])}
-            for r in recs:
-                br = brecs.get(r["image"])
-                if br is None:
-                    continue
-                total += 1
-                same += [(e[0], e[1]) for e in r["net"]] == [(e[0], e[1]) for e in br["net"]]
-        out[name] = {"same": same, "images": total}
+    for name, res in others.items():
+        pairs = _same_images(res, b)
+        same = sum(
+            [(e[0], e[1]) for e in r["net"]] == [(e[0], e[1]) for e in br["net"]] for r, br in pairs
+        )
+        out[name] = {"same": same, "images": len(pairs)}
     return out
 
 
 def same_text(raw: dict, base: str = "rapidocr") -> dict:
     """Per engine: word crops read exactly as the base engine reads them, and images whose
     list of line texts (in the engine's order) equals the base engine's."""
-    out: dict = {}
-    b = raw.get(base, {})
-    if "sets" not in b or "error" in b:
-        return out
+    b, others = _compared(raw, base)
     bwords = {w["image"]: w["text"] for w in b.get("words", [])}
-    for name, res in raw.items():
-        if name == base or "sets" not in res or "error" in res:  # failed: no figures
-            continue
+    out: dict = {}
+    for name, res in others.items():
         words = [w for w in res.get("words", []) if w["image"] in bwords]
-        r = {
+        pairs = _same_images(res, b)
+        out[name] = {
             "words_same": sum(w["text"] == bwords[w["image"]] for w in words),
             "words": len(words),
-            "images_same": 0,
-            "images": 0,
+            "images_same": sum(
+                [ln["text"] for ln in x["lines"]] == [ln["text"] for ln in bx["lines"]]
+                for x, bx in pairs
+            ),
+            "images": len(pairs),
         }
-        for set_name, recs in res["sets"].items():
-            brecs = {x["image"]: x for x in b["sets"].get(set_name, [])}
-            for x in recs:
-                if x["image"] in brecs:
-                    r["images"] += 1
-                    r["images_same"] += [ln["text"] for ln in x["lines"]] == [
-                        ln["text"] for ln in brecs[x["image"]]["lines"]
-                    ]
-        out[name] = r
     return out
 
 
