@@ -1,10 +1,9 @@
 """Network time measured the same way for every engine: a timer around the inference
 session's run call (ONNX Runtime's ``InferenceSession.run``, Paddle's
-``PaddleInferSession.__call__``, trt-ocr's ``TensorRTSession.run``, each including the copies in
-and out of the runtime), keyed by
-the stage the session belongs to, with the input shape of each call (for FLOP counts) and the
-bytes it moves across the network boundary: the nbytes of every input array written and every
-output array read back (what a GPU would move over PCIe)."""
+``PaddleInferSession.__call__``, trt-ocr's ``TensorRTSession.run``, each including the copies
+in and out of the runtime), keyed by the stage the session belongs to, with the input shape of
+each call (for FLOP counts) and the bytes it moves across the network boundary: the nbytes of
+every input array written and every output array read back (what a GPU would move over PCIe)."""
 
 from __future__ import annotations
 

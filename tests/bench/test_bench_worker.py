@@ -13,6 +13,7 @@ import pytest
 cv2 = pytest.importorskip("cv2")
 
 from bench import engines, nettime, worker  # noqa: E402
+from trt_ocr.backends import tensorrt_available  # noqa: E402
 
 # Stand-ins for the engine's det and rec sessions: calls recorded as a timed run records them.
 _DET, _REC = object(), object()
@@ -199,20 +200,10 @@ def test_wait_idle_waits_out_a_spinning_process():
         proc.wait()
 
 
-def _gpu_why_not() -> str | None:
-    """None where trt-ocr's TensorRT backend can run engines, else why not."""
-    try:
-        from trt_ocr.backends import tensorrt_library
-    except ImportError as e:
-        return str(e)
-    ok, why = tensorrt_library.available()
-    return None if ok else why
+_GPU, _NO_GPU = tensorrt_available()  # (usable, why not)
 
 
-_NO_GPU = _gpu_why_not()
-
-
-@pytest.mark.skipif(_NO_GPU is None, reason="a GPU is usable here")
+@pytest.mark.skipif(_GPU, reason="a GPU is usable here")
 def test_the_gpu_engine_without_a_gpu_is_a_load_error_the_bench_reports():
     """Without a usable GPU, ours-tensorrt fails at load with the backend's reason; the
     orchestrator reports it and keeps the other engines (see the test above)."""
@@ -221,7 +212,7 @@ def test_the_gpu_engine_without_a_gpu_is_a_load_error_the_bench_reports():
     assert answers[0]["error"].startswith("BackendError: backend 'tensorrt' is unavailable")
 
 
-@pytest.mark.skipif(_NO_GPU is not None, reason=f"needs a GPU TensorRT can use: {_NO_GPU}")
+@pytest.mark.skipif(not _GPU, reason=f"needs a GPU TensorRT can use: {_NO_GPU}")
 def test_the_gpu_engine_times_all_three_networks_and_reads_as_ours(tmp_path):
     """On a GPU: ours-tensorrt answers with the device, times det, cls and rec on the GPU, and
     reads the sample image as ours on ONNX Runtime does (fp32 engines: same text)."""
