@@ -51,13 +51,9 @@ def test_boxes_that_do_not_run_across_are_worth_a_turned_look() -> None:
     assert not vertical_text.worth_turning(3, pieces[0], 600, 400)  # letters in a scene
     assert not vertical_text.worth_turning(2, vertical_text.across(words, two)[0], 600, 40)
     # a page whose lines stand: sideways
-    lines = np.repeat(standing, 5, axis=0)
-    assert vertical_text.worth_turning(
-        5, vertical_text.across(lines, ~np.zeros(5, bool))[0], 800, 600
-    )
-    assert not vertical_text.worth_turning(
-        4, vertical_text.across(lines[:4], ~three[:1].repeat(4))[0], 800, 600
-    )
+    standing_lines = vertical_text.across(np.repeat(standing, 5, axis=0), np.ones(5, bool))[0]
+    assert vertical_text.worth_turning(5, standing_lines, 800, 600)
+    assert not vertical_text.worth_turning(4, standing_lines, 800, 600)  # too few for a page
     # one box is a line read whole, however it stands (30 wide, 300 tall)
     assert vertical_text.across(standing, ~one)[0] == pytest.approx(30 / 300)
     assert not vertical_text.worth_turning(1, vertical_text.across(standing, ~one)[0], 600, 40)
