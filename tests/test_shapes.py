@@ -8,7 +8,15 @@ import pytest
 
 from trt_ocr import models
 from trt_ocr.options import ClsOptions, DetOptions, ImageOptions, RecOptions
-from trt_ocr.shapes import ShapeRange, conflicts, plan_shapes, round_to_32, select_profile
+from trt_ocr.shapes import (
+    ShapeRange,
+    batch_limit,
+    conflicts,
+    longest_square_side,
+    plan_shapes,
+    round_to_32,
+    select_profile,
+)
 
 V4 = models.get("ppocr-v4-mobile")
 
@@ -80,3 +88,16 @@ def test_shape_range_checks_and_roundtrip() -> None:
         ShapeRange((1, 3), (1, 3, 1), (1, 3, 1))
     with pytest.raises(ValueError, match="role"):
         plan_shapes().ranges("table")
+
+
+def test_batch_limit_and_longest_square_side_read_what_profiles_take() -> None:
+    narrow = ShapeRange((1, 3, 48, 320), (4, 3, 48, 320), (4, 3, 48, 640))
+    wide = ShapeRange((1, 3, 48, 640), (1, 3, 48, 1280), (2, 3, 48, 1280))
+    assert batch_limit([narrow, wide], (6, 3, 48, 320)) == 4
+    assert batch_limit([narrow, wide], (6, 3, 48, 640)) == 4  # both take 640: the larger
+    assert batch_limit([narrow, wide], (6, 3, 48, 1000)) == 2
+    assert batch_limit([narrow, wide], (1, 3, 32, 320)) == 0  # no range takes height 32
+    assert batch_limit([], (1, 3, 48, 320)) == 0
+    det = ShapeRange((1, 3, 32, 32), (1, 3, 320, 640), (1, 3, 480, 960))
+    assert longest_square_side([det]) == 480
+    assert longest_square_side([]) == 0

@@ -9,9 +9,10 @@ import pytest
 
 from tests.helpers import render_line_tight, render_lines
 from trt_ocr import OCR, _core, backends, models
+from trt_ocr.backends.onnxruntime import OnnxRuntimeBackend
 from trt_ocr.errors import ModelError
 from trt_ocr.options import ClsOptions, DetOptions, ImageOptions, RecOptions
-from trt_ocr.shapes import plan_shapes
+from trt_ocr.shapes import ShapeRange, plan_shapes, select_profile
 from trt_ocr.stages import (
     TALL_RATIO,
     Detections,
@@ -200,15 +201,33 @@ def test_observer_is_removed_when_the_block_raises(v4_models):
     ocr.close()
 
 
+class Profiled(OnnxRuntimeBackend):
+    """ONNX Runtime whose sessions run only their profiles, as an engine's do: the shape
+    plan's, or own (by role) as an engine built elsewhere has. Every input is checked."""
+
+    def __init__(self, own: Mapping[str, tuple[ShapeRange, ...]] | None = None) -> None:
+        super().__init__()
+        self.own = own or {}
+
+    def open(self, model, role, profiles=None):
+        session = super().open(model, role, profiles)
+        session.profiles = self.own.get(role, tuple(profiles or ()))
+        run, run_each = session.run, session.run_each
+
+        def inside(arrays):
+            for a in arrays:
+                select_profile(session.profiles, a.shape)  # raises outside them
+            return arrays
+
+        session.run = lambda feeds: run(dict(zip(feeds, inside(feeds.values()), strict=True)))
+        session.run_each = lambda inputs: run_each(inside(inputs))
+        return session
+
+
 def test_bounded_backends_get_batches_inside_the_widest_profile(parts):
     """Without windows (window_width 0), a line wider than the plan's widest rec profile (8x the
     base width) is squeezed to it on a backend that only runs its profiles, and keeps its
     natural width elsewhere; with windows, no batch is wider than a window on either."""
-    from trt_ocr.backends.onnxruntime import OnnxRuntimeBackend
-
-    class Bounded(OnnxRuntimeBackend):
-        bounded_shapes = True
-
     m, spec, backend, ranges = parts
     widest = max(r.max[3] for r in ranges["rec"])
     words = "long line of words " * 12
@@ -216,9 +235,9 @@ def test_bounded_backends_get_batches_inside_the_widest_profile(parts):
     assert line.shape[1] * 48 / line.shape[0] > widest  # wider than any profile at height 48
     widths: dict[str, int] = {}
     runs = (
-        ("bounded", Bounded(), 0),
+        ("bounded", Profiled(), 0),
         ("free", backend, 0),
-        ("bounded-windows", Bounded(), 1280),
+        ("bounded-windows", Profiled(), 1280),
         ("free-windows", backend, 1280),
     )
     for name, b, window in runs:
@@ -241,15 +260,53 @@ def test_bounded_backends_get_batches_inside_the_widest_profile(parts):
     assert widths["bounded-windows"] <= 1280 and widths["free-windows"] <= 1280
 
 
+def test_an_engine_with_smaller_profiles_gets_inputs_it_takes(parts):
+    """An engine built elsewhere whose profiles are smaller than the plan's (fewer lines a
+    run, narrower lines, a smaller detector input) still reads every line: batches are split
+    and widths and sides capped to what it takes, and no input falls outside its profiles."""
+    m, spec, _, ranges = parts
+    own = {
+        "det": (ShapeRange((1, 3, 32, 32), (1, 3, 320, 480), (1, 3, 480, 480)),),
+        "cls": (ShapeRange((1, 3, 48, 192), (2, 3, 48, 192), (2, 3, 48, 192)),),
+        "rec": (
+            ShapeRange((1, 3, 48, 320), (3, 3, 48, 320), (3, 3, 48, 400)),
+            ShapeRange((1, 3, 48, 400), (1, 3, 48, 960), (1, 3, 48, 960)),
+        ),
+    }
+    lines = ["Total 12.50", "Invoice number 4711", "Paid", "Thank you for your visit", "Tax 7%"]
+    b = Profiled(own)
+    seen: dict[str, list[tuple[int, ...]]] = {"det": [], "cls": [], "rec": []}
+
+    def record(role: str, feeds: Mapping[str, np.ndarray]) -> None:
+        seen[role].extend(a.shape for a in feeds.values())
+
+    detector = TextDetector(b, m.det, DetOptions(), ImageOptions(), spec.det, ranges, [record])
+    classifier = TextClassifier(b, m.cls, ClsOptions(), spec.cls, ranges, [record])
+    recognizer = TextRecognizer(b, m.rec, RecOptions(), spec.rec, m.characters, ranges, [record])
+    t = timings()
+    found = detector(render_lines(lines, size=30, width=700), t)
+    flips, _ = classifier(found, t)
+    texts = [x[0].replace(" ", "") for x in recognizer(found, flips, t)]
+    assert texts == [x.replace(" ", "") for x in lines]
+    assert max(max(shape[2:]) for shape in seen["det"]) <= 480
+    assert [shape[0] for shape in seen["cls"]] == [2, 2, 1]
+    assert all(shape[0] <= (3 if shape[3] <= 400 else 1) for shape in seen["rec"])
+    assert len(seen["rec"]) > 2 and any(shape[3] > 400 for shape in seen["rec"])
+    for stage in (detector, classifier, recognizer):
+        stage.close()
+
+
+def test_an_engine_that_takes_no_input_of_the_options_shape_is_refused(parts):
+    m, spec, _, ranges = parts
+    own = {"rec": (ShapeRange((1, 3, 32, 320), (6, 3, 32, 320), (6, 3, 32, 3200)),)}
+    with pytest.raises(ModelError, match=r"rec network's profiles .* take no input of 3x48x320"):
+        TextRecognizer(Profiled(own), m.rec, RecOptions(), spec.rec, m.characters, ranges)
+
+
 def test_bounded_backends_get_detector_inputs_inside_the_plan(v4_models):
     """limit_type "min" without max_side_limit has no bound of its own: a 1:12 strip would
     need a 8832-px detector input. A backend that only runs its profiles gets it capped at the
     plan's long side."""
-    from trt_ocr.backends.onnxruntime import OnnxRuntimeBackend
-
-    class Bounded(OnnxRuntimeBackend):
-        bounded_shapes = True
-
     spec = v4_models.spec
     det = DetOptions(
         limit_side_len=736,
@@ -263,7 +320,7 @@ def test_bounded_backends_get_detector_inputs_inside_the_plan(v4_models):
     longest = max(ranges["det"][0].max[2:])
     strip = np.full((60, 720, 3), 255, np.uint8)
     sides: dict[str, int] = {}
-    for name, b in (("bounded", Bounded()), ("free", backends.create("onnxruntime"))):
+    for name, b in (("bounded", Profiled()), ("free", backends.create("onnxruntime"))):
         seen: list[int] = []
 
         def record(role: str, feeds: Mapping[str, np.ndarray], seen: list[int] = seen) -> None:

@@ -173,6 +173,17 @@ def select_profile(ranges: Sequence[ShapeRange], shape: Sequence[int]) -> int:
     return min(fits, key=lambda i: math.prod(ranges[i].max))
 
 
+def batch_limit(ranges: Sequence[ShapeRange], shape: Sequence[int]) -> int:
+    """The largest batch of inputs shaped like shape past its batch axis that one range
+    accepts (0: none accepts that shape at any batch)."""
+    return max((r.max[0] for r in ranges if r.covers((r.min[0], *shape[1:]))), default=0)
+
+
+def longest_square_side(ranges: Sequence[ShapeRange]) -> int:
+    """The longest side s of an NCHW input whose height and width may both be s."""
+    return max((min(r.max[2:]) for r in ranges), default=0)
+
+
 def conflicts(ranges: Sequence[ShapeRange], dims: Sequence[int | str | None]) -> list[str]:
     """Where a range contradicts a fixed dimension of the model's input (empty: none).
     dims: the ONNX input's dimensions, an int when fixed, a name or None when dynamic."""

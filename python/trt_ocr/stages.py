@@ -20,7 +20,7 @@ from trt_ocr import _core, graph_io, long_lines, models, small_text, tiling, ver
 from trt_ocr.backends.base import Backend, Session
 from trt_ocr.errors import ModelError
 from trt_ocr.options import MAX_DET_SIDE, ClsOptions, DetOptions, ImageOptions, RecOptions
-from trt_ocr.shapes import ShapeRange
+from trt_ocr.shapes import ShapeRange, batch_limit, longest_square_side
 
 #: Called with (role, feeds) before each network run; see OCR.observe_inputs.
 InputObserver = Callable[[str, Mapping[str, np.ndarray]], None]
@@ -96,6 +96,20 @@ class _Stage:
         self._pool = pool
         # The crop batches' dtype: uint8 pixels for a network that normalises them itself.
         self._batch = np.empty(0, np.uint8 if self.pixels_in else np.float32)
+
+    def _accepted(self, shape: tuple[int, int, int, int]) -> int:
+        """The largest batch of inputs shaped like shape that one run of the session takes:
+        shape's own batch where any shape runs; else what its profiles accept (0: none)."""
+        profiles = self.session.profiles
+        return shape[0] if profiles is None else batch_limit(profiles, shape)
+
+    def _refuse_unless_accepted(self, shape: tuple[int, int, int, int]) -> None:
+        if not self._accepted(shape):
+            raise ModelError(
+                f"{self.model}: the {self.role} network's profiles "
+                f"({'; '.join(map(str, self.session.profiles or ()))}) take no input of "
+                f"{shape[1]}x{shape[2]}x{shape[3]}, which this pipeline's options give"
+            )
 
     def _run_batches(
         self,
@@ -217,11 +231,13 @@ class TextDetector(_Stage):
         io = graph_io.det_graph_io(spec, o)
         super().__init__(backend, model, ranges, observers, io, use_graph_io, pool)
         self._norm = (io.mean, io.std)
-        # The detector input's long side stays inside the options' cap and, where the backend
-        # runs only its compiled profiles, inside the plan's.
+        # The detector input's long side stays inside the options' cap and, where the session
+        # runs only its profiles, inside theirs.
         caps = [o.input_cap] if o.input_cap else []
-        if backend.bounded_shapes:
-            caps.append(max(ranges[self.role][0].max[2:]))
+        if self.session.profiles is not None:
+            side = longest_square_side(self.session.profiles)
+            self._refuse_unless_accepted((1, 3, side, side))
+            caps.append(side)
         self._max_side_limit = min(caps, default=0)
         self._prepare = self._preprocessor(o.limit_side_len)
         # Tiles of elongated images are read as limit_type "max" (see trt_ocr.tiling).
@@ -470,12 +486,17 @@ class TextClassifier(_Stage):
             raise ModelError("the classifier's labels have no '180'") from None
         io = graph_io.cls_graph_io(spec)
         super().__init__(backend, model, ranges, observers, io, use_graph_io, pool)
+        # Batches as large as the options and the session allow (an engine built elsewhere may
+        # take fewer lines a run than the options' batch size).
+        shape = (options.batch_size, 3, spec.height, spec.width)
+        self._refuse_unless_accepted(shape)
+        self._batch_size = min(options.batch_size, self._accepted(shape))
 
     def __call__(self, found: Detections, t: Timings) -> tuple[np.ndarray, np.ndarray]:
         n = len(found)
         if n == 0:
             return np.zeros(0, np.bool_), np.zeros(0, np.float32)
-        s, size = self.spec, self.options.batch_size
+        s, size = self.spec, self._batch_size
         t0 = time.perf_counter()
         sizes, rotated = found.crop_sizes()
         quads, owner = long_lines.plan_pieces(found.quads, sizes, rotated, s.width / s.height)
@@ -575,15 +596,17 @@ class TextRecognizer(_Stage):
         self.options = options
         self.spec = spec
         self._decoder = _core.CTCDecoder(list(characters), settle_o_zero=options.settle_o_zero)
-        # Where the backend runs only its compiled profiles, batches are at most the widest
-        # profile's width: longer lines are squeezed to it (PP-OCR's resize to a fixed width),
-        # instead of failing. Elsewhere any width runs, as in PP-OCR.
-        self._max_width = (
-            max(r.max[3] for r in ranges[self.role]) if backend.bounded_shapes else None
-        )
         io = graph_io.REC_GRAPH_IO
         super().__init__(backend, model, ranges, observers, io, use_graph_io, pool)
         self._check_classes(len(characters))
+        # Where the session runs only its profiles, batches are at most the widest profile's
+        # width: longer lines are squeezed to it (PP-OCR's resize to a fixed width), instead of
+        # failing. Elsewhere any width runs, as in PP-OCR.
+        profiles = self.session.profiles
+        self._max_width: int | None = None
+        if profiles is not None:
+            self._refuse_unless_accepted((1, 3, spec.height, spec.width))
+            self._max_width = max(r.max[3] for r in profiles if r.max[2] >= spec.height)
 
     def _check_classes(self, n_characters: int) -> None:
         shape = self.session.outputs[0].shape
@@ -654,12 +677,23 @@ class TextRecognizer(_Stage):
         results: list[long_lines.WindowRead] = [("", 0.0, empty, 0.0)] * n
         base_ratio = s.width / s.height
         batches: list[tuple[list[int], int]] = []  # (lines, width) of each batch
-        for start in range(0, n, size):
-            idx = order[start : start + size]
+
+        def width_of(idx: list[int]) -> int:
             width = int(s.height * max(base_ratio, max(ratios[i] for i in idx)))
-            if self._max_width is not None:
-                width = min(width, self._max_width)
+            return width if self._max_width is None else min(width, self._max_width)
+
+        start = 0
+        while start < n:
+            idx = order[start : start + size]
+            width = width_of(idx)
+            # fewer lines where the session takes fewer at this width (0: none, it says so)
+            accepted = self._accepted((len(idx), 3, s.height, width))
+            while 0 < accepted < len(idx):
+                idx = idx[:accepted]
+                width = width_of(idx)
+                accepted = self._accepted((len(idx), 3, s.height, width))
             batches.append((idx, width))
+            start += len(idx)
 
         def fill(k: int, out: np.ndarray) -> np.ndarray:
             idx, width = batches[k]

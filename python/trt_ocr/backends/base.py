@@ -58,6 +58,10 @@ class Session(ABC):
 
     inputs: list[TensorSpec]
     outputs: list[TensorSpec]
+    #: The input shapes the session runs, one range per optimization profile, where only
+    #: those run (an engine: the profiles it was built with, whoever built it); None where
+    #: any shape runs.
+    profiles: tuple[ShapeRange, ...] | None = None
 
     @abstractmethod
     def run(self, feeds: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -97,14 +101,12 @@ class Backend(ABC):
     """A way of running ONNX-derived networks (ONNX Runtime, TensorRT, ...)."""
 
     name: str
-    # True where inputs must lie inside the compiled profiles (TensorRT); False where any shape
-    # runs (ONNX Runtime), so stages only bound their inputs where the library needs it.
-    bounded_shapes: bool = False
 
     @abstractmethod
     def open(self, model: Path, role: str, profiles: Sequence[ShapeRange] | None = None) -> Session:
         """Loads model for role ("det", "cls" or "rec"). profiles: the shape ranges of the
-        network's image input from the shape plan, one per TensorRT optimization profile."""
+        network's image input from the shape plan, one per TensorRT optimization profile (a
+        prebuilt engine keeps its own: the session's `profiles`)."""
 
     def describe(self) -> str:
         return self.name

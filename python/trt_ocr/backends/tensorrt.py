@@ -5,7 +5,9 @@ TensorRT or TensorRT-RTX (`tensorrt_library.select`: what is installed and fits 
 ranges for it (`trt_ocr.shapes`): then the engine `trt-ocr build-engines` left beside the ONNX
 is used when `trt_ocr.engine_cache.decide` accepts it (same ONNX, library, GPU architecture,
 precision and profiles; a verified file that deserializes); otherwise an engine is built once
-into `$TRT_OCR_HOME/engine-cache/`, decided by the same function.
+into `$TRT_OCR_HOME/engine-cache/`, decided by the same function. A session's `profiles` are
+its engine's own: the stages fit their batches, widths and detector sides to them (a plan
+built elsewhere may take less than the shape plan gives).
 
 Several optimization profiles (the recognizer's width buckets) are one engine: each run picks
 the tightest profile covering the input (`shapes.select_profile`) and switches the context to
@@ -188,10 +190,10 @@ class TensorRTSession(Session):
                 f"{loaded.path}: a PP-OCR engine has one input, this one has {len(self.inputs)}"
             )
         # get_tensor_profile_shape gives [min, opt, max] of an input under profile p
-        self._profiles = [
+        self.profiles = tuple(
             ShapeRange(*self._engine.get_tensor_profile_shape(self.input_name, p))
             for p in range(self._engine.num_optimization_profiles)
-        ]
+        )
         self._stream = check(cudart.cudaStreamCreate())
         self._stream_handle = native_handle(self._stream)
         self._profile = -1
@@ -200,7 +202,7 @@ class TensorRTSession(Session):
     def profile_for(self, shape: Sequence[int]) -> int:
         """The tightest optimization profile accepting the input shape."""
         try:
-            return select_profile(self._profiles, shape)
+            return select_profile(self.profiles or (), shape)
         except ValueError as e:
             raise BackendError(str(e)) from None
 
@@ -312,7 +314,6 @@ def _stderr(msg: str) -> None:
 
 
 class TensorRTBackend(Backend):
-    bounded_shapes = True
     name = "tensorrt"
 
     def __init__(
