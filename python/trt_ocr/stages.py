@@ -682,12 +682,12 @@ class TextRecognizer(_Stage):
             width = int(s.height * max(base_ratio, max(ratios[i] for i in idx)))
             return width if self._max_width is None else min(width, self._max_width)
 
-        start = 0
+        bounded, start = self.session.profiles is not None, 0
         while start < n:
             idx = order[start : start + size]
             width = width_of(idx)
             # fewer lines where the session takes fewer at this width (0: none, it says so)
-            accepted = self._accepted((len(idx), 3, s.height, width))
+            accepted = self._accepted((len(idx), 3, s.height, width)) if bounded else len(idx)
             while 0 < accepted < len(idx):
                 idx = idx[:accepted]
                 width = width_of(idx)
