@@ -247,3 +247,9 @@ def test_results_survive_a_json_file_that_cannot_be_written(
     document = out[out.index("\n{") + 1 :]  # after the lines printed as they came
     assert json.loads(document)["lines"][0]["text"].replace(" ", "") == "HELLOWORLD"
     assert not (tmp_path / "r.json").exists()
+
+
+def test_a_bad_option_value_is_one_line_naming_its_flag(tmp_path: Path, capsys) -> None:
+    img = _write(tmp_path, "a.png", ["First"])
+    assert cli.main(["ocr", str(img), "--limit-side-len", "5"]) == cli.EXIT_USAGE
+    assert capsys.readouterr().err == "trt-ocr: --limit-side-len 5: must be in [32, 8192]\n"

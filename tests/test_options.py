@@ -7,8 +7,13 @@ import argparse
 import pytest
 
 from trt_ocr import presets
-from trt_ocr.errors import ConfigError
-from trt_ocr.option_args import add_pipeline_arguments, pipeline_options
+from trt_ocr.errors import ConfigError, OptionError
+from trt_ocr.option_args import (
+    add_option_arguments,
+    add_pipeline_arguments,
+    given_options,
+    pipeline_options,
+)
 from trt_ocr.options import (
     ClsOptions,
     DetOptions,
@@ -89,3 +94,25 @@ def test_cli_flags_come_from_the_options() -> None:
     }
     assert given["rec"] == {"batch_size": 8, "settle_o_zero": False}
     DetOptions(**given["det"])
+
+
+def test_an_option_error_names_the_option_and_its_flag() -> None:
+    with pytest.raises(OptionError) as caught:
+        DetOptions(limit_side_len=16)
+    e = caught.value
+    assert isinstance(e, ConfigError) and isinstance(e, ValueError)
+    assert (e.option, e.flag, e.value) == ("det limit_side_len", "--limit-side-len", 16)
+    assert str(e) == "det limit_side_len must be in [32, 8192], got 16"
+    assert e.for_command_line() == "--limit-side-len 16: must be in [32, 8192]"
+    with pytest.raises(OptionError) as caught:
+        ImageOptions(max_side_len=-1)  # a field without a flag
+    assert caught.value.flag is None
+    assert caught.value.for_command_line() == str(caught.value)
+
+
+def test_flags_given_are_read_by_section_name() -> None:
+    p = argparse.ArgumentParser()
+    add_option_arguments(p, "det", DetOptions)
+    args = p.parse_args(["--limit-side-len", "960"])
+    assert given_options(args, "det") == {"limit_side_len": 960}
+    assert given_options(p.parse_args([]), "det") == {}

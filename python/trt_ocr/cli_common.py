@@ -43,9 +43,11 @@ def add_pipeline_group(p: argparse.ArgumentParser) -> argparse._ArgumentGroup:
 def setup_failed(error: Exception) -> int:
     """Says why a command could not set up its pipeline; the exit status: 2 for a bad setting
     (a ConfigError), else 1."""
-    from trt_ocr.errors import ConfigError
+    from trt_ocr.errors import ConfigError, OptionError
 
-    print(f"trt-ocr: {error}", file=sys.stderr)
+    # An option's error names its flag, as the command line was typed.
+    message = error.for_command_line() if isinstance(error, OptionError) else str(error)
+    print(f"trt-ocr: {message}", file=sys.stderr)
     return EXIT_USAGE if isinstance(error, ConfigError) else EXIT_ERROR
 
 

@@ -43,3 +43,20 @@ class InputError(TrtOcrError, ValueError):
 
 class ConfigError(TrtOcrError, ValueError):
     """A setting (an option or an environment variable) has an invalid value."""
+
+
+class OptionError(ConfigError):
+    """One option of an options class has a value it does not accept. option names it as the
+    API does ("det limit_side_len"), flag as the command line does (None: it has no flag)."""
+
+    def __init__(self, option: str, flag: str | None, value: object, requirement: str) -> None:
+        super().__init__(f"{option} {requirement}, got {value!r}")
+        self.option, self.flag, self.value, self.requirement = option, flag, value, requirement
+
+    def for_command_line(self) -> str:
+        """The message naming the flag and the value as typed (the option's name without a
+        flag)."""
+        if self.flag is None:
+            return str(self)
+        value = f"{self.value:g}" if isinstance(self.value, float) else str(self.value)
+        return f"{self.flag} {value}: {self.requirement}"

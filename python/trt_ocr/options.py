@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal, TypeVar
 
-from trt_ocr.errors import ConfigError
+from trt_ocr.errors import ConfigError, OptionError
 
 T = TypeVar("T")
 
@@ -25,7 +25,7 @@ MAX_DET_SIDE = 8192
 MAX_BATCH = 256
 
 
-def _option(
+def option(
     default: Any,
     help: str,
     *,
@@ -35,44 +35,47 @@ def _option(
     lo_open: bool = False,
     hi_open: bool = False,
     choices: tuple[str, ...] | None = None,
+    metavar: str | None = None,
 ) -> Any:
-    """A dataclass field with its help text, its bounds and (optionally) its CLI flag."""
+    """A dataclass field with its help text, its bounds and (optionally) its CLI flag and the
+    flag's value name in the help (default: N for a whole number, X otherwise)."""
     meta: dict[str, Any] = {"help": help, "flag": flag, "lo": lo, "hi": hi, "lo_open": lo_open}
-    meta.update({"hi_open": hi_open, "choices": choices})
+    meta.update({"hi_open": hi_open, "choices": choices, "metavar": metavar})
     return field(default=default, metadata=meta)
 
 
-def _check(obj: Any, what: str) -> None:
+def check_options(obj: Any, what: str) -> None:
+    """Checks every field declared with `option` against its bounds; raises OptionError naming
+    the first that fails (what: the options' name in the message, e.g. "det")."""
     for f in fields(obj):
         m = f.metadata
         if not m:
             continue
         v = getattr(obj, f.name)
-        name = f"{what} {f.name}"
-        default = f.default
+        name, default = f"{what} {f.name}", f.default
         if v is None and default is None:
             continue
         if isinstance(default, bool):
             if not isinstance(v, bool):
-                raise ConfigError(f"{name} must be True or False, got {v!r}")
+                raise OptionError(name, m["flag"], v, "must be True or False")
             continue
         if m["choices"] is not None:
             if v not in m["choices"]:
                 choices = " or ".join(repr(c) for c in m["choices"])
-                raise ConfigError(f"{name} must be {choices}, got {v!r}")
+                raise OptionError(name, m["flag"], v, f"must be {choices}")
             continue
         if f.name in ("mean", "std"):
             _check_triple(v, name, nonzero=f.name == "std")
             continue
         if isinstance(default, int) and (isinstance(v, bool) or not isinstance(v, int)):
-            raise ConfigError(f"{name} must be a whole number, got {v!r}")
+            raise OptionError(name, m["flag"], v, "must be a whole number")
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-            raise ConfigError(f"{name} must be a finite number, got {v!r}")
+            raise OptionError(name, m["flag"], v, "must be a finite number")
         lo, hi = m["lo"], m["hi"]
         too_low = lo is not None and (v <= lo if m["lo_open"] else v < lo)
         too_high = hi is not None and (v >= hi if m["hi_open"] else v > hi)
         if too_low or too_high:
-            raise ConfigError(f"{name} must be in {_range(m)}, got {v!r}")
+            raise OptionError(name, m["flag"], v, f"must be in {_range(m)}")
 
 
 def _range(m: Mapping[str, Any]) -> str:
@@ -100,23 +103,23 @@ class ImageOptions:
     image whose long side exceeds max_side_len, or whose short side is below min_side_len, is
     resized (sides rounded to multiples of 32) and boxes are mapped back to the original."""
 
-    max_side_len: int = _option(0, "rescale images whose long side is above this", lo=0)
-    min_side_len: int = _option(0, "rescale images whose short side is below this", lo=0)
+    max_side_len: int = option(0, "rescale images whose long side is above this", lo=0)
+    min_side_len: int = option(0, "rescale images whose short side is below this", lo=0)
 
     def __post_init__(self) -> None:
-        _check(self, "image")
+        check_options(self, "image")
 
 
 @dataclass(frozen=True)
 class DetOptions:
-    limit_side_len: int = _option(
+    limit_side_len: int = option(
         736,
         "detector input size: the long side (limit_type max) or short side (min) in pixels",
         flag="--limit-side-len",
         lo=32,
         hi=MAX_DET_SIDE,
     )
-    limit_type: Literal["max", "min"] = _option(
+    limit_type: Literal["max", "min"] = option(
         "min",
         "'max': long side <= limit_side_len; 'min': short side >= limit_side_len",
         flag="--limit-type",
@@ -124,7 +127,7 @@ class DetOptions:
     )
     # limit_type "min" grows an image until its short side reaches limit_side_len, however long
     # the other side gets (PaddleOCR 3 caps it the same way, at 4000).
-    max_side_limit: int = _option(
+    max_side_limit: int = option(
         2000,
         "the detector input's long side is at most this many pixels, or limit_side_len if "
         "larger (0: no cap)",
@@ -134,36 +137,36 @@ class DetOptions:
     )
     # Enlarging an image whose text is already large makes DB split its lines at word gaps
     # (36 px text read 2x larger: "12.50 EUR" -> "12.50", "EUR"); small crops still reach 64 px.
-    max_upscale: float = _option(
+    max_upscale: float = option(
         1.5,
         "the detector's resize enlarges an image at most this many times, or to a 64 px short "
         "side (0: no bound)",
         flag="--max-upscale",
         lo=0,
     )
-    mean: tuple[float, float, float] | None = _option(
+    mean: tuple[float, float, float] | None = option(
         None, "detector normalisation mean (None: the model set's)"
     )
-    std: tuple[float, float, float] | None = _option(
+    std: tuple[float, float, float] | None = option(
         None, "detector normalisation std (None: the model set's)"
     )
-    thresh: float = _option(
+    thresh: float = option(
         0.3, "probability-map binarisation threshold", flag="--det-thresh", lo=0, hi=1, hi_open=True
     )
-    box_thresh: float = _option(
+    box_thresh: float = option(
         0.5, "minimum mean probability of a kept box", flag="--box-thresh", lo=0, hi=1
     )
-    max_candidates: int = _option(1000, "at most this many boxes per image", lo=0)
-    unclip_ratio: float = _option(
+    max_candidates: int = option(1000, "at most this many boxes per image", lo=0)
+    unclip_ratio: float = option(
         1.6, "how far boxes are grown around the text", flag="--unclip-ratio", lo=0, lo_open=True
     )
-    use_dilation: bool = _option(
+    use_dilation: bool = option(
         True, "dilate the binarised map before finding boxes", flag="--no-dilation"
     )
-    score_mode: Literal["fast", "slow"] = _option(
+    score_mode: Literal["fast", "slow"] = option(
         "fast", "box score over the box ('fast') or the contour ('slow')", choices=("fast", "slow")
     )
-    box_type: Literal["quad", "poly"] = _option(
+    box_type: Literal["quad", "poly"] = option(
         "quad",
         "output boxes: 4-point 'quad' or 'poly'",
         flag="--box-type",
@@ -174,11 +177,11 @@ class DetOptions:
     # measurement: without it a 60 x 3149 line reaches the detector 32 px high (the 2000 px
     # cap, then rounding to 32) and loses 90% of its words; the robustness set's long lines
     # went from e2e H 0.600 to 0.950, nothing else changed (IC15 and SROIE hold no thin image).
-    min_height: int = _option(30, "letterbox images at most this tall (0: off)", lo=0)
-    max_aspect: float = _option(8.0, "letterbox images wider than this aspect (-1: off)")
+    min_height: int = option(30, "letterbox images at most this tall (0: off)", lo=0)
+    max_aspect: float = option(8.0, "letterbox images wider than this aspect (-1: off)")
     # Elongated images (a 70 x 22000 strip shrinks to 3 x 960 px) are detected in overlapping
     # tiles along the long side when the tiles are read this many times larger (trt_ocr.tiling).
-    tile_gain: float = _option(
+    tile_gain: float = option(
         4.0,
         "detect elongated images in tiles when that reads them this many times larger (0: off)",
         flag="--tile-gain",
@@ -190,14 +193,14 @@ class DetOptions:
     # detected again turned 90 degrees and read in that frame if its boxes run across
     # (trt_ocr.vertical_text). The detector splits a turned line on a narrow strip into pieces of
     # a letter or two (a 631 x 40 strip read 0 of 8 words); turned, it is an ordinary line.
-    turn_vertical: bool = _option(
+    turn_vertical: bool = option(
         True,
         "detect again turned 90 degrees when the boxes found do not run across",
         flag="--no-turn-vertical",
     )
 
     # Small print at the detector's scale is detected again larger (trt_ocr.small_text).
-    small_text_px: float = _option(
+    small_text_px: float = option(
         0.0,
         "detect again up to 2x larger when the median line is lower than this at the "
         "detector's input (0: off)",
@@ -206,7 +209,7 @@ class DetOptions:
     )
 
     def __post_init__(self) -> None:
-        _check(self, "det")
+        check_options(self, "det")
         if 0 < self.max_upscale < 1:
             raise ConfigError(
                 f"det max_upscale must be 0 (no bound) or at least 1, got {self.max_upscale!r}"
@@ -221,15 +224,15 @@ class DetOptions:
 
 @dataclass(frozen=True)
 class ClsOptions:
-    enabled: bool = _option(True, "run the 0/180-degree orientation classifier")
-    batch_size: int = _option(
+    enabled: bool = option(True, "run the 0/180-degree orientation classifier")
+    batch_size: int = option(
         6, "text lines per classifier batch", flag="--cls-batch", lo=1, hi=MAX_BATCH
     )
-    thresh: float = _option(
+    thresh: float = option(
         0.9, "minimum confidence to turn a line 180 degrees", flag="--cls-thresh", lo=0, hi=1
     )
     # The recognizer's confidence decides where the classifier was unsure (trt_ocr.orientation).
-    retry_below: float = _option(
+    retry_below: float = option(
         0.8,
         "re-read lines scored below this turned 180 degrees, keep the better read (0: off)",
         flag="--cls-retry-below",
@@ -238,20 +241,20 @@ class ClsOptions:
     )
 
     def __post_init__(self) -> None:
-        _check(self, "cls")
+        check_options(self, "cls")
 
 
 @dataclass(frozen=True)
 class RecOptions:
-    batch_size: int = _option(
+    batch_size: int = option(
         6, "text lines per recognizer batch", flag="--rec-batch", lo=1, hi=MAX_BATCH
     )
-    drop_score: float = _option(
+    drop_score: float = option(
         0.5, "lines read with a lower confidence are dropped", flag="--drop-score", lo=0, hi=1
     )
-    return_steps: bool = _option(False, "keep each character's CTC time step")
+    return_steps: bool = option(False, "keep each character's CTC time step")
     # PP-OCR's recognizers read O and 0 alike; the neighbours tell which ("N0RTH", "G2O").
-    settle_o_zero: bool = _option(
+    settle_o_zero: bool = option(
         True,
         "read each run of 0/O as letters beside Latin letters, as digits beside digits",
         flag="--no-settle-o-zero",
@@ -259,7 +262,7 @@ class RecOptions:
     # The recognizer's memory and cost per pixel grow with a line's width (a 60 x 66000 line
     # took ~4 GB whole): lines wider than long_lines.WHOLE_UP_TO windows are read in
     # overlapping windows of this width and joined (trt_ocr.long_lines).
-    window_width: int = _option(
+    window_width: int = option(
         1280,
         "read very long lines in windows this wide (pixels at the recognizer's height; 0: never)",
         flag="--rec-window",
@@ -267,7 +270,7 @@ class RecOptions:
     )
 
     def __post_init__(self) -> None:
-        _check(self, "rec")
+        check_options(self, "rec")
 
 
 #: The option classes by the keyword OCR() takes them under.

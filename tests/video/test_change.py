@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from tests.video import clips
-from trt_ocr.errors import ConfigError
-from trt_ocr.video.change import ChangeOptions, ChangeTest
+from trt_ocr.video.change import ChangeTest
+from trt_ocr.video.options import ChangeOptions
 
 
 def _grey(img: np.ndarray) -> np.ndarray:
@@ -84,9 +84,7 @@ def test_reduce_sums_blocks_of_factor_pixels(height: int, width: int) -> None:
     np.testing.assert_array_equal(test.reduce(luma), blocks)
 
 
-def test_reduction_factor_and_options() -> None:
+def test_reduction_factor() -> None:
     assert ChangeTest(800, 1920, ChangeOptions()).factor == 3
     assert ChangeTest(360, 640, ChangeOptions()).factor == 1
     assert ChangeTest(100, 100_000, ChangeOptions()).factor == 16
-    with pytest.raises(ConfigError):
-        ChangeOptions(tile_change=1.5)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from trt_ocr.errors import ConfigError
-from trt_ocr.video.events import EventOptions, build_events, join_lines, similarity
+from trt_ocr.video.events import build_events, join_lines, similarity
+from trt_ocr.video.options import EventOptions
 
 STEP = 0.04
 
@@ -77,5 +77,3 @@ def test_similarity_and_options() -> None:
     assert similarity("a b c", "abc") == 1.0
     assert similarity("", "") == 1.0
     assert similarity("abcd", "abce") == pytest.approx(0.75)
-    with pytest.raises(ConfigError):
-        EventOptions(same_text=0)

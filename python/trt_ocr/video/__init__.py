@@ -9,20 +9,20 @@ from trt_ocr._lazy import lazy_getattr
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from trt_ocr.video.change import ChangeOptions
     from trt_ocr.video.errors import VideoDecodeError, VideoError, VideoOpenError
-    from trt_ocr.video.events import EventBuilder, EventOptions, SubtitleEvent, build_events
+    from trt_ocr.video.events import EventBuilder, SubtitleEvent, build_events
     from trt_ocr.video.loop import FrameResult, VideoLine, VideoOCR, VideoRun, VideoStats
+    from trt_ocr.video.options import ChangeOptions, EventOptions
     from trt_ocr.video.roi import Roi
     from trt_ocr.video.subtitles import to_srt, to_vtt, write_srt
 
 _LAZY = {
-    "ChangeOptions": "trt_ocr.video.change",
+    "ChangeOptions": "trt_ocr.video.options",
     "VideoDecodeError": "trt_ocr.video.errors",
     "VideoError": "trt_ocr.video.errors",
     "VideoOpenError": "trt_ocr.video.errors",
     "EventBuilder": "trt_ocr.video.events",
-    "EventOptions": "trt_ocr.video.events",
+    "EventOptions": "trt_ocr.video.options",
     "SubtitleEvent": "trt_ocr.video.events",
     "build_events": "trt_ocr.video.events",
     "FrameResult": "trt_ocr.video.loop",

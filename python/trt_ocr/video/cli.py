@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     from trt_ocr.cli_common import add_model_args, add_pipeline_group
+    from trt_ocr.option_args import add_option_arguments
+    from trt_ocr.video.options import ChangeOptions, EventOptions
 
     p.add_argument("video", metavar="VIDEO", help="a video file or URL (anything FFmpeg opens)")
     out = p.add_argument_group("outputs (written as events close; an interrupted run keeps them)")
@@ -52,21 +54,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="detect the whole region when part of it changed, not windows around the change "
         "(slower; a window's boxes can be a few pixels off the whole region's)",
     )
-    run.add_argument(
-        "--max-skip",
-        type=float,
-        default=None,
-        metavar="S",
-        help="detect each part of the region at least every S seconds whatever the change test "
-        "says (default 2)",
-    )
-    run.add_argument(
-        "--min-duration",
-        type=float,
-        default=None,
-        metavar="S",
-        help="events shorter than S seconds are flicker (default 0.12)",
-    )
+    add_option_arguments(run, "change", ChangeOptions)
+    add_option_arguments(run, "events", EventOptions)
     add_model_args(p)
     add_pipeline_group(p)
     # argparse takes "--roi -5,0,100,100" for an option followed by an unknown one: let such
@@ -103,23 +92,17 @@ def run_command(args: argparse.Namespace) -> int:
 
     import time
 
-    from trt_ocr.video.change import ChangeOptions
-    from trt_ocr.video.events import EventBuilder, EventOptions
+    from trt_ocr.option_args import given_options
+    from trt_ocr.video.events import EventBuilder
     from trt_ocr.video.loop import VideoOCR
+    from trt_ocr.video.options import ChangeOptions, EventOptions
     from trt_ocr.video.source import probe
     from trt_ocr.video.subtitles import SubtitleFiles
 
     try:
-        # Checked here so the message names the option (not the whole options object).
-        if args.max_skip is not None and not args.max_skip > 0:
-            raise ConfigError(f"--max-skip {args.max_skip:g}: must be more than 0 seconds")
-        if args.min_duration is not None and not args.min_duration >= 0:
-            raise ConfigError(f"--min-duration {args.min_duration:g}: must be 0 seconds or more")
+        change = ChangeOptions(**given_options(args, "change"))
+        events_opts = EventOptions(**given_options(args, "events"))
         info = probe(args.video) if "://" not in args.video else {}
-        change = ChangeOptions(**({"max_skip": args.max_skip} if args.max_skip is not None else {}))
-        events_opts = EventOptions(
-            **({"min_duration": args.min_duration} if args.min_duration is not None else {})
-        )
         video = VideoOCR(
             roi=args.roi,
             band=args.band,

@@ -14,21 +14,8 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from trt_ocr.errors import ConfigError
 from trt_ocr.eval.text import edit_distance
-
-
-@dataclass(frozen=True)
-class EventOptions:
-    #: Texts at least this similar (1 - edit distance / longer length, spaces ignored) are the
-    #: same subtitle read with noise, when their crops did not change.
-    same_text: float = 0.7
-    #: Runs shorter than this (seconds) are flicker: absorbed between similar runs, else dropped.
-    min_duration: float = 0.12
-
-    def __post_init__(self) -> None:
-        if not 0 < self.same_text <= 1 or self.min_duration < 0:
-            raise ConfigError(f"invalid event options {self}")
+from trt_ocr.video.options import EventOptions
 
 
 @dataclass

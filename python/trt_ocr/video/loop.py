@@ -22,8 +22,9 @@ import numpy as np
 
 from trt_ocr.errors import ConfigError
 from trt_ocr.stages import Detections
-from trt_ocr.video.change import ChangeOptions, ChangeTest
-from trt_ocr.video.events import EventBuilder, EventOptions, SubtitleEvent, join_lines
+from trt_ocr.video.change import ChangeTest
+from trt_ocr.video.events import EventBuilder, SubtitleEvent, join_lines
+from trt_ocr.video.options import ChangeOptions, EventOptions
 from trt_ocr.video.roi import BANDS, Roi, band, recurring_band
 from trt_ocr.video.source import Frame, frames_of, sample_frames
 from trt_ocr.video.window import Window, WindowDetector
