@@ -65,11 +65,11 @@ def test_bad_step_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_shape_options_are_the_runtimes(capsys: pytest.CaptureFixture[str]) -> None:
-    # validated by the runtime's own checks, with the runtime's message
-    assert cli.run(_parse(["ppocr-v4-mobile", "--limit-side-len", "16"])) == 1
-    assert "limit_side_len must be in [32, 8192]" in capsys.readouterr().err
-    assert cli.run(_parse(["ppocr-v4-mobile", "--rec-batch", "0"])) == 1
-    assert "rec batch_size" in capsys.readouterr().err
+    # validated by the runtime's own checks, a usage error naming the flag as typed
+    assert cli.run(_parse(["ppocr-v4-mobile", "--limit-side-len", "16"])) == 2  # bad usage
+    assert "--limit-side-len 16: must be in [32, 8192]" in capsys.readouterr().err
+    assert cli.run(_parse(["ppocr-v4-mobile", "--rec-batch", "0"])) == 2  # bad usage
+    assert "--rec-batch 0: must be in [1, 256]" in capsys.readouterr().err
 
 
 def test_report_without_eval_data_says_how_to_give_it(

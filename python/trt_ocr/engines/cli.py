@@ -196,7 +196,7 @@ def run(args: argparse.Namespace) -> int:
 
     from trt_ocr.cli_common import EXIT_USAGE
     from trt_ocr.engines.pipeline import EXIT_FAILED, Builder, BuildRequest
-    from trt_ocr.errors import EngineBuildError, ModelDownloadError, TrtOcrError
+    from trt_ocr.errors import EngineBuildError, ModelDownloadError, OptionError, TrtOcrError
     from trt_ocr.options import build_options
 
     def log(msg: str) -> None:
@@ -243,6 +243,9 @@ def run(args: argparse.Namespace) -> int:
             force=args.force,
         )
         builder = Builder(req, log)
+    except OptionError as e:  # a flag's value: a usage error, named as typed
+        print(f"build-engines: error: {e.for_command_line()}; nothing was built", file=sys.stderr)
+        return EXIT_USAGE
     except (TrtOcrError, ValueError, OSError) as e:
         print(f"build-engines: error: {e}", file=sys.stderr)
         return EXIT_FAILED
