@@ -79,8 +79,8 @@ def check_options(obj: Any, what: str) -> None:
 
 
 def _range(m: Mapping[str, Any]) -> str:
-    left = "(" if m["lo_open"] else "["
-    right = ")" if m["hi_open"] else "]"
+    left = "(" if m["lo_open"] or m["lo"] is None else "["  # an infinite end is never in
+    right = ")" if m["hi_open"] or m["hi"] is None else "]"
     lo = "-inf" if m["lo"] is None else f"{m['lo']:g}"
     hi = "inf" if m["hi"] is None else f"{m['hi']:g}"
     return f"{left}{lo}, {hi}{right}"

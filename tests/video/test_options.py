@@ -24,9 +24,9 @@ def test_bad_values_are_refused(cls, bad) -> None:
 @pytest.mark.parametrize(
     ("make", "flag", "requirement"),
     [
-        (lambda: ChangeOptions(max_skip=0.0), "--max-skip", "must be in (0, inf]"),
+        (lambda: ChangeOptions(max_skip=0.0), "--max-skip", "must be in (0, inf)"),
         (lambda: ChangeOptions(max_skip=float("nan")), "--max-skip", "must be a finite number"),
-        (lambda: EventOptions(min_duration=-1.0), "--min-duration", "must be in [0, inf]"),
+        (lambda: EventOptions(min_duration=-1.0), "--min-duration", "must be in [0, inf)"),
     ],
 )
 def test_the_loop_flags_are_checked_by_their_options(make, flag, requirement) -> None:
