@@ -169,8 +169,10 @@ class OCR:
         rec_height: int = 48,
         **kwargs: Any,
     ) -> OCR:
-        """An OCR over your own ONNX files. dictionary: a PP-OCR character file (one character
-        a line, blank and space implicit); None reads the rec model's 'character' metadata."""
+        """An OCR over your own ONNX files (or TensorRT `.engine` plans, with backend
+        "tensorrt": batches and sizes then fit the plans' own profiles). dictionary: a PP-OCR
+        character file (one character a line, blank and space implicit); None reads the rec
+        model's 'character' metadata."""
         paths = [Path(p) for p in (det, rec, cls_model)]
         for p in paths:
             if not p.is_file():

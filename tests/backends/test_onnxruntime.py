@@ -98,3 +98,10 @@ def test_worker_threads_stop_spinning_after_a_run(tmp_path: Path) -> None:
     sess = OnnxRuntimeBackend(threads=2).open(_tiny_model(tmp_path / "m.onnx"), "det")
     options = sess._session.get_session_options()  # type: ignore[attr-defined]
     assert options.get_session_config_entry("session.force_spinning_stop") == "1"
+
+
+def test_an_engine_plan_is_refused_with_the_backend_that_runs_it(tmp_path: Path) -> None:
+    plan = tmp_path / "det.engine"
+    plan.write_bytes(b"\0" * 64)
+    with pytest.raises(BackendError, match=r"det model .*det.engine is a TensorRT engine plan"):
+        OnnxRuntimeBackend().open(plan, "det")

@@ -88,6 +88,11 @@ class OnnxRuntimeBackend(Backend):
         self.providers = providers(self.use_gpu)
 
     def open(self, model: Path, role: str, profiles: Sequence[ShapeRange] | None = None) -> Session:
+        if Path(model).suffix == ".engine":
+            raise BackendError(
+                f"the {role} model {model} is a TensorRT engine plan: run it with "
+                "backend='tensorrt' (--backend tensorrt), or give its ONNX model"
+            )
         ort = self._ort
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = self.threads
