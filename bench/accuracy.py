@@ -63,6 +63,7 @@ CONFIGS: dict[str, dict[str, Any]] = {
     # RapidOCR 1.4.4's box settings without its detector normalisation.
     "rapidpost": {"det": {"box_thresh": 0.5, "unclip_ratio": 1.6, "use_dilation": True}},
     "no-settle": {"rec": {"settle_o_zero": False}},
+    "spaces": {"rec": {"infer_spaces": True}},
     "up1": {"det": {"max_upscale": 1.0}},
     "up1.5": {"det": {"max_upscale": 1.5}},
     "up2": {"det": {"max_upscale": 2.0}},

@@ -253,6 +253,13 @@ class RecOptions:
         0.5, "lines read with a lower confidence are dropped", flag="--drop-score", lo=0, hi=1
     )
     return_steps: bool = option(False, "keep each character's CTC time step")
+    # The recognizers often run Latin words together; their time steps show the gap. Off by
+    # default: it helps printed text and hurts scene text (see trt_ocr.word_spaces).
+    infer_spaces: bool = option(
+        False,
+        "put a space between Latin words the recognizer ran together (printed text)",
+        flag="--infer-spaces",
+    )
     # PP-OCR's recognizers read O and 0 alike; the neighbours tell which ("N0RTH", "G2O").
     settle_o_zero: bool = option(
         True,

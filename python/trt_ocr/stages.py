@@ -16,7 +16,16 @@ from typing import Literal, TypeVar
 
 import numpy as np
 
-from trt_ocr import _core, graph_io, long_lines, models, small_text, tiling, vertical_text
+from trt_ocr import (
+    _core,
+    graph_io,
+    long_lines,
+    models,
+    small_text,
+    tiling,
+    vertical_text,
+    word_spaces,
+)
 from trt_ocr.backends.base import Backend, Session
 from trt_ocr.errors import ModelError
 from trt_ocr.options import MAX_DET_SIDE, ClsOptions, DetOptions, ImageOptions, RecOptions
@@ -638,21 +647,30 @@ class TextRecognizer(_Stage):
             reads = self._read(
                 found.work_image, found.quads, sizes, flips, found.tall_ratio, t, store=found.crops
             )
-            return [
-                (text, score, steps if self.options.return_steps else None)
-                for text, score, steps, _ in reads
-            ]
+            return self._finished([(text, score, steps) for text, score, steps, _ in reads], t)
         t0 = time.perf_counter()
         sizes, _ = _core.crop_sizes(plan.quads, found.tall_ratio)
         t["pre"] += time.perf_counter() - t0
         reads = self._read(
             found.work_image, plan.quads, sizes, flips[plan.owner], found.tall_ratio, t, steps=True
         )
-        merged = plan.merge(reads, flips)
-        return [
-            (text, score, steps if self.options.return_steps else None)
-            for text, score, steps in merged
-        ]
+        return self._finished(plan.merge(reads, flips), t)
+
+    def _finished(
+        self, reads: Sequence[tuple[str, float, np.ndarray]], t: Timings
+    ) -> list[Recognized]:
+        """Each line's (text, score, steps where the options keep them), with the spaces the
+        recognizer dropped between Latin words where the options infer them."""
+        if not self.options.infer_spaces:
+            keep = self.options.return_steps
+            return [(text, score, steps if keep else None) for text, score, steps in reads]
+        t0 = time.perf_counter()
+        out: list[Recognized] = []
+        for text, score, steps in reads:
+            spaced, spaced_steps = word_spaces.with_spaces(text, steps)
+            out.append((spaced, score, spaced_steps if self.options.return_steps else None))
+        t["post"] += time.perf_counter() - t0
+        return out
 
     def _read(
         self,
@@ -669,7 +687,7 @@ class TextRecognizer(_Stage):
         crops of these quads (same order) made earlier."""
         n = len(quads)
         s, size = self.spec, self.options.batch_size
-        want_steps = steps or self.options.return_steps
+        want_steps = steps or self.options.return_steps or self.options.infer_spaces
         ratios = long_lines.crop_aspects(sizes)
         # Similar widths share a batch: less padding (sorted is stable: ties keep line order).
         order = sorted(range(n), key=ratios.__getitem__)
