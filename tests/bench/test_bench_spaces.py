@@ -5,19 +5,24 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numpy as np
-
 from bench.spaces import count
+
 from trt_ocr.eval.datasets import GtBox
 
 BOX = np.array([[0, 0], [100, 0], [100, 10], [0, 10]], np.float32)
 
 
+def below(y: float) -> np.ndarray:
+    """BOX moved y pixels down."""
+    return BOX + np.array([0, y], np.float32)
+
+
 def test_counts_spaces_read_missing_and_wrong() -> None:
-    truth = [GtBox(BOX, "TOTAL AMOUNT DUE"), GtBox(BOX + [0, 20], "CASH 10.00")]
+    truth = [GtBox(BOX, "TOTAL AMOUNT DUE"), GtBox(below(20), "CASH 10.00")]
     lines = [
         SimpleNamespace(box=BOX, text="TOTALAMOUNT DUE"),  # one of two spaces read
-        SimpleNamespace(box=BOX + [0, 20], text="CA SH 10.00"),  # one read, one wrong
-        SimpleNamespace(box=BOX + [0, 40], text="unmatched"),
+        SimpleNamespace(box=below(20), text="CA SH 10.00"),  # one read, one wrong
+        SimpleNamespace(box=below(40), text="unmatched"),
     ]
     assert count(truth, lines) == {
         "lines": 2,
