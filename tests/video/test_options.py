@@ -14,11 +14,23 @@ from trt_ocr.video.options import ChangeOptions, EventOptions
         (ChangeOptions, {"tile_change": 1.5}),
         (ChangeOptions, {"width": 16}),
         (EventOptions, {"same_text": 0}),
+        (ChangeOptions, {"width": 31}),
+        (ChangeOptions, {"tile": 1}),
+        (ChangeOptions, {"edge_step": 0.0}),
+        (ChangeOptions, {"still_step": -0.5}),
+        (ChangeOptions, {"line_change": 1.0}),
+        (ChangeOptions, {"text_density": 0.0}),
+        (EventOptions, {"same_text": 1.01}),
     ],
 )
 def test_bad_values_are_refused(cls, bad) -> None:
     with pytest.raises(ConfigError):
         cls(**bad)
+
+
+def test_values_at_the_bounds_are_taken() -> None:
+    ChangeOptions(width=32, tile=2, still_step=0.0, edge_step=0.5)
+    EventOptions(same_text=1.0, min_duration=0.0)
 
 
 @pytest.mark.parametrize(
