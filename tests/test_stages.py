@@ -415,3 +415,34 @@ def test_crops_made_ahead_in_groups_read_the_same(v4_models, monkeypatch):
 
 def _lines(result) -> list[tuple]:
     return [(x.box.tolist(), x.text, x.score, x.angle, x.angle_score) for x in result.lines]
+
+
+def test_lines_are_squeezed_to_the_widest_profile_of_their_height(parts):
+    """A profile of another height does not widen what the recognizer sends at its own."""
+    m, spec, _, ranges = parts
+    own = {
+        "rec": (
+            ShapeRange((1, 3, 48, 320), (6, 3, 48, 320), (6, 3, 48, 960)),
+            ShapeRange((1, 3, 64, 320), (6, 3, 64, 3200), (6, 3, 64, 3200)),
+        )
+    }
+    b = Profiled(own)
+    line = render_line_tight("long line of words " * 6, size=40)
+    assert line.shape[1] * 48 / line.shape[0] > 960
+    widths: list[int] = []
+    detector = TextDetector(b, m.det, DetOptions(), ImageOptions(), spec.det, ranges)
+    recognizer = TextRecognizer(
+        b,
+        m.rec,
+        RecOptions(window_width=0),
+        spec.rec,
+        m.characters,
+        ranges,
+        [lambda role, feeds: widths.extend(a.shape[3] for a in feeds.values())],
+    )
+    ((text, _, _),) = recognizer(
+        detector.whole_image(line, timings()), np.zeros(1, bool), timings()
+    )
+    assert text and max(widths) == 960
+    detector.close()
+    recognizer.close()

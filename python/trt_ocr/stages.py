@@ -615,7 +615,9 @@ class TextRecognizer(_Stage):
         self._max_width: int | None = None
         if profiles is not None:
             self._refuse_unless_accepted((1, 3, spec.height, spec.width))
-            self._max_width = max(r.max[3] for r in profiles if r.max[2] >= spec.height)
+            self._max_width = max(
+                r.max[3] for r in profiles if r.covers((r.min[0], 3, spec.height, r.max[3]))
+            )
 
     def _check_classes(self, n_characters: int) -> None:
         shape = self.session.outputs[0].shape
