@@ -17,6 +17,9 @@ import numpy as np
 
 from bench.cli import DEFAULT_DATA
 
+#: What `count` counts.
+COUNTS = ("lines", "spaces right", "truth spaces", "read", "wrong")
+
 
 def _gaps_with_space(text: str) -> set[int]:
     """Indices k such that a space follows the k-th non-space character of text."""
@@ -34,7 +37,7 @@ def count(truth: list, lines: list) -> dict[str, int]:
     from trt_ocr.eval.geometry import iou_matrix, polygons
     from trt_ocr.eval.text import squash_whitespace
 
-    totals = dict.fromkeys(("lines", "spaces right", "truth spaces", "read", "wrong"), 0)
+    totals = dict.fromkeys(COUNTS, 0)
     if not truth or not lines:
         return totals
     iou = iou_matrix(polygons([g.quad for g in truth]), polygons([line.box for line in lines]))
@@ -71,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no SROIE boxes under {args.data / 'sroie'}", file=sys.stderr)
         return 1
     for infer in (False, True):
-        totals = dict.fromkeys(("lines", "spaces right", "truth spaces", "read", "wrong"), 0)
+        totals = dict.fromkeys(COUNTS, 0)
         with OCR(rec={"infer_spaces": infer}) as ocr:
             for i in ids:
                 image = next((args.data / "sroie" / "images").glob(f"{i}.*"))
