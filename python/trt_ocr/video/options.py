@@ -5,8 +5,14 @@ their bounds, help and flags, checked when made, and free of numpy so that `trt-
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from trt_ocr.options import check_options, option
+
+
+def _fraction(default: float, help: str) -> Any:
+    """An option field whose value is a fraction strictly between 0 and 1."""
+    return option(default, help, lo=0, hi=1, lo_open=True, hi_open=True)
 
 
 @dataclass(frozen=True)
@@ -26,29 +32,14 @@ class ChangeOptions:
     # A tile changed when tile_change of its pixels gained or lost an edge and text_density of
     # them are edges before or after: text is dense strokes, the contour of something moving
     # through the region is not.
-    tile_change: float = option(
-        0.15,
-        "a tile changed when this fraction of its pixels gained or lost an edge",
-        lo=0,
-        hi=1,
-        lo_open=True,
-        hi_open=True,
+    tile_change: float = _fraction(
+        0.15, "a tile changed when this fraction of its pixels gained or lost an edge"
     )
-    text_density: float = option(
-        0.15,
-        "... and this fraction of its pixels are edges before or after",
-        lo=0,
-        hi=1,
-        lo_open=True,
-        hi_open=True,
+    text_density: float = _fraction(
+        0.15, "... and this fraction of its pixels are edges before or after"
     )
-    line_change: float = option(
-        0.1,
-        "line test (tiles as tall as the line): the fraction for a line's crop",
-        lo=0,
-        hi=1,
-        lo_open=True,
-        hi_open=True,
+    line_change: float = _fraction(
+        0.1, "line test (tiles as tall as the line): the fraction for a line's crop"
     )
     # Each part of the region is detected at least every max_skip seconds whatever the test
     # says, so text too faint for the test is found late by at most this much, unless its
